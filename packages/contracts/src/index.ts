@@ -1,0 +1,4 @@
+export * from './access.ts';
+export * from './envelope.ts';
+export * from './events.ts';
+export * from './streams.ts';

@@ -1,0 +1,64 @@
+/** One Kysely instance per service, bound to the service's own Postgres schema. */
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import pg from 'pg';
+
+// Return BIGINT/NUMERIC counts as numbers, timestamps stay Date.
+pg.types.setTypeParser(20, (v) => Number.parseInt(v, 10));
+
+export interface DatabaseHandle<DB> {
+  /** Query builder whose unqualified table names resolve to the service's schema. */
+  db: Kysely<DB>;
+  /** The underlying pool, for metrics (connections in use) and LISTEN clients. */
+  pool: pg.Pool;
+  schema: string;
+  /** Runs `select 1` with a timeout; used by `/ready`. */
+  ping(timeoutMs?: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  connectionString: string;
+  schema: string;
+  poolMax?: number;
+  applicationName?: string;
+}
+
+export function createDatabase<DB>(options: DatabaseOptions): DatabaseHandle<DB> {
+  const pool = new pg.Pool({
+    connectionString: options.connectionString,
+    max: options.poolMax ?? 10,
+    application_name: options.applicationName ?? `lumikb-${options.schema}`,
+    connectionTimeoutMillis: 5_000,
+    idleTimeoutMillis: 30_000,
+  });
+  // An idle client losing its connection (Postgres restart) must not crash the process;
+  // the pool replaces it and /ready reports the outage.
+  pool.on('error', () => {});
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) }).withSchema(options.schema);
+  let closed = false;
+  return {
+    db,
+    pool,
+    schema: options.schema,
+    async ping(timeoutMs = 2_000) {
+      await withTimeout(sql`select 1`.execute(db), timeoutMs, 'database ping timed out');
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await db.destroy();
+    },
+  };
+}
+
+export async function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

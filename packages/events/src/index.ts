@@ -1,0 +1,5 @@
+export * from './bus.ts';
+export * from './consumer.ts';
+export * from './idempotency.ts';
+export * from './outbox.ts';
+export * from './outbox-schema.ts';

@@ -1,0 +1,245 @@
+/**
+ * Transactional outbox: a state change and its event are written in one transaction;
+ * the relay publishes committed events to JetStream (msgID = event id) and marks them
+ * sent, retrying while NATS is unreachable.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Actor, EventDefinition, EventEnvelope } from '@lumikb/contracts';
+import type { Kysely } from 'kysely';
+import { sql } from 'kysely';
+import type pg from 'pg';
+import type { Logger } from 'pino';
+import { Counter, Gauge, type Registry } from 'prom-client';
+import type { Static } from 'typebox';
+import { Compile } from 'typebox/compile';
+import type { EventBus } from './bus.ts';
+import { type EventKitTables, outboxChannel } from './outbox-schema.ts';
+
+export interface EventContext {
+  actor: Actor;
+  requestId?: string;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: any service database that includes the outbox table
+type WithOutbox = Kysely<any>;
+
+const validators = new WeakMap<object, ReturnType<typeof Compile>>();
+function validatorFor(def: EventDefinition) {
+  let v = validators.get(def);
+  if (!v) {
+    v = Compile(def.envelope);
+    validators.set(def, v);
+  }
+  return v;
+}
+
+/**
+ * Writes an event into the outbox inside the caller's transaction. The envelope is
+ * validated against the contract first: an invalid event is a programming error and
+ * rolls the whole change back rather than being published.
+ */
+export async function recordEvent<E extends EventDefinition>(
+  trx: WithOutbox,
+  def: E,
+  data: Static<E['data']>,
+  context: EventContext,
+): Promise<EventEnvelope<E['type'], Static<E['data']>>> {
+  const envelope: EventEnvelope<E['type'], Static<E['data']>> = {
+    id: randomUUID(),
+    type: def.type,
+    occurredAt: new Date().toISOString(),
+    actor: context.actor,
+    ...(context.requestId ? { requestId: context.requestId } : {}),
+    data,
+  };
+  const validator = validatorFor(def);
+  if (!validator.Check(envelope)) {
+    const problems = [...validator.Errors(envelope)].map((e) => `${e.instancePath || '/'} ${e.message}`);
+    throw new Error(`invalid ${def.type} event: ${problems.join('; ')}`);
+  }
+  await (trx as Kysely<EventKitTables>)
+    .insertInto('outbox')
+    .values({ id: envelope.id, subject: def.type, payload: JSON.stringify(envelope) })
+    .execute();
+  return envelope;
+}
+
+export interface OutboxRelayOptions {
+  db: WithOutbox;
+  pool: pg.Pool;
+  schema: string;
+  bus: EventBus;
+  logger: Logger;
+  registry?: Registry;
+  batchSize?: number;
+  /** Fallback poll when no NOTIFY arrives (e.g. the listening connection dropped). */
+  pollIntervalMs?: number;
+  /** Backoff after a failed publish, doubling up to maxBackoffMs. */
+  minBackoffMs?: number;
+  maxBackoffMs?: number;
+}
+
+export class OutboxRelay {
+  private running = false;
+  private wake: (() => void) | undefined;
+  private listener: pg.PoolClient | undefined;
+  private loop: Promise<void> | undefined;
+  private backoffMs: number;
+  private readonly published: Counter;
+  private readonly failures: Counter;
+  private healthy = true;
+
+  constructor(private readonly options: OutboxRelayOptions) {
+    this.backoffMs = options.minBackoffMs ?? 200;
+    const registers = options.registry ? [options.registry] : [];
+    this.published = new Counter({
+      name: 'lumikb_outbox_published_total',
+      help: 'Events published from the outbox to JetStream',
+      registers,
+    });
+    this.failures = new Counter({
+      name: 'lumikb_outbox_publish_failures_total',
+      help: 'Failed attempts to publish an outbox event (retried)',
+      registers,
+    });
+    const db = options.db as Kysely<EventKitTables>;
+    new Gauge({
+      name: 'lumikb_outbox_backlog',
+      help: 'Events committed to the outbox and not yet published',
+      registers,
+      async collect() {
+        const row = await db
+          .selectFrom('outbox')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('sent_at', 'is', null)
+          .executeTakeFirst()
+          .catch(() => undefined);
+        if (row) this.set(Number(row.n));
+      },
+    });
+  }
+
+  /** True while the last publish attempt succeeded (surfaced by /ready as a detail). */
+  get isHealthy(): boolean {
+    return this.healthy;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    void this.listen();
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake?.();
+    await this.loop;
+    const listener = this.listener;
+    this.listener = undefined;
+    if (listener) {
+      await listener.query(`unlisten "${outboxChannel(this.options.schema)}"`).catch(() => {});
+      listener.release();
+    }
+  }
+
+  /** Publishes everything currently pending; returns how many were sent. */
+  async drainOnce(): Promise<number> {
+    const db = this.options.db as Kysely<EventKitTables>;
+    const batchSize = this.options.batchSize ?? 100;
+    let total = 0;
+    for (;;) {
+      const sent = await db.transaction().execute(async (trx) => {
+        const rows = await trx
+          .selectFrom('outbox')
+          .select(['id', 'subject', 'payload'])
+          .where('sent_at', 'is', null)
+          .orderBy('created_at')
+          .orderBy('id')
+          .limit(batchSize)
+          .forUpdate()
+          .skipLocked()
+          .execute();
+        const ok: string[] = [];
+        let failure: unknown;
+        for (const row of rows) {
+          try {
+            const body = Buffer.from(JSON.stringify(row.payload));
+            await this.options.bus.publish(row.subject, body, row.id);
+            ok.push(row.id);
+          } catch (error) {
+            failure = error;
+            await trx
+              .updateTable('outbox')
+              .set((eb) => ({ attempts: eb('attempts', '+', 1), last_error: String(error) }))
+              .where('id', '=', row.id)
+              .execute();
+            break; // keep order: nothing after a failed event goes out before it
+          }
+        }
+        if (ok.length > 0) {
+          await trx.updateTable('outbox').set({ sent_at: sql`now()` }).where('id', 'in', ok).execute();
+        }
+        return { count: ok.length, more: rows.length === batchSize, failure };
+      });
+      total += sent.count;
+      this.published.inc(sent.count);
+      if (sent.failure) {
+        this.failures.inc();
+        throw sent.failure;
+      }
+      if (!sent.more) return total;
+    }
+  }
+
+  private async run(): Promise<void> {
+    const poll = this.options.pollIntervalMs ?? 1_000;
+    const maxBackoff = this.options.maxBackoffMs ?? 10_000;
+    while (this.running) {
+      let delay = poll;
+      try {
+        await this.drainOnce();
+        if (!this.healthy) this.options.logger.info('outbox relay publishing again');
+        this.healthy = true;
+        this.backoffMs = this.options.minBackoffMs ?? 200;
+      } catch (error) {
+        if (this.healthy) {
+          this.options.logger.warn({ err: error }, 'outbox relay cannot publish; retrying with backoff');
+        }
+        this.healthy = false;
+        delay = this.backoffMs;
+        this.backoffMs = Math.min(this.backoffMs * 2, maxBackoff);
+      }
+      if (!this.running) break;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, delay);
+        this.wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.wake = undefined;
+    }
+  }
+
+  /** LISTEN on a dedicated connection; re-established after errors while running. */
+  private async listen(): Promise<void> {
+    while (this.running && !this.listener) {
+      try {
+        const client = await this.options.pool.connect();
+        client.on('notification', () => {
+          if (this.healthy) this.wake?.();
+        });
+        client.on('error', () => {
+          if (this.listener === client) this.listener = undefined;
+          client.release(true);
+          if (this.running) setTimeout(() => void this.listen(), 1_000);
+        });
+        await client.query(`listen "${outboxChannel(this.options.schema)}"`);
+        this.listener = client;
+      } catch {
+        await new Promise((r) => setTimeout(r, 1_000));
+      }
+    }
+  }
+}

@@ -1,0 +1,125 @@
+/**
+ * The Fastify app every LumiKB service is built on: JSON logs with request ids,
+ * TypeBox validation, OpenAPI, one error shape, probes, metrics and route guards.
+ */
+import { randomUUID } from 'node:crypto';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type RawReplyDefaultExpression,
+  type RawRequestDefaultExpression,
+  type RawServerDefault,
+} from 'fastify';
+import type { Logger } from 'pino';
+import { type AuthOptions, installAuth } from './auth.ts';
+import { installErrorHandlers } from './error-handler.ts';
+import { installMetrics, type PoolLike, Registry } from './metrics.ts';
+import { installProbes, type ReadinessCheck } from './readiness.ts';
+
+export type ServiceApp = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
+
+export interface ServiceAppOptions {
+  service: string;
+  version?: string;
+  description?: string;
+  logLevel?: string;
+  /** An existing pino logger (tests pass a silent one). */
+  logger?: Logger;
+  auth: AuthOptions;
+  readiness?: () => ReadinessCheck[];
+  pools?: PoolLike[];
+  bodyLimit?: number;
+  /** Trust X-Forwarded-* from the gateway. */
+  trustProxy?: boolean;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    metricsRegistry: Registry;
+    serviceName: string;
+  }
+}
+
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+export const LOG_REDACT = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-api-key"]',
+  'res.headers["set-cookie"]',
+  '*.password',
+  '*.apiKey',
+  '*.api_key',
+  '*.token',
+  '*.refreshToken',
+];
+
+export async function createServiceApp(options: ServiceAppOptions): Promise<ServiceApp> {
+  const app: FastifyInstance = Fastify({
+    ...(options.logger
+      ? { loggerInstance: options.logger as FastifyBaseLogger }
+      : {
+          logger: {
+            level: options.logLevel ?? 'info',
+            base: { service: options.service },
+            redact: { paths: LOG_REDACT, censor: '[redacted]' },
+            timestamp: () => `,"time":"${new Date().toISOString()}"`,
+          },
+        }),
+    requestIdHeader: 'x-request-id',
+    requestIdLogLabel: 'requestId',
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    bodyLimit: options.bodyLimit ?? 1024 * 1024,
+    trustProxy: options.trustProxy ?? true,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true } },
+    return503OnClosing: true,
+  });
+
+  app.decorate('serviceName', options.service);
+  app.addHook('onRequest', async (request, reply) => {
+    void reply.header('x-request-id', request.id);
+  });
+
+  installErrorHandlers(app);
+  await installAuth(app, options.auth);
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: `LumiKB ${options.service}`,
+        version: options.version ?? '0.1.0',
+        description: options.description ?? `The ${options.service} service of LumiKB.`,
+      },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+          cookie: { type: 'apiKey', in: 'cookie', name: 'lumikb_access' },
+        },
+      },
+    },
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+
+  const registry = new Registry();
+  app.decorate('metricsRegistry', registry);
+  await installMetrics(app, { service: options.service, registry, pools: options.pools ?? [] });
+  installProbes(app, {
+    service: options.service,
+    version: options.version ?? '0.1.0',
+    checks: options.readiness ?? (() => []),
+  });
+  return app.withTypeProvider<TypeBoxTypeProvider>();
+}

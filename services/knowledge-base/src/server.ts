@@ -1,0 +1,12 @@
+import { runService } from '@lumikb/service-kit';
+import { SERVICE, buildApp, connect } from './app.ts';
+import { readConfig } from './config.ts';
+
+await runService(async () => {
+  const config = readConfig();
+  const app = await buildApp(config, await connect(config));
+  return {
+    app,
+    options: { service: SERVICE, port: config.PORT, host: config.HOST, shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS },
+  };
+});

@@ -1,0 +1,7 @@
+import type { MigrationSet } from '@lumikb/db';
+import * as init from './0001-init.ts';
+
+/** Ordered by name; never rename or edit a migration that has shipped. */
+export const migrations: MigrationSet = {
+  '0001-init': init,
+};
