@@ -1,4 +1,8 @@
-/** Event types shared between contexts. Each context adds its events here as it lands. */
+/**
+ * Event types shared between contexts. Envelope fields are camelCase (fixed by the
+ * architecture); `data` uses the same snake_case field names as the REST API.
+ * Each context declares its events in its own file under this folder.
+ */
 import { Type } from 'typebox';
 import { defineEvent } from './envelope.ts';
 
@@ -7,12 +11,12 @@ export const AuditRecorded = defineEvent(
   'audit.recorded',
   Type.Object({
     action: Type.String({ minLength: 1 }),
-    resourceType: Type.String({ minLength: 1 }),
-    resourceId: Type.Union([Type.String(), Type.Null()]),
+    resource_type: Type.String({ minLength: 1 }),
+    resource_id: Type.Union([Type.String(), Type.Null()]),
     service: Type.String(),
     outcome: Type.Union([Type.Literal('success'), Type.Literal('failure')]),
-    oldValue: Type.Optional(Type.Unknown()),
-    newValue: Type.Optional(Type.Unknown()),
+    old_value: Type.Optional(Type.Unknown()),
+    new_value: Type.Optional(Type.Unknown()),
     ip: Type.Optional(Type.String()),
   }),
 );

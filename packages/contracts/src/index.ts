@@ -1,4 +1,5 @@
 export * from './access.ts';
 export * from './envelope.ts';
 export * from './events.ts';
+export * from './models.ts';
 export * from './streams.ts';

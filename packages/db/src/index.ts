@@ -1,3 +1,13 @@
+export {
+  type ColumnType,
+  type Generated,
+  type Insertable,
+  type Kysely,
+  type Migration,
+  type Selectable,
+  sql,
+  type Transaction,
+  type Updateable,
+} from 'kysely';
 export * from './database.ts';
 export * from './migrate.ts';
-export { sql, type Kysely, type Transaction, type Migration, type Selectable, type Insertable, type Updateable, type Generated, type ColumnType } from 'kysely';

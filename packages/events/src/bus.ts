@@ -8,9 +8,9 @@ import {
   type JetStreamClient,
   type JetStreamManager,
   type NatsConnection,
+  nanos,
   RetentionPolicy,
   StorageType,
-  nanos,
 } from 'nats';
 
 export interface BusOptions {

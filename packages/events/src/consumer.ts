@@ -153,7 +153,7 @@ export class EventConsumer {
       return this.terminate(msg, undefined, type, 'invalid', 'payload is not JSON');
     }
     const validator = this.validators.get(type);
-    if (!validator || !validator.Check(event)) {
+    if (!validator?.Check(event)) {
       const problems = validator
         ? [...validator.Errors(event)].map((e) => `${e.instancePath || '/'} ${e.message}`).join('; ')
         : `no contract for ${type}`;
@@ -195,7 +195,10 @@ export class EventConsumer {
       reason,
       error,
     };
-    this.options.logger.error({ failure }, `event ${reason === 'invalid' ? 'rejected as invalid' : 'given up after bounded retries'}`);
+    this.options.logger.error(
+      { failure },
+      `event ${reason === 'invalid' ? 'rejected as invalid' : 'given up after bounded retries'}`,
+    );
     try {
       await this.options.onTerminated?.(failure);
     } catch (callbackError) {

@@ -84,6 +84,7 @@ export class OutboxRelay {
   private wake: (() => void) | undefined;
   private listener: pg.PoolClient | undefined;
   private loop: Promise<void> | undefined;
+  private listening: Promise<void> | undefined;
   private backoffMs: number;
   private readonly published: Counter;
   private readonly failures: Counter;
@@ -127,7 +128,7 @@ export class OutboxRelay {
   start(): void {
     if (this.running) return;
     this.running = true;
-    void this.listen();
+    this.listening = this.listen();
     this.loop = this.run();
   }
 
@@ -135,6 +136,7 @@ export class OutboxRelay {
     this.running = false;
     this.wake?.();
     await this.loop;
+    await this.listening;
     const listener = this.listener;
     this.listener = undefined;
     if (listener) {
@@ -227,13 +229,20 @@ export class OutboxRelay {
     while (this.running && !this.listener) {
       try {
         const client = await this.options.pool.connect();
+        if (!this.running) {
+          client.release();
+          return;
+        }
         client.on('notification', () => {
           if (this.healthy) this.wake?.();
         });
         client.on('error', () => {
           if (this.listener === client) this.listener = undefined;
           client.release(true);
-          if (this.running) setTimeout(() => void this.listen(), 1_000);
+          if (this.running)
+            setTimeout(() => {
+              this.listening = this.listen();
+            }, 1_000);
         });
         await client.query(`listen "${outboxChannel(this.options.schema)}"`);
         this.listener = client;

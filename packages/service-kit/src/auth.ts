@@ -3,9 +3,10 @@
  * verified here with its public key only. Every route must declare `config.access`;
  * a route without one makes the app fail to start, so nothing ships unclassified.
  */
-import { ACCESS_LEVEL, type AccessTokenClaims, type RouteAccess } from '@lumikb/contracts';
+
 import fastifyCookie from '@fastify/cookie';
 import fastifyJwt from '@fastify/jwt';
+import { ACCESS_LEVEL, type AccessTokenClaims, type RouteAccess } from '@lumikb/contracts';
 import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
 import { kitErrors } from './errors.ts';
 
@@ -60,7 +61,9 @@ export async function installAuth(app: FastifyInstance, options: AuthOptions): P
     let access = route.config?.access;
     if (!access && PUBLIC_PREFIXES.some((p) => route.url === p || route.url.startsWith(`${p}/`))) access = 'public';
     if (!access) {
-      throw new Error(`route ${String(route.method)} ${route.url} declares no config.access (public|user|operator|admin|service)`);
+      throw new Error(
+        `route ${String(route.method)} ${route.url} declares no config.access (public|user|operator|admin|service)`,
+      );
     }
     const methods = Array.isArray(route.method) ? route.method : [route.method];
     for (const method of methods) {
@@ -83,8 +86,10 @@ export async function installAuth(app: FastifyInstance, options: AuthOptions): P
       }
       await options.checkClaims?.(claims, request);
     };
-    const existing = route.preHandler ? (Array.isArray(route.preHandler) ? route.preHandler : [route.preHandler]) : [];
-    route.preHandler = [guard, ...existing];
+    // onRequest, not preHandler: refuse before the body is parsed or validated, so an
+    // anonymous caller learns nothing about a route's schema.
+    const existing = route.onRequest ? (Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest]) : [];
+    route.onRequest = [guard, ...existing];
   });
 }
 

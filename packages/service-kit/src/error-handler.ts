@@ -1,6 +1,6 @@
 /** One error handler and one not-found handler for every service. */
 import type { FastifyError, FastifyInstance } from 'fastify';
-import { AppError, STATUS_OF_KIND, kitErrors } from './errors.ts';
+import { AppError, kitErrors, STATUS_OF_KIND } from './errors.ts';
 
 export interface ErrorBody {
   code: string;

@@ -34,6 +34,9 @@ export async function installMetrics(
           buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10],
           registers: [registry],
         },
+        // fastify-metrics builds its summary even when disabled; keep it out of every
+        // registry we expose (and out of prom-client's global one).
+        summary: { registers: [new Registry()] },
       },
     },
   });
@@ -60,10 +63,8 @@ export async function installMetrics(
     },
   });
 
-  app.get(
-    '/metrics',
-    { config: { access: 'public' }, schema: { hide: true } },
-    async (_request, reply) => reply.type(registry.contentType).send(await registry.metrics()),
+  app.get('/metrics', { config: { access: 'public' }, schema: { hide: true } }, async (_request, reply) =>
+    reply.type(registry.contentType).send(await registry.metrics()),
   );
 }
 

@@ -26,7 +26,10 @@ async function runCheck(check: ReadinessCheck): Promise<CheckResult> {
     const detail = await Promise.race([
       check.check(),
       new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`timed out after ${check.timeoutMs ?? 2_000} ms`)), check.timeoutMs ?? 2_000);
+        timer = setTimeout(
+          () => reject(new Error(`timed out after ${check.timeoutMs ?? 2_000} ms`)),
+          check.timeoutMs ?? 2_000,
+        );
       }),
     ]);
     return {

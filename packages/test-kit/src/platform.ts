@@ -8,7 +8,7 @@ import type { MigrationSet } from '@lumikb/db';
 import type { EventBus } from '@lumikb/events';
 import { createTestBus } from './bus.ts';
 import { createTestDatabase, type Teardown, type TestDatabase } from './database.ts';
-import { type KeyPair, generateSigningKeys, serviceToken, userToken } from './tokens.ts';
+import { generateSigningKeys, type KeyPair, serviceToken, userToken } from './tokens.ts';
 
 let keys: KeyPair | undefined;
 /** One key pair per test process (generation is cheap, but tokens must agree). */

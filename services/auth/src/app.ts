@@ -1,6 +1,6 @@
 /** The auth service: users, sign-in, groups and permission levels, the audit trail. */
 import { STREAMS } from '@lumikb/contracts';
-import { type PlatformDeps, type ServiceApp, connectPlatform, createPlatformApp } from '@lumikb/service-kit';
+import { connectPlatform, createPlatformApp, type PlatformDeps, type ServiceApp } from '@lumikb/service-kit';
 import type { Logger } from 'pino';
 import type { Config } from './config.ts';
 import { type AuthDatabase, SCHEMA } from './db/database.ts';

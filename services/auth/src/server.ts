@@ -1,5 +1,5 @@
 import { runService } from '@lumikb/service-kit';
-import { SERVICE, buildApp, connect } from './app.ts';
+import { buildApp, connect, SERVICE } from './app.ts';
 import { readConfig } from './config.ts';
 
 await runService(async () => {

@@ -1,6 +1,6 @@
 /** The ingestion-worker service: parse, chunk, embed and index uploaded documents. */
 import { STREAMS } from '@lumikb/contracts';
-import { type PlatformDeps, type ServiceApp, connectPlatform, createPlatformApp } from '@lumikb/service-kit';
+import { connectPlatform, createPlatformApp, type PlatformDeps, type ServiceApp } from '@lumikb/service-kit';
 import type { Logger } from 'pino';
 import type { Config } from './config.ts';
 import { type IngestionWorkerDatabase, SCHEMA } from './db/database.ts';

@@ -1,6 +1,6 @@
 /** The knowledge-base service: knowledge bases, documents, search, chat and queue monitoring. */
 import { STREAMS } from '@lumikb/contracts';
-import { type PlatformDeps, type ServiceApp, connectPlatform, createPlatformApp } from '@lumikb/service-kit';
+import { connectPlatform, createPlatformApp, type PlatformDeps, type ServiceApp } from '@lumikb/service-kit';
 import type { Logger } from 'pino';
 import type { Config } from './config.ts';
 import { type KnowledgeBaseDatabase, SCHEMA } from './db/database.ts';

@@ -1,6 +1,6 @@
 /** The registry service: LLM models, encrypted credentials, connection tests, defaults and LLM settings. */
 import { STREAMS } from '@lumikb/contracts';
-import { type PlatformDeps, type ServiceApp, connectPlatform, createPlatformApp } from '@lumikb/service-kit';
+import { connectPlatform, createPlatformApp, type PlatformDeps, type ServiceApp } from '@lumikb/service-kit';
 import type { Logger } from 'pino';
 import type { Config } from './config.ts';
 import { type RegistryDatabase, SCHEMA } from './db/database.ts';
