@@ -3,3 +3,4 @@ export * from './envelope.ts';
 export * from './events.ts';
 export * from './models.ts';
 export * from './streams.ts';
+export * from './knowledge-bases.ts';
