@@ -4,3 +4,4 @@ export * from './events.ts';
 export * from './models.ts';
 export * from './streams.ts';
 export * from './knowledge-bases.ts';
+export * from './users.ts';
