@@ -5,3 +5,4 @@ export * from './models.ts';
 export * from './streams.ts';
 export * from './knowledge-bases.ts';
 export * from './users.ts';
+export * from './documents.ts';
