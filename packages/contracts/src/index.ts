@@ -6,3 +6,4 @@ export * from './streams.ts';
 export * from './knowledge-bases.ts';
 export * from './users.ts';
 export * from './documents.ts';
+export * from './config.ts';
