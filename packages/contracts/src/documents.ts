@@ -12,15 +12,32 @@ import { defineEvent } from './envelope.ts';
 
 export const DOCUMENT_STATUSES = ['PENDING', 'PROCESSING', 'READY', 'FAILED'] as const;
 export type DocumentStatus = (typeof DOCUMENT_STATUSES)[number];
-export const DocumentStatusSchema = Type.Union(DOCUMENT_STATUSES.map((s) => Type.Literal(s)));
+export const DocumentStatusSchema = Type.Union([
+  Type.Literal('PENDING'),
+  Type.Literal('PROCESSING'),
+  Type.Literal('READY'),
+  Type.Literal('FAILED'),
+]);
 
 export const PROCESSING_STEPS = ['upload', 'parse', 'chunk', 'embed', 'index'] as const;
 export type ProcessingStep = (typeof PROCESSING_STEPS)[number];
-export const ProcessingStepSchema = Type.Union(PROCESSING_STEPS.map((s) => Type.Literal(s)));
+export const ProcessingStepSchema = Type.Union([
+  Type.Literal('upload'),
+  Type.Literal('parse'),
+  Type.Literal('chunk'),
+  Type.Literal('embed'),
+  Type.Literal('index'),
+]);
 
 export const STEP_STATUSES = ['pending', 'in_progress', 'done', 'error', 'skipped'] as const;
 export type StepStatus = (typeof STEP_STATUSES)[number];
-export const StepStatusSchema = Type.Union(STEP_STATUSES.map((s) => Type.Literal(s)));
+export const StepStatusSchema = Type.Union([
+  Type.Literal('pending'),
+  Type.Literal('in_progress'),
+  Type.Literal('done'),
+  Type.Literal('error'),
+  Type.Literal('skipped'),
+]);
 
 export const StepInfoSchema = Type.Object({
   status: StepStatusSchema,
@@ -44,7 +61,13 @@ export type StepErrors = Static<typeof StepErrorsSchema>;
 
 export const DOCUMENT_FORMATS = ['txt', 'md', 'html', 'pdf', 'docx'] as const;
 export type DocumentFormat = (typeof DOCUMENT_FORMATS)[number];
-export const DocumentFormatSchema = Type.Union(DOCUMENT_FORMATS.map((f) => Type.Literal(f)));
+export const DocumentFormatSchema = Type.Union([
+  Type.Literal('txt'),
+  Type.Literal('md'),
+  Type.Literal('html'),
+  Type.Literal('pdf'),
+  Type.Literal('docx'),
+]);
 
 const Uuid = Type.String({ format: 'uuid' });
 const Attempt = Type.Integer({ minimum: 1, description: 'processing attempt this event belongs to' });

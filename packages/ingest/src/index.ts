@@ -1,0 +1,3 @@
+export * from './chunk.ts';
+export * from './detect.ts';
+export * from './parse.ts';

@@ -1,0 +1,195 @@
+/**
+ * Text extraction per format. The result is normalised (LF line ends, no trailing
+ * spaces, at most one blank line in a row) and is the text every chunk offset refers to.
+ * Heavy parsers (pdf.js, mammoth) are loaded on first use only.
+ */
+import type { DocumentFormat } from '@lumikb/contracts';
+import { decodeText } from './detect.ts';
+
+/** A document that cannot be read as it is (corrupt, encrypted, no text): retrying will not help. */
+export class ParseError extends Error {
+  override readonly name = 'ParseError';
+}
+
+export function normaliseText(raw: string): string {
+  return raw
+    .replace(/^\uFEFF/, '')
+    .replace(/\r\n?/g, '\n')
+    .replace(/\u0000/g, '')
+    .replace(/[ \t\u00a0]+$/gm, '')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim();
+}
+
+export async function extractText(bytes: Uint8Array, format: DocumentFormat): Promise<string> {
+  let raw: string;
+  switch (format) {
+    case 'txt':
+    case 'md': {
+      const text = decodeText(bytes);
+      if (text === null) throw new ParseError('The file is not valid UTF-8 or UTF-16 text');
+      raw = text;
+      break;
+    }
+    case 'html': {
+      const text = decodeText(bytes);
+      if (text === null) throw new ParseError('The file is not valid UTF-8 or UTF-16 text');
+      raw = await htmlToText(text);
+      break;
+    }
+    case 'pdf':
+      raw = await pdfToText(bytes);
+      break;
+    case 'docx':
+      raw = await docxToText(bytes);
+      break;
+  }
+  const text = normaliseText(raw);
+  if (text.length === 0) {
+    throw new ParseError(
+      format === 'pdf'
+        ? 'The PDF contains no extractable text (a scanned document needs OCR first)'
+        : 'The document contains no text',
+    );
+  }
+  return text;
+}
+
+const SKIPPED_ELEMENTS = new Set(['script', 'style', 'noscript', 'template', 'svg', 'head', 'iframe', 'object']);
+const BLOCK_ELEMENTS = new Set([
+  'address',
+  'article',
+  'aside',
+  'blockquote',
+  'br',
+  'dd',
+  'div',
+  'dl',
+  'dt',
+  'fieldset',
+  'figcaption',
+  'figure',
+  'footer',
+  'form',
+  'h1',
+  'h2',
+  'h3',
+  'h4',
+  'h5',
+  'h6',
+  'header',
+  'hr',
+  'li',
+  'main',
+  'nav',
+  'ol',
+  'p',
+  'pre',
+  'section',
+  'table',
+  'tbody',
+  'thead',
+  'tfoot',
+  'tr',
+  'ul',
+  'title',
+]);
+
+/** Visible text of an HTML page: scripts and styles dropped, blocks on their own lines, entities decoded. */
+export async function htmlToText(html: string): Promise<string> {
+  const { Parser } = await import('htmlparser2');
+  const out: string[] = [];
+  let skipDepth = 0;
+  let preDepth = 0;
+  // `head` is skipped, but its title is worth keeping as the first line.
+  let inTitle = false;
+  const newline = () => out.push('\n');
+  const parser = new Parser(
+    {
+      onopentag(name) {
+        if (name === 'title') inTitle = true;
+        else if (SKIPPED_ELEMENTS.has(name)) skipDepth++;
+        if (name === 'pre') preDepth++;
+        if (BLOCK_ELEMENTS.has(name)) newline();
+        if (name === 'td' || name === 'th') out.push('\t');
+      },
+      ontext(text) {
+        if (skipDepth > 0 && !inTitle) return;
+        out.push(preDepth > 0 ? text : text.replace(/\s+/g, ' '));
+      },
+      onclosetag(name) {
+        if (name === 'title') inTitle = false;
+        else if (SKIPPED_ELEMENTS.has(name)) skipDepth = Math.max(0, skipDepth - 1);
+        if (name === 'pre') preDepth = Math.max(0, preDepth - 1);
+        if (BLOCK_ELEMENTS.has(name)) {
+          newline();
+          if (name === 'p' || /^h[1-6]$/.test(name) || name === 'title') newline();
+        }
+      },
+    },
+    { decodeEntities: true, lowerCaseTags: true },
+  );
+  parser.write(html);
+  parser.end();
+  return out
+    .join('')
+    .split('\n')
+    .map((line) => line.replace(/^[ \t]+/, '').replace(/ {2,}/g, ' '))
+    .join('\n');
+}
+
+interface PdfTextItem {
+  str?: string;
+  hasEOL?: boolean;
+}
+
+export async function pdfToText(bytes: Uint8Array): Promise<string> {
+  const pdfjs = await import('pdfjs-dist/legacy/build/pdf.mjs');
+  // pdf.js transfers (detaches) the buffer it is given: hand it a copy.
+  const task = pdfjs.getDocument({
+    data: new Uint8Array(bytes),
+    verbosity: 0,
+    isEvalSupported: false,
+    disableFontFace: true,
+    useSystemFonts: false,
+    stopAtErrors: false,
+  });
+  let doc: Awaited<typeof task.promise>;
+  try {
+    doc = await task.promise;
+  } catch (error) {
+    await task.destroy().catch(() => {});
+    const name = (error as { name?: string }).name;
+    if (name === 'PasswordException') throw new ParseError('The PDF is password-protected');
+    throw new ParseError(`The PDF cannot be read: ${(error as Error).message ?? String(error)}`);
+  }
+  try {
+    const pages: string[] = [];
+    for (let n = 1; n <= doc.numPages; n++) {
+      const page = await doc.getPage(n);
+      const content = await page.getTextContent();
+      let text = '';
+      for (const item of content.items as PdfTextItem[]) {
+        if (typeof item.str !== 'string') continue;
+        text += item.str;
+        if (item.hasEOL) text += '\n';
+        else if (item.str && !/\s$/.test(item.str)) text += ' ';
+      }
+      pages.push(text.replace(/ +\n/g, '\n').trim());
+      page.cleanup();
+    }
+    return pages.filter((p) => p.length > 0).join('\n\n');
+  } finally {
+    await doc.destroy().catch(() => {});
+  }
+}
+
+export async function docxToText(bytes: Uint8Array): Promise<string> {
+  const mammoth = (await import('mammoth')).default;
+  try {
+    const result = await mammoth.extractRawText({ buffer: Buffer.from(bytes) });
+    return result.value;
+  } catch (error) {
+    throw new ParseError(`The Word document cannot be read: ${(error as Error).message ?? String(error)}`);
+  }
+}
