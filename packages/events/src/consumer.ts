@@ -78,6 +78,19 @@ function metricsFor(registry: Registry | undefined) {
   return m;
 }
 
+/**
+ * One filter subject per consumer: the Debian NATS server (2.9) has no
+ * `filter_subjects`. Several event types share their common root (`document.>`);
+ * the consumer acks sibling types it does not handle.
+ */
+export function filterSubject(subjects: string[]): string | undefined {
+  if (subjects.length === 1) return subjects[0];
+  const parts = subjects.map((s) => s.split('.'));
+  const common: string[] = [];
+  for (let i = 0; parts.every((p) => i < p.length - 1 && p[i] === parts[0]![i]); i++) common.push(parts[0]![i]!);
+  return common.length > 0 ? `${common.join('.')}.>` : undefined;
+}
+
 export class EventConsumer {
   private messages: ConsumerMessages | undefined;
   private loop: Promise<void> | undefined;
@@ -103,7 +116,7 @@ export class EventConsumer {
       durable_name: durable,
       ack_policy: AckPolicy.Explicit,
       deliver_policy: DeliverPolicy.All,
-      filter_subjects: events.map((e) => bus.subject(e.type)),
+      filter_subject: filterSubject(events.map((e) => bus.subject(e.type))),
       // The server's own limit sits one above ours so that we, not the server, decide to
       // give up — and report it.
       max_deliver: this.maxDeliver + 1,
@@ -153,6 +166,12 @@ export class EventConsumer {
       return this.terminate(msg, undefined, type, 'invalid', 'payload is not JSON');
     }
     const validator = this.validators.get(type);
+    if (!validator && this.options.events.length > 1) {
+      // A shared wildcard filter (see filterSubject) also brings sibling events this
+      // consumer does not handle: they are not ours to judge.
+      msg.ack();
+      return;
+    }
     if (!validator?.Check(event)) {
       const problems = validator
         ? [...validator.Errors(event)].map((e) => `${e.instancePath || '/'} ${e.message}`).join('; ')

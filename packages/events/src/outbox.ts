@@ -82,6 +82,8 @@ export interface OutboxRelayOptions {
 export class OutboxRelay {
   private running = false;
   private wake: (() => void) | undefined;
+  /** Set by a NOTIFY that arrived while a drain was already running. */
+  private notified = false;
   private listener: pg.PoolClient | undefined;
   private loop: Promise<void> | undefined;
   private listening: Promise<void> | undefined;
@@ -199,6 +201,7 @@ export class OutboxRelay {
     const maxBackoff = this.options.maxBackoffMs ?? 10_000;
     while (this.running) {
       let delay = poll;
+      this.notified = false;
       try {
         await this.drainOnce();
         if (!this.healthy) this.options.logger.info('outbox relay publishing again');
@@ -213,6 +216,7 @@ export class OutboxRelay {
         this.backoffMs = Math.min(this.backoffMs * 2, maxBackoff);
       }
       if (!this.running) break;
+      if (this.notified && this.healthy) continue;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, delay);
         this.wake = () => {
@@ -224,6 +228,12 @@ export class OutboxRelay {
     }
   }
 
+  /** A commit happened: drain now (unless backing off from a NATS outage). */
+  private poke(): void {
+    this.notified = true;
+    if (this.healthy) this.wake?.();
+  }
+
   /** LISTEN on a dedicated connection; re-established after errors while running. */
   private async listen(): Promise<void> {
     while (this.running && !this.listener) {
@@ -233,9 +243,7 @@ export class OutboxRelay {
           client.release();
           return;
         }
-        client.on('notification', () => {
-          if (this.healthy) this.wake?.();
-        });
+        client.on('notification', () => this.poke());
         client.on('error', () => {
           if (this.listener === client) this.listener = undefined;
           client.release(true);
@@ -246,6 +254,8 @@ export class OutboxRelay {
         });
         await client.query(`listen "${outboxChannel(this.options.schema)}"`);
         this.listener = client;
+        // Events committed before LISTEN took effect sent their NOTIFY to nobody.
+        this.poke();
       } catch {
         await new Promise((r) => setTimeout(r, 1_000));
       }

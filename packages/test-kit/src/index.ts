@@ -4,5 +4,6 @@ export * from './fake-server.ts';
 export * from './infra.ts';
 export * from './logger.ts';
 export * from './platform.ts';
+export * from './tcp-proxy.ts';
 export * from './tokens.ts';
 export * from './wait.ts';
