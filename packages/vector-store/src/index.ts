@@ -1,15 +1,36 @@
 export * from './errors.ts';
 export { CHUNK_ID_NAMESPACE, collectionName, pointId, uuidV5 } from './ids.ts';
+export { PostgresVectorStore, type PostgresVectorStoreOptions } from './postgres/adapter.ts';
+export { QdrantVectorStore, type QdrantVectorStoreOptions } from './qdrant/adapter.ts';
 export * from './types.ts';
 
 import { VectorStoreError } from './errors.ts';
+import { PostgresVectorStore } from './postgres/adapter.ts';
+import { QdrantVectorStore } from './qdrant/adapter.ts';
 import type { VectorStore, VectorStoreOptions } from './types.ts';
 
-/** The qdrant adapter when `qdrantUrl` is set, otherwise the embedded postgres adapter. */
+/**
+ * The qdrant adapter when `qdrantUrl` is set, otherwise the embedded postgres adapter.
+ * Nothing is contacted here: call `ensureReady()` at start-up to fail fast (it migrates the
+ * postgres schema, or checks the Qdrant server's version and API key).
+ */
 export function createVectorStore(options: VectorStoreOptions): VectorStore {
-  // Adapters land in the next commits; the interface above is stable.
-  throw new VectorStoreError(
-    'UNAVAILABLE',
-    `vector store adapters not built yet (${options.qdrantUrl ? 'qdrant' : 'postgres'})`,
-  );
+  if (options.qdrantUrl) {
+    return new QdrantVectorStore({
+      url: options.qdrantUrl,
+      ...(options.qdrantApiKey && { apiKey: options.qdrantApiKey }),
+      ...(options.timeoutMs !== undefined && { timeoutMs: options.timeoutMs }),
+      ...(options.logger && { logger: options.logger }),
+    });
+  }
+  if (!options.databaseUrl) {
+    throw new VectorStoreError('UNAVAILABLE', 'vector store needs QDRANT_URL or a database URL for the embedded store');
+  }
+  return new PostgresVectorStore({
+    databaseUrl: options.databaseUrl,
+    ...(options.schema && { schema: options.schema }),
+    ...(options.poolMax !== undefined && { poolMax: options.poolMax }),
+    ...(options.cacheMaxBytes !== undefined && { cacheMaxBytes: options.cacheMaxBytes }),
+    ...(options.logger && { logger: options.logger }),
+  });
 }

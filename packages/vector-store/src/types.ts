@@ -89,6 +89,8 @@ export interface VectorStoreOptions {
   schema?: string;
   /** Postgres pool size of the embedded adapter; default 10. */
   poolMax?: number;
+  /** Memory for the postgres adapter's in-memory search copies; default 512 MiB. */
+  cacheMaxBytes?: number;
   /** Per-request timeout for qdrant calls in ms; default 30 000. */
   timeoutMs?: number;
   /** Receives warnings (e.g. Qdrant server/client version mismatch) instead of the console. */

@@ -1,0 +1,54 @@
+/**
+ * Tables of the embedded vector store, in their own schema (default `vectors`).
+ *
+ * One `points` table keyed by (collection, id) rather than a table per collection: no DDL
+ * at KB creation (a collection is one row, created in milliseconds) and one set of indexes.
+ * Every write bumps the collection's `revision` under its row lock and stamps the rows it
+ * touches (deletions leave `tombstones`), so a reader can catch its in-memory copy up with
+ * only what changed since the revision it holds.
+ */
+import { type Migration, type MigrationSet, sql } from '@lumikb/db';
+
+export function vectorStoreMigrations(schema: string): MigrationSet {
+  const s = (table: string) => sql.id(schema, table);
+  const init: Migration = {
+    async up(db) {
+      await sql`
+        create table ${s('collections')} (
+          id bigint generated always as identity primary key,
+          name text not null unique,
+          dimensions integer not null check (dimensions between 1 and 65536),
+          distance text not null check (distance in ('cosine', 'dot', 'euclidean')),
+          revision bigint not null default 0,
+          -- an in-memory copy older than this must reload: tombstones before it were pruned
+          floor_revision bigint not null default 0,
+          created_at timestamptz not null default now()
+        )`.execute(db);
+      // vector: float32 little-endian (unit length for cosine); payload: json, not jsonb,
+      // because jsonb refuses \\u0000 that extracted text can contain and Qdrant keeps.
+      await sql`
+        create table ${s('points')} (
+          collection_id bigint not null references ${s('collections')} (id) on delete cascade,
+          id uuid not null,
+          document_id text not null,
+          revision bigint not null,
+          vector bytea not null,
+          payload json not null,
+          primary key (collection_id, id)
+        )`.execute(db);
+      // Float data does not compress: skip the attempt for vectors large enough to be toasted.
+      await sql`alter table ${s('points')} alter column vector set storage external`.execute(db);
+      await sql`create index points_by_document on ${s('points')} (collection_id, document_id)`.execute(db);
+      await sql`create index points_by_revision on ${s('points')} (collection_id, revision)`.execute(db);
+      await sql`
+        create table ${s('tombstones')} (
+          collection_id bigint not null references ${s('collections')} (id) on delete cascade,
+          id uuid not null,
+          revision bigint not null,
+          primary key (collection_id, id)
+        )`.execute(db);
+      await sql`create index tombstones_by_revision on ${s('tombstones')} (collection_id, revision)`.execute(db);
+    },
+  };
+  return { '0001-vectors': init };
+}

@@ -1,0 +1,84 @@
+/** The main-thread side of the search worker: request/response over postMessage. */
+import { Worker } from 'node:worker_threads';
+import { VectorStoreError } from '../errors.ts';
+import { type PutMessage, type SearchMessage, searchWorkerMain, type WorkerReply } from './search-kernel.ts';
+
+// tsx and esbuild may wrap named functions in `__name(fn, "name")`; the worker has no such helper.
+const WORKER_SOURCE = `var __name = (f) => f;\n(${searchWorkerMain.toString()})();\n`;
+
+export type SearchResult = { ids: string[]; scores: number[] } | { missing: true };
+
+export class SearchThread {
+  private worker: Worker | undefined;
+  private nextId = 1;
+  private readonly pending = new Map<number, { resolve: (r: SearchResult) => void; reject: (e: Error) => void }>();
+  /** Bumped whenever a worker is (re)started: everything the previous one held is gone. */
+  generation = 0;
+  private closed = false;
+
+  private get thread(): Worker {
+    if (this.closed) throw new VectorStoreError('UNAVAILABLE', 'vector store is closed');
+    if (this.worker) return this.worker;
+    const worker = new Worker(WORKER_SOURCE, { eval: true, name: 'lumikb-vector-search' });
+    this.generation++;
+    worker.unref();
+    worker.on('message', (reply: WorkerReply) => {
+      const waiter = this.pending.get(reply.id);
+      if (!waiter) return;
+      this.pending.delete(reply.id);
+      if (this.pending.size === 0) worker.unref();
+      if (reply.ok) waiter.resolve({ ids: reply.ids, scores: reply.scores });
+      else if (reply.missing) waiter.resolve({ missing: true });
+      else waiter.reject(new VectorStoreError('INVALID_INPUT', reply.error));
+    });
+    const fail = (error: Error) => {
+      if (this.worker !== worker) return;
+      this.worker = undefined;
+      for (const waiter of this.pending.values()) {
+        waiter.reject(
+          new VectorStoreError('UNAVAILABLE', `search worker failed: ${error.message}`, undefined, { cause: error }),
+        );
+      }
+      this.pending.clear();
+    };
+    worker.on('error', fail);
+    worker.on('exit', (code) => fail(new Error(`exited with code ${code}`)));
+    this.worker = worker;
+    return worker;
+  }
+
+  /** Starts the worker if needed and returns its generation (loads must target the live one). */
+  ensure(): number {
+    void this.thread;
+    return this.generation;
+  }
+
+  put(message: PutMessage): void {
+    this.thread.postMessage(message, [message.vectors.buffer as ArrayBuffer]);
+  }
+
+  drop(key: string): void {
+    this.worker?.postMessage({ op: 'drop', key });
+  }
+
+  search(message: Omit<SearchMessage, 'op' | 'id'>): Promise<SearchResult> {
+    const worker = this.thread;
+    const id = this.nextId++;
+    return new Promise<SearchResult>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      // A pending search keeps the process alive; an idle worker does not.
+      worker.ref();
+      worker.postMessage({ ...message, op: 'search', id } satisfies SearchMessage);
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const worker = this.worker;
+    this.worker = undefined;
+    for (const waiter of this.pending.values())
+      waiter.reject(new VectorStoreError('UNAVAILABLE', 'vector store is closed'));
+    this.pending.clear();
+    if (worker) await worker.terminate();
+  }
+}

@@ -1,0 +1,292 @@
+/**
+ * The Qdrant adapter (production): one Qdrant collection per LumiKB collection, unnamed
+ * dense vectors, payload indexes on `document_id` and `kb_id`, every write with `wait=true`
+ * so a write that returned is visible to the next search (as with the postgres adapter).
+ */
+import { QdrantClient, type Schemas } from '@qdrant/js-client-rest';
+import { VectorStoreError } from '../errors.ts';
+import type {
+  ChunkPayload,
+  CollectionInfo,
+  CollectionSpec,
+  Distance,
+  SearchHit,
+  SearchOptions,
+  VectorPoint,
+  VectorStore,
+  VectorStoreLogger,
+} from '../types.ts';
+import {
+  checkCollectionName,
+  checkDocumentId,
+  checkPoints,
+  checkSearch,
+  checkSpec,
+  dimensionMismatch,
+} from '../validation.ts';
+
+export interface QdrantVectorStoreOptions {
+  url: string;
+  apiKey?: string;
+  /** Per request, in ms; default 30 000. */
+  timeoutMs?: number;
+  logger?: VectorStoreLogger;
+}
+
+const TO_QDRANT: Record<Distance, Schemas['Distance']> = { cosine: 'Cosine', dot: 'Dot', euclidean: 'Euclid' };
+const FROM_QDRANT: Partial<Record<Schemas['Distance'], Distance>> = {
+  Cosine: 'cosine',
+  Dot: 'dot',
+  Euclid: 'euclidean',
+};
+/** Points per upsert request: ~1–2 MB of JSON at 384 dimensions, far below Qdrant's 32 MB limit. */
+const UPSERT_BATCH = 256;
+/** Fields the adapter filters on; indexed so filtered search stays fast on large collections. */
+const INDEXED_FIELDS = ['document_id', 'kb_id'] as const;
+/** Client package version; the server should be within one minor version of it. */
+const CLIENT_VERSION = '1.18.0';
+
+interface QdrantHttpError {
+  status: number;
+  data?: { status?: { error?: string } } | string;
+}
+
+function httpError(error: unknown): QdrantHttpError | undefined {
+  const status = (error as { status?: unknown })?.status;
+  return typeof status === 'number' ? (error as QdrantHttpError) : undefined;
+}
+
+function serverMessage(error: QdrantHttpError): string {
+  if (typeof error.data === 'string') return error.data.trim();
+  return error.data?.status?.error ?? `HTTP ${error.status}`;
+}
+
+export class QdrantVectorStore implements VectorStore {
+  readonly kind = 'qdrant' as const;
+  private readonly client: QdrantClient;
+  private ready: Promise<void> | undefined;
+  private closed = false;
+
+  constructor(private readonly options: QdrantVectorStoreOptions) {
+    // The API key travels as a header we set ourselves: the client would otherwise print
+    // its plain-http warning on the console, bypassing the service's logger.
+    const insecure = options.apiKey && options.url.startsWith('http://');
+    if (insecure) options.logger?.warn({ url: options.url }, 'Qdrant API key is sent over plain http');
+    this.client = new QdrantClient({
+      url: options.url,
+      timeout: options.timeoutMs ?? 30_000,
+      // The client's own check only prints to the console; ensureReady() checks and logs instead.
+      checkCompatibility: false,
+      ...(options.apiKey && { headers: { 'api-key': options.apiKey } }),
+    });
+  }
+
+  ensureReady(): Promise<void> {
+    if (this.closed) return Promise.reject(new VectorStoreError('UNAVAILABLE', 'vector store is closed'));
+    this.ready ??= this.checkServer().catch((error) => {
+      this.ready = undefined;
+      throw error;
+    });
+    return this.ready;
+  }
+
+  private async checkServer(): Promise<void> {
+    const info = await this.call('version check', () => this.client.versionInfo());
+    const [major, minor] = String(info.version).split('.').map(Number);
+    const [cMajor, cMinor] = CLIENT_VERSION.split('.').map(Number);
+    if (major !== cMajor || minor === undefined || cMinor === undefined || Math.abs(minor - cMinor) > 1) {
+      this.options.logger?.warn(
+        { serverVersion: info.version, clientVersion: CLIENT_VERSION },
+        'Qdrant server version differs from the client by more than one minor version',
+      );
+    }
+    // Reachable is not enough: an API key Qdrant refuses must fail start-up, not the first search.
+    await this.call('authentication check', () => this.client.collectionExists('lumikb_health_probe'));
+  }
+
+  /** Runs one client call and turns its failure into a VectorStoreError. */
+  private async call<T>(what: string, fn: () => Promise<T>, collection?: string): Promise<T> {
+    try {
+      return await fn();
+    } catch (error) {
+      throw this.mapError(error, what, collection);
+    }
+  }
+
+  private mapError(error: unknown, what: string, collection?: string): VectorStoreError {
+    if (error instanceof VectorStoreError) return error;
+    const http = httpError(error);
+    if (!http) {
+      const message = error instanceof Error ? `${error.message}${causeOf(error)}` : String(error);
+      return new VectorStoreError('UNAVAILABLE', `Qdrant ${what} failed: ${message}`, undefined, { cause: error });
+    }
+    const message = serverMessage(http);
+    if (http.status === 404 && collection !== undefined) {
+      return new VectorStoreError('COLLECTION_NOT_FOUND', `collection "${collection}" does not exist`, {
+        collection,
+      });
+    }
+    const dims = /expected dim: (\d+), got (\d+)/.exec(message);
+    if (http.status === 400 && dims && collection !== undefined) {
+      return dimensionMismatch(collection, Number(dims[1]), Number(dims[2]));
+    }
+    if (http.status === 400 || http.status === 422) {
+      return new VectorStoreError('INVALID_INPUT', `Qdrant refused the ${what}: ${message}`, { status: http.status });
+    }
+    if (http.status === 401 || http.status === 403) {
+      return new VectorStoreError('UNAVAILABLE', `Qdrant refused our credentials (${http.status}): ${message}`, {
+        status: http.status,
+      });
+    }
+    return new VectorStoreError('UNAVAILABLE', `Qdrant ${what} failed (${http.status}): ${message}`, {
+      status: http.status,
+    });
+  }
+
+  private async op<T>(what: string, collection: string | undefined, fn: () => Promise<T>): Promise<T> {
+    await this.ensureReady();
+    return this.call(what, fn, collection);
+  }
+
+  async createCollection(spec: CollectionSpec): Promise<void> {
+    checkSpec(spec);
+    await this.ensureReady();
+    try {
+      await this.client.createCollection(spec.name, {
+        vectors: { size: spec.dimensions, distance: TO_QDRANT[spec.distance] },
+      });
+    } catch (error) {
+      if (httpError(error)?.status !== 409) throw this.mapError(error, 'collection creation', spec.name);
+      // Exists: fine when it is the same collection, a conflict otherwise.
+      const existing = await this.collectionInfo(spec.name);
+      if (!existing) return this.createCollection(spec);
+      if (existing.dimensions !== spec.dimensions || existing.distance !== spec.distance) {
+        throw new VectorStoreError(
+          'COLLECTION_CONFLICT',
+          `collection "${spec.name}" already exists with ${existing.dimensions} dimensions and ${existing.distance} distance, not ${spec.dimensions}/${spec.distance}`,
+          {
+            collection: spec.name,
+            existing: { dimensions: existing.dimensions, distance: existing.distance },
+            requested: spec,
+          },
+        );
+      }
+    }
+    // Idempotent in Qdrant; repeated on the "already exists" path in case an earlier attempt stopped halfway.
+    for (const field of INDEXED_FIELDS) {
+      await this.call(
+        'payload index creation',
+        () => this.client.createPayloadIndex(spec.name, { field_name: field, field_schema: 'keyword', wait: true }),
+        spec.name,
+      );
+    }
+  }
+
+  async deleteCollection(name: string): Promise<void> {
+    checkCollectionName(name);
+    // Qdrant answers `false` (still 200) for a collection that does not exist.
+    await this.op('collection deletion', undefined, () => this.client.deleteCollection(name));
+  }
+
+  async collectionInfo(name: string): Promise<CollectionInfo | null> {
+    checkCollectionName(name);
+    await this.ensureReady();
+    let info: Schemas['CollectionInfo'];
+    try {
+      info = await this.client.getCollection(name);
+    } catch (error) {
+      if (httpError(error)?.status === 404) return null;
+      throw this.mapError(error, 'collection lookup', name);
+    }
+    const vectors = info.config.params.vectors as Schemas['VectorParams'] | Record<string, unknown> | undefined;
+    const size = (vectors as Schemas['VectorParams'] | undefined)?.size;
+    const distance = FROM_QDRANT[(vectors as Schemas['VectorParams'] | undefined)?.distance as Schemas['Distance']];
+    if (typeof size !== 'number' || !distance) {
+      throw new VectorStoreError(
+        'INVALID_INPUT',
+        `collection "${name}" was not created by LumiKB (named vectors or an unsupported distance)`,
+        { collection: name },
+      );
+    }
+    // points_count is approximate in Qdrant; an exact count keeps both adapters in agreement.
+    const points = await this.count(name);
+    return { dimensions: size, distance, points };
+  }
+
+  async upsert(name: string, points: VectorPoint[]): Promise<void> {
+    checkCollectionName(name);
+    checkPoints(points);
+    if (points.length === 0) {
+      // Nothing to write, but a missing collection is still an error, as with the postgres adapter.
+      await this.op('collection lookup', name, () => this.client.getCollection(name));
+      return;
+    }
+    // All vectors have one length (checked above), so if the first request is refused for
+    // its dimension nothing was written.
+    for (let start = 0; start < points.length; start += UPSERT_BATCH) {
+      const batch = points.slice(start, start + UPSERT_BATCH).map((p) => ({
+        id: p.id.toLowerCase(),
+        vector: p.vector,
+        payload: p.payload as Record<string, unknown>,
+      }));
+      await this.op('upsert', name, () => this.client.upsert(name, { wait: true, points: batch }));
+    }
+  }
+
+  async search(name: string, vector: number[], options: SearchOptions): Promise<SearchHit[]> {
+    checkCollectionName(name);
+    checkSearch(vector, options);
+    const documentId = options.filter?.document_id;
+    const result = await this.op('search', name, () =>
+      this.client.query(name, {
+        query: vector,
+        limit: options.limit,
+        with_payload: true,
+        ...(options.scoreThreshold !== undefined && { score_threshold: options.scoreThreshold }),
+        ...(documentId !== undefined && { filter: byDocument(documentId) }),
+      }),
+    );
+    return result.points.map((point) => ({
+      id: String(point.id),
+      score: point.score,
+      payload: (point.payload ?? {}) as ChunkPayload,
+    }));
+  }
+
+  async deleteByDocument(name: string, documentId: string): Promise<void> {
+    checkCollectionName(name);
+    checkDocumentId(documentId);
+    await this.op('deletion', name, () => this.client.delete(name, { wait: true, filter: byDocument(documentId) }));
+  }
+
+  async count(name: string, filter?: { document_id?: string }): Promise<number> {
+    checkCollectionName(name);
+    const documentId = filter?.document_id;
+    if (documentId !== undefined) checkDocumentId(documentId, 'filter.document_id');
+    const result = await this.op('count', name, () =>
+      this.client.count(name, { exact: true, ...(documentId !== undefined && { filter: byDocument(documentId) }) }),
+    );
+    return result.count;
+  }
+
+  async health(): Promise<void> {
+    if (this.closed) throw new VectorStoreError('UNAVAILABLE', 'vector store is closed');
+    // Authenticated and cheap: proves the server answers and accepts our key.
+    await this.call('health check', () => this.client.collectionExists('lumikb_health_probe'));
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+  }
+}
+
+function byDocument(documentId: string): Schemas['Filter'] {
+  return { must: [{ key: 'document_id', match: { value: documentId } }] };
+}
+
+function causeOf(error: Error): string {
+  const cause = (error as { cause?: unknown }).cause;
+  if (!cause) return '';
+  const code = (cause as { code?: string }).code;
+  return ` (${code ?? (cause instanceof Error ? cause.message : String(cause))})`;
+}

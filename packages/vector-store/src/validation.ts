@@ -1,0 +1,126 @@
+/** Input checks both adapters share, so a request one backend accepts the other accepts too. */
+import { VectorStoreError } from './errors.ts';
+import type { CollectionSpec, Distance, SearchOptions, VectorPoint } from './types.ts';
+
+export const DISTANCES: readonly Distance[] = ['cosine', 'dot', 'euclidean'];
+/** Qdrant's own ceiling on vector size. */
+export const MAX_DIMENSIONS = 65_536;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+// Qdrant refuses these in collection names (its names are directory names).
+const FORBIDDEN_NAME_CHARS = /[<>:"/\\|?*]/;
+const hasControlCharacter = (s: string) => [...s].some((c) => c.charCodeAt(0) < 0x20);
+
+export function isUuid(value: unknown): value is string {
+  return typeof value === 'string' && UUID.test(value);
+}
+
+export function checkCollectionName(name: unknown): asserts name is string {
+  if (
+    typeof name !== 'string' ||
+    name.length === 0 ||
+    name.length > 255 ||
+    FORBIDDEN_NAME_CHARS.test(name) ||
+    hasControlCharacter(name)
+  ) {
+    throw new VectorStoreError(
+      'INVALID_INPUT',
+      `invalid collection name ${JSON.stringify(name)}: 1 to 255 characters, none of < > : " / \\ | ? * or control characters`,
+      { name },
+    );
+  }
+}
+
+export function checkSpec(spec: CollectionSpec): void {
+  checkCollectionName(spec.name);
+  if (!Number.isInteger(spec.dimensions) || spec.dimensions < 1 || spec.dimensions > MAX_DIMENSIONS) {
+    throw new VectorStoreError('INVALID_INPUT', `dimensions must be an integer from 1 to ${MAX_DIMENSIONS}`, {
+      dimensions: spec.dimensions,
+    });
+  }
+  if (!DISTANCES.includes(spec.distance)) {
+    throw new VectorStoreError('INVALID_INPUT', `distance must be one of ${DISTANCES.join(', ')}`, {
+      distance: spec.distance,
+    });
+  }
+}
+
+export function dimensionMismatch(collection: string, expected: number, got: number, what = 'vector') {
+  return new VectorStoreError(
+    'DIMENSION_MISMATCH',
+    `${what} has ${got} dimensions but collection "${collection}" expects ${expected}`,
+    { collection, expected, got },
+  );
+}
+
+function checkVectorValues(vector: unknown, what: string): asserts vector is number[] {
+  if (!Array.isArray(vector) || vector.length === 0) {
+    throw new VectorStoreError('INVALID_INPUT', `${what} must be a non-empty array of numbers`);
+  }
+  for (const v of vector) {
+    if (typeof v !== 'number' || !Number.isFinite(v)) {
+      throw new VectorStoreError('INVALID_INPUT', `${what} contains a value that is not a finite number`);
+    }
+  }
+}
+
+/**
+ * Checks ids, payloads and vector values, and that every vector has one length; returns
+ * that length. Duplicate ids are allowed (the last one wins, as in Qdrant).
+ */
+export function checkPoints(points: VectorPoint[]): number | undefined {
+  if (!Array.isArray(points)) throw new VectorStoreError('INVALID_INPUT', 'points must be an array');
+  let dims: number | undefined;
+  for (const [i, point] of points.entries()) {
+    if (!isUuid(point?.id)) {
+      throw new VectorStoreError('INVALID_INPUT', `point ${i}: id must be a UUID`, { index: i, id: point?.id });
+    }
+    checkVectorValues(point.vector, `point ${i}: vector`);
+    const payload = point.payload as unknown as Record<string, unknown> | null;
+    if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
+      throw new VectorStoreError('INVALID_INPUT', `point ${i}: payload must be an object`, { index: i });
+    }
+    checkDocumentId(payload.document_id, `point ${i}: payload.document_id`);
+    if (dims === undefined) dims = point.vector.length;
+    else if (point.vector.length !== dims) {
+      throw new VectorStoreError(
+        'DIMENSION_MISMATCH',
+        `point ${i} has ${point.vector.length} dimensions but point 0 has ${dims}`,
+        { index: i, expected: dims, got: point.vector.length },
+      );
+    }
+  }
+  return dims;
+}
+
+export function checkDocumentId(value: unknown, what = 'document id'): asserts value is string {
+  if (typeof value !== 'string' || value.length === 0 || value.includes('\u0000')) {
+    throw new VectorStoreError('INVALID_INPUT', `${what} must be a non-empty string`);
+  }
+}
+
+export function checkSearch(vector: number[], options: SearchOptions): void {
+  checkVectorValues(vector, 'query vector');
+  if (!Number.isInteger(options?.limit) || options.limit < 1) {
+    throw new VectorStoreError('INVALID_INPUT', 'limit must be a positive integer', { limit: options?.limit });
+  }
+  if (options.scoreThreshold !== undefined && !Number.isFinite(options.scoreThreshold)) {
+    throw new VectorStoreError('INVALID_INPUT', 'scoreThreshold must be a finite number');
+  }
+  if (options.filter?.document_id !== undefined) checkDocumentId(options.filter.document_id, 'filter.document_id');
+}
+
+/** Unit length, as Qdrant stores cosine vectors; a (near) zero vector stays as it is. */
+export function normalise(vector: ArrayLike<number>): Float32Array {
+  let sum = 0;
+  for (let i = 0; i < vector.length; i++) sum += (vector[i] as number) * (vector[i] as number);
+  const out = Float32Array.from(vector);
+  const norm = Math.sqrt(sum);
+  if (norm < 1.1920929e-7) return out;
+  for (let i = 0; i < out.length; i++) out[i] = (out[i] as number) / norm;
+  return out;
+}
+
+/** Euclidean scores are distances: lower is better (as Qdrant reports them). */
+export function lowerIsBetter(distance: Distance): boolean {
+  return distance === 'euclidean';
+}
