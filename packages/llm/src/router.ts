@@ -1,28 +1,297 @@
+/**
+ * The one entry point services use to call models: `embed` (batched, dimension-checked,
+ * never falls back) and streaming `generate` (may fall back to the default generation
+ * model when the configured one is unavailable, and says so).
+ */
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import type { GenerateChunk, GenerateRequest, LiteLlmTarget, LlmModel } from './types.ts';
+import { DimensionMismatchError, LlmError } from './errors.ts';
+import { sleep, withRetries } from './http.ts';
+import { LOCAL_EMBEDDING_MODEL } from './local/constants.ts';
+import { hashEmbed } from './local/embedder.ts';
+import { extractiveAnswer, toTokens } from './local/extractive.ts';
+import { type ModelMetrics, modelMetrics } from './metrics.ts';
+import { type CallContext, chatOllama, chatOpenAi, embedOllama, embedOpenAi, type StreamEvent } from './providers.ts';
+import { type Route, resolveRoute } from './routing.ts';
+import type { ChatMessage, GenerateChunk, GenerateRequest, LiteLlmTarget, LlmModel, Passage } from './types.ts';
 
 export interface LlmRouterOptions {
+  /** The LiteLLM proxy every non-direct provider is called through. */
   litellm?: LiteLlmTarget;
+  /** Where `lumikb_model_*` metrics go (the service's registry). */
   registry?: Registry;
   logger?: Logger;
-  /** Per-attempt timeout (default 30000 ms). */
+  /** Per-attempt limit for embeddings; time to first byte and longest silence for streams (default 60000). */
   timeoutMs?: number;
-  /** Retries on 429/5xx/network errors (default 2). */
+  /** Extra attempts on 429, 5xx, timeouts and refused connections (default 2). */
   retries?: number;
-  /** Returns the model to fall back to when a generation model is unavailable. */
+  /** First retry delay, doubled per attempt; a Retry-After header wins (default 250). */
+  retryBaseDelayMs?: number;
+  /** Longest wait between retries; a longer Retry-After fails the call (default 10000). */
+  retryMaxDelayMs?: number;
+  /** The model to answer with when a generation model is unavailable (usually the default one). */
   fallbackGeneration?: () => LlmModel | undefined;
+  /** Optional bearer key for direct-call providers (an LM Studio with authentication on). */
+  directApiKey?: (model: LlmModel) => string | undefined;
 }
 
+export const DEFAULT_EMBED_BATCH_SIZE = 32;
+
+/** The `config.dimensions` of an embedding model (local models default to 384). */
+export function configuredDimensions(model: LlmModel): number | undefined {
+  const d = model.config.dimensions;
+  if (typeof d === 'number' && Number.isInteger(d) && d > 0) return d;
+  return model.provider === 'local' ? LOCAL_EMBEDDING_MODEL.dimensions : undefined;
+}
+
+function batchSizeOf(model: LlmModel): number {
+  const b = model.config.batch_size;
+  return typeof b === 'number' && Number.isInteger(b) && b > 0 ? Math.min(b, 4096) : DEFAULT_EMBED_BATCH_SIZE;
+}
+
+function normalise(vector: number[]): number[] {
+  let norm = 0;
+  for (const x of vector) norm += x * x;
+  if (norm === 0) return vector;
+  const inv = 1 / Math.sqrt(norm);
+  return vector.map((x) => x * inv);
+}
+
+/** The caller's messages with the passages added as one system message after theirs. */
+export function withPassages(messages: ChatMessage[], passages: readonly Passage[] | undefined): ChatMessage[] {
+  if (!passages || passages.length === 0) return messages;
+  const context = passages.map((p) => `${p.citation} ${p.text.trim()}`).join('\n\n');
+  const instruction: ChatMessage = {
+    role: 'system',
+    content:
+      'Answer from the numbered passages below only. Cite every statement with the marker of the passage it comes ' +
+      'from, for example [1]. If the passages do not contain the answer, say so.\n\n' +
+      context,
+  };
+  const firstNonSystem = messages.findIndex((m) => m.role !== 'system');
+  const at = firstNonSystem === -1 ? messages.length : firstNonSystem;
+  return [...messages.slice(0, at), instruction, ...messages.slice(at)];
+}
+
+function lastUserMessage(messages: ChatMessage[]): string {
+  for (let i = messages.length - 1; i >= 0; i--) if (messages[i]?.role === 'user') return messages[i]?.content ?? '';
+  return '';
+}
+
+const outcomeOf = (error: unknown) => (error instanceof LlmError ? error.kind : 'error');
+
 export class LlmRouter {
-  constructor(readonly options: LlmRouterOptions = {}) {}
+  private readonly metrics: ModelMetrics;
+  private readonly timeoutMs: number;
+  private readonly retries: number;
 
-  async embed(_model: LlmModel, _texts: string[]): Promise<number[][]> {
-    throw new Error('not implemented yet');
+  constructor(readonly options: LlmRouterOptions = {}) {
+    this.metrics = modelMetrics(options.registry);
+    this.timeoutMs = options.timeoutMs ?? 60_000;
+    this.retries = options.retries ?? 2;
   }
 
-  // biome-ignore lint/correctness/useYield: placeholder until implemented
-  async *generate(_model: LlmModel, _request: GenerateRequest): AsyncIterable<GenerateChunk> {
-    throw new Error('not implemented yet');
+  /** Where calls for `model` go (throws `not_configured` for proxy providers without a proxy). */
+  route(model: LlmModel): Route {
+    return resolveRoute(model, this.options.litellm, this.options.directApiKey?.(model));
   }
+
+  /**
+   * Embeds `texts` in batches of `config.batch_size`, in order. Every vector must have
+   * `config.dimensions` entries (DimensionMismatchError otherwise). Never falls back to
+   * another model: vectors of another model are meaningless in the same collection.
+   */
+  async embed(model: LlmModel, texts: string[], options: { signal?: AbortSignal } = {}): Promise<number[][]> {
+    if (model.type !== 'embedding') {
+      throw new LlmError('bad_request', `Model ${model.model_id} is a ${model.type} model, not an embedding model`);
+    }
+    if (texts.length === 0) return [];
+    const labels = { model: model.model_id, provider: model.provider, type: 'embedding' };
+    let route: Route;
+    try {
+      route = this.route(model);
+    } catch (error) {
+      this.metrics.requests.inc({ ...labels, outcome: outcomeOf(error) });
+      throw error;
+    }
+    const expected = configuredDimensions(model);
+    const size = batchSizeOf(model);
+    const out: number[][] = [];
+    for (let start = 0; start < texts.length; start += size) {
+      const batch = texts.slice(start, start + size);
+      const stop = this.metrics.latency.startTimer(labels);
+      try {
+        let vectors = await this.embedBatch(model, route, batch, options.signal);
+        for (const vector of vectors) {
+          const reference = expected ?? vectors[0]?.length ?? 0;
+          if (vector.length !== reference) throw new DimensionMismatchError(reference, vector.length, model.model_id);
+        }
+        if (route.kind !== 'local' && model.config.normalize !== false) vectors = vectors.map(normalise);
+        out.push(...vectors);
+        this.metrics.requests.inc({ ...labels, outcome: 'success' });
+      } catch (error) {
+        this.metrics.requests.inc({ ...labels, outcome: outcomeOf(error) });
+        throw error;
+      } finally {
+        stop();
+      }
+    }
+    return out;
+  }
+
+  private async embedBatch(model: LlmModel, route: Route, batch: string[], signal?: AbortSignal) {
+    if (route.kind === 'local') {
+      const dimensions = configuredDimensions(model) ?? LOCAL_EMBEDDING_MODEL.dimensions;
+      const vectors = batch.map((text) => hashEmbed(text, dimensions));
+      await new Promise((resolve) => setImmediate(resolve)); // let other work run between batches
+      return vectors;
+    }
+    const ctx: CallContext = { timeoutMs: this.timeoutMs, ...(signal ? { signal } : {}) };
+    return withRetries(this.retryPolicy(model, signal), () =>
+      route.kind === 'ollama' ? embedOllama(route, batch, ctx) : embedOpenAi(route, batch, ctx),
+    );
+  }
+
+  private retryPolicy(model: LlmModel, signal?: AbortSignal) {
+    return {
+      retries: this.retries,
+      baseDelayMs: this.options.retryBaseDelayMs ?? 250,
+      maxDelayMs: this.options.retryMaxDelayMs ?? 10_000,
+      ...(signal ? { signal } : {}),
+      onRetry: (error: LlmError, attempt: number, delayMs: number) =>
+        this.options.logger?.warn(
+          { model: model.id, provider: model.provider, kind: error.kind, attempt, delayMs: Math.round(delayMs) },
+          `model call failed (${error.message}); retrying`,
+        ),
+    };
+  }
+
+  /**
+   * Streams an answer as `token` chunks and ends with one `done` chunk naming the model
+   * that answered. When the model is unavailable before the first token (unreachable,
+   * timed out, rate-limited, unknown, misconfigured) and `fallbackGeneration()` names
+   * another model, that model answers instead and `done.fallback_used` is true.
+   */
+  async *generate(model: LlmModel, request: GenerateRequest): AsyncGenerator<GenerateChunk> {
+    if (model.type !== 'generation') {
+      throw new LlmError('bad_request', `Model ${model.model_id} is an ${model.type} model, not a generation model`);
+    }
+    const progress = { emitted: false };
+    try {
+      yield* this.generateWith(model, request, progress, undefined);
+    } catch (error) {
+      const fallback = this.options.fallbackGeneration?.();
+      const usable =
+        error instanceof LlmError &&
+        error.unavailable &&
+        !progress.emitted &&
+        !request.signal?.aborted &&
+        fallback !== undefined &&
+        fallback.id !== model.id &&
+        fallback.type === 'generation';
+      if (!usable) throw error;
+      const reason = (error as LlmError).message;
+      this.options.logger?.warn(
+        { model: model.id, fallback: fallback.id, kind: (error as LlmError).kind },
+        `generation model unavailable (${reason}); answering with the fallback model`,
+      );
+      this.metrics.fallbacks.inc({ model: model.model_id, fallback_model: fallback.model_id });
+      yield* this.generateWith(fallback, request, { emitted: false }, reason);
+    }
+  }
+
+  private async *generateWith(
+    model: LlmModel,
+    request: GenerateRequest,
+    progress: { emitted: boolean },
+    fallbackReason: string | undefined,
+  ): AsyncGenerator<GenerateChunk> {
+    const labels = { model: model.model_id, provider: model.provider, type: 'generation' };
+    const stop = this.metrics.latency.startTimer(labels);
+    let outcome = 'cancelled';
+    try {
+      const route = this.route(model);
+      let finish: StreamEvent | undefined;
+      for (let attempt = 0; ; attempt++) {
+        try {
+          for await (const event of this.stream(route, request)) {
+            if (event.text) {
+              progress.emitted = true;
+              yield { type: 'token', text: event.text };
+            }
+            if (event.finishReason) finish = event;
+          }
+          break;
+        } catch (error) {
+          // Once tokens went out, a retry would repeat them: fail instead.
+          const retry =
+            error instanceof LlmError &&
+            error.retryable &&
+            !progress.emitted &&
+            attempt < this.retries &&
+            !request.signal?.aborted;
+          if (!retry) throw error;
+          const delay = this.backoff(error, attempt);
+          if (delay === undefined) throw error;
+          this.options.logger?.warn(
+            { model: model.id, provider: model.provider, kind: error.kind, attempt: attempt + 1 },
+            `generation failed before the first token (${error.message}); retrying`,
+          );
+          await sleep(delay, request.signal);
+        }
+      }
+      outcome = 'success';
+      yield {
+        type: 'done',
+        model_id: model.id,
+        fallback_used: fallbackReason !== undefined,
+        ...(fallbackReason !== undefined ? { fallback_reason: fallbackReason } : {}),
+        finish_reason: finish?.finishReason ?? 'stop',
+        ...(finish?.usage ? { usage: finish.usage } : {}),
+      };
+    } catch (error) {
+      outcome = outcomeOf(error);
+      throw error;
+    } finally {
+      this.metrics.requests.inc({ ...labels, outcome });
+      stop();
+    }
+  }
+
+  private backoff(error: LlmError, attempt: number): number | undefined {
+    const base = this.options.retryBaseDelayMs ?? 250;
+    const max = this.options.retryMaxDelayMs ?? 10_000;
+    const retryAfter = error.details.retry_after_ms;
+    const delay =
+      typeof retryAfter === 'number' ? retryAfter : Math.min(max, base * 2 ** attempt) * (0.75 + Math.random() * 0.5);
+    return delay > max ? undefined : delay;
+  }
+
+  private stream(route: Route, request: GenerateRequest): AsyncGenerator<StreamEvent> {
+    if (route.kind === 'local') return localAnswer(request);
+    const ctx: CallContext = { timeoutMs: this.timeoutMs, ...(request.signal ? { signal: request.signal } : {}) };
+    const messages = withPassages(request.messages, request.passages);
+    return route.kind === 'ollama'
+      ? chatOllama(route, messages, request, ctx)
+      : chatOpenAi(route, messages, request, ctx);
+  }
+}
+
+async function* localAnswer(request: GenerateRequest): AsyncGenerator<StreamEvent> {
+  const question = lastUserMessage(request.messages);
+  const answer = extractiveAnswer(question, request.passages ?? []);
+  const tokens = toTokens(answer.text);
+  const limit = request.max_tokens ?? Number.POSITIVE_INFINITY;
+  let sent = 0;
+  for (const token of tokens) {
+    if (request.signal?.aborted) throw new LlmError('aborted', 'The answer was cancelled');
+    if (sent >= limit) break;
+    yield { text: token };
+    sent++;
+  }
+  const prompt = question.split(/\s+/).filter(Boolean).length;
+  yield {
+    finishReason: sent < tokens.length ? 'length' : 'stop',
+    usage: { prompt_tokens: prompt, completion_tokens: sent, total_tokens: prompt + sent },
+  };
 }

@@ -1,0 +1,274 @@
+/**
+ * Outbound HTTP for model providers: one place that turns every way a call can fail
+ * (timeout, DNS, refused connection, HTTP status, provider error body) into an LlmError
+ * with a kind callers can act on, and retries the transient ones with backoff.
+ */
+import { LlmError, type LlmErrorKind } from './errors.ts';
+
+export interface HttpCall {
+  url: string;
+  method?: 'GET' | 'POST';
+  headers?: Record<string, string>;
+  body?: unknown;
+  /** Per-attempt time limit. */
+  timeoutMs: number;
+  /** The caller's signal (request cancelled, overall deadline). */
+  signal?: AbortSignal;
+  /** Name used in messages, e.g. "Ollama" or "the LiteLLM proxy". */
+  target: string;
+}
+
+/**
+ * Performs the request; resolves with the response whatever its status (see `ensureOk`).
+ * `timeoutMs` covers the whole exchange, or only until the headers for `stream` calls
+ * (a stream's pace is then guarded by an idle timeout while reading, see streams.ts).
+ */
+export async function send(call: HttpCall & { stream?: boolean }): Promise<Response> {
+  const deadline = new AbortController();
+  const timer = setTimeout(
+    () => deadline.abort(new DOMException(`timed out after ${call.timeoutMs} ms`, 'TimeoutError')),
+    call.timeoutMs,
+  );
+  timer.unref();
+  const signal = call.signal ? AbortSignal.any([call.signal, deadline.signal]) : deadline.signal;
+  const headers: Record<string, string> = { accept: 'application/json', ...call.headers };
+  if (call.body !== undefined) headers['content-type'] = 'application/json';
+  try {
+    const response = await fetch(call.url, {
+      method: call.method ?? (call.body === undefined ? 'GET' : 'POST'),
+      headers,
+      ...(call.body !== undefined ? { body: JSON.stringify(call.body) } : {}),
+      signal,
+    });
+    if (call.stream) clearTimeout(timer);
+    return response;
+  } catch (error) {
+    clearTimeout(timer);
+    throw networkError(error, call, deadline.signal.aborted && !call.signal?.aborted);
+  }
+}
+
+/** Sends and throws an LlmError for any non-2xx status (body parsed for the provider's message). */
+export async function request(call: HttpCall & { stream?: boolean }): Promise<Response> {
+  const response = await send(call);
+  if (!response.ok) throw await statusError(response, call);
+  return response;
+}
+
+/** Sends, checks the status and parses the JSON body. */
+export async function requestJson<T>(call: HttpCall): Promise<T> {
+  const response = await request(call);
+  return readJson<T>(response, call);
+}
+
+export async function readJson<T>(
+  response: Response,
+  call: Pick<HttpCall, 'url' | 'target' | 'timeoutMs'>,
+): Promise<T> {
+  let text: string;
+  try {
+    text = await response.text();
+  } catch (error) {
+    throw networkError(error, call, false);
+  }
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    throw new LlmError(
+      'invalid_response',
+      `${call.target} returned a body that is not JSON (${describeUrl(call.url)})`,
+      {
+        url: describeUrl(call.url),
+        body: text.slice(0, 200),
+      },
+    );
+  }
+}
+
+export function networkError(error: unknown, call: Pick<HttpCall, 'url' | 'target' | 'timeoutMs'>, timedOut: boolean) {
+  const where = describeUrl(call.url);
+  const host = hostOf(call.url);
+  const e = error as { name?: string; cause?: { code?: string; message?: string } };
+  if (timedOut || e?.name === 'TimeoutError') {
+    return new LlmError(
+      'timeout',
+      `Timed out after ${formatMs(call.timeoutMs)} waiting for ${call.target} at ${host}: the server is too slow or unreachable (firewall?)`,
+      { url: where },
+      { cause: error },
+    );
+  }
+  if (e?.name === 'AbortError') {
+    return new LlmError('aborted', `The call to ${call.target} was cancelled`, { url: where }, { cause: error });
+  }
+  const code = e?.cause?.code ?? (error as { code?: string }).code ?? '';
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_NONAME' || code === 'EAI_FAIL') {
+    return new LlmError(
+      'dns',
+      `Cannot resolve host "${host}" (DNS lookup failed): check the endpoint URL`,
+      { url: where, code },
+      { cause: error },
+    );
+  }
+  if (code === 'ECONNREFUSED') {
+    return new LlmError(
+      'unreachable',
+      `Connection refused by ${host}: is ${call.target} running and listening at that address?`,
+      { url: where, code },
+      { cause: error },
+    );
+  }
+  if (/CERT|TLS|SSL|ERR_TLS/i.test(code)) {
+    return new LlmError(
+      'unreachable',
+      `TLS handshake with ${host} failed (${code}): check the certificate or use the right scheme`,
+      { url: where, code },
+      { cause: error },
+    );
+  }
+  const reason = e?.cause?.message ?? (error instanceof Error ? error.message : String(error));
+  return new LlmError(
+    'unreachable',
+    `Cannot reach ${call.target} at ${host}: ${reason}${code ? ` (${code})` : ''}`,
+    { url: where, ...(code ? { code } : {}) },
+    { cause: error },
+  );
+}
+
+/** The provider's own error message from any of the error envelopes we know. */
+export function providerMessage(body: unknown): string | undefined {
+  if (typeof body === 'string') return body.trim() || undefined;
+  if (!body || typeof body !== 'object') return undefined;
+  const b = body as Record<string, unknown>;
+  const err = b.error;
+  if (typeof err === 'string') return err; // Ollama {"error":"…"}, LiteLLM 500 {"error":"…"}
+  if (err && typeof err === 'object') {
+    const m = (err as Record<string, unknown>).message; // OpenAI, LiteLLM ProxyException, Anthropic, Gemini
+    if (typeof m === 'string') return m;
+  }
+  if (typeof b.message === 'string') return b.message; // Cohere
+  const detail = b.detail; // FastAPI HTTPException
+  if (typeof detail === 'string') return detail;
+  if (detail && typeof detail === 'object') {
+    const d = detail as Record<string, unknown>;
+    if (typeof d.error === 'string') return d.error;
+    return JSON.stringify(detail);
+  }
+  return undefined;
+}
+
+function kindOfStatus(status: number, body: unknown): LlmErrorKind {
+  if (status === 401 || status === 403) return 'auth';
+  // Gemini answers an invalid key with 400 INVALID_ARGUMENT / API_KEY_INVALID.
+  if (status === 400 && JSON.stringify(body ?? '').includes('API_KEY_INVALID')) return 'auth';
+  if (status === 404) return 'not_found';
+  if (status === 408) return 'timeout';
+  if (status === 429) return 'rate_limited';
+  if (status >= 500) return 'provider_error';
+  return 'bad_request';
+}
+
+export async function statusError(response: Response, call: Pick<HttpCall, 'url' | 'target'>): Promise<LlmError> {
+  const text = await response.text().catch(() => '');
+  let body: unknown = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // plain-text error bodies are fine
+  }
+  const message = providerMessage(body)?.slice(0, 500);
+  const kind = kindOfStatus(response.status, body);
+  const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
+  const where = describeUrl(call.url);
+  const suffix = message ? `: ${message}` : '';
+  return new LlmError(kind, `${call.target} answered HTTP ${response.status}${suffix}`, {
+    status: response.status,
+    url: where,
+    ...(message ? { provider_message: message } : {}),
+    ...(retryAfterMs !== undefined ? { retry_after_ms: retryAfterMs } : {}),
+  });
+}
+
+/** Retry-After as seconds or an HTTP date, in ms (undefined when absent or unparseable). */
+export function parseRetryAfter(value: string | null): number | undefined {
+  if (!value) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
+}
+
+export interface RetryPolicy {
+  retries: number;
+  /** First backoff; doubles per attempt, with jitter. */
+  baseDelayMs?: number;
+  maxDelayMs?: number;
+  signal?: AbortSignal;
+  onRetry?: (error: LlmError, attempt: number, delayMs: number) => void;
+}
+
+/** Runs `attempt` again on transient failures (429, 5xx, timeouts, refused connections). */
+export async function withRetries<T>(policy: RetryPolicy, attempt: (n: number) => Promise<T>): Promise<T> {
+  const base = policy.baseDelayMs ?? 250;
+  const max = policy.maxDelayMs ?? 10_000;
+  for (let n = 0; ; n++) {
+    try {
+      return await attempt(n);
+    } catch (error) {
+      if (!(error instanceof LlmError) || !error.retryable || n >= policy.retries || policy.signal?.aborted)
+        throw error;
+      const backoff = Math.min(max, base * 2 ** n) * (0.75 + Math.random() * 0.5);
+      const retryAfter = error.details.retry_after_ms;
+      const delay = typeof retryAfter === 'number' ? retryAfter : backoff;
+      // A server asking us to wait longer than we are prepared to is an answer, not a hiccup.
+      if (delay > max) throw error;
+      policy.onRetry?.(error, n + 1, delay);
+      await sleep(delay, policy.signal);
+    }
+  }
+}
+
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(new LlmError('aborted', 'cancelled'));
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(new LlmError('aborted', 'cancelled'));
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** The URL without credentials or query secrets, for messages and logs. */
+export function describeUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    u.username = '';
+    u.password = '';
+    for (const key of [...u.searchParams.keys()]) {
+      if (/key|token|secret/i.test(key)) u.searchParams.set(key, '[redacted]');
+    }
+    return u.toString();
+  } catch {
+    return url;
+  }
+}
+
+export function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return url;
+  }
+}
+
+export function formatMs(ms: number): string {
+  return ms >= 1000 && ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`;
+}
+
+export function joinUrl(base: string, path: string): string {
+  return `${base.replace(/\/+$/, '')}/${path.replace(/^\/+/, '')}`;
+}
