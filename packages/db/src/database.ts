@@ -34,6 +34,10 @@ export function createDatabase<DB>(options: DatabaseOptions): DatabaseHandle<DB>
   // An idle client losing its connection (Postgres restart) must not crash the process;
   // the pool replaces it and /ready reports the outage.
   pool.on('error', () => {});
+  // A connection lost while checked out (mid-query) emits 'error' on the client, where
+  // pg-pool has no listener: without this the process would crash. The query itself
+  // still rejects, and the pool discards the client.
+  pool.on('connect', (client) => client.on('error', () => {}));
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) }).withSchema(options.schema);
   let closed = false;
   return {

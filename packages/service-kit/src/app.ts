@@ -76,7 +76,8 @@ export async function createServiceApp(options: ServiceAppOptions): Promise<Serv
             timestamp: () => `,"time":"${new Date().toISOString()}"`,
           },
         }),
-    requestIdHeader: 'x-request-id',
+    // genReqId reads x-request-id itself so an unsafe value is replaced, not trusted.
+    requestIdHeader: false,
     logController: new LogController({ requestIdLogLabel: 'requestId' }),
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
