@@ -2,9 +2,18 @@
 import { STREAMS } from '@lumikb/contracts';
 import { connectPlatform, createPlatformApp, type PlatformDeps, type ServiceApp } from '@lumikb/service-kit';
 import type { Logger } from 'pino';
+import { createAuditConsumer } from './audit/consumer.ts';
+import { registerAuditRoutes } from './audit/routes.ts';
 import type { Config } from './config.ts';
 import { type AuthDatabase, SCHEMA } from './db/database.ts';
 import { migrations } from './db/migrations/index.ts';
+import { registerGroupRoutes } from './groups/routes.ts';
+import { TokenIssuer } from './security/tokens.ts';
+import { registerServiceIdentityRoutes } from './service-identity/routes.ts';
+import { installSessionCheck } from './sessions/guard.ts';
+import { registerSessionRoutes } from './sessions/routes.ts';
+import { ensureFirstAdmin } from './users/first-admin.ts';
+import { registerUserRoutes } from './users/routes.ts';
 
 export const SERVICE = 'auth';
 export const STREAMS_USED = [STREAMS.USERS, STREAMS.AUDIT];
@@ -26,6 +35,11 @@ export function connect(config: Config, options: { runMigrations?: boolean } = {
 }
 
 export async function buildApp(config: Config, deps: Deps): Promise<ServiceApp> {
+  // Fails before anything starts when the private key is unusable or not the public key's pair.
+  const issuer = new TokenIssuer(config.JWT_PRIVATE_KEY, config.JWT_PUBLIC_KEY, {
+    accessSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
+    serviceSeconds: config.SERVICE_TOKEN_TTL_SECONDS,
+  });
   const { app } = await createPlatformApp({
     service: SERVICE,
     description: 'users, sign-in, groups and permission levels, the audit trail.',
@@ -33,5 +47,30 @@ export async function buildApp(config: Config, deps: Deps): Promise<ServiceApp> 
     deps,
     ...(deps.logger ? { logger: deps.logger } : {}),
   });
+  const db = deps.db.db;
+  const log = app.log as unknown as Logger;
+
+  installSessionCheck(app, db);
+  registerSessionRoutes(app, { db, issuer, config });
+  registerUserRoutes(app, { db });
+  registerGroupRoutes(app, { db });
+  registerAuditRoutes(app, { db });
+  registerServiceIdentityRoutes(app, { db, issuer, secret: config.SERVICE_CLIENT_SECRET });
+
+  const auditTrail = createAuditConsumer({
+    db,
+    bus: deps.bus,
+    logger: log.child({ component: 'audit-consumer' }),
+    registry: app.metricsRegistry,
+  });
+  app.addHook('onReady', () => auditTrail.start());
+  // Registered after the kit's hook, so it runs first: consumers stop before NATS closes.
+  app.addHook('onClose', () => auditTrail.stop());
+
+  await ensureFirstAdmin(
+    db,
+    { email: config.LUMIKB_ADMIN_EMAIL, password: config.LUMIKB_ADMIN_PASSWORD },
+    log.child({ component: 'first-admin' }),
+  );
   return app;
 }

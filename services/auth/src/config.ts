@@ -1,10 +1,44 @@
 import { CommonConfigSchema, InfraConfigSchema, loadConfig, portVariable } from '@lumikb/service-kit';
 import { type Static, Type } from 'typebox';
 
+const Flag = (fallback: boolean, description: string) =>
+  Type.Boolean({ default: fallback, description: `${description} (true|false)` });
+
 export const ConfigSchema = Type.Object({
   ...CommonConfigSchema,
   ...InfraConfigSchema,
   PORT: portVariable(8081),
+  JWT_PRIVATE_KEY: Type.String({
+    minLength: 1,
+    description: 'PEM (PKCS#8) of the Ed25519 private key that signs tokens; must match JWT_PUBLIC_KEY',
+  }),
+  SERVICE_CLIENT_SECRET: Type.String({
+    minLength: 32,
+    description: 'shared secret other services present to POST /internal/service-token (at least 32 characters)',
+  }),
+  ACCESS_TOKEN_TTL_SECONDS: Type.Integer({
+    default: 300,
+    minimum: 30,
+    maximum: 300,
+    description: 'lifetime of access tokens; also how long a revoked user can still reach other services',
+  }),
+  REFRESH_TOKEN_TTL_SECONDS: Type.Integer({ default: 7 * 24 * 3600, minimum: 300 }),
+  SERVICE_TOKEN_TTL_SECONDS: Type.Integer({ default: 600, minimum: 60, maximum: 3600 }),
+  SELF_REGISTRATION: Flag(false, 'allow POST /api/v1/auth/register'),
+  LOGIN_MAX_FAILURES_PER_EMAIL: Type.Integer({ default: 5, minimum: 1 }),
+  LOGIN_MAX_FAILURES_PER_IP: Type.Integer({ default: 20, minimum: 1 }),
+  LOGIN_THROTTLE_WINDOW_SECONDS: Type.Integer({ default: 900, minimum: 1 }),
+  COOKIE_SECURE: Type.Union([Type.Literal('auto'), Type.Literal('true'), Type.Literal('false')], {
+    default: 'auto',
+    description: 'Secure flag of the session cookies; auto = when the request arrived over https',
+  }),
+  LUMIKB_ADMIN_EMAIL: Type.String({
+    default: 'admin@lumikb.local',
+    description: 'email of the first administrator, created on first start when no administrator exists',
+  }),
+  LUMIKB_ADMIN_PASSWORD: Type.Optional(
+    Type.String({ description: 'password of the first administrator; generated and logged once when unset' }),
+  ),
 });
 export type Config = Static<typeof ConfigSchema>;
 
