@@ -3,7 +3,8 @@
 /**
  * Similarity metric of a collection. Scores follow Qdrant's conventions in both adapters:
  * cosine and dot are similarities (higher is better), euclidean is the distance itself
- * (lower is better, results ordered ascending, `scoreThreshold` is an upper bound).
+ * (lower is better, results ordered ascending, `scoreThreshold` is an upper bound). A hit must
+ * score strictly better than `scoreThreshold`, as in Qdrant.
  */
 export type Distance = 'cosine' | 'dot' | 'euclidean';
 
@@ -45,7 +46,7 @@ export interface CollectionInfo {
 
 export interface SearchOptions {
   limit: number;
-  /** Similarity floor for cosine/dot; distance ceiling for euclidean (as Qdrant). */
+  /** Hits must score above it (cosine, dot) or below it (euclidean distance), as in Qdrant. */
   scoreThreshold?: number;
   filter?: { document_id?: string };
 }

@@ -179,7 +179,8 @@ export function searchWorkerMain(): void {
           }
           for (; k < dims; k++) a0 += (vec[base + k] as number) * (q[k] as number);
           const score = a0 + a1 + a2 + a3;
-          if (p.msg.threshold !== undefined && score < p.msg.threshold) continue;
+          // Strictly better than the threshold, as Qdrant's check_threshold.
+          if (p.msg.threshold !== undefined && !(score > p.msg.threshold)) continue;
           offer(p, score, r);
         } else {
           for (; k < tail; k += 4) {
@@ -197,7 +198,7 @@ export function searchWorkerMain(): void {
             a0 += d0 * d0;
           }
           const squared = a0 + a1 + a2 + a3;
-          if (p.msg.threshold !== undefined && Math.sqrt(squared) > p.msg.threshold) continue;
+          if (p.msg.threshold !== undefined && !(Math.sqrt(squared) < p.msg.threshold)) continue;
           offer(p, -squared, r);
         }
       }

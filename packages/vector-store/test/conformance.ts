@@ -1,0 +1,438 @@
+/**
+ * The behaviour every VectorStore adapter must have. Each adapter's test file runs this
+ * suite with its own factory; collections get unique names so runs can share a server.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Test } from 'tap';
+import {
+  type ChunkPayload,
+  type Distance,
+  isVectorStoreError,
+  pointId,
+  type SearchHit,
+  type VectorPoint,
+  type VectorStore,
+  type VectorStoreErrorCode,
+} from '../src/index.ts';
+
+export type StoreFactory = (t: Test) => Promise<VectorStore>;
+
+export function uniqueName(label: string): string {
+  return `kb_${label}_${randomUUID()}`;
+}
+
+export function chunk(
+  documentId: string,
+  index: number,
+  vector: number[],
+  extra: Partial<ChunkPayload> = {},
+): VectorPoint {
+  return {
+    id: pointId(documentId, index),
+    vector,
+    payload: {
+      kb_id: 'kb-test',
+      document_id: documentId,
+      chunk_index: index,
+      text: `chunk ${index} of ${documentId}`,
+      start_offset: index * 100,
+      end_offset: index * 100 + 99,
+      ...extra,
+    },
+  };
+}
+
+/** Deterministic pseudo-random vectors (no Math.random: failures must reproduce). */
+export function seededVectors(seed: number, count: number, dims: number): number[][] {
+  let state = seed >>> 0 || 1;
+  const next = () => {
+    state ^= state << 13;
+    state >>>= 0;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    state >>>= 0;
+    return state / 0xffffffff - 0.5;
+  };
+  return Array.from({ length: count }, () => Array.from({ length: dims }, () => Math.round(next() * 2000) / 1000));
+}
+
+/** Scores as Qdrant defines them, in float64, for the expected values. */
+export function referenceScore(distance: Distance, a: number[], b: number[]): number {
+  if (distance === 'euclidean') return Math.sqrt(a.reduce((s, x, i) => s + (x - (b[i] as number)) ** 2, 0));
+  const dot = a.reduce((s, x, i) => s + x * (b[i] as number), 0);
+  if (distance === 'dot') return dot;
+  const na = Math.sqrt(a.reduce((s, x) => s + x * x, 0));
+  const nb = Math.sqrt(b.reduce((s, x) => s + x * x, 0));
+  return na === 0 || nb === 0 ? 0 : dot / (na * nb);
+}
+
+export function referenceSearch(distance: Distance, points: VectorPoint[], query: number[], limit: number) {
+  const scored = points.map((p) => ({ id: p.id, score: referenceScore(distance, query, p.vector) }));
+  scored.sort((a, b) => (distance === 'euclidean' ? a.score - b.score : b.score - a.score));
+  return scored.slice(0, limit);
+}
+
+export async function rejectsWith(
+  t: Test,
+  promise: Promise<unknown>,
+  code: VectorStoreErrorCode,
+  message: string,
+): Promise<Error | undefined> {
+  try {
+    await promise;
+    t.fail(`${message}: resolved, expected ${code}`);
+    return undefined;
+  } catch (error) {
+    t.ok(isVectorStoreError(error, code), `${message}: ${code}`, {
+      got: isVectorStoreError(error) ? error.code : String(error),
+    });
+    return error as Error;
+  }
+}
+
+function closeTo(t: Test, actual: number | undefined, expected: number, message: string) {
+  const tolerance = 1e-4 * Math.max(1, Math.abs(expected));
+  t.ok(actual !== undefined && Math.abs(actual - expected) <= tolerance, message, { actual, expected });
+}
+
+const DISTANCES: Distance[] = ['cosine', 'dot', 'euclidean'];
+
+export function vectorStoreConformance(t: Test, factory: StoreFactory): void {
+  let store: VectorStore;
+  t.before(async () => {
+    store = await factory(t);
+    await store.ensureReady();
+  });
+  t.teardown(() => store?.close());
+
+  t.test('health answers while the backend is up', async (t) => {
+    await t.resolves(store.health());
+  });
+
+  t.test('createCollection is idempotent for the same spec and refuses a different one', async (t) => {
+    const name = uniqueName('create');
+    t.teardown(() => store.deleteCollection(name));
+    await store.createCollection({ name, dimensions: 4, distance: 'cosine' });
+    await store.createCollection({ name, dimensions: 4, distance: 'cosine' });
+    t.same(await store.collectionInfo(name), { dimensions: 4, distance: 'cosine', points: 0 });
+    const conflict = await rejectsWith(
+      t,
+      store.createCollection({ name, dimensions: 8, distance: 'cosine' }),
+      'COLLECTION_CONFLICT',
+      'other dimensions',
+    );
+    t.match(conflict?.message, /4 dimensions/, 'the message says what exists');
+    t.match((conflict as { details?: unknown })?.details, { existing: { dimensions: 4, distance: 'cosine' } });
+    await rejectsWith(
+      t,
+      store.createCollection({ name, dimensions: 4, distance: 'dot' }),
+      'COLLECTION_CONFLICT',
+      'other distance',
+    );
+    t.same(
+      await store.collectionInfo(name),
+      { dimensions: 4, distance: 'cosine', points: 0 },
+      'the original is intact',
+    );
+  });
+
+  t.test('invalid collection specs are refused before anything is created', async (t) => {
+    const name = uniqueName('invalid');
+    await rejectsWith(
+      t,
+      store.createCollection({ name, dimensions: 0, distance: 'cosine' }),
+      'INVALID_INPUT',
+      'zero dimensions',
+    );
+    await rejectsWith(
+      t,
+      store.createCollection({ name, dimensions: 2.5, distance: 'cosine' }),
+      'INVALID_INPUT',
+      'fractional dimensions',
+    );
+    await rejectsWith(
+      t,
+      store.createCollection({ name, dimensions: 3, distance: 'manhattan' as Distance }),
+      'INVALID_INPUT',
+      'unknown distance',
+    );
+    await rejectsWith(
+      t,
+      store.createCollection({ name: 'kb/bad', dimensions: 3, distance: 'dot' }),
+      'INVALID_INPUT',
+      'slash in name',
+    );
+    await rejectsWith(
+      t,
+      store.createCollection({ name: '', dimensions: 3, distance: 'dot' }),
+      'INVALID_INPUT',
+      'empty name',
+    );
+    t.equal(await store.collectionInfo(name), null, 'nothing was created');
+  });
+
+  t.test('operations on a missing collection say so; deleting one is not an error', async (t) => {
+    const name = uniqueName('missing');
+    t.equal(await store.collectionInfo(name), null);
+    await rejectsWith(t, store.search(name, [1, 0, 0], { limit: 3 }), 'COLLECTION_NOT_FOUND', 'search');
+    await rejectsWith(t, store.upsert(name, [chunk(randomUUID(), 0, [1, 0, 0])]), 'COLLECTION_NOT_FOUND', 'upsert');
+    await rejectsWith(t, store.upsert(name, []), 'COLLECTION_NOT_FOUND', 'empty upsert');
+    await rejectsWith(t, store.count(name), 'COLLECTION_NOT_FOUND', 'count');
+    await rejectsWith(t, store.deleteByDocument(name, randomUUID()), 'COLLECTION_NOT_FOUND', 'deleteByDocument');
+    await t.resolves(store.deleteCollection(name), 'deleteCollection');
+  });
+
+  t.test('vectors of the wrong dimension are refused with a clear error and nothing is written', async (t) => {
+    const name = uniqueName('dims');
+    t.teardown(() => store.deleteCollection(name));
+    await store.createCollection({ name, dimensions: 4, distance: 'cosine' });
+    const doc = randomUUID();
+    const error = await rejectsWith(
+      t,
+      store.upsert(name, [chunk(doc, 0, [1, 2, 3])]),
+      'DIMENSION_MISMATCH',
+      'short vector',
+    );
+    t.match(error?.message, /3 dimensions.*expects 4/);
+    t.match((error as { details?: unknown })?.details, { expected: 4, got: 3 });
+    await rejectsWith(
+      t,
+      store.upsert(name, [chunk(doc, 0, [1, 2, 3, 4]), chunk(doc, 1, [1, 2, 3, 4, 5])]),
+      'DIMENSION_MISMATCH',
+      'one bad vector in a batch',
+    );
+    t.equal(await store.count(name), 0, 'nothing from the refused batches was stored');
+    await rejectsWith(
+      t,
+      store.search(name, [1, 2, 3], { limit: 1 }),
+      'DIMENSION_MISMATCH',
+      'query of the wrong dimension',
+    );
+  });
+
+  t.test('malformed points and queries are refused', async (t) => {
+    const name = uniqueName('malformed');
+    t.teardown(() => store.deleteCollection(name));
+    await store.createCollection({ name, dimensions: 2, distance: 'dot' });
+    const good = chunk(randomUUID(), 0, [1, 2]);
+    await rejectsWith(t, store.upsert(name, [{ ...good, id: 'chunk-1' }]), 'INVALID_INPUT', 'id that is not a UUID');
+    await rejectsWith(
+      t,
+      store.upsert(name, [{ ...good, vector: [1, Number.NaN] }]),
+      'INVALID_INPUT',
+      'NaN in a vector',
+    );
+    await rejectsWith(t, store.upsert(name, [{ ...good, vector: [] }]), 'INVALID_INPUT', 'empty vector');
+    await rejectsWith(t, store.search(name, [1, 2], { limit: 0 }), 'INVALID_INPUT', 'limit 0');
+    await rejectsWith(
+      t,
+      store.search(name, [1, Number.POSITIVE_INFINITY], { limit: 1 }),
+      'INVALID_INPUT',
+      'infinite query',
+    );
+    t.equal(await store.count(name), 0);
+  });
+
+  t.test('upserting the same deterministic ids replaces points instead of duplicating them', async (t) => {
+    const name = uniqueName('replace');
+    t.teardown(() => store.deleteCollection(name));
+    await store.createCollection({ name, dimensions: 3, distance: 'cosine' });
+    const doc = randomUUID();
+    await store.upsert(name, [chunk(doc, 0, [1, 0, 0]), chunk(doc, 1, [0, 1, 0])]);
+    t.equal(await store.count(name), 2);
+    // Re-processing the document: same ids, new text and vectors.
+    await store.upsert(name, [
+      chunk(doc, 0, [0, 0, 1], { text: 'rewritten zero' }),
+      chunk(doc, 1, [0, 1, 0], { text: 'rewritten one' }),
+    ]);
+    t.equal(await store.count(name), 2, 'still two points');
+    const hits = await store.search(name, [0, 0, 1], { limit: 1 });
+    t.equal(hits[0]?.id, pointId(doc, 0));
+    t.equal(hits[0]?.payload.text, 'rewritten zero', 'the new payload is returned');
+    closeTo(t, hits[0]?.score, 1, 'the new vector is searched');
+    const old = await store.search(name, [1, 0, 0], { limit: 2 });
+    t.ok(
+      old.every((h) => h.score < 0.5),
+      'the old vector is gone',
+    );
+    // The same id twice in one batch: the last one wins.
+    await store.upsert(name, [chunk(doc, 2, [1, 0, 0], { text: 'first' }), chunk(doc, 2, [1, 0, 0], { text: 'last' })]);
+    t.equal(await store.count(name), 3);
+    const dup = await store.search(name, [1, 0, 0], { limit: 1 });
+    t.equal(dup[0]?.payload.text, 'last');
+  });
+
+  t.test('payloads come back as stored, extra keys and unicode included', async (t) => {
+    const name = uniqueName('payload');
+    t.teardown(() => store.deleteCollection(name));
+    await store.createCollection({ name, dimensions: 2, distance: 'dot' });
+    const doc = randomUUID();
+    const point = chunk(doc, 7, [1, 1], {
+      text: 'Zürich — 東京 🚀 "quoted" \\ back\nline',
+      heading: 'Intro',
+      page: 3,
+      tags: ['a', 'b'],
+    });
+    await store.upsert(name, [point]);
+    const [hit] = await store.search(name, [1, 1], { limit: 5 });
+    t.equal(hit?.id, point.id);
+    t.same(hit?.payload, point.payload);
+  });
+
+  for (const distance of DISTANCES) {
+    t.test(`${distance}: ordering and scores match the metric's definition`, async (t) => {
+      const name = uniqueName(distance);
+      t.teardown(() => store.deleteCollection(name));
+      await store.createCollection({ name, dimensions: 4, distance });
+      const doc = randomUUID();
+      const vectors = [
+        [1, 0, 0, 0],
+        [0.9, 0.1, 0, 0],
+        [0, 1, 0, 0],
+        [-1, 0, 0, 0],
+        [2, 2, 0, 1],
+        [0.5, 0.5, 0.5, 0.5],
+      ];
+      const points = vectors.map((v, i) => chunk(doc, i, v));
+      await store.upsert(name, points);
+      const query = [1, 0.2, 0, 0.1];
+      const expected = referenceSearch(distance, points, query, 4);
+      const hits = await store.search(name, query, { limit: 4 });
+      t.same(
+        hits.map((h) => h.id),
+        expected.map((e) => e.id),
+        'best first, by the metric',
+      );
+      hits.forEach((h, i) => {
+        closeTo(t, h.score, expected[i]?.score as number, `score of hit ${i}`);
+      });
+      if (distance === 'euclidean') t.ok((hits[0]?.score ?? -1) >= 0, 'euclidean scores are distances');
+    });
+  }
+
+  for (const distance of DISTANCES) {
+    t.test(`${distance}: exact top-k on a larger collection`, async (t) => {
+      const name = uniqueName(`topk_${distance}`);
+      t.teardown(() => store.deleteCollection(name));
+      await store.createCollection({ name, dimensions: 16, distance });
+      const vectors = seededVectors(distance.length * 7919, 400, 16);
+      const docs = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
+      const points = vectors.map((v, i) => chunk(docs[i % 4] as string, i, v));
+      await store.upsert(name, points);
+      for (const query of seededVectors(31, 3, 16)) {
+        const expected = referenceSearch(distance, points, query, 10);
+        const hits = await store.search(name, query, { limit: 10 });
+        t.same(
+          hits.map((h) => h.id),
+          expected.map((e) => e.id),
+          'same ten ids in the same order as brute force',
+        );
+        closeTo(t, hits[9]?.score, expected[9]?.score as number, 'tenth score');
+      }
+    });
+  }
+
+  t.test('score threshold: a floor for similarities, a ceiling for distances', async (t) => {
+    const doc = randomUUID();
+    const cos = uniqueName('thr_cos');
+    const euc = uniqueName('thr_euc');
+    t.teardown(async () => {
+      await store.deleteCollection(cos);
+      await store.deleteCollection(euc);
+    });
+    await store.createCollection({ name: cos, dimensions: 2, distance: 'cosine' });
+    await store.createCollection({ name: euc, dimensions: 2, distance: 'euclidean' });
+    const points = [chunk(doc, 0, [1, 0]), chunk(doc, 1, [1, 1]), chunk(doc, 2, [0, 1]), chunk(doc, 3, [-1, 0])];
+    await store.upsert(cos, points);
+    await store.upsert(euc, points);
+    // cos to [1,0]: 1, 0.707, 0, -1
+    const similar = await store.search(cos, [1, 0], { limit: 10, scoreThreshold: 0.5 });
+    t.same(
+      similar.map((h) => h.payload.chunk_index),
+      [0, 1],
+    );
+    // distance to [1,0]: 0, 1, 1.414, 2
+    const near = await store.search(euc, [1, 0], { limit: 10, scoreThreshold: 1.2 });
+    t.same(
+      near.map((h) => h.payload.chunk_index),
+      [0, 1],
+    );
+    t.same(
+      await store.search(cos, [1, 0], { limit: 10, scoreThreshold: 1.5 }),
+      [],
+      'nothing above an impossible floor',
+    );
+  });
+
+  t.test('limit caps results; a limit above the size returns everything', async (t) => {
+    const name = uniqueName('limit');
+    t.teardown(() => store.deleteCollection(name));
+    await store.createCollection({ name, dimensions: 2, distance: 'dot' });
+    const doc = randomUUID();
+    await store.upsert(name, [chunk(doc, 0, [1, 0]), chunk(doc, 1, [2, 0]), chunk(doc, 2, [3, 0])]);
+    t.equal((await store.search(name, [1, 0], { limit: 2 })).length, 2);
+    t.equal((await store.search(name, [1, 0], { limit: 100 })).length, 3);
+  });
+
+  t.test('filter by document, count by document, delete by document', async (t) => {
+    const name = uniqueName('docs');
+    t.teardown(() => store.deleteCollection(name));
+    await store.createCollection({ name, dimensions: 3, distance: 'cosine' });
+    const keep = randomUUID();
+    const drop = randomUUID();
+    const keepPoints = [chunk(keep, 0, [1, 0, 0]), chunk(keep, 1, [0.8, 0.2, 0])];
+    const dropPoints = [chunk(drop, 0, [1, 0.01, 0]), chunk(drop, 1, [0.9, 0, 0.1]), chunk(drop, 2, [1, 0, 0.01])];
+    await store.upsert(name, [...keepPoints, ...dropPoints]);
+    t.equal(await store.count(name), 5);
+    t.equal(await store.count(name, { document_id: keep }), 2);
+    t.equal(await store.count(name, { document_id: drop }), 3);
+    t.equal(await store.count(name, { document_id: randomUUID() }), 0, 'unknown document counts zero');
+
+    const onlyKeep = await store.search(name, [1, 0, 0], { limit: 10, filter: { document_id: keep } });
+    t.same(
+      onlyKeep.map((h) => h.payload.document_id),
+      [keep, keep],
+      'filtered search returns only that document',
+    );
+    t.same(await store.search(name, [1, 0, 0], { limit: 10, filter: { document_id: randomUUID() } }), []);
+
+    await store.deleteByDocument(name, drop);
+    t.equal(await store.count(name), 2, 'only the deleted document is gone');
+    t.equal(await store.count(name, { document_id: drop }), 0);
+    const after: SearchHit[] = await store.search(name, [1, 0, 0], { limit: 10 });
+    t.same(after.map((h) => h.id).sort(), keepPoints.map((p) => p.id).sort(), 'search never returns deleted chunks');
+    await t.resolves(store.deleteByDocument(name, drop), 'deleting again is harmless');
+
+    // Re-processing after delete brings the document back with the same ids.
+    await store.upsert(name, dropPoints);
+    t.equal(await store.count(name), 5);
+    const back = await store.search(name, [1, 0.01, 0], { limit: 1 });
+    t.equal(back[0]?.id, pointId(drop, 0));
+  });
+
+  t.test('deleteCollection removes the collection and its points; the name can be reused', async (t) => {
+    const name = uniqueName('delete');
+    t.teardown(() => store.deleteCollection(name));
+    await store.createCollection({ name, dimensions: 3, distance: 'dot' });
+    await store.upsert(name, [chunk(randomUUID(), 0, [1, 2, 3])]);
+    await store.search(name, [1, 2, 3], { limit: 1 });
+    await store.deleteCollection(name);
+    t.equal(await store.collectionInfo(name), null);
+    await rejectsWith(t, store.search(name, [1, 2, 3], { limit: 1 }), 'COLLECTION_NOT_FOUND', 'search after delete');
+    await store.createCollection({ name, dimensions: 2, distance: 'euclidean' });
+    t.same(await store.collectionInfo(name), { dimensions: 2, distance: 'euclidean', points: 0 }, 'recreated empty');
+    t.same(await store.search(name, [1, 2], { limit: 5 }), [], 'no points survive from the old collection');
+  });
+
+  t.test('collectionInfo counts points', async (t) => {
+    const name = uniqueName('info');
+    t.teardown(() => store.deleteCollection(name));
+    await store.createCollection({ name, dimensions: 2, distance: 'euclidean' });
+    const doc = randomUUID();
+    await store.upsert(
+      name,
+      [0, 1, 2, 3, 4].map((i) => chunk(doc, i, [i, i])),
+    );
+    t.same(await store.collectionInfo(name), { dimensions: 2, distance: 'euclidean', points: 5 });
+  });
+}

@@ -1,0 +1,169 @@
+import { randomUUID } from 'node:crypto';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { createTestDatabase } from '@lumikb/test-kit';
+import pg from 'pg';
+import t, { type Test } from 'tap';
+import { createVectorStore, PostgresVectorStore, type VectorStore } from '../src/index.ts';
+import { chunk, rejectsWith, seededVectors, uniqueName, vectorStoreConformance } from './conformance.ts';
+
+t.test('postgres adapter conformance', async (t) => {
+  vectorStoreConformance(t, async (t) => {
+    const db = await createTestDatabase(t, []);
+    const store = createVectorStore({ databaseUrl: db.url });
+    t.equal(store.kind, 'postgres', 'createVectorStore picks postgres when no Qdrant URL is set');
+    return store;
+  });
+});
+
+async function twoStores(t: Test): Promise<{ url: string; a: VectorStore; b: VectorStore }> {
+  const db = await createTestDatabase(t, []);
+  const a = new PostgresVectorStore({ databaseUrl: db.url, schema: 'vectors' });
+  const b = new PostgresVectorStore({ databaseUrl: db.url, schema: 'vectors' });
+  t.teardown(async () => {
+    await a.close();
+    await b.close();
+  });
+  return { url: db.url, a, b };
+}
+
+t.test('ensureReady migrates its own schema once, and concurrent first uses agree', async (t) => {
+  const db = await createTestDatabase(t, []);
+  const stores = [0, 1, 2].map(() => new PostgresVectorStore({ databaseUrl: db.url, schema: 'vectors_custom' }));
+  t.teardown(() => Promise.all(stores.map((s) => s.close())));
+  await Promise.all(stores.map((s) => s.ensureReady()));
+  const client = new pg.Client({ connectionString: db.url });
+  await client.connect();
+  t.teardown(() => client.end());
+  const tables = await client.query(
+    `select table_name from information_schema.tables where table_schema = 'vectors_custom' order by 1`,
+  );
+  t.same(
+    tables.rows.map((r) => r.table_name).filter((n: string) => !n.startsWith('kysely_')),
+    ['collections', 'points', 'tombstones'],
+  );
+});
+
+t.test('writes through one process are seen by searches in another', async (t) => {
+  const { a, b } = await twoStores(t);
+  const name = uniqueName('shared');
+  await a.createCollection({ name, dimensions: 3, distance: 'cosine' });
+  const doc = randomUUID();
+  await a.upsert(name, [chunk(doc, 0, [1, 0, 0])]);
+  t.equal((await b.search(name, [1, 0, 0], { limit: 5 })).length, 1, 'b loads the collection');
+  await a.upsert(name, [chunk(doc, 1, [0.9, 0.1, 0]), chunk(doc, 0, [0, 0, 1], { text: 'moved' })]);
+  const hits = await b.search(name, [1, 0, 0], { limit: 5 });
+  t.same(
+    hits.map((h) => h.payload.chunk_index),
+    [1, 0],
+    'b catches up with inserts and replacements',
+  );
+  t.equal(hits[1]?.payload.text, 'moved');
+  await a.deleteByDocument(name, doc);
+  t.same(await b.search(name, [1, 0, 0], { limit: 5 }), [], 'b sees the deletion');
+  await a.deleteCollection(name);
+  await rejectsWith(t, b.search(name, [1, 0, 0], { limit: 5 }), 'COLLECTION_NOT_FOUND', 'b sees the collection gone');
+  await a.createCollection({ name, dimensions: 2, distance: 'dot' });
+  await a.upsert(name, [chunk(doc, 0, [1, 1])]);
+  t.equal(
+    (await b.search(name, [1, 1], { limit: 5 }))[0]?.score,
+    2,
+    'a recreated collection is not confused with the old one',
+  );
+});
+
+t.test('an in-memory copy older than the tombstone horizon reloads in full and stays correct', async (t) => {
+  const { url, a, b } = await twoStores(t);
+  const name = uniqueName('horizon');
+  await a.createCollection({ name, dimensions: 2, distance: 'dot' });
+  const docs = [randomUUID(), randomUUID()];
+  await a.upsert(name, [chunk(docs[0] as string, 0, [1, 0]), chunk(docs[1] as string, 0, [0, 1])]);
+  t.equal((await b.search(name, [1, 1], { limit: 5 })).length, 2);
+  await a.deleteByDocument(name, docs[0] as string);
+  // As if more than the horizon of writes had happened and their tombstones were pruned.
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  await client.query(
+    'update vectors.collections set revision = revision + 5000, floor_revision = revision + 4999 where name = $1',
+    [name],
+  );
+  await client.query('delete from vectors.tombstones');
+  await client.end();
+  const hits = await b.search(name, [1, 1], { limit: 5 });
+  t.same(
+    hits.map((h) => h.payload.document_id),
+    [docs[1]],
+    'the deleted document is not resurrected',
+  );
+});
+
+t.test('a tiny memory budget evicts collections and searches stay correct', async (t) => {
+  const db = await createTestDatabase(t, []);
+  const store = new PostgresVectorStore({ databaseUrl: db.url, cacheMaxBytes: 1 });
+  t.teardown(() => store.close());
+  const names = [uniqueName('evict'), uniqueName('evict')];
+  for (const [i, name] of names.entries()) {
+    await store.createCollection({ name, dimensions: 2, distance: 'dot' });
+    await store.upsert(name, [chunk(randomUUID(), 0, [i + 1, 0])]);
+  }
+  for (let round = 0; round < 3; round++) {
+    for (const [i, name] of names.entries()) {
+      t.equal((await store.search(name, [1, 0], { limit: 1 }))[0]?.score, i + 1, `round ${round}, ${i}`);
+    }
+  }
+});
+
+t.test('text with NUL characters (as PDFs can yield) is stored and returned unchanged', async (t) => {
+  const db = await createTestDatabase(t, []);
+  const store = createVectorStore({ databaseUrl: db.url });
+  t.teardown(() => store.close());
+  const name = uniqueName('nul');
+  await store.createCollection({ name, dimensions: 2, distance: 'dot' });
+  const point = chunk(randomUUID(), 0, [1, 0], { text: 'before\u0000after' });
+  await store.upsert(name, [point]);
+  t.equal((await store.search(name, [1, 0], { limit: 1 }))[0]?.payload.text, 'before\u0000after');
+});
+
+t.test('an unreachable database fails health and operations with UNAVAILABLE', async (t) => {
+  const store = createVectorStore({ databaseUrl: 'postgres://postgres@127.0.0.1:1/nowhere' });
+  t.teardown(() => store.close());
+  await rejectsWith(t, store.health(), 'UNAVAILABLE', 'health');
+  await rejectsWith(t, store.ensureReady(), 'UNAVAILABLE', 'ensureReady');
+  await rejectsWith(t, store.count('kb_x'), 'UNAVAILABLE', 'count');
+});
+
+t.test('a closed store refuses work instead of hanging', async (t) => {
+  const db = await createTestDatabase(t, []);
+  const store = createVectorStore({ databaseUrl: db.url });
+  await store.ensureReady();
+  await store.close();
+  await rejectsWith(t, store.health(), 'UNAVAILABLE', 'health after close');
+  await rejectsWith(t, store.count('kb_x'), 'UNAVAILABLE', 'count after close');
+});
+
+t.test('concurrent searches on 5 000 × 384 stay exact and do not block the event loop', async (t) => {
+  const db = await createTestDatabase(t, []);
+  const store = createVectorStore({ databaseUrl: db.url });
+  t.teardown(() => store.close());
+  const name = uniqueName('load');
+  await store.createCollection({ name, dimensions: 384, distance: 'cosine' });
+  const vectors = seededVectors(7, 5_000, 384);
+  const doc = randomUUID();
+  for (let i = 0; i < vectors.length; i += 500) {
+    await store.upsert(
+      name,
+      vectors.slice(i, i + 500).map((v, j) => chunk(doc, i + j, v)),
+    );
+  }
+  await store.search(name, vectors[0] as number[], { limit: 1 }); // load
+  const histogram = monitorEventLoopDelay({ resolution: 5 });
+  histogram.enable();
+  const queries = vectors.slice(0, 50);
+  const results = await Promise.all(queries.map((q) => store.search(name, q, { limit: 3 })));
+  histogram.disable();
+  t.ok(
+    results.every((hits, i) => hits[0]?.payload.chunk_index === i),
+    'every query finds its own vector first',
+  );
+  const maxDelayMs = histogram.max / 1e6;
+  t.ok(maxDelayMs < 100, `event loop delay stayed under 100 ms (max ${maxDelayMs.toFixed(1)} ms)`);
+});
