@@ -1,6 +1,7 @@
 export * from './bus.ts';
 export * from './database.ts';
 export * from './fake-server.ts';
+export * from './fakes/model-servers.ts';
 export * from './fakes/qdrant.ts';
 export * from './infra.ts';
 export * from './logger.ts';

@@ -1,0 +1,5 @@
+/** Fake model servers: LiteLLM proxy, Ollama, and the cloud providers' native APIs. */
+export * from './cloud-providers.ts';
+export * from './litellm.ts';
+export * from './model-server-kit.ts';
+export * from './ollama.ts';
