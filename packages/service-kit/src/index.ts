@@ -9,3 +9,4 @@ export * from './platform.ts';
 export * from './readiness.ts';
 export * from './run.ts';
 export * from './schemas.ts';
+export * from './service-token.ts';

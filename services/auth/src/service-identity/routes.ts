@@ -4,7 +4,7 @@
  * routes. Public at the guard (the caller has no token yet); the secret authenticates.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { errorResponses, type ServiceApp } from '@lumikb/service-kit';
+import { errorResponses, SERVICE_SECRET_HEADER, type ServiceApp } from '@lumikb/service-kit';
 import type { FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import { Type } from 'typebox';
@@ -12,8 +12,6 @@ import { audit } from '../audit/record.ts';
 import type { AuthDatabase } from '../db/database.ts';
 import { errors } from '../errors.ts';
 import type { TokenIssuer } from '../security/tokens.ts';
-
-export const SERVICE_SECRET_HEADER = 'x-service-secret';
 
 const ServiceTokenBody = Type.Object(
   {
