@@ -1,19 +1,25 @@
 /** Builds the registry app for one test against real Postgres and NATS. */
+import { randomBytes } from 'node:crypto';
 import { createTestPlatform, type Teardown, testLogger } from '@lumikb/test-kit';
-import { buildApp, connect, STREAMS_USED } from '../src/app.ts';
+import { buildApp, connect, type Deps, STREAMS_USED } from '../src/app.ts';
 import { readConfig } from '../src/config.ts';
 import { SCHEMA } from '../src/db/database.ts';
 import { migrations } from '../src/db/migrations/index.ts';
 
-export async function buildTestApp(t: Teardown, env: Record<string, string> = {}) {
+/** A fresh `ENCRYPTION_KEYS` value with one key (or several, first is current). */
+export function encryptionKeys(...ids: string[]): string {
+  return (ids.length > 0 ? ids : ['k1']).map((id) => `${id}:${randomBytes(32).toString('base64')}`).join(',');
+}
+
+export async function buildTestApp(t: Teardown, env: Record<string, string> = {}, extra: Pick<Deps, 'tester'> = {}) {
   const platform = await createTestPlatform(t, { schemas: [{ schema: SCHEMA, migrations }], streams: STREAMS_USED });
-  const config = readConfig({ ...platform.env, ...env });
+  const config = readConfig({ ENCRYPTION_KEYS: encryptionKeys(), ...platform.env, ...env });
   const deps = await connect(config, { runMigrations: false });
   t.teardown(async () => {
     await deps.bus.close();
     await deps.db.close();
   });
-  const app = await buildApp(config, { ...deps, logger: testLogger('registry') });
+  const app = await buildApp(config, { ...deps, ...extra, logger: testLogger('registry') });
   t.teardown(() => app.close());
   await app.ready();
   return { app, config, deps, ...platform };

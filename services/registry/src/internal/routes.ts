@@ -1,0 +1,54 @@
+/**
+ * Routes for service identities only (proxy-sync): models with their decrypted API key.
+ * The only place a decrypted key leaves the registry; nothing secret is logged.
+ */
+import { errorResponses, type ServiceApp, UuidParam } from '@lumikb/service-kit';
+import { Type } from 'typebox';
+import { InternalModelsQuerySchema, ModelCredentialsSchema } from '../models/schemas.ts';
+import type { ModelService } from '../models/service.ts';
+
+export function registerInternalRoutes(app: ServiceApp, models: ModelService): void {
+  app.get(
+    '/internal/models/:id/credentials',
+    {
+      config: { access: 'service' },
+      schema: {
+        tags: ['internal'],
+        summary: 'A model with its decrypted API key (service identities only)',
+        params: UuidParam,
+        response: { 200: ModelCredentialsSchema, ...errorResponses(400, 401, 403, 404, 503) },
+      },
+    },
+    async (request, reply) => {
+      void reply.header('cache-control', 'no-store');
+      return models.credentials(request.params.id);
+    },
+  );
+
+  app.get(
+    '/internal/models',
+    {
+      config: { access: 'service' },
+      schema: {
+        tags: ['internal'],
+        summary: 'Models (optionally by status) with their decrypted API keys (service identities only)',
+        querystring: InternalModelsQuerySchema,
+        response: {
+          200: Type.Object({
+            items: Type.Array(
+              Type.Object({
+                ...ModelCredentialsSchema.properties,
+                credentials_error: Type.Optional(Type.String()),
+              }),
+            ),
+          }),
+          ...errorResponses(400, 401, 403),
+        },
+      },
+    },
+    async (request, reply) => {
+      void reply.header('cache-control', 'no-store');
+      return models.credentialsList(request.query.status);
+    },
+  );
+}
