@@ -154,8 +154,14 @@ export const DocumentFailed = defineEvent(
 
 export const DocumentDeleted = defineEvent('document.deleted', Type.Object({ document_id: Uuid, kb_id: Uuid }));
 
-/** Durable name of the ingestion worker's JetStream consumer (queue monitoring reads its counters). */
-export const INGESTION_CONSUMER = 'ingestion-worker';
+/**
+ * Durable JetStream consumers of the ingestion worker, one per event type (NATS 2.9 has
+ * one filter subject per consumer). Queue monitoring reads their counters.
+ */
+export const INGESTION_CONSUMERS = [
+  { durable: 'ingestion-worker-uploaded', event: 'document.uploaded' },
+  { durable: 'ingestion-worker-retry', event: 'document.retry_requested' },
+] as const;
 
 /**
  * Core NATS (not JetStream) request subject every running worker answers with its

@@ -1,21 +1,62 @@
 /** The knowledge-base service: knowledge bases, documents, search, chat and queue monitoring. */
+import fastifyMultipart from '@fastify/multipart';
 import { STREAMS } from '@lumikb/contracts';
-import { connectPlatform, createPlatformApp, type PlatformDeps, type ServiceApp } from '@lumikb/service-kit';
+import type { EventConsumer } from '@lumikb/events';
+import { LlmRouter } from '@lumikb/llm';
+import {
+  connectPlatform,
+  createPlatformApp,
+  DependencyError,
+  type PlatformDeps,
+  type ServiceApp,
+} from '@lumikb/service-kit';
+import { createVectorStore, type VectorStore } from '@lumikb/vector-store';
 import type { Logger } from 'pino';
+import { registerChatRoutes } from './chat/routes.ts';
+import type { FallbackHolder } from './chat/service.ts';
 import type { Config } from './config.ts';
+import type { KbContext } from './context.ts';
 import { type KnowledgeBaseDatabase, SCHEMA } from './db/database.ts';
 import { migrations } from './db/migrations/index.ts';
+import { createProcessingConsumer } from './documents/processing.ts';
+import { registerDocumentRoutes } from './documents/routes.ts';
+import { type DocumentStorage, postgresStorage } from './documents/storage.ts';
+import { startSweep } from './documents/sweep.ts';
+import { registerInternalRoutes } from './internal/routes.ts';
+import { registerKnowledgeBaseRoutes } from './knowledge-bases/routes.ts';
+import { createKbMetrics } from './metrics.ts';
+import { createModelProjection } from './models/projection.ts';
+import { registerPermissionRoutes } from './permissions/routes.ts';
+import { registerQueueRoutes } from './queue/routes.ts';
+import { queueProbe } from './queue/service.ts';
+import { registerSearchRoutes } from './search/routes.ts';
+import { type SettingsSource, staticSettings } from './settings.ts';
 
 export const SERVICE = 'knowledge-base';
-export const STREAMS_USED = [STREAMS.KB, STREAMS.DOCUMENTS, STREAMS.AUDIT];
+export const STREAMS_USED = [STREAMS.KB, STREAMS.DOCUMENTS, STREAMS.MODELS, STREAMS.AUDIT];
 
 export interface Deps extends PlatformDeps<KnowledgeBaseDatabase> {
+  vectors: VectorStore;
   logger?: Logger;
+  /** Defaults to a router over LITELLM_URL with the built-in local provider. */
+  llm?: LlmRouter;
+  storage?: DocumentStorage;
+  settings?: SettingsSource;
+  clock?: () => Date;
 }
 
-/** Connects this service's Postgres schema (migrated) and its JetStream streams. */
-export function connect(config: Config, options: { runMigrations?: boolean } = {}) {
-  return connectPlatform<KnowledgeBaseDatabase>({
+export function vectorStoreOf(config: Config): VectorStore {
+  return createVectorStore({
+    ...(config.QDRANT_URL ? { qdrantUrl: config.QDRANT_URL } : {}),
+    ...(config.QDRANT_API_KEY ? { qdrantApiKey: config.QDRANT_API_KEY } : {}),
+    databaseUrl: config.DATABASE_URL,
+    schema: config.VECTOR_SCHEMA,
+  });
+}
+
+/** Connects Postgres (migrated), JetStream and the vector store, or explains why not. */
+export async function connect(config: Config, options: { runMigrations?: boolean } = {}): Promise<Deps> {
+  const platform = await connectPlatform<KnowledgeBaseDatabase>({
     service: SERVICE,
     schema: SCHEMA,
     migrations,
@@ -23,6 +64,19 @@ export function connect(config: Config, options: { runMigrations?: boolean } = {
     config,
     ...options,
   });
+  const vectors = vectorStoreOf(config);
+  try {
+    await vectors.ensureReady();
+  } catch (error) {
+    await vectors.close().catch(() => {});
+    await platform.bus.close();
+    await platform.db.close();
+    const where = config.QDRANT_URL
+      ? `Qdrant at ${config.QDRANT_URL}`
+      : `the Postgres schema "${config.VECTOR_SCHEMA}"`;
+    throw new DependencyError(`cannot use the vector store (${where}): ${(error as Error).message}`);
+  }
+  return { ...platform, vectors };
 }
 
 export async function buildApp(config: Config, deps: Deps): Promise<ServiceApp> {
@@ -32,6 +86,66 @@ export async function buildApp(config: Config, deps: Deps): Promise<ServiceApp> 
     config,
     deps,
     ...(deps.logger ? { logger: deps.logger } : {}),
+    extraReadiness: () => [{ name: 'vector_store', check: () => deps.vectors.health() }],
+  });
+  const logger = app.log as unknown as Logger;
+  const fallback: FallbackHolder = { model: undefined };
+  const llm =
+    deps.llm ??
+    new LlmRouter({
+      ...(config.LITELLM_URL
+        ? {
+            litellm: {
+              url: config.LITELLM_URL,
+              ...(config.LITELLM_API_KEY ? { masterKey: config.LITELLM_API_KEY } : {}),
+            },
+          }
+        : {}),
+      registry: app.metricsRegistry,
+      logger: logger.child({ component: 'llm' }),
+      fallbackGeneration: () => fallback.model,
+    });
+  const ctx: KbContext = {
+    db: deps.db.db,
+    bus: deps.bus,
+    vectors: deps.vectors,
+    llm,
+    storage: deps.storage ?? postgresStorage(deps.db.db),
+    settings: deps.settings ?? staticSettings(),
+    config,
+    logger,
+    metrics: createKbMetrics(app.metricsRegistry),
+    clock: deps.clock ?? (() => new Date()),
+  };
+
+  // Upload size is checked per request against the hot-reloaded limit; this is a ceiling.
+  await app.register(fastifyMultipart, { limits: { fileSize: 2_048 * 1024 * 1024, files: 1 } });
+  registerKnowledgeBaseRoutes(app, ctx);
+  registerPermissionRoutes(app, ctx);
+  registerDocumentRoutes(app, ctx);
+  registerSearchRoutes(app, ctx);
+  registerChatRoutes(app, ctx, fallback);
+  registerQueueRoutes(app, ctx);
+  registerInternalRoutes(app, ctx);
+
+  const consumers: EventConsumer[] = [
+    createModelProjection({
+      db: ctx.db,
+      bus: deps.bus,
+      logger: logger.child({ component: 'model-projection' }),
+      registry: app.metricsRegistry,
+    }),
+    createProcessingConsumer(ctx, app.metricsRegistry),
+  ];
+  let stopSweep: (() => void) | undefined;
+  app.addHook('onReady', async () => {
+    for (const consumer of consumers) await consumer.start();
+    stopSweep = startSweep(ctx, () => queueProbe(ctx));
+  });
+  app.addHook('onClose', async () => {
+    stopSweep?.();
+    await Promise.all(consumers.map((c) => c.stop()));
+    await deps.vectors.close().catch(() => {});
   });
   return app;
 }

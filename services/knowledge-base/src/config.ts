@@ -5,6 +5,47 @@ export const ConfigSchema = Type.Object({
   ...CommonConfigSchema,
   ...InfraConfigSchema,
   PORT: portVariable(8083),
+  QDRANT_URL: Type.Optional(
+    Type.String({
+      pattern: '^https?://',
+      description: 'Qdrant REST URL; unset = vectors in Postgres (schema VECTOR_SCHEMA)',
+    }),
+  ),
+  QDRANT_API_KEY: Type.Optional(Type.String({ description: 'Qdrant api-key, when the server requires one' })),
+  VECTOR_SCHEMA: Type.String({
+    default: 'vectors',
+    pattern: '^[a-z_][a-z0-9_]*$',
+    description: 'Postgres schema of the embedded vector store',
+  }),
+  LITELLM_URL: Type.Optional(
+    Type.String({ pattern: '^https?://', description: 'LiteLLM proxy for cloud models (db-{uuid} aliases)' }),
+  ),
+  LITELLM_API_KEY: Type.Optional(Type.String({ description: 'key for the LiteLLM proxy' })),
+  MAX_UPLOAD_BYTES: Type.Integer({
+    default: 50 * 1024 * 1024,
+    minimum: 1,
+    description: 'upload limit until the hot-reloaded max_upload_size_mb setting is received',
+  }),
+  STUCK_DOCUMENT_AFTER_MS: Type.Integer({
+    default: 15 * 60_000,
+    minimum: 1_000,
+    description: 'a PENDING/PROCESSING document without any sign of progress for this long is re-queued or failed',
+  }),
+  STUCK_SWEEP_INTERVAL_MS: Type.Integer({
+    default: 60_000,
+    minimum: 100,
+    description: 'how often to look for stuck documents',
+  }),
+  STUCK_MAX_REQUEUES: Type.Integer({
+    default: 2,
+    minimum: 0,
+    description: 'automatic re-queues of a stuck document before it is marked FAILED',
+  }),
+  QUEUE_WORKERS_PING_MS: Type.Integer({
+    default: 300,
+    minimum: 10,
+    description: 'how long queue status waits for workers to answer',
+  }),
 });
 export type Config = Static<typeof ConfigSchema>;
 

@@ -1,0 +1,185 @@
+/**
+ * Chat: retrieve passages from one KB, answer with the KB's generation model and
+ * overrides, stream the answer. When that model is unavailable (deleted, inactive, or
+ * failing) the default generation model answers instead, and the stream says so.
+ */
+import type { AccessTokenClaims } from '@lumikb/contracts';
+import type { ChatMessage, GenerateChunk, LlmModel } from '@lumikb/llm';
+import type { KbContext } from '../context.ts';
+import { errors } from '../errors.ts';
+import { effectiveConfig } from '../knowledge-bases/config.ts';
+import { findKb } from '../knowledge-bases/repository.ts';
+import type { ConfigOverrides } from '../knowledge-bases/schemas.ts';
+import { findDefaultModel, findModel, type ProjectedModel } from '../models/repository.ts';
+import { toLlmModel } from '../models/service.ts';
+import { requirePermission } from '../permissions/service.ts';
+import { type RetrievedPassage, retrieve } from '../search/service.ts';
+import type { ChatRequest } from './schemas.ts';
+
+export type ChatEvent =
+  | { event: 'token'; data: { text: string } }
+  | { event: 'citations'; data: { citations: (RetrievedPassage & { marker: string })[] } }
+  | {
+      event: 'done';
+      data: {
+        kb_id: string;
+        model_id: string;
+        model_name: string | null;
+        fallback_used: boolean;
+        fallback_reason: string | null;
+        finish_reason: string;
+        usage: unknown;
+        passages_retrieved: number;
+      };
+    }
+  | { event: 'error'; data: { code: string; message: string } };
+
+/** Holder the router's fallback hook reads (the default generation model of the moment). */
+export interface FallbackHolder {
+  model: LlmModel | undefined;
+}
+
+export interface PreparedChat {
+  kbId: string;
+  model: ProjectedModel;
+  /** Why the KB's own model is not used (null when it is). */
+  substitutedBecause: string | null;
+  passages: RetrievedPassage[];
+  messages: ChatMessage[];
+  temperature: number;
+  maxTokens: number;
+  fallbackAllowed: boolean;
+  defaultModel: ProjectedModel | undefined;
+}
+
+/** Everything that can fail with a plain JSON error happens here, before the stream starts. */
+export async function prepareChat(
+  ctx: KbContext,
+  claims: AccessTokenClaims,
+  request: ChatRequest,
+): Promise<PreparedChat> {
+  await requirePermission(ctx.db, request.kb_id, claims, 'READ');
+  const kb = await findKb(ctx.db, request.kb_id);
+  if (!kb) throw errors.KB_NOT_FOUND(`Knowledge base ${request.kb_id} not found`);
+  const settings = ctx.settings.current();
+  const config = effectiveConfig(kb.config_overrides as ConfigOverrides, settings);
+  const fallbackAllowed = settings.llm.generation_defaults.fallback_to_default;
+  const defaultModel = await findDefaultModel(ctx.db, 'generation');
+
+  let model = await findModel(ctx.db, kb.generation_model_id);
+  let substitutedBecause: string | null = null;
+  if (model?.status !== 'active') {
+    const why = model
+      ? `the knowledge base's generation model "${model.name}" is ${model.status}`
+      : "the knowledge base's generation model is no longer registered";
+    if (!fallbackAllowed || !defaultModel || defaultModel.id === kb.generation_model_id) {
+      throw errors.GENERATION_UNAVAILABLE(`Cannot answer: ${why} and no default generation model can stand in`);
+    }
+    model = defaultModel;
+    substitutedBecause = why;
+  }
+
+  const { results, errors: failures } = await retrieve(ctx, [kb], request.message, {
+    topK: config.top_k,
+    similarityThreshold: config.similarity_threshold,
+  });
+  if (failures.length > 0) {
+    const first = failures[0]!;
+    const fail =
+      first.code === 'VECTOR_STORE_UNAVAILABLE' ? errors.VECTOR_STORE_UNAVAILABLE : errors.EMBEDDING_UNAVAILABLE;
+    throw fail(`Cannot retrieve passages: ${first.message}`);
+  }
+  const messages: ChatMessage[] = [
+    { role: 'system', content: config.system_prompt },
+    ...(request.history ?? []).map((m) => ({ role: m.role, content: m.content })),
+    { role: 'user', content: request.message },
+  ];
+  return {
+    kbId: kb.id,
+    model,
+    substitutedBecause,
+    passages: results,
+    messages,
+    temperature: config.temperature,
+    maxTokens: config.max_tokens,
+    fallbackAllowed,
+    defaultModel,
+  };
+}
+
+/** Markers like [2] the answer refers to, in order of first use. */
+export function citedMarkers(answer: string, count: number): number[] {
+  const seen: number[] = [];
+  for (const m of answer.matchAll(/\[(\d{1,3})\]/g)) {
+    const n = Number(m[1]);
+    if (n >= 1 && n <= count && !seen.includes(n)) seen.push(n);
+  }
+  return seen;
+}
+
+export async function* streamChat(
+  ctx: KbContext,
+  chat: PreparedChat,
+  fallback: FallbackHolder,
+  signal: AbortSignal,
+): AsyncGenerator<ChatEvent> {
+  const passages = chat.passages.map((p, i) => ({ ...p, marker: `[${i + 1}]` }));
+  // Shared by concurrent requests: it only ever holds the current default, whoever sets it.
+  fallback.model = chat.fallbackAllowed && chat.defaultModel ? toLlmModel(chat.defaultModel) : undefined;
+  let answer = '';
+  let done: Extract<GenerateChunk, { type: 'done' }> | undefined;
+  try {
+    for await (const chunk of ctx.llm.generate(toLlmModel(chat.model), {
+      messages: chat.messages,
+      passages: passages.map((p) => ({ text: p.text, citation: p.marker, score: p.score })),
+      temperature: chat.temperature,
+      max_tokens: chat.maxTokens,
+      signal,
+    })) {
+      if (chunk.type === 'token') {
+        answer += chunk.text;
+        yield { event: 'token', data: { text: chunk.text } };
+      } else {
+        done = chunk;
+      }
+    }
+  } catch (error) {
+    ctx.logger.warn({ err: error, kbId: chat.kbId }, 'chat generation failed');
+    const message = error instanceof Error ? error.message : String(error);
+    yield {
+      event: 'error',
+      data: { code: 'GENERATION_UNAVAILABLE', message: `The answer could not be generated: ${message}` },
+    };
+    return;
+  }
+  const cited = citedMarkers(answer, passages.length);
+  const used = cited.length > 0 ? cited.map((n) => passages[n - 1]!) : passages;
+  yield { event: 'citations', data: { citations: used } };
+
+  const answeredBy = done?.model_id ?? chat.model.id;
+  const routerFallback = done?.fallback_used ?? false;
+  const fallbackUsed = routerFallback || chat.substitutedBecause !== null;
+  const reason = routerFallback
+    ? (done?.fallback_reason ?? "the knowledge base's generation model was unavailable")
+    : chat.substitutedBecause;
+  const modelName =
+    answeredBy === chat.model.id
+      ? chat.model.name
+      : answeredBy === chat.defaultModel?.id
+        ? chat.defaultModel.name
+        : null;
+  ctx.metrics.chatAnswers.inc({ fallback: String(fallbackUsed) });
+  yield {
+    event: 'done',
+    data: {
+      kb_id: chat.kbId,
+      model_id: answeredBy,
+      model_name: modelName,
+      fallback_used: fallbackUsed,
+      fallback_reason: fallbackUsed ? `Answered by the default generation model because ${reason}` : null,
+      finish_reason: done?.finish_reason ?? 'stop',
+      usage: done?.usage ?? null,
+      passages_retrieved: passages.length,
+    },
+  };
+}

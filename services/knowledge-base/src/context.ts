@@ -1,0 +1,24 @@
+/** Everything the domain modules of this service work with, assembled once in app.ts. */
+import type { Kysely } from '@lumikb/db';
+import type { EventBus } from '@lumikb/events';
+import type { LlmRouter } from '@lumikb/llm';
+import type { VectorStore } from '@lumikb/vector-store';
+import type { Logger } from 'pino';
+import type { Config } from './config.ts';
+import type { KnowledgeBaseDatabase } from './db/database.ts';
+import type { DocumentStorage } from './documents/storage.ts';
+import type { KbMetrics } from './metrics.ts';
+import type { SettingsSource } from './settings.ts';
+
+export interface KbContext {
+  db: Kysely<KnowledgeBaseDatabase>;
+  bus: EventBus;
+  vectors: VectorStore;
+  llm: LlmRouter;
+  storage: DocumentStorage;
+  settings: SettingsSource;
+  config: Config;
+  logger: Logger;
+  metrics: KbMetrics;
+  clock: () => Date;
+}

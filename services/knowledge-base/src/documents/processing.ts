@@ -1,0 +1,129 @@
+/**
+ * Applies the worker's reports (document.step_changed / processed / failed) to the
+ * documents, at most once each, ignoring stale ones: an event of an older attempt, or
+ * not newer than the last applied (attempt, seq), or arriving after the attempt ended.
+ */
+import {
+  DocumentFailed,
+  DocumentProcessed,
+  DocumentStepChanged,
+  type EventEnvelope,
+  type EventOf,
+  STREAMS,
+} from '@lumikb/contracts';
+import { applyOnce, EventConsumer } from '@lumikb/events';
+import type { Registry } from 'prom-client';
+import type { KbContext } from '../context.ts';
+import { findKb } from '../knowledge-bases/repository.ts';
+import { findDocument, updateProcessingState } from './repository.ts';
+import { removeVectors } from './service.ts';
+
+export const DOCUMENTS_CONSUMER = 'knowledge-base-documents';
+
+type WorkerReport =
+  | EventOf<typeof DocumentStepChanged>
+  | EventOf<typeof DocumentProcessed>
+  | EventOf<typeof DocumentFailed>;
+
+export type ApplyOutcome = 'applied' | 'stale' | 'orphan' | 'duplicate';
+
+export async function applyWorkerReport(ctx: KbContext, event: WorkerReport): Promise<ApplyOutcome> {
+  const { data } = event;
+  let outcome = 'duplicate' as ApplyOutcome;
+  await applyOnce(ctx.db, DOCUMENTS_CONSUMER, event.id, async (trx) => {
+    const doc = await findDocument(trx, data.document_id, { forUpdate: true });
+    if (!doc) {
+      outcome = 'orphan';
+      return;
+    }
+    const ended = doc.status === 'READY' || doc.status === 'FAILED';
+    if (data.attempt !== doc.attempt || data.seq <= doc.last_seq || ended) {
+      outcome = 'stale';
+      return;
+    }
+    const now = ctx.clock();
+    outcome = 'applied';
+    switch (event.type) {
+      case 'document.step_changed': {
+        const step = (event as EventOf<typeof DocumentStepChanged>).data;
+        await updateProcessingState(
+          trx,
+          doc.id,
+          {
+            status: 'PROCESSING',
+            processing_steps: step.processing_steps,
+            current_step: step.step,
+            last_seq: step.seq,
+            processing_started_at: doc.processing_started_at ?? now,
+          },
+          now,
+        );
+        break;
+      }
+      case 'document.processed': {
+        const done = (event as EventOf<typeof DocumentProcessed>).data;
+        await updateProcessingState(
+          trx,
+          doc.id,
+          {
+            status: 'READY',
+            processing_steps: done.processing_steps,
+            current_step: null,
+            step_errors: {},
+            error_message: null,
+            chunk_count: done.chunk_count,
+            character_count: done.character_count,
+            last_seq: done.seq,
+            processing_started_at: doc.processing_started_at ?? now,
+            processed_at: now,
+            duration_ms: done.duration_ms,
+          },
+          now,
+        );
+        break;
+      }
+      case 'document.failed': {
+        const failed = (event as EventOf<typeof DocumentFailed>).data;
+        await updateProcessingState(
+          trx,
+          doc.id,
+          {
+            status: 'FAILED',
+            processing_steps: failed.processing_steps,
+            current_step: failed.step,
+            step_errors: failed.step_errors,
+            error_message: failed.error,
+            chunk_count: 0,
+            last_seq: failed.seq,
+            processed_at: now,
+          },
+          now,
+        );
+        break;
+      }
+    }
+  });
+  if (outcome === 'orphan' && event.type !== 'document.step_changed') {
+    // The document was deleted while a worker indexed it: its vectors must not linger.
+    const kb = await findKb(ctx.db, data.kb_id);
+    if (kb) await removeVectors(ctx, kb.collection, data.document_id);
+  }
+  return outcome;
+}
+
+export function createProcessingConsumer(ctx: KbContext, registry?: Registry): EventConsumer {
+  return new EventConsumer({
+    bus: ctx.bus,
+    stream: STREAMS.DOCUMENTS,
+    durable: DOCUMENTS_CONSUMER,
+    events: [DocumentStepChanged, DocumentProcessed, DocumentFailed],
+    concurrency: 8,
+    logger: ctx.logger.child({ component: 'document-reports' }),
+    ...(registry ? { registry } : {}),
+    handle: async (event: EventEnvelope) => {
+      const outcome = await applyWorkerReport(ctx, event as WorkerReport);
+      if (outcome === 'stale')
+        ctx.logger.debug({ eventId: event.id, type: event.type }, 'ignored a stale worker report');
+    },
+  });
+}

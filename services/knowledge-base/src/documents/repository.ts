@@ -1,0 +1,225 @@
+/** SQL of documents, their extracted content and processing state. */
+import { type DocumentStatus, initialProcessingSteps, type ProcessingSteps, type StepErrors } from '@lumikb/contracts';
+import { type Kysely, sql } from '@lumikb/db';
+import type { DocumentTable, KnowledgeBaseDatabase } from '../db/database.ts';
+
+type Db = Kysely<KnowledgeBaseDatabase>;
+
+export const documentColumns = [
+  'id',
+  'kb_id',
+  'filename',
+  'format',
+  'content_type',
+  'size_bytes',
+  'sha256',
+  'status',
+  'processing_steps',
+  'current_step',
+  'step_errors',
+  'error_message',
+  'chunk_count',
+  'character_count',
+  'attempt',
+  'last_seq',
+  'auto_requeues',
+  'uploaded_by',
+  'created_at',
+  'updated_at',
+  'processing_started_at',
+  'processed_at',
+  'duration_ms',
+  'last_progress_at',
+] as const;
+
+export interface DocumentRow {
+  id: string;
+  kb_id: string;
+  filename: string;
+  format: string;
+  content_type: string;
+  size_bytes: number;
+  sha256: string;
+  status: DocumentStatus;
+  processing_steps: ProcessingSteps;
+  current_step: string | null;
+  step_errors: StepErrors;
+  error_message: string | null;
+  chunk_count: number;
+  character_count: number | null;
+  attempt: number;
+  last_seq: number;
+  auto_requeues: number;
+  uploaded_by: string;
+  created_at: Date;
+  updated_at: Date;
+  processing_started_at: Date | null;
+  processed_at: Date | null;
+  duration_ms: number | null;
+  last_progress_at: Date;
+}
+
+export async function insertDocument(
+  db: Db,
+  doc: Pick<
+    DocumentRow,
+    'id' | 'kb_id' | 'filename' | 'format' | 'content_type' | 'size_bytes' | 'sha256' | 'uploaded_by'
+  >,
+  now: Date,
+): Promise<DocumentRow> {
+  return (await db
+    .insertInto('documents')
+    .values({
+      ...doc,
+      status: 'PENDING',
+      processing_steps: JSON.stringify(initialProcessingSteps(now.toISOString())),
+      current_step: 'upload',
+      step_errors: '{}',
+      created_at: now,
+      updated_at: now,
+      last_progress_at: now,
+    })
+    .returning(documentColumns)
+    .executeTakeFirstOrThrow()) as DocumentRow;
+}
+
+export async function findDocument(
+  db: Db,
+  id: string,
+  options: { kbId?: string; forUpdate?: boolean } = {},
+): Promise<DocumentRow | undefined> {
+  let query = db.selectFrom('documents').select(documentColumns).where('id', '=', id);
+  if (options.kbId) query = query.where('kb_id', '=', options.kbId);
+  if (options.forUpdate) query = query.forUpdate();
+  return (await query.executeTakeFirst()) as DocumentRow | undefined;
+}
+
+export async function listDocuments(
+  db: Db,
+  kbId: string,
+  filter: { status?: DocumentStatus | undefined; q?: string | undefined; limit: number; offset: number },
+): Promise<{ rows: DocumentRow[]; total: number }> {
+  let query = db.selectFrom('documents').where('kb_id', '=', kbId);
+  if (filter.status) query = query.where('status', '=', filter.status);
+  if (filter.q) query = query.where('filename', 'ilike', `%${filter.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+  const [rows, count] = await Promise.all([
+    query
+      .select(documentColumns)
+      .orderBy('created_at', 'desc')
+      .orderBy('id')
+      .limit(filter.limit)
+      .offset(filter.offset)
+      .execute(),
+    query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+  ]);
+  return { rows: rows as DocumentRow[], total: Number(count.n) };
+}
+
+export async function deleteDocument(db: Db, id: string): Promise<void> {
+  await db.deleteFrom('documents').where('id', '=', id).execute();
+}
+
+/** Starts a new processing attempt: state back to PENDING, steps reset (upload stays done). */
+export async function startNewAttempt(
+  db: Db,
+  doc: DocumentRow,
+  now: Date,
+  options: { autoRequeue?: boolean } = {},
+): Promise<DocumentRow> {
+  const steps = initialProcessingSteps(doc.processing_steps.upload.completed_at ?? doc.created_at.toISOString());
+  return (await db
+    .updateTable('documents')
+    .set({
+      status: 'PENDING',
+      attempt: doc.attempt + 1,
+      last_seq: 0,
+      processing_steps: JSON.stringify(steps),
+      current_step: 'upload',
+      step_errors: '{}',
+      error_message: null,
+      chunk_count: 0,
+      processing_started_at: null,
+      processed_at: null,
+      duration_ms: null,
+      updated_at: now,
+      last_progress_at: now,
+      ...(options.autoRequeue ? { auto_requeues: doc.auto_requeues + 1 } : {}),
+    })
+    .where('id', '=', doc.id)
+    .returning(documentColumns)
+    .executeTakeFirstOrThrow()) as DocumentRow;
+}
+
+export async function updateProcessingState(
+  db: Db,
+  id: string,
+  changes: Partial<{
+    status: DocumentTable['status'];
+    processing_steps: ProcessingSteps;
+    current_step: string | null;
+    step_errors: StepErrors;
+    error_message: string | null;
+    chunk_count: number;
+    character_count: number | null;
+    last_seq: number;
+    processing_started_at: Date | null;
+    processed_at: Date | null;
+    duration_ms: number | null;
+  }>,
+  now: Date,
+): Promise<void> {
+  const { processing_steps, step_errors, ...rest } = changes;
+  await db
+    .updateTable('documents')
+    .set({
+      ...rest,
+      ...(processing_steps ? { processing_steps: JSON.stringify(processing_steps) } : {}),
+      ...(step_errors ? { step_errors: JSON.stringify(step_errors) } : {}),
+      updated_at: now,
+      last_progress_at: now,
+    })
+    .where('id', '=', id)
+    .execute();
+}
+
+export async function saveContent(
+  db: Db,
+  content: {
+    document_id: string;
+    attempt: number;
+    text: string;
+    chunks: [number, number][];
+    chunk_size: number;
+    chunk_overlap: number;
+  },
+): Promise<void> {
+  const values = { ...content, chunks: JSON.stringify(content.chunks) };
+  await db
+    .insertInto('document_contents')
+    .values(values)
+    .onConflict((oc) =>
+      oc.column('document_id').doUpdateSet({
+        attempt: values.attempt,
+        text: values.text,
+        chunks: values.chunks,
+        chunk_size: values.chunk_size,
+        chunk_overlap: values.chunk_overlap,
+        created_at: sql`now()`,
+      }),
+    )
+    .execute();
+}
+
+export async function findContent(db: Db, documentId: string) {
+  return db
+    .selectFrom('document_contents')
+    .select(['document_id', 'attempt', 'text', 'chunks', 'chunk_size', 'chunk_overlap'])
+    .where('document_id', '=', documentId)
+    .executeTakeFirst();
+}
+
+export async function documentNames(db: Db, ids: string[]): Promise<Map<string, string>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db.selectFrom('documents').select(['id', 'filename']).where('id', 'in', ids).execute();
+  return new Map(rows.map((r) => [r.id, r.filename]));
+}

@@ -1,0 +1,319 @@
+/**
+ * Documents of a KB: upload (type checked by content, nothing stored when refused),
+ * listing, deletion with its vectors, retry of failed processing and the extracted text.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import {
+  type AccessTokenClaims,
+  DocumentDeleted,
+  type DocumentFormat,
+  DocumentRetryRequested,
+  type DocumentStatus,
+  DocumentUploaded,
+  KbUpdated,
+} from '@lumikb/contracts';
+import type { Kysely } from '@lumikb/db';
+import { type EventContext, recordEvent } from '@lumikb/events';
+import { detectFormat } from '@lumikb/ingest';
+import { recordAudit } from '@lumikb/service-kit';
+import { isVectorStoreError } from '@lumikb/vector-store';
+import type { KbContext } from '../context.ts';
+import type { KnowledgeBaseDatabase } from '../db/database.ts';
+import { errors } from '../errors.ts';
+import { documentCount, findKb } from '../knowledge-bases/repository.ts';
+import { kbSummary } from '../knowledge-bases/service.ts';
+import { requirePermission } from '../permissions/service.ts';
+import { vectorCall } from '../vectors.ts';
+import {
+  type DocumentRow,
+  deleteDocument,
+  findContent,
+  findDocument,
+  insertDocument,
+  listDocuments,
+  startNewAttempt,
+} from './repository.ts';
+import type { DocumentView } from './schemas.ts';
+
+const SERVICE = 'knowledge-base';
+
+export function toDocumentView(doc: DocumentRow): DocumentView {
+  const iso = (d: Date | null) => (d ? d.toISOString() : null);
+  return {
+    id: doc.id,
+    kb_id: doc.kb_id,
+    filename: doc.filename,
+    format: doc.format as DocumentFormat,
+    content_type: doc.content_type,
+    size_bytes: Number(doc.size_bytes),
+    sha256: doc.sha256,
+    status: doc.status,
+    processing_steps: doc.processing_steps,
+    current_step: doc.current_step,
+    step_errors: doc.step_errors ?? {},
+    error_message: doc.error_message,
+    chunk_count: doc.chunk_count,
+    character_count: doc.character_count,
+    attempt: doc.attempt,
+    uploaded_by: doc.uploaded_by,
+    created_at: doc.created_at.toISOString(),
+    updated_at: doc.updated_at.toISOString(),
+    processing_started_at: iso(doc.processing_started_at),
+    processed_at: iso(doc.processed_at),
+    duration_ms: doc.duration_ms,
+  };
+}
+
+/** A file name safe to show and store: the base name, no control characters, bounded. */
+export function cleanFilename(raw: string | undefined): string {
+  const base = (raw ?? '').split(/[\\/]/).pop() ?? '';
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point
+  const cleaned = base.replace(/[\u0000-\u001f\u007f]/g, '').trim();
+  return (cleaned || 'document').slice(0, 255);
+}
+
+export interface UploadedFile {
+  filename: string | undefined;
+  bytes: Buffer;
+}
+
+export async function uploadDocument(
+  ctx: KbContext,
+  claims: AccessTokenClaims,
+  kbId: string,
+  file: UploadedFile,
+  event: EventContext,
+): Promise<DocumentView> {
+  const filename = cleanFilename(file.filename);
+  const detected = detectFormat(file.bytes, filename);
+  if (!detected.ok) {
+    ctx.metrics.uploads.inc({ outcome: detected.reason });
+    if (detected.reason === 'empty') throw errors.EMPTY_FILE(detected.message, { filename });
+    throw errors.UNSUPPORTED_FILE_TYPE(detected.message, {
+      filename,
+      supported: ['txt', 'md', 'html', 'pdf', 'docx'],
+    });
+  }
+  const now = ctx.clock();
+  const doc = await ctx.db.transaction().execute(async (trx) => {
+    // FOR SHARE: an upload and a change of the embedding model never interleave.
+    const kb = await trx.selectFrom('knowledge_bases').selectAll().where('id', '=', kbId).forShare().executeTakeFirst();
+    if (!kb) throw errors.KB_NOT_FOUND(`Knowledge base ${kbId} not found`, { kb_id: kbId });
+    const row = await insertDocument(
+      trx,
+      {
+        id: randomUUID(),
+        kb_id: kbId,
+        filename,
+        format: detected.format,
+        content_type: detected.contentType,
+        size_bytes: file.bytes.length,
+        sha256: createHash('sha256').update(file.bytes).digest('hex'),
+        uploaded_by: claims.sub,
+      },
+      now,
+    );
+    await ctx.storage.put(row.id, file.bytes, trx);
+    await recordEvent(
+      trx,
+      DocumentUploaded,
+      {
+        document_id: row.id,
+        kb_id: kbId,
+        filename,
+        format: detected.format,
+        content_type: detected.contentType,
+        size_bytes: file.bytes.length,
+        sha256: row.sha256,
+        attempt: row.attempt,
+      },
+      event,
+    );
+    await publishDocumentCount(trx, kbId, event);
+    await recordAudit(
+      trx,
+      SERVICE,
+      {
+        action: 'document.upload',
+        resourceType: 'document',
+        resourceId: row.id,
+        newValue: { kb_id: kbId, filename, format: detected.format, size_bytes: file.bytes.length },
+      },
+      event,
+    );
+    return row;
+  });
+  ctx.metrics.uploads.inc({ outcome: 'accepted' });
+  return toDocumentView(doc);
+}
+
+/** kb.updated with the new document count, so other contexts' KB projections stay right. */
+async function publishDocumentCount(trx: Kysely<KnowledgeBaseDatabase>, kbId: string, event: EventContext) {
+  const kb = await findKb(trx, kbId);
+  if (!kb) return;
+  await recordEvent(
+    trx,
+    KbUpdated,
+    { kb: kbSummary(kb, await documentCount(trx, kbId)), changed_fields: ['document_count'] },
+    event,
+  );
+}
+
+async function documentOf(ctx: KbContext, kbId: string, docId: string): Promise<DocumentRow> {
+  const doc = await findDocument(ctx.db, docId, { kbId });
+  if (!doc)
+    throw errors.DOCUMENT_NOT_FOUND(`Document ${docId} not found in this knowledge base`, { document_id: docId });
+  return doc;
+}
+
+export async function getDocument(ctx: KbContext, claims: AccessTokenClaims, kbId: string, docId: string) {
+  await requirePermission(ctx.db, kbId, claims, 'READ');
+  return toDocumentView(await documentOf(ctx, kbId, docId));
+}
+
+export async function listKbDocuments(
+  ctx: KbContext,
+  claims: AccessTokenClaims,
+  kbId: string,
+  filter: { status?: DocumentStatus | undefined; q?: string | undefined; limit: number; offset: number },
+) {
+  await requirePermission(ctx.db, kbId, claims, 'READ');
+  const { rows, total } = await listDocuments(ctx.db, kbId, filter);
+  return { items: rows.map(toDocumentView), total, limit: filter.limit, offset: filter.offset };
+}
+
+/** Removes the document's vectors first: if the vector store is down, nothing is deleted. */
+export async function deleteKbDocument(
+  ctx: KbContext,
+  claims: AccessTokenClaims,
+  kbId: string,
+  docId: string,
+  event: EventContext,
+) {
+  await requirePermission(ctx.db, kbId, claims, 'WRITE');
+  const doc = await documentOf(ctx, kbId, docId);
+  const kb = await findKb(ctx.db, kbId);
+  if (!kb) throw errors.KB_NOT_FOUND(`Knowledge base ${kbId} not found`, { kb_id: kbId });
+  await removeVectors(ctx, kb.collection, doc.id);
+  await ctx.db.transaction().execute(async (trx) => {
+    const locked = await findDocument(trx, docId, { kbId, forUpdate: true });
+    if (!locked) return;
+    await ctx.storage.delete(docId, trx);
+    await deleteDocument(trx, docId);
+    await recordEvent(trx, DocumentDeleted, { document_id: docId, kb_id: kbId }, event);
+    await publishDocumentCount(trx, kbId, event);
+    await recordAudit(
+      trx,
+      SERVICE,
+      {
+        action: 'document.delete',
+        resourceType: 'document',
+        resourceId: docId,
+        oldValue: { kb_id: kbId, filename: doc.filename, status: doc.status, chunk_count: doc.chunk_count },
+      },
+      event,
+    );
+  });
+}
+
+export async function removeVectors(ctx: KbContext, collection: string, documentId: string): Promise<void> {
+  await vectorCall('Deleting the document vectors', async () => {
+    try {
+      await ctx.vectors.deleteByDocument(collection, documentId);
+    } catch (error) {
+      if (!isVectorStoreError(error, 'COLLECTION_NOT_FOUND')) throw error;
+    }
+  });
+}
+
+/**
+ * Puts a FAILED document back in the queue as a new attempt. Used by the single retry
+ * route and by bulk retry; throws DOCUMENT_NOT_FAILED for any other status.
+ */
+export async function requeueFailedDocument(
+  ctx: KbContext,
+  trx: Kysely<KnowledgeBaseDatabase>,
+  docId: string,
+  reason: 'manual' | 'bulk',
+  event: EventContext,
+  kbId?: string,
+): Promise<DocumentRow> {
+  const doc = await findDocument(trx, docId, { forUpdate: true, ...(kbId ? { kbId } : {}) });
+  if (!doc) throw errors.DOCUMENT_NOT_FOUND(`Document ${docId} not found`, { document_id: docId });
+  if (doc.status !== 'FAILED') {
+    throw errors.DOCUMENT_NOT_FAILED(`Only FAILED documents can be retried; this one is ${doc.status}`, {
+      document_id: docId,
+      status: doc.status,
+    });
+  }
+  const next = await startNewAttempt(trx, doc, ctx.clock());
+  await recordEvent(
+    trx,
+    DocumentRetryRequested,
+    { document_id: doc.id, kb_id: doc.kb_id, attempt: next.attempt, reason },
+    event,
+  );
+  await recordAudit(
+    trx,
+    SERVICE,
+    {
+      action: 'document.retry',
+      resourceType: 'document',
+      resourceId: doc.id,
+      oldValue: { status: doc.status, attempt: doc.attempt, step_errors: doc.step_errors },
+      newValue: { status: next.status, attempt: next.attempt, reason },
+    },
+    event,
+  );
+  return next;
+}
+
+export async function retryDocument(
+  ctx: KbContext,
+  claims: AccessTokenClaims,
+  kbId: string,
+  docId: string,
+  event: EventContext,
+) {
+  await requirePermission(ctx.db, kbId, claims, 'WRITE');
+  const doc = await ctx.db
+    .transaction()
+    .execute((trx) => requeueFailedDocument(ctx, trx, docId, 'manual', event, kbId));
+  return toDocumentView(doc);
+}
+
+export async function documentContent(ctx: KbContext, claims: AccessTokenClaims, kbId: string, docId: string) {
+  await requirePermission(ctx.db, kbId, claims, 'READ');
+  const doc = await documentOf(ctx, kbId, docId);
+  const content = await findContent(ctx.db, doc.id);
+  if (!content) {
+    throw errors.DOCUMENT_NOT_PROCESSED(`The text of this document is not extracted yet (status ${doc.status})`, {
+      document_id: docId,
+      status: doc.status,
+    });
+  }
+  return {
+    document_id: doc.id,
+    kb_id: doc.kb_id,
+    attempt: content.attempt,
+    text: content.text,
+    character_count: content.text.length,
+    chunk_size: content.chunk_size,
+    chunk_overlap: content.chunk_overlap,
+    chunks: content.chunks.map(([start, end], index) => ({
+      index,
+      start_offset: start,
+      end_offset: end,
+      text: content.text.slice(start, end),
+    })),
+  };
+}
+
+export async function documentOriginal(ctx: KbContext, claims: AccessTokenClaims, kbId: string, docId: string) {
+  await requirePermission(ctx.db, kbId, claims, 'READ');
+  const doc = await documentOf(ctx, kbId, docId);
+  const bytes = await ctx.storage.get(doc.id);
+  if (!bytes)
+    throw errors.DOCUMENT_NOT_FOUND(`The original file of document ${docId} is missing`, { document_id: docId });
+  return { doc, bytes };
+}

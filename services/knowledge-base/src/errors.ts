@@ -1,0 +1,31 @@
+/** The knowledge-base service's error catalogue: stable codes, mapped to statuses by the kit. */
+import { defineErrors } from '@lumikb/service-kit';
+
+export const errors = defineErrors({
+  KB_NOT_FOUND: 'not_found',
+  KB_PERMISSION_DENIED: 'forbidden',
+  MODEL_NOT_FOUND: 'bad_request',
+  MODEL_INACTIVE: 'bad_request',
+  MODEL_TYPE_MISMATCH: 'bad_request',
+  MODEL_CONFIG_INVALID: 'bad_request',
+  NO_DEFAULT_MODEL: 'bad_request',
+  INVALID_CONFIG_OVERRIDES: 'bad_request',
+  EMBEDDING_MODEL_LOCKED: 'conflict',
+  COLLECTION_CONFLICT: 'conflict',
+  GRANT_NOT_FOUND: 'not_found',
+  LAST_KB_ADMIN: 'conflict',
+  DOCUMENT_NOT_FOUND: 'not_found',
+  FILE_MISSING: 'bad_request',
+  EMPTY_FILE: 'bad_request',
+  FILE_TOO_LARGE: 'payload_too_large',
+  UNSUPPORTED_FILE_TYPE: 'unsupported_media_type',
+  DOCUMENT_NOT_FAILED: 'conflict',
+  DOCUMENT_NOT_PROCESSED: 'conflict',
+  STALE_ATTEMPT: 'conflict',
+  INVALID_CONTENT: 'bad_request',
+  INVALID_BULK_RETRY: 'bad_request',
+  VECTOR_STORE_UNAVAILABLE: 'unavailable',
+  EMBEDDING_UNAVAILABLE: 'unavailable',
+  GENERATION_UNAVAILABLE: 'unavailable',
+  QUEUE_UNAVAILABLE: 'unavailable',
+});

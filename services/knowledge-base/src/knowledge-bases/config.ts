@@ -1,0 +1,37 @@
+/** KB overrides merged over the platform defaults, and their cross-field rules. */
+import type { SettingsSnapshot } from '@lumikb/contracts';
+import { errors } from '../errors.ts';
+import type { ConfigOverrides, EffectiveConfig } from './schemas.ts';
+
+export const DEFAULT_CHUNK_SIZE = 1_000;
+export const DEFAULT_CHUNK_OVERLAP = 200;
+export const DEFAULT_TOP_K = 5;
+
+export function defaultOverlapFor(chunkSize: number): number {
+  return Math.min(DEFAULT_CHUNK_OVERLAP, Math.floor(chunkSize / 5));
+}
+
+/** Throws INVALID_CONFIG_OVERRIDES when the overlap would not be smaller than the chunk size. */
+export function validateOverrides(overrides: ConfigOverrides): void {
+  const size = overrides.chunk_size ?? DEFAULT_CHUNK_SIZE;
+  if (overrides.chunk_overlap !== undefined && overrides.chunk_overlap >= size) {
+    throw errors.INVALID_CONFIG_OVERRIDES(
+      `chunk_overlap (${overrides.chunk_overlap}) must be smaller than chunk_size (${size})`,
+      { field: 'config_overrides.chunk_overlap', chunk_overlap: overrides.chunk_overlap, chunk_size: size },
+    );
+  }
+}
+
+export function effectiveConfig(overrides: ConfigOverrides, settings: SettingsSnapshot): EffectiveConfig {
+  const generation = settings.llm.generation_defaults;
+  const chunkSize = overrides.chunk_size ?? DEFAULT_CHUNK_SIZE;
+  return {
+    chunk_size: chunkSize,
+    chunk_overlap: overrides.chunk_overlap ?? defaultOverlapFor(chunkSize),
+    top_k: overrides.top_k ?? DEFAULT_TOP_K,
+    similarity_threshold: overrides.similarity_threshold ?? 0,
+    temperature: overrides.temperature ?? generation.temperature,
+    max_tokens: overrides.max_tokens ?? generation.max_output_tokens,
+    system_prompt: overrides.system_prompt ?? generation.system_prompt,
+  };
+}

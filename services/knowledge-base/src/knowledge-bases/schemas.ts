@@ -1,0 +1,165 @@
+/** Payloads of the knowledge-base routes (one TypeBox schema each: validation, OpenAPI, types). */
+import { DocumentStatusSchema } from '@lumikb/contracts';
+import { type Static, Type } from 'typebox';
+
+export const KbPermissionSchema = Type.Union([Type.Literal('READ'), Type.Literal('WRITE'), Type.Literal('ADMIN')]);
+export const DistanceSchema = Type.Union([Type.Literal('cosine'), Type.Literal('dot'), Type.Literal('euclidean')]);
+
+/** Limits of every override; `chunk_overlap` must also stay below the effective `chunk_size`. */
+export const OVERRIDE_LIMITS = {
+  chunk_size: { minimum: 100, maximum: 8_000 },
+  chunk_overlap: { minimum: 0, maximum: 4_000 },
+  top_k: { minimum: 1, maximum: 100 },
+  similarity_threshold: { minimum: 0, maximum: 1 },
+  temperature: { minimum: 0, maximum: 2 },
+  max_tokens: { minimum: 1, maximum: 32_768 },
+  system_prompt: { maxLength: 8_000 },
+} as const;
+
+export const ConfigOverridesSchema = Type.Object(
+  {
+    chunk_size: Type.Optional(
+      Type.Integer({ ...OVERRIDE_LIMITS.chunk_size, description: 'characters per chunk (default 1000)' }),
+    ),
+    chunk_overlap: Type.Optional(
+      Type.Integer({
+        ...OVERRIDE_LIMITS.chunk_overlap,
+        description: 'characters shared by neighbouring chunks (default 200)',
+      }),
+    ),
+    top_k: Type.Optional(Type.Integer({ ...OVERRIDE_LIMITS.top_k, description: 'passages retrieved (default 5)' })),
+    similarity_threshold: Type.Optional(
+      Type.Number({ ...OVERRIDE_LIMITS.similarity_threshold, description: 'minimum relevance 0..1 (default 0)' }),
+    ),
+    temperature: Type.Optional(Type.Number(OVERRIDE_LIMITS.temperature)),
+    max_tokens: Type.Optional(Type.Integer(OVERRIDE_LIMITS.max_tokens)),
+    system_prompt: Type.Optional(Type.String(OVERRIDE_LIMITS.system_prompt)),
+  },
+  { additionalProperties: false },
+);
+export type ConfigOverrides = Static<typeof ConfigOverridesSchema>;
+
+export const ModelSummarySchema = Type.Union([
+  Type.Object({
+    id: Type.String(),
+    name: Type.String(),
+    type: Type.String(),
+    provider: Type.String(),
+    model_id: Type.String(),
+    status: Type.String(),
+    is_default: Type.Boolean(),
+    config: Type.Record(Type.String(), Type.Unknown()),
+  }),
+  Type.Null(),
+]);
+
+export const DocumentCountsSchema = Type.Object({
+  total: Type.Integer(),
+  PENDING: Type.Integer(),
+  PROCESSING: Type.Integer(),
+  READY: Type.Integer(),
+  FAILED: Type.Integer(),
+});
+
+export const KnowledgeBaseSchema = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  name: Type.String(),
+  description: Type.String(),
+  embedding_model_id: Type.String({ format: 'uuid' }),
+  generation_model_id: Type.String({ format: 'uuid' }),
+  embedding_model: ModelSummarySchema,
+  generation_model: ModelSummarySchema,
+  config_overrides: ConfigOverridesSchema,
+  collection: Type.String(),
+  dimensions: Type.Integer(),
+  distance_metric: DistanceSchema,
+  document_count: Type.Integer(),
+  documents: DocumentCountsSchema,
+  embedding_model_locked: Type.Boolean(),
+  /** The caller's own permission on this KB. */
+  permission: KbPermissionSchema,
+  created_by: Type.String(),
+  created_at: Type.String({ format: 'date-time' }),
+  updated_at: Type.String({ format: 'date-time' }),
+});
+export type KnowledgeBaseView = Static<typeof KnowledgeBaseSchema>;
+
+export const CreateKnowledgeBaseSchema = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 255 }),
+    description: Type.Optional(Type.String({ maxLength: 2_000 })),
+    embedding_model_id: Type.Optional(
+      Type.String({ format: 'uuid', description: 'default embedding model when omitted' }),
+    ),
+    generation_model_id: Type.Optional(
+      Type.String({ format: 'uuid', description: 'default generation model when omitted' }),
+    ),
+    config_overrides: Type.Optional(ConfigOverridesSchema),
+  },
+  { additionalProperties: false },
+);
+export type CreateKnowledgeBase = Static<typeof CreateKnowledgeBaseSchema>;
+
+export const UpdateKnowledgeBaseSchema = Type.Object(
+  {
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
+    description: Type.Optional(Type.String({ maxLength: 2_000 })),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+export type UpdateKnowledgeBase = Static<typeof UpdateKnowledgeBaseSchema>;
+
+export const KnowledgeBaseListSchema = Type.Object({
+  items: Type.Array(KnowledgeBaseSchema),
+  total: Type.Integer(),
+  limit: Type.Integer(),
+  offset: Type.Integer(),
+});
+
+export const KnowledgeBaseListQuery = Type.Object({
+  limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
+  offset: Type.Integer({ minimum: 0, default: 0 }),
+  q: Type.Optional(Type.String({ maxLength: 255, description: 'filter by name (case-insensitive substring)' })),
+});
+
+export const EffectiveConfigSchema = Type.Object({
+  chunk_size: Type.Integer(),
+  chunk_overlap: Type.Integer(),
+  top_k: Type.Integer(),
+  similarity_threshold: Type.Number(),
+  temperature: Type.Number(),
+  max_tokens: Type.Integer(),
+  system_prompt: Type.String(),
+});
+export type EffectiveConfig = Static<typeof EffectiveConfigSchema>;
+
+export const ModelConfigSchema = Type.Object({
+  kb_id: Type.String({ format: 'uuid' }),
+  embedding_model_id: Type.String({ format: 'uuid' }),
+  generation_model_id: Type.String({ format: 'uuid' }),
+  embedding_model: ModelSummarySchema,
+  generation_model: ModelSummarySchema,
+  config_overrides: ConfigOverridesSchema,
+  /** Overrides merged over the platform defaults: what processing and chat use now. */
+  effective_config: EffectiveConfigSchema,
+  dimensions: Type.Integer(),
+  distance_metric: DistanceSchema,
+  embedding_model_locked: Type.Boolean(),
+  /** Why the embedding model cannot change (null when it can). */
+  lock_reason: Type.Union([Type.String(), Type.Null()]),
+  document_count: Type.Integer(),
+});
+export type ModelConfigView = Static<typeof ModelConfigSchema>;
+
+export const UpdateModelConfigSchema = Type.Object(
+  {
+    embedding_model_id: Type.Optional(Type.String({ format: 'uuid' })),
+    generation_model_id: Type.Optional(Type.String({ format: 'uuid' })),
+    config_overrides: Type.Optional(ConfigOverridesSchema),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+export type UpdateModelConfig = Static<typeof UpdateModelConfigSchema>;
+
+export const KbIdParams = Type.Object({ id: Type.String({ format: 'uuid' }) });
+export { DocumentStatusSchema };

@@ -1,0 +1,20 @@
+import { caller, errorResponses, type ServiceApp } from '@lumikb/service-kit';
+import type { KbContext } from '../context.ts';
+import { SearchRequestSchema, SearchResponseSchema } from './schemas.ts';
+import { search } from './service.ts';
+
+export function registerSearchRoutes(app: ServiceApp, ctx: KbContext): void {
+  app.post(
+    '/api/v1/search',
+    {
+      config: { access: 'user' },
+      schema: {
+        tags: ['search'],
+        summary: 'Semantic search across the knowledge bases the caller can read, with citations',
+        body: SearchRequestSchema,
+        response: { 200: SearchResponseSchema, ...errorResponses(400, 401, 404, 503) },
+      },
+    },
+    async (request) => search(ctx, caller(request), request.body),
+  );
+}

@@ -1,0 +1,49 @@
+import { type Static, Type } from 'typebox';
+
+export const SearchRequestSchema = Type.Object(
+  {
+    query: Type.String({ minLength: 1, maxLength: 4_000 }),
+    kb_ids: Type.Optional(
+      Type.Array(Type.String({ format: 'uuid' }), {
+        minItems: 1,
+        maxItems: 100,
+        description: 'KBs to search; all readable KBs when omitted',
+      }),
+    ),
+    top_k: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, description: 'results returned (default 10)' })),
+    similarity_threshold: Type.Optional(
+      Type.Number({ minimum: 0, maximum: 1, description: "minimum relevance; each KB's own threshold when omitted" }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type SearchRequest = Static<typeof SearchRequestSchema>;
+
+export const CitationSchema = Type.Object({
+  kb_id: Type.String({ format: 'uuid' }),
+  kb_name: Type.String(),
+  document_id: Type.String({ format: 'uuid' }),
+  document_name: Type.String(),
+  chunk_index: Type.Integer(),
+  start_offset: Type.Integer(),
+  end_offset: Type.Integer(),
+  text: Type.String(),
+  /** Relevance, higher is better: cosine/dot similarity, or 1/(1+distance) for euclidean KBs. */
+  score: Type.Number(),
+});
+export type Citation = Static<typeof CitationSchema>;
+
+export const SearchErrorSchema = Type.Object({
+  kb_id: Type.String({ format: 'uuid' }),
+  code: Type.String(),
+  message: Type.String(),
+});
+
+export const SearchResponseSchema = Type.Object({
+  query: Type.String(),
+  top_k: Type.Integer(),
+  results: Type.Array(CitationSchema),
+  searched_kb_ids: Type.Array(Type.String({ format: 'uuid' })),
+  /** KBs that could not be searched (their results are missing, and this says why). */
+  errors: Type.Array(SearchErrorSchema),
+});
