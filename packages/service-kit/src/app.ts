@@ -16,7 +16,7 @@ import Fastify, {
 } from 'fastify';
 import type { Logger } from 'pino';
 import { type AuthOptions, installAuth } from './auth.ts';
-import { installErrorHandlers } from './error-handler.ts';
+import { installErrorHandlers, type NotFoundFallback } from './error-handler.ts';
 import { installMetrics, type PoolLike, Registry } from './metrics.ts';
 import { installProbes, type ReadinessCheck } from './readiness.ts';
 
@@ -41,6 +41,10 @@ export interface ServiceAppOptions {
   bodyLimit?: number;
   /** Trust X-Forwarded-* from the gateway. */
   trustProxy?: boolean;
+  /** Rewrites the OpenAPI document served at /docs/json (the gateway merges its upstreams'). */
+  transformOpenApi?: (spec: Record<string, unknown>) => Record<string, unknown>;
+  /** Handles requests no route matched before the 404 error (the gateway's SPA fallback). */
+  notFoundFallback?: NotFoundFallback;
 }
 
 declare module 'fastify' {
@@ -94,7 +98,7 @@ export async function createServiceApp(options: ServiceAppOptions): Promise<Serv
     void reply.header('x-request-id', request.id);
   });
 
-  installErrorHandlers(app);
+  installErrorHandlers(app, options.notFoundFallback);
   await installAuth(app, options.auth);
 
   await app.register(fastifySwagger, {
@@ -113,7 +117,11 @@ export async function createServiceApp(options: ServiceAppOptions): Promise<Serv
       },
     },
   });
-  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+  const transform = options.transformOpenApi;
+  await app.register(fastifySwaggerUi, {
+    routePrefix: '/docs',
+    ...(transform ? { transformSpecification: (spec: Record<string, unknown>) => transform(spec) } : {}),
+  });
 
   const registry = new Registry();
   app.decorate('metricsRegistry', registry);

@@ -26,6 +26,11 @@ export interface AuthOptions {
    * still-valid token). Throw an AppError to refuse.
    */
   checkClaims?: (claims: AccessTokenClaims, request: FastifyRequest) => Promise<void> | void;
+  /**
+   * Access for routes that declare none. Only the gateway sets this ('public'): it serves
+   * static files and proxies, and every upstream enforces its own routes' access.
+   */
+  defaultAccess?: RouteAccess;
 }
 
 declare module 'fastify' {
@@ -58,7 +63,7 @@ export async function installAuth(app: FastifyInstance, options: AuthOptions): P
   app.decorate('classifiedRoutes', [] as ClassifiedRoute[]);
 
   app.addHook('onRoute', (route: RouteOptions) => {
-    let access = route.config?.access;
+    let access = route.config?.access ?? options.defaultAccess;
     if (!access && PUBLIC_PREFIXES.some((p) => route.url === p || route.url.startsWith(`${p}/`))) access = 'public';
     if (!access) {
       throw new Error(

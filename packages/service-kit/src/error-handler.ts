@@ -1,5 +1,5 @@
 /** One error handler and one not-found handler for every service. */
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, kitErrors, STATUS_OF_KIND } from './errors.ts';
 
 export interface ErrorBody {
@@ -47,7 +47,10 @@ export function toAppError(error: unknown): AppError {
   return kitErrors.INTERNAL_ERROR('Internal server error');
 }
 
-export function installErrorHandlers(app: FastifyInstance): void {
+/** Returns true when it answered the request itself. */
+export type NotFoundFallback = (request: FastifyRequest, reply: FastifyReply) => Promise<boolean>;
+
+export function installErrorHandlers(app: FastifyInstance, fallback?: NotFoundFallback): void {
   app.setErrorHandler((error, request, reply) => {
     const appError = toAppError(error);
     const status = STATUS_OF_KIND[appError.kind];
@@ -61,7 +64,8 @@ export function installErrorHandlers(app: FastifyInstance): void {
     if (appError.headers) void reply.headers(appError.headers);
     return reply.status(status).type('application/json').send(body);
   });
-  app.setNotFoundHandler((request, reply) => {
+  app.setNotFoundHandler(async (request, reply) => {
+    if (fallback && (await fallback(request, reply))) return reply;
     const body: ErrorBody = {
       code: 'ROUTE_NOT_FOUND',
       message: `Route ${request.method} ${request.url.split('?')[0]} not found`,

@@ -14,6 +14,7 @@ export type ErrorKind =
   | 'unprocessable'
   | 'rate_limited'
   | 'unavailable'
+  | 'upstream_timeout'
   | 'internal';
 
 export const STATUS_OF_KIND: Record<ErrorKind, number> = {
@@ -27,6 +28,7 @@ export const STATUS_OF_KIND: Record<ErrorKind, number> = {
   unprocessable: 422,
   rate_limited: 429,
   unavailable: 503,
+  upstream_timeout: 504,
   internal: 500,
 };
 

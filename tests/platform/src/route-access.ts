@@ -20,6 +20,7 @@ export const KIT_ROUTES: Record<string, RouteAccess> = {
   'GET /docs/static/swagger-initializer.js': 'public',
 };
 
+/** The gateway is not listed: it guards nothing itself (see services/gateway/test/app.test.ts). */
 export const ROUTE_ACCESS: Record<string, Record<string, RouteAccess>> = {
   auth: { ...KIT_ROUTES },
   registry: { ...KIT_ROUTES },

@@ -1,0 +1,29 @@
+import { CommonConfigSchema, loadConfig, portVariable } from '@lumikb/service-kit';
+import { type Static, Type } from 'typebox';
+
+const url = (fallback: string, description: string) =>
+  Type.String({ default: fallback, pattern: '^https?://', description });
+
+export const ConfigSchema = Type.Object({
+  ...CommonConfigSchema,
+  PORT: portVariable(8080),
+  AUTH_URL: url('http://127.0.0.1:8081', 'auth service'),
+  REGISTRY_URL: url('http://127.0.0.1:8082', 'registry service'),
+  KB_URL: url('http://127.0.0.1:8083', 'knowledge-base service'),
+  PROXY_SYNC_URL: url('http://127.0.0.1:8085', 'proxy-sync service'),
+  WEB_DIST: Type.String({
+    default: '',
+    description: 'folder of the built SPA (default: web/dist, else a placeholder)',
+  }),
+  RATE_LIMIT_PER_MINUTE: Type.Integer({
+    default: 600,
+    minimum: 1,
+    description: 'API requests per client IP per minute',
+  }),
+  UPSTREAM_TIMEOUT_MS: Type.Integer({ default: 300_000, minimum: 1_000, description: 'long enough for streamed chat' }),
+});
+export type Config = Static<typeof ConfigSchema>;
+
+export function readConfig(env: Record<string, string | undefined> = process.env): Config {
+  return loadConfig('gateway', ConfigSchema, env);
+}
