@@ -287,9 +287,11 @@ async function probeNative(probe: Probe): Promise<ProbeOutcome> {
 
 function explain(error: LlmError, model: LlmModel, target: string, keyGiven: boolean): string {
   const status = typeof error.details.status === 'number' ? ` (HTTP ${error.details.status})` : '';
-  const said = typeof error.details.provider_message === 'string' ? `: ${error.details.provider_message}` : '';
+  const said =
+    typeof error.details.provider_message === 'string' ? `: ${error.details.provider_message.replace(/\.+$/, '')}` : '';
   switch (error.kind) {
     case 'auth':
+      if (!status) return error.message;
       return keyGiven
         ? `${capital(target)} rejected the credentials${status}${said}. Check the API key and its permissions.`
         : `${capital(target)} requires authentication${status}${said}. No API key is set for this model.`;
@@ -359,14 +361,14 @@ export async function testModelConnection(
         if (expected !== undefined && actual !== expected) {
           return {
             success: false,
-            message: `Dimension mismatch: ${outcome.target} returned ${actual}-dimensional vectors, but this model is configured with ${expected} dimensions. Set dimensions to ${actual} (or pick the model that produces ${expected}).`,
+            message: `Dimension mismatch: ${outcome.target} returned vectors with ${actual} dimensions, but this model is configured with ${expected}. Set dimensions to ${actual} (or pick a model that produces ${expected}).`,
             latency_ms: elapsed(),
             details: { ...details, kind: 'dimension_mismatch' },
           };
         }
         return {
           success: true,
-          message: `Embedding works: ${outcome.target} returned a ${actual}-dimensional vector in ${elapsed()} ms.`,
+          message: `Embedding works: ${outcome.target} returned a vector with ${actual} dimensions in ${elapsed()} ms.`,
           latency_ms: elapsed(),
           details,
         };

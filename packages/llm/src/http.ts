@@ -101,6 +101,14 @@ export function networkError(error: unknown, call: Pick<HttpCall, 'url' | 'targe
     return new LlmError('aborted', `The call to ${call.target} was cancelled`, { url: where }, { cause: error });
   }
   const code = e?.cause?.code ?? (error as { code?: string }).code ?? '';
+  if (code === 'ERR_INVALID_URL' || /Invalid URL/i.test(String(e?.cause?.message ?? ''))) {
+    return new LlmError(
+      'bad_request',
+      `The endpoint URL "${call.url}" is not a valid URL`,
+      { url: where },
+      { cause: error },
+    );
+  }
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_NONAME' || code === 'EAI_FAIL') {
     return new LlmError(
       'dns',

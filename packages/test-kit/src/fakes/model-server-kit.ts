@@ -146,6 +146,9 @@ export async function startControlledServer(
           fake.server.close(() => resolve());
           fake.server.closeAllConnections();
         });
+        // Give clients a moment to see their pooled keep-alive sockets close, so their
+        // next request meets the refused port rather than a dead socket.
+        await new Promise((r) => setTimeout(r, 50));
       }
       if (mode !== 'refuse' && wasRefusing) {
         await new Promise<void>((resolve, reject) => {

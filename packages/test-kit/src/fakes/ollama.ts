@@ -143,6 +143,7 @@ export async function startFakeOllama(t: Teardown | undefined, options: FakeOlla
           return sendJson(res, 200, whole);
         }
         res.writeHead(200, { 'content-type': 'application/x-ndjson' });
+        res.flushHeaders();
         for (const [i, token] of tokens.entries()) {
           if (failAfter !== undefined && i >= failAfter) {
             res.end(`${JSON.stringify({ error: 'an error was encountered while running the model' })}\n`);
