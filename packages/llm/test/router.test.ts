@@ -265,7 +265,11 @@ t.test('429 and 5xx are retried with backoff, Retry-After respected; other error
   ollama.clearFailures();
 
   ollama.failWith({ status: 429, path: '/api/embed', headers: { 'retry-after': '3600' } });
-  await t.rejects(router.embed(embed, ['x']), { name: 'LlmError', kind: 'rate_limited' }, 'an hour-long Retry-After fails now');
+  await t.rejects(
+    router.embed(embed, ['x']),
+    { name: 'LlmError', kind: 'rate_limited' },
+    'an hour-long Retry-After fails now',
+  );
   t.equal(ollama.requestsTo('/api/embed').length, 8);
 });
 
