@@ -1,14 +1,65 @@
 import { CommonConfigSchema, InfraConfigSchema, loadConfig, portVariable } from '@lumikb/service-kit';
 import { type Static, Type } from 'typebox';
 
+const url = (fallback: string, description: string) =>
+  Type.String({ default: fallback, pattern: '^https?://', description });
+
 export const ConfigSchema = Type.Object({
   ...CommonConfigSchema,
   ...InfraConfigSchema,
   PORT: portVariable(8084),
+  KB_URL: url('http://127.0.0.1:8083', 'knowledge-base service (internal document API)'),
+  AUTH_URL: url('http://127.0.0.1:8081', 'auth service (service tokens)'),
+  SERVICE_CLIENT_SECRET: Type.String({
+    minLength: 32,
+    description: 'shared secret exchanged at auth for a service token (same value as the auth service)',
+  }),
+  QDRANT_URL: Type.Optional(
+    Type.String({
+      pattern: '^https?://',
+      description: 'Qdrant REST URL; unset = vectors in Postgres (schema VECTOR_SCHEMA)',
+    }),
+  ),
+  QDRANT_API_KEY: Type.Optional(Type.String({ description: 'Qdrant api-key, when the server requires one' })),
+  VECTOR_SCHEMA: Type.String({
+    default: 'vectors',
+    pattern: '^[a-z_][a-z0-9_]*$',
+    description: 'Postgres schema of the embedded vector store',
+  }),
+  LITELLM_URL: Type.Optional(Type.String({ pattern: '^https?://', description: 'LiteLLM proxy for cloud models' })),
+  LITELLM_API_KEY: Type.Optional(Type.String({ description: 'key for the LiteLLM proxy' })),
+  WORKER_ID: Type.String({ default: '', description: 'name shown in queue monitoring (default host-pid)' }),
+  WORKER_CONCURRENCY: Type.Integer({ default: 2, minimum: 1, maximum: 64, description: 'documents processed at once' }),
+  JOB_ACK_WAIT_MS: Type.Integer({
+    default: 60_000,
+    minimum: 500,
+    description: 'redelivery to another worker after this long without a heartbeat (crash recovery time)',
+  }),
+  JOB_MAX_DELIVER: Type.Integer({
+    default: 5,
+    minimum: 1,
+    description: 'deliveries of one document before it is FAILED',
+  }),
+  JOB_BACKOFF_MS: Type.String({
+    default: '2000,10000,30000,60000',
+    pattern: '^\\d+(,\\d+)*$',
+    description: 'redelivery delays after transient failures (comma-separated, last repeats)',
+  }),
+  PROGRESS_INTERVAL_MS: Type.Integer({
+    default: 10_000,
+    minimum: 10,
+    description: 'progress events during long steps',
+  }),
+  INDEX_BATCH_SIZE: Type.Integer({ default: 256, minimum: 1, description: 'points per vector-store upsert' }),
+  KB_REQUEST_TIMEOUT_MS: Type.Integer({ default: 30_000, minimum: 100 }),
 });
 export type Config = Static<typeof ConfigSchema>;
 
 /** Parsed once at start-up; the only place this service reads the environment. */
 export function readConfig(env: Record<string, string | undefined> = process.env): Config {
   return loadConfig('ingestion-worker', ConfigSchema, env);
+}
+
+export function backoffOf(config: Config): number[] {
+  return config.JOB_BACKOFF_MS.split(',').map(Number);
 }

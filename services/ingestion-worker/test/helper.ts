@@ -1,20 +1,46 @@
 /** Builds the ingestion-worker app for one test against real Postgres and NATS. */
-import { createTestPlatform, type Teardown, testLogger } from '@lumikb/test-kit';
-import { buildApp, connect, STREAMS_USED } from '../src/app.ts';
+import type { LlmRouter } from '@lumikb/llm';
+import type { ServiceTokenSource } from '@lumikb/service-kit';
+import { createTestPlatform, serviceToken, type Teardown, type TestPlatform, testLogger } from '@lumikb/test-kit';
+import { buildApp, connect, type Deps, STREAMS_USED } from '../src/app.ts';
 import { readConfig } from '../src/config.ts';
 import { SCHEMA } from '../src/db/database.ts';
 import { migrations } from '../src/db/migrations/index.ts';
+import type { ProcessorHooks } from '../src/jobs/processor.ts';
+import type { KbClient } from '../src/kb-client.ts';
 
-export async function buildTestApp(t: Teardown, env: Record<string, string> = {}) {
-  const platform = await createTestPlatform(t, { schemas: [{ schema: SCHEMA, migrations }], streams: STREAMS_USED });
-  const config = readConfig({ ...platform.env, ...env });
-  const deps = await connect(config, { runMigrations: false });
+export const WORKER_SCHEMA = { schema: SCHEMA, migrations };
+export const WORKER_STREAMS = STREAMS_USED;
+export const TEST_SERVICE_SECRET = 'test-service-client-secret-0123456789abcdef';
+
+export interface WorkerBuildOptions {
+  platform?: TestPlatform;
+  llm?: LlmRouter;
+  kb?: KbClient;
+  serviceToken?: ServiceTokenSource;
+  hooks?: ProcessorHooks;
+}
+
+export async function buildTestApp(t: Teardown, env: Record<string, string> = {}, options: WorkerBuildOptions = {}) {
+  const platform =
+    options.platform ?? (await createTestPlatform(t, { schemas: [WORKER_SCHEMA], streams: STREAMS_USED }));
+  const config = readConfig({ SERVICE_CLIENT_SECRET: TEST_SERVICE_SECRET, ...platform.env, ...env });
+  const connected = await connect(config, { runMigrations: false });
+  const deps: Deps = {
+    ...connected,
+    logger: testLogger('ingestion-worker'),
+    serviceToken: options.serviceToken ?? (async () => serviceToken(platform.keys, 'ingestion-worker')),
+    ...(options.llm ? { llm: options.llm } : {}),
+    ...(options.kb ? { kb: options.kb } : {}),
+    ...(options.hooks ? { hooks: options.hooks } : {}),
+  };
   t.teardown(async () => {
+    await deps.vectors.close().catch(() => {});
     await deps.bus.close();
     await deps.db.close();
   });
-  const app = await buildApp(config, { ...deps, logger: testLogger('ingestion-worker') });
+  const app = await buildApp(config, deps);
   t.teardown(() => app.close());
   await app.ready();
-  return { app, config, deps, ...platform };
+  return { app, config, deps, platform, ...platform };
 }

@@ -4,8 +4,8 @@ import { type ModelView, STREAMS, type StreamDefinition } from '@lumikb/contract
 import type { MigrationSet } from '@lumikb/db';
 import type { EventBus } from '@lumikb/events';
 import type { LlmRouter } from '@lumikb/llm';
-import { createTestPlatform, type Teardown, testLogger, type TestPlatform, waitFor } from '@lumikb/test-kit';
-import { type Deps, buildApp, connect, STREAMS_USED } from '../src/app.ts';
+import { createTestPlatform, type Teardown, type TestPlatform, testLogger, waitFor } from '@lumikb/test-kit';
+import { buildApp, connect, type Deps, STREAMS_USED } from '../src/app.ts';
 import { readConfig } from '../src/config.ts';
 import { SCHEMA } from '../src/db/database.ts';
 import { migrations } from '../src/db/migrations/index.ts';
@@ -57,7 +57,7 @@ export function modelView(overrides: Partial<ModelView> & Pick<ModelView, 'type'
   const embedding = overrides.type === 'embedding';
   return {
     id: randomUUID(),
-    provider: 'local',
+    provider: 'local' as ModelView['provider'],
     name: embedding ? 'Local hash embedder' : 'Local extractive answerer',
     model_id: embedding ? 'lumikb-hash-embed-v1' : 'lumikb-extractive-v1',
     api_endpoint: null,
@@ -76,7 +76,13 @@ export function modelView(overrides: Partial<ModelView> & Pick<ModelView, 'type'
 /** Publishes a model event the way the registry's outbox relay does. */
 export async function publishModelEvent(bus: EventBus, type: string, data: unknown): Promise<string> {
   const id = randomUUID();
-  const envelope = { id, type, occurredAt: new Date().toISOString(), actor: { type: 'system', id: 'registry-test' }, data };
+  const envelope = {
+    id,
+    type,
+    occurredAt: new Date().toISOString(),
+    actor: { type: 'system', id: 'registry-test' },
+    data,
+  };
   await bus.publish(type, Buffer.from(JSON.stringify(envelope)), id);
   return id;
 }

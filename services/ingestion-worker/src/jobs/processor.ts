@@ -1,0 +1,385 @@
+/**
+ * Processes one attempt of one document: parse → chunk → embed → index, reporting every
+ * step through the outbox. Re-running an attempt (after a crash or a redelivery) redoes
+ * it from the start and ends in the same state: point ids are deterministic and the
+ * document's old points are removed before indexing, so nothing is duplicated or missing.
+ */
+import {
+  type Actor,
+  DocumentFailed,
+  DocumentProcessed,
+  DocumentStepChanged,
+  initialProcessingSteps,
+  PROCESSING_STEPS,
+  type ProcessingStep,
+  type ProcessingSteps,
+} from '@lumikb/contracts';
+import type { Kysely } from '@lumikb/db';
+import { type EventContext, recordEvent } from '@lumikb/events';
+import { chunkText, extractText, ParseError } from '@lumikb/ingest';
+import { DimensionMismatchError, LlmError, type LlmModel, type LlmRouter } from '@lumikb/llm';
+import { isVectorStoreError, pointId, type VectorPoint, type VectorStore } from '@lumikb/vector-store';
+import type { Logger } from 'pino';
+import type { IngestionWorkerDatabase } from '../db/database.ts';
+import { type KbClient, KbGoneError, type ProcessingJob } from '../kb-client.ts';
+import type { WorkerMetrics } from '../metrics.ts';
+import { claimJob, holdsLease, type Lease, nextSeq, setJobStatus } from './repository.ts';
+
+export interface JobRef {
+  documentId: string;
+  kbId: string;
+  attempt: number;
+  requestId?: string | undefined;
+}
+
+export interface Delivery {
+  /** 1 on the first delivery of the message. */
+  count: number;
+  /** No redelivery will follow: a transient failure now ends the attempt as FAILED. */
+  last: boolean;
+}
+
+/** Hooks for tests (crash mid-document, slow steps). */
+export interface ProcessorHooks {
+  beforeStep?(step: ProcessingStep, job: JobRef): Promise<void> | void;
+  afterBatch?(step: 'embed' | 'index', done: number, total: number, job: JobRef): Promise<void> | void;
+}
+
+export interface ProcessorDeps {
+  db: Kysely<IngestionWorkerDatabase>;
+  kb: KbClient;
+  vectors: VectorStore;
+  llm: LlmRouter;
+  logger: Logger;
+  workerId: string;
+  metrics: WorkerMetrics;
+  progressIntervalMs: number;
+  indexBatchSize: number;
+  hooks?: ProcessorHooks | undefined;
+}
+
+export type Outcome = 'done' | 'failed' | 'stale' | 'gone' | 'retry' | 'lease_lost';
+
+/** A failure another delivery will not fix (corrupt file, no text, wrong dimensions …). */
+class PermanentError extends Error {
+  override name = 'PermanentError';
+  constructor(
+    message: string,
+    /** Whether a user retry may help later (e.g. once an admin fixed the model). */
+    readonly userRetryable = false,
+  ) {
+    super(message);
+  }
+}
+
+class LeaseLostError extends Error {
+  override name = 'LeaseLostError';
+}
+
+class GoneError extends Error {
+  override name = 'GoneError';
+}
+
+const ACTOR: Actor = { type: 'service', id: 'ingestion-worker' };
+
+/** Classifies an error from a step: permanent, gone, lease lost, or transient (anything else). */
+function classify(error: unknown): PermanentError | GoneError | LeaseLostError | Error {
+  if (error instanceof PermanentError || error instanceof GoneError || error instanceof LeaseLostError) return error;
+  if (error instanceof ParseError) return new PermanentError(error.message);
+  if (error instanceof KbGoneError) return new GoneError(error.message);
+  if (isVectorStoreError(error, 'COLLECTION_NOT_FOUND')) return new GoneError('the knowledge base was deleted');
+  if (isVectorStoreError(error, 'DIMENSION_MISMATCH')) {
+    return new PermanentError(`Dimension mismatch between the embedding model and the collection: ${error.message}`);
+  }
+  if (error instanceof DimensionMismatchError) return new PermanentError(error.message);
+  if (error instanceof LlmError && !error.retryable) {
+    // Authentication, unknown model, missing proxy …: an administrator must act first.
+    return new PermanentError(`Embedding failed: ${error.message}`, true);
+  }
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+export async function processJob(deps: ProcessorDeps, job: JobRef, delivery: Delivery): Promise<Outcome> {
+  const log = deps.logger.child({ documentId: job.documentId, attempt: job.attempt, delivery: delivery.count });
+  const event: EventContext = { actor: ACTOR, ...(job.requestId ? { requestId: job.requestId } : {}) };
+  const startedAt = Date.now();
+
+  let info: ProcessingJob;
+  try {
+    info = await deps.kb.job(job.documentId);
+  } catch (error) {
+    if (error instanceof KbGoneError) return 'gone';
+    // Without the KB we cannot even report a failure; after the last delivery the KB's
+    // stuck-document sweep re-queues the document.
+    log.warn({ err: error }, 'cannot load the document from the knowledge-base service');
+    return 'retry';
+  }
+  const current = info.document;
+  if (current.attempt > job.attempt) return 'stale';
+  if (current.attempt < job.attempt) return 'retry';
+  if (current.status === 'READY' || current.status === 'FAILED') return 'stale';
+
+  const lease = await claimJob(deps.db, {
+    documentId: job.documentId,
+    attempt: job.attempt,
+    kbId: job.kbId,
+    workerId: deps.workerId,
+  });
+  if (!lease) return 'stale';
+
+  const steps: ProcessingSteps = initialProcessingSteps(current.uploaded_at);
+  let step: ProcessingStep = 'parse';
+  let lastProgress = 0;
+
+  const emit = async (changed: ProcessingStep, progress?: { done: number; total: number }) => {
+    await deps.db.transaction().execute(async (trx) => {
+      const seq = await nextSeq(trx, lease);
+      if (seq === undefined) throw new LeaseLostError('another worker took over this document');
+      await recordEvent(
+        trx,
+        DocumentStepChanged,
+        {
+          document_id: job.documentId,
+          kb_id: job.kbId,
+          attempt: job.attempt,
+          seq,
+          step: changed,
+          status: steps[changed].status,
+          processing_steps: steps,
+          ...(progress ? { progress } : {}),
+          worker_id: deps.workerId,
+        },
+        event,
+      );
+    });
+  };
+  const begin = async (next: ProcessingStep) => {
+    step = next;
+    await deps.hooks?.beforeStep?.(next, job);
+    steps[next] = { status: 'in_progress', started_at: new Date().toISOString(), completed_at: null };
+    await emit(next);
+    lastProgress = Date.now();
+  };
+  const finish = async (done: ProcessingStep) => {
+    steps[done] = { ...steps[done], status: 'done', completed_at: new Date().toISOString() };
+    deps.metrics.stepSeconds.observe(
+      { step: done },
+      (Date.parse(steps[done].completed_at!) - Date.parse(steps[done].started_at!)) / 1000,
+    );
+    await emit(done);
+  };
+  const progress = async (at: ProcessingStep, doneCount: number, total: number) => {
+    if (Date.now() - lastProgress < deps.progressIntervalMs) return;
+    lastProgress = Date.now();
+    await emit(at, { done: doneCount, total });
+  };
+
+  try {
+    // parse
+    await begin('parse');
+    const bytes = await deps.kb.original(job.documentId);
+    const text = await extractText(bytes, current.format);
+    await finish('parse');
+
+    // chunk
+    await begin('chunk');
+    const { chunk_size: chunkSize, chunk_overlap: chunkOverlap } = info.knowledge_base;
+    const chunks = chunkText(text, { chunkSize, chunkOverlap });
+    if (chunks.length === 0) throw new PermanentError('The document contains no text to index');
+    await deps.kb.saveContent(job.documentId, {
+      attempt: job.attempt,
+      text,
+      chunk_size: chunkSize,
+      chunk_overlap: chunkOverlap,
+      chunks: chunks.map((c) => [c.start, c.end]),
+    });
+    await finish('chunk');
+
+    // embed
+    await begin('embed');
+    const model = embeddingModelOf(info);
+    const batchSize = batchSizeOf(model);
+    const vectors: number[][] = [];
+    for (let start = 0; start < chunks.length; start += batchSize) {
+      const batch = chunks.slice(start, start + batchSize).map((c) => c.text);
+      vectors.push(...(await deps.llm.embed(model, batch)));
+      await deps.hooks?.afterBatch?.('embed', vectors.length, chunks.length, job);
+      await progress('embed', vectors.length, chunks.length);
+    }
+    if (vectors.length !== chunks.length) throw new Error(`embedded ${vectors.length} of ${chunks.length} chunks`);
+    await finish('embed');
+
+    // index
+    await begin('index');
+    const collection = info.knowledge_base.collection;
+    // Points of earlier runs go first: a shorter re-chunking must not leave extra chunks.
+    await deps.vectors.deleteByDocument(collection, job.documentId);
+    for (let start = 0; start < chunks.length; start += deps.indexBatchSize) {
+      if (!(await holdsLease(deps.db, lease))) throw new LeaseLostError('another worker took over this document');
+      const points: VectorPoint[] = chunks.slice(start, start + deps.indexBatchSize).map((c) => ({
+        id: pointId(job.documentId, c.index),
+        vector: vectors[c.index]!,
+        payload: {
+          kb_id: job.kbId,
+          document_id: job.documentId,
+          chunk_index: c.index,
+          text: c.text,
+          start_offset: c.start,
+          end_offset: c.end,
+        },
+      }));
+      await deps.vectors.upsert(collection, points);
+      const indexed = Math.min(start + deps.indexBatchSize, chunks.length);
+      await deps.hooks?.afterBatch?.('index', indexed, chunks.length, job);
+      await progress('index', indexed, chunks.length);
+    }
+    const stored = await deps.vectors.count(collection, { document_id: job.documentId });
+    if (stored !== chunks.length)
+      throw new Error(`index holds ${stored} chunks of this document, expected ${chunks.length}`);
+    steps.index = { ...steps.index, status: 'done', completed_at: new Date().toISOString() };
+
+    // The document may have been deleted (or retried) while we indexed it.
+    const after = await deps.kb.job(job.documentId).catch((error) => {
+      if (error instanceof KbGoneError) return undefined;
+      throw error;
+    });
+    if (!after) {
+      await deps.vectors.deleteByDocument(collection, job.documentId).catch(() => {});
+      await setJobStatus(deps.db, lease, 'abandoned', { error: 'document deleted during processing' });
+      return 'gone';
+    }
+    if (after.document.attempt !== job.attempt) {
+      await setJobStatus(deps.db, lease, 'abandoned', { error: 'a newer attempt started' });
+      return 'stale';
+    }
+
+    await deps.db.transaction().execute(async (trx) => {
+      const seq = await nextSeq(trx, lease);
+      if (seq === undefined) throw new LeaseLostError('another worker took over this document');
+      await setJobStatus(trx, lease, 'done', { chunkCount: chunks.length });
+      await recordEvent(
+        trx,
+        DocumentProcessed,
+        {
+          document_id: job.documentId,
+          kb_id: job.kbId,
+          attempt: job.attempt,
+          seq,
+          chunk_count: chunks.length,
+          character_count: text.length,
+          processing_steps: steps,
+          duration_ms: Date.now() - startedAt,
+          worker_id: deps.workerId,
+        },
+        event,
+      );
+    });
+    deps.metrics.documents.inc({ outcome: 'ready' });
+    deps.metrics.chunks.inc(chunks.length);
+    log.info({ chunks: chunks.length, ms: Date.now() - startedAt }, 'document processed');
+    return 'done';
+  } catch (raw) {
+    const error = classify(raw);
+    if (error instanceof LeaseLostError) {
+      log.warn('another worker took over this document; stopping');
+      return 'lease_lost';
+    }
+    if (error instanceof GoneError) {
+      log.info({ reason: error.message }, 'document or knowledge base gone; nothing to do');
+      await setJobStatus(deps.db, lease, 'abandoned', { error: error.message }).catch(() => {});
+      return 'gone';
+    }
+    const permanent = error instanceof PermanentError;
+    if (!permanent && !delivery.last) {
+      log.warn({ err: raw, step }, 'transient failure; the document will be retried');
+      await setJobStatus(deps.db, lease, 'retrying', { error: error.message }).catch(() => {});
+      deps.metrics.documents.inc({ outcome: 'retried' });
+      return 'retry';
+    }
+    const message = permanent
+      ? error.message
+      : `${error.message} (gave up after ${delivery.count} attempt${delivery.count === 1 ? '' : 's'})`;
+    try {
+      await reportFailure(
+        deps,
+        job,
+        lease,
+        steps,
+        step,
+        message,
+        permanent ? (error as PermanentError).userRetryable : true,
+        event,
+      );
+    } catch (reportError) {
+      if (reportError instanceof LeaseLostError) return 'lease_lost';
+      throw reportError;
+    }
+    // A FAILED document has no searchable chunks.
+    await deps.vectors.deleteByDocument(info.knowledge_base.collection, job.documentId).catch(() => {});
+    deps.metrics.documents.inc({ outcome: 'failed' });
+    log.warn({ step, error: message }, 'document processing failed');
+    return 'failed';
+  }
+}
+
+function embeddingModelOf(info: ProcessingJob): LlmModel {
+  const model = info.embedding_model;
+  if (!model) {
+    throw new PermanentError(
+      "The knowledge base's embedding model is no longer registered; its documents cannot be embedded",
+      true,
+    );
+  }
+  const dimensions = model.config.dimensions;
+  if (typeof dimensions === 'number' && dimensions !== info.knowledge_base.dimensions) {
+    throw new PermanentError(
+      `Dimension mismatch: the embedding model now produces ${dimensions}-dimensional vectors but the knowledge base's collection holds ${info.knowledge_base.dimensions}`,
+    );
+  }
+  const { status: _status, ...llmModel } = model;
+  return llmModel;
+}
+
+function batchSizeOf(model: LlmModel): number {
+  const b = model.config.batch_size;
+  return typeof b === 'number' && Number.isInteger(b) && b > 0 ? Math.min(b, 1024) : 32;
+}
+
+async function reportFailure(
+  deps: ProcessorDeps,
+  job: JobRef,
+  lease: Lease,
+  steps: ProcessingSteps,
+  step: ProcessingStep,
+  message: string,
+  retryable: boolean,
+  event: EventContext,
+): Promise<void> {
+  const now = new Date().toISOString();
+  steps[step] = { status: 'error', started_at: steps[step].started_at ?? now, completed_at: now };
+  for (const later of PROCESSING_STEPS.slice(PROCESSING_STEPS.indexOf(step) + 1)) {
+    steps[later] = { status: 'skipped', started_at: null, completed_at: null };
+  }
+  await deps.db.transaction().execute(async (trx) => {
+    const seq = await nextSeq(trx, lease);
+    if (seq === undefined) throw new LeaseLostError('another worker took over this document');
+    await setJobStatus(trx, lease, 'failed', { error: message });
+    await recordEvent(
+      trx,
+      DocumentFailed,
+      {
+        document_id: job.documentId,
+        kb_id: job.kbId,
+        attempt: job.attempt,
+        seq,
+        step,
+        error: message,
+        retryable,
+        processing_steps: steps,
+        step_errors: { [step]: message },
+        worker_id: deps.workerId,
+      },
+      event,
+    );
+  });
+}

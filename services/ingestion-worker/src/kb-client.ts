@@ -1,0 +1,99 @@
+/**
+ * Client of the knowledge-base service's internal API (service identity): what to
+ * process, the original bytes, and where to keep the extracted text.
+ */
+import type { DocumentFormat, DocumentStatus } from '@lumikb/contracts';
+import type { LlmModel } from '@lumikb/llm';
+import type { ServiceTokenSource } from '@lumikb/service-kit';
+
+export interface ProcessingJob {
+  document: {
+    id: string;
+    kb_id: string;
+    filename: string;
+    format: DocumentFormat;
+    content_type: string;
+    size_bytes: number;
+    status: DocumentStatus;
+    attempt: number;
+    uploaded_at: string;
+  };
+  knowledge_base: {
+    id: string;
+    collection: string;
+    dimensions: number;
+    distance_metric: string;
+    chunk_size: number;
+    chunk_overlap: number;
+  };
+  embedding_model: (LlmModel & { status: string }) | null;
+}
+
+/** The KB answered 404 (document or KB deleted) or 409 (a newer attempt exists). */
+export class KbGoneError extends Error {
+  override name = 'KbGoneError';
+  constructor(
+    message: string,
+    readonly status: 404 | 409,
+  ) {
+    super(message);
+  }
+}
+
+/** The KB could not be reached or failed: worth another try later. */
+export class KbUnavailableError extends Error {
+  override name = 'KbUnavailableError';
+}
+
+export interface KbClient {
+  job(documentId: string): Promise<ProcessingJob>;
+  original(documentId: string): Promise<Buffer>;
+  saveContent(
+    documentId: string,
+    content: { attempt: number; text: string; chunk_size: number; chunk_overlap: number; chunks: [number, number][] },
+  ): Promise<void>;
+}
+
+export function createKbClient(options: { baseUrl: string; token: ServiceTokenSource; timeoutMs: number }): KbClient {
+  const call = async (path: string, init: RequestInit = {}): Promise<Response> => {
+    let response: Response;
+    try {
+      const token = await options.token();
+      response = await fetch(new URL(path, options.baseUrl), {
+        ...init,
+        headers: { ...(init.headers as Record<string, string>), authorization: `Bearer ${token}` },
+        signal: AbortSignal.timeout(options.timeoutMs),
+      });
+    } catch (error) {
+      throw new KbUnavailableError(
+        `knowledge-base service unreachable at ${options.baseUrl}: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
+    if (response.status === 404 || response.status === 409) {
+      const body = (await response.json().catch(() => ({}))) as { message?: string };
+      throw new KbGoneError(body.message ?? `knowledge-base answered ${response.status}`, response.status);
+    }
+    if (!response.ok) {
+      const body = (await response.json().catch(() => ({}))) as { code?: string; message?: string };
+      throw new KbUnavailableError(
+        `knowledge-base answered ${response.status} ${body.code ?? ''} ${body.message ?? ''}`.trim(),
+      );
+    }
+    return response;
+  };
+  return {
+    async job(documentId) {
+      return (await (await call(`/api/v1/internal/documents/${documentId}`)).json()) as ProcessingJob;
+    },
+    async original(documentId) {
+      return Buffer.from(await (await call(`/api/v1/internal/documents/${documentId}/original`)).arrayBuffer());
+    },
+    async saveContent(documentId, content) {
+      await call(`/api/v1/internal/documents/${documentId}/content`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(content),
+      });
+    },
+  };
+}
