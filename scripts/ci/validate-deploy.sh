@@ -279,16 +279,17 @@ expect_failure "compose: a defaulted secret in the production file" 'must be req
 awk '/^  registry:/{r=1} r && /healthcheck: \*lumikb-healthcheck/{r=0; next} {print}' docker-compose.yml >"$health_copy"
 expect_failure "compose: a service without a health check" 'registry: has no health check|registry.*health' \
   "$tsx" "$ci/src/check-compose.ts" "$health_copy"
-sed 's/^    restart: unless-stopped$/    restart: sometimes/' docker-compose.yml >"$health_copy"
-expect_failure "compose: a value the Compose schema refuses" 'schema' "$tsx" "$ci/src/check-compose.ts" "$health_copy"
+sed 's/^    restart: unless-stopped$/    restart_policy: unless-stopped/' docker-compose.yml >"$health_copy"
+expect_failure "compose: a key the Compose schema does not know" 'schema: must NOT have additional properties' \
+  "$tsx" "$ci/src/check-compose.ts" "$health_copy"
 
 cp -r "$chart" "$st/chart-values"
 sed -i 's/^  logLevel: info/  logLevel: verbose/' "$st/chart-values/values.yaml"
 expect_failure "helm: default values that break the schema" 'logLevel must be equal to one of the allowed values' \
   bash scripts/ci/validate-helm.sh "$st/chart-values"
 cp -r "$chart" "$st/chart-example"
-printf 'services:\n  ingestion-worker:\n    replicas: many\n' >>"$st/chart-example/examples/values-ci.yaml"
-expect_failure "helm: an example values file that breaks the schema" 'values-ci.yaml: .*replicas must be integer' \
+printf 'services:\n  ingestion-worker:\n    replicas: many\n' >"$st/chart-example/examples/values-broken.yaml"
+expect_failure "helm: an example values file that breaks the schema" 'values-broken.yaml: .*replicas must be integer' \
   bash scripts/ci/validate-helm.sh "$st/chart-example"
 cp -r "$chart" "$st/chart-template"
 sed -i 's/.Values.config.natsUrl/.Values.config.natsURL/' "$st/chart-template/templates/configmap.yaml"

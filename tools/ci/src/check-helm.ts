@@ -135,7 +135,11 @@ export function checkChart(chartDir: string, extraValues: string[] = []): Proble
     : [];
   const sets: [string, Values][] = [[defaultsFile, defaults]];
   for (const file of [...examples, ...extraValues]) {
-    sets.push([file, mergeValues(defaults, (parse(readFileSync(file, 'utf8')) ?? {}) as Values)]);
+    try {
+      sets.push([file, mergeValues(defaults, (parse(readFileSync(file, 'utf8')) ?? {}) as Values)]);
+    } catch (error) {
+      problems.push({ where: file, message: `not valid YAML: ${(error as Error).message.split('\n')[0]}` });
+    }
   }
   for (const [file, values] of sets) {
     if (!validate(values)) {
