@@ -453,6 +453,9 @@ export const PROVIDER_SPECS: readonly ProviderSpec[] = [
     description: 'Claude models, through the LiteLLM proxy. Anthropic offers no embedding models.',
     routing: 'proxy',
     ...forTypes(['generation'], () => [
+      endpoint('Base URL', false, 'Leave empty for api.anthropic.com; set it only for a gateway in front of it.', {
+        placeholder: 'https://api.anthropic.com',
+      }),
       apiKey(true, 'An Anthropic API key (sk-ant-…).'),
       modelName('claude-3-5-haiku-latest', 'The Claude model name.'),
     ]),
@@ -463,6 +466,9 @@ export const PROVIDER_SPECS: readonly ProviderSpec[] = [
     description: 'Cohere models, through the LiteLLM proxy.',
     routing: 'proxy',
     ...forTypes(['embedding', 'generation'], (type) => [
+      endpoint('Base URL', false, 'Leave empty for api.cohere.com; set it only for a gateway in front of it.', {
+        placeholder: 'https://api.cohere.com',
+      }),
       apiKey(true, 'A Cohere API key.'),
       modelName(type === 'embedding' ? 'embed-english-v3.0' : 'command-r', 'The Cohere model name.'),
     ]),
@@ -473,6 +479,12 @@ export const PROVIDER_SPECS: readonly ProviderSpec[] = [
     description: 'Gemini models (Google AI Studio), through the LiteLLM proxy.',
     routing: 'proxy',
     ...forTypes(['embedding', 'generation'], (type) => [
+      endpoint(
+        'Base URL',
+        false,
+        'Leave empty for generativelanguage.googleapis.com; set it only for a gateway in front of it.',
+        { placeholder: 'https://generativelanguage.googleapis.com' },
+      ),
       apiKey(true, 'A Gemini API key from Google AI Studio.'),
       {
         key: 'config.project_id',

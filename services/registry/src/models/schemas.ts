@@ -11,7 +11,8 @@ import { type Static, type TSchema, Type } from 'typebox';
 /** The contract's provider union, typed (its Static collapses to never when built with .map). */
 export const ProviderSchema = Type.Unsafe<Provider>(ProviderUnion);
 
-const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+// Null first: with coerceTypes the validator would otherwise turn null into "" via the string branch.
+const Nullable = <T extends TSchema>(schema: T) => Type.Union([Type.Null(), schema]);
 
 export const ConnectionTestStateSchema = Type.Object({
   tested_at: Type.String({ format: 'date-time' }),

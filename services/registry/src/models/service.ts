@@ -418,7 +418,8 @@ export class ModelService {
   async testSaved(id: string): Promise<ConnectionTestResponse> {
     const row = await this.mustFind(this.db, id);
     const apiKey = this.decryptKey(row);
-    const viaProxy = this.options.litellm && row.provider !== 'local' && row.sync_status === 'synced';
+    // The tester goes through the proxy only when the proxy already holds this model.
+    const viaProxy = this.options.litellm && row.provider !== 'local';
     const result = await runConnectionTest(this.options.tester, toLlmModel(row), apiKey, {
       timeoutMs: this.options.testTimeoutMs,
       ...(viaProxy ? { litellm: this.options.litellm } : {}),

@@ -1,0 +1,2 @@
+export * from './subscriber.ts';
+export * from './upload-limit.ts';
