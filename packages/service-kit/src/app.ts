@@ -55,6 +55,7 @@ declare module 'fastify' {
 }
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
+const QUIET_ROUTES = new Set(['/health', '/ready', '/metrics']);
 
 export const LOG_REDACT = [
   'req.headers.authorization',
@@ -82,7 +83,11 @@ export async function createServiceApp(options: ServiceAppOptions): Promise<Serv
         }),
     // genReqId reads x-request-id itself so an unsafe value is replaced, not trusted.
     requestIdHeader: false,
-    logController: new LogController({ requestIdLogLabel: 'requestId' }),
+    logController: new LogController({
+      requestIdLogLabel: 'requestId',
+      // Probes and scrapes arrive every few seconds; logging them buries real traffic.
+      disableRequestLogging: (request) => QUIET_ROUTES.has(request.url.split('?')[0] ?? ''),
+    }),
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
