@@ -22,9 +22,71 @@ export const KIT_ROUTES: Record<string, RouteAccess> = {
 
 /** The gateway is not listed: it guards nothing itself (see services/gateway/test/app.test.ts). */
 export const ROUTE_ACCESS: Record<string, Record<string, RouteAccess>> = {
-  auth: { ...KIT_ROUTES },
+  auth: {
+    ...KIT_ROUTES,
+    'POST /api/v1/auth/login': 'public',
+    'POST /api/v1/auth/refresh': 'public',
+    'POST /api/v1/auth/register': 'public',
+    'POST /api/v1/auth/logout': 'user',
+    'GET /api/v1/auth/me': 'user',
+    'POST /api/v1/auth/password': 'user',
+    'GET /api/v1/admin/users': 'admin',
+    'POST /api/v1/admin/users': 'admin',
+    'GET /api/v1/admin/users/:id': 'admin',
+    'PATCH /api/v1/admin/users/:id': 'admin',
+    'POST /api/v1/admin/users/:id/deactivate': 'admin',
+    'POST /api/v1/admin/users/:id/reactivate': 'admin',
+    'POST /api/v1/admin/users/:id/reset-password': 'admin',
+    'GET /api/v1/admin/groups': 'admin',
+    'POST /api/v1/admin/groups': 'admin',
+    'GET /api/v1/admin/groups/:id': 'admin',
+    'PATCH /api/v1/admin/groups/:id': 'admin',
+    'DELETE /api/v1/admin/groups/:id': 'admin',
+    'GET /api/v1/admin/groups/:id/members': 'admin',
+    'POST /api/v1/admin/groups/:id/members': 'admin',
+    'DELETE /api/v1/admin/groups/:id/members/:userId': 'admin',
+    'GET /api/v1/admin/audit': 'operator',
+    // Public at the guard: the caller has no token yet; the shared client secret authenticates it.
+    'POST /internal/service-token': 'public',
+  },
   registry: { ...KIT_ROUTES },
   'knowledge-base': { ...KIT_ROUTES },
   'ingestion-worker': { ...KIT_ROUTES },
   'proxy-sync': { ...KIT_ROUTES },
 };
+
+/**
+ * The platform's access policy, which every entry above must follow (checked by the
+ * matrix test): `/api/v1/admin/*` is level 3 except the operations routes (queue, audit,
+ * KB stats: level 2); `service` routes live under an `internal` prefix; and anonymous access is
+ * limited to sign-in, refresh, registration, probes, metrics and docs.
+ */
+export const OPERATIONS_PREFIXES = ['/api/v1/admin/queue', '/api/v1/admin/audit', '/api/v1/admin/kb-stats'];
+
+export const PUBLIC_ALLOWED = new Set([
+  'GET /health',
+  'GET /ready',
+  'GET /metrics',
+  'POST /api/v1/auth/login',
+  'POST /api/v1/auth/refresh',
+  'POST /api/v1/auth/register',
+  // Authenticated by the shared service client secret instead of a token.
+  'POST /internal/service-token',
+]);
+
+/** Why `key` breaks the policy with `access`, or undefined when it follows it. */
+export function policyViolation(key: string, access: RouteAccess): string | undefined {
+  const url = key.slice(key.indexOf(' ') + 1);
+  const under = (prefix: string) => url === prefix || url.startsWith(`${prefix}/`);
+  if (access === 'public') {
+    return PUBLIC_ALLOWED.has(key) || under('/docs') ? undefined : 'anonymous access is not allowed here';
+  }
+  if (access === 'service') {
+    return under('/internal') || under('/api/v1/internal') ? undefined : 'service routes belong under /internal/';
+  }
+  if (under('/api/v1/admin')) {
+    const wanted = OPERATIONS_PREFIXES.some(under) ? 'operator' : 'admin';
+    return access === wanted ? undefined : `must be '${wanted}'`;
+  }
+  return undefined;
+}
