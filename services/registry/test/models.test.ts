@@ -98,7 +98,7 @@ t.test('every change is published and audited, and no secret leaves in an event'
   );
   t.match(created, { actor: { type: 'user', email: 'level3@company.local' }, data: { model: { has_api_key: true } } });
   const [updated] = await outboxEvents(test, 'model.updated');
-  t.same((updated?.data as { changed_fields: string[] }).changed_fields.sort(), ['api_key', 'status']);
+  t.same([...((updated?.data as { changed_fields?: string[] })?.changed_fields ?? [])].sort(), ['api_key', 'status']);
   const [deleted] = await outboxEvents(test, 'model.deleted');
   t.same(deleted?.data, { id: model.id, type: 'generation', provider: 'openai' });
 
