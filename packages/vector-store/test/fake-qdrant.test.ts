@@ -10,6 +10,7 @@ async function call(url: string, method: string, path: string, body?: unknown, h
     ...(body !== undefined && { body: typeof body === 'string' ? body : JSON.stringify(body) }),
   });
   const text = await res.text();
+  // biome-ignore lint/suspicious/noExplicitAny: each call inspects a different response shape
   let json: any;
   try {
     json = JSON.parse(text);

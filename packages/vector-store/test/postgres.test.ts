@@ -15,6 +15,22 @@ t.test('postgres adapter conformance', async (t) => {
   });
 });
 
+t.test('postgres adapter conformance with the JavaScript kernel (runtimes without wasm SIMD)', async (t) => {
+  vectorStoreConformance(t, async (t) => {
+    const db = await createTestDatabase(t, []);
+    const store = new PostgresVectorStore({ databaseUrl: db.url, searchKernel: 'js' });
+    t.equal(await store.searchKernel(), 'js');
+    return store;
+  });
+});
+
+t.test('the search worker runs the WebAssembly kernel by default', async (t) => {
+  const db = await createTestDatabase(t, []);
+  const store = new PostgresVectorStore({ databaseUrl: db.url });
+  t.teardown(() => store.close());
+  t.equal(await store.searchKernel(), 'wasm');
+});
+
 async function twoStores(t: Test): Promise<{ url: string; a: VectorStore; b: VectorStore }> {
   const db = await createTestDatabase(t, []);
   const a = new PostgresVectorStore({ databaseUrl: db.url, schema: 'vectors' });
@@ -157,13 +173,18 @@ t.test('concurrent searches on 5 000 × 384 stay exact and do not block the even
   await store.search(name, vectors[0] as number[], { limit: 1 }); // load
   const histogram = monitorEventLoopDelay({ resolution: 5 });
   histogram.enable();
+  const before = performance.eventLoopUtilization();
   const queries = vectors.slice(0, 50);
   const results = await Promise.all(queries.map((q) => store.search(name, q, { limit: 3 })));
+  const utilisation = performance.eventLoopUtilization(before).utilization;
   histogram.disable();
   t.ok(
     results.every((hits, i) => hits[0]?.payload.chunk_index === i),
     'every query finds its own vector first',
   );
-  const maxDelayMs = histogram.max / 1e6;
-  t.ok(maxDelayMs < 100, `event loop delay stayed under 100 ms (max ${maxDelayMs.toFixed(1)} ms)`);
+  // Scoring on this thread would keep it busy nearly all the time; in the worker it mostly waits.
+  t.ok(utilisation < 0.5, `the event loop was busy ${(utilisation * 100).toFixed(0)} % of the time`);
+  // Generous: on a loaded machine the OS alone delays timers by tens of milliseconds.
+  const maxDelayMs = histogram.max / 1e6 - 5;
+  t.ok(maxDelayMs < 250, `no long event-loop stall (max delay ${maxDelayMs.toFixed(1)} ms)`);
 });

@@ -420,6 +420,7 @@ export async function startFakeQdrant(t: Teardown | undefined, options: FakeQdra
     return vector as number[];
   }
 
+  // biome-ignore lint/suspicious/noExplicitAny: bodies were validated against the spec just before
   type Route = (name: string, body: any, query: Record<string, string>) => unknown;
   const routes: { method: string; pattern: RegExp; template: string; handle: Route }[] = [];
   const route = (method: string, template: string, handle: Route) => {

@@ -30,7 +30,7 @@ import {
   normalise,
 } from '../validation.ts';
 import { vectorStoreMigrations } from './migrations.ts';
-import { SearchThread } from './search-thread.ts';
+import { type SearchKernel, SearchThread } from './search-thread.ts';
 
 export interface PostgresVectorStoreOptions {
   databaseUrl: string;
@@ -38,6 +38,8 @@ export interface PostgresVectorStoreOptions {
   poolMax?: number;
   /** Memory for in-memory copies of collections (least recently searched evicted first); default 512 MiB. */
   cacheMaxBytes?: number;
+  /** Scoring kernel of the search worker; default wasm (SIMD), with JavaScript as fallback. */
+  searchKernel?: SearchKernel;
   logger?: VectorStoreLogger;
 }
 
@@ -90,7 +92,7 @@ export class PostgresVectorStore implements VectorStore {
   private readonly pool: pg.Pool;
   private readonly schema: string;
   private readonly table: { collections: string; points: string; tombstones: string };
-  private readonly thread = new SearchThread();
+  private readonly thread: SearchThread;
   private readonly cache = new Map<string, CacheEntry>();
   private readonly refreshing = new Map<string, Promise<void>>();
   private readonly cacheMaxBytes: number;
@@ -104,6 +106,7 @@ export class PostgresVectorStore implements VectorStore {
     const q = (t: string) => `${ident(this.schema)}.${ident(t)}`;
     this.table = { collections: q('collections'), points: q('points'), tombstones: q('tombstones') };
     this.cacheMaxBytes = options.cacheMaxBytes ?? 512 * 1024 * 1024;
+    this.thread = new SearchThread(options.searchKernel ?? 'wasm');
     this.pool = new pg.Pool({
       connectionString: options.databaseUrl,
       max: options.poolMax ?? 10,
@@ -471,6 +474,11 @@ export class PostgresVectorStore implements VectorStore {
   private forget(key: string): void {
     this.cache.delete(key);
     this.thread.drop(key);
+  }
+
+  /** The scoring kernel the search worker runs (for diagnosis and tests). */
+  searchKernel(): Promise<SearchKernel> {
+    return this.thread.runningKernel();
   }
 
   async health(): Promise<void> {

@@ -1,15 +1,29 @@
 /** The main-thread side of the search worker: request/response over postMessage. */
 import { Worker } from 'node:worker_threads';
 import { VectorStoreError } from '../errors.ts';
-import { type PutMessage, type SearchMessage, searchWorkerMain, type WorkerReply } from './search-kernel.ts';
+import { SCORE_WASM_BASE64 } from './score-wasm.ts';
+import {
+  type PutMessage,
+  type SearchMessage,
+  searchWorkerMain,
+  type WorkerInit,
+  type WorkerReply,
+} from './search-kernel.ts';
 
 // tsx and esbuild may wrap named functions in `__name(fn, "name")`; the worker has no such helper.
 const WORKER_SOURCE = `var __name = (f) => f;\n(${searchWorkerMain.toString()})();\n`;
 
 export type SearchResult = { ids: string[]; scores: number[] } | { missing: true };
 
+const SCORE_WASM = Buffer.from(SCORE_WASM_BASE64, 'base64');
+
+export type SearchKernel = 'wasm' | 'js';
+
 export class SearchThread {
+  constructor(private readonly kernel: SearchKernel = 'wasm') {}
+
   private worker: Worker | undefined;
+  private infoWaiters: ((kernel: SearchKernel) => void)[] = [];
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (r: SearchResult) => void; reject: (e: Error) => void }>();
   /** Bumped whenever a worker is (re)started: everything the previous one held is gone. */
@@ -19,10 +33,16 @@ export class SearchThread {
   private get thread(): Worker {
     if (this.closed) throw new VectorStoreError('UNAVAILABLE', 'vector store is closed');
     if (this.worker) return this.worker;
-    const worker = new Worker(WORKER_SOURCE, { eval: true, name: 'lumikb-vector-search' });
+    const workerData: WorkerInit = this.kernel === 'wasm' ? { wasm: new Uint8Array(SCORE_WASM) } : {};
+    const worker = new Worker(WORKER_SOURCE, { eval: true, name: 'lumikb-vector-search', workerData });
     this.generation++;
     worker.unref();
-    worker.on('message', (reply: WorkerReply) => {
+    worker.on('message', (reply: WorkerReply | { op: 'info'; wasm: boolean }) => {
+      if ('op' in reply) {
+        for (const waiter of this.infoWaiters.splice(0)) waiter(reply.wasm ? 'wasm' : 'js');
+        if (this.pending.size === 0) worker.unref();
+        return;
+      }
       const waiter = this.pending.get(reply.id);
       if (!waiter) return;
       this.pending.delete(reply.id);
@@ -69,6 +89,16 @@ export class SearchThread {
       // A pending search keeps the process alive; an idle worker does not.
       worker.ref();
       worker.postMessage({ ...message, op: 'search', id } satisfies SearchMessage);
+    });
+  }
+
+  /** Which kernel the worker actually runs (wasm unless disabled or unsupported). */
+  runningKernel(): Promise<SearchKernel> {
+    const worker = this.thread;
+    return new Promise((resolve) => {
+      this.infoWaiters.push(resolve);
+      worker.ref();
+      worker.postMessage({ op: 'info' });
     });
   }
 
