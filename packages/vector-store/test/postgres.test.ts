@@ -182,8 +182,9 @@ t.test('concurrent searches on 5 000 × 384 stay exact and do not block the even
     results.every((hits, i) => hits[0]?.payload.chunk_index === i),
     'every query finds its own vector first',
   );
-  // Scoring on this thread would keep it busy nearly all the time; in the worker it mostly waits.
-  t.ok(utilisation < 0.5, `the event loop was busy ${(utilisation * 100).toFixed(0)} % of the time`);
+  // Scoring on this thread would keep it busy for the whole run; in the worker,
+  // what remains is the queries to Postgres and decoding results.
+  t.ok(utilisation < 0.8, `the event loop was busy ${(utilisation * 100).toFixed(0)} % of the time`);
   // Generous: on a loaded machine the OS alone delays timers by tens of milliseconds.
   const maxDelayMs = histogram.max / 1e6 - 5;
   t.ok(maxDelayMs < 250, `no long event-loop stall (max delay ${maxDelayMs.toFixed(1)} ms)`);
