@@ -3,7 +3,6 @@
  * crashes (with backoff); stops them all together.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 
@@ -103,12 +102,11 @@ export class Supervisor {
   }
 }
 
-/** `node dist/server.js` when the service was built, else tsx on the sources. */
+/**
+ * tsx on the sources. (The esbuild bundles in dist/ are for images: they resolve their
+ * third-party imports from the flat node_modules `pnpm deploy` lays out there.)
+ */
 export function serviceCommand(root: string) {
   const tsx = join(root, 'node_modules', '.bin', 'tsx');
-  return (spec: ProcessSpec): [string, string[]] => {
-    const built = join(spec.cwd, 'dist', 'server.js');
-    if (process.env.LUMIKB_USE_BUILD === '1' && existsSync(built)) return [process.execPath, [built]];
-    return [tsx, ['src/server.ts']];
-  };
+  return (_spec: ProcessSpec): [string, string[]] => [tsx, ['src/server.ts']];
 }
