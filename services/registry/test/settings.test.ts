@@ -48,7 +48,7 @@ t.test('system settings: each validated, changed one at a time, published and au
     system: { max_upload_size_mb: 200 },
     llm: { generation_defaults: { temperature: 0.7 } },
   });
-  t.same((event?.data as { changed_fields: string[] }).changed_fields.sort(), [
+  t.same([...((event?.data as { changed_fields?: string[] })?.changed_fields ?? [])].sort(), [
     'system.max_upload_size_mb',
     'system.rate_limits.login_attempts_per_minute',
   ]);
