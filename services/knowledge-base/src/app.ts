@@ -2,7 +2,7 @@
 import fastifyMultipart from '@fastify/multipart';
 import { STREAMS } from '@lumikb/contracts';
 import type { EventConsumer } from '@lumikb/events';
-import { LlmRouter } from '@lumikb/llm';
+import { LlmRouter, type LlmRouterOptions } from '@lumikb/llm';
 import {
   connectPlatform,
   createPlatformApp,
@@ -38,8 +38,11 @@ export const STREAMS_USED = [STREAMS.KB, STREAMS.DOCUMENTS, STREAMS.MODELS, STRE
 export interface Deps extends PlatformDeps<KnowledgeBaseDatabase> {
   vectors: VectorStore;
   logger?: Logger;
-  /** Defaults to a router over LITELLM_URL with the built-in local provider. */
-  llm?: LlmRouter;
+  /**
+   * Defaults to a router over LITELLM_URL with the built-in local provider. A factory gets
+   * the service's options (metrics registry, fallback to the default generation model).
+   */
+  llm?: LlmRouter | ((options: LlmRouterOptions) => LlmRouter);
   storage?: DocumentStorage;
   settings?: SettingsSource;
   clock?: () => Date;
@@ -90,21 +93,20 @@ export async function buildApp(config: Config, deps: Deps): Promise<ServiceApp> 
   });
   const logger = app.log as unknown as Logger;
   const fallback: FallbackHolder = { model: undefined };
-  const llm =
-    deps.llm ??
-    new LlmRouter({
-      ...(config.LITELLM_URL
-        ? {
-            litellm: {
-              url: config.LITELLM_URL,
-              ...(config.LITELLM_API_KEY ? { masterKey: config.LITELLM_API_KEY } : {}),
-            },
-          }
-        : {}),
-      registry: app.metricsRegistry,
-      logger: logger.child({ component: 'llm' }),
-      fallbackGeneration: () => fallback.model,
-    });
+  const llmOptions: LlmRouterOptions = {
+    ...(config.LITELLM_URL
+      ? {
+          litellm: {
+            url: config.LITELLM_URL,
+            ...(config.LITELLM_API_KEY ? { masterKey: config.LITELLM_API_KEY } : {}),
+          },
+        }
+      : {}),
+    registry: app.metricsRegistry,
+    logger: logger.child({ component: 'llm' }),
+    fallbackGeneration: () => fallback.model,
+  };
+  const llm = typeof deps.llm === 'function' ? deps.llm(llmOptions) : (deps.llm ?? new LlmRouter(llmOptions));
   const ctx: KbContext = {
     db: deps.db.db,
     bus: deps.bus,

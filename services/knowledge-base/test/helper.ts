@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { type ModelView, STREAMS, type StreamDefinition } from '@lumikb/contracts';
 import type { MigrationSet } from '@lumikb/db';
 import type { EventBus } from '@lumikb/events';
-import type { LlmRouter } from '@lumikb/llm';
+import type { LlmRouter, LlmRouterOptions } from '@lumikb/llm';
 import { createTestPlatform, type Teardown, type TestPlatform, testLogger, waitFor } from '@lumikb/test-kit';
 import { buildApp, connect, type Deps, STREAMS_USED } from '../src/app.ts';
 import { readConfig } from '../src/config.ts';
@@ -12,7 +12,7 @@ import { migrations } from '../src/db/migrations/index.ts';
 import type { SettingsSource } from '../src/settings.ts';
 
 export interface BuildOptions {
-  llm?: LlmRouter;
+  llm?: LlmRouter | ((options: LlmRouterOptions) => LlmRouter);
   settings?: SettingsSource;
   clock?: () => Date;
   /** Reuse another app's database and bus (a second instance, or next to the worker). */

@@ -28,7 +28,7 @@ export const CitationSchema = Type.Object({
   start_offset: Type.Integer(),
   end_offset: Type.Integer(),
   text: Type.String(),
-  /** Relevance, higher is better: cosine/dot similarity, or 1/(1+distance) for euclidean KBs. */
+  /** Relevance, higher is better: the cosine/dot similarity, or 1 − d²/2 for euclidean KBs (same scale). */
   score: Type.Number(),
 });
 export type Citation = Static<typeof CitationSchema>;

@@ -19,15 +19,19 @@ import type { Citation, SearchRequest } from './schemas.ts';
 
 export const DEFAULT_SEARCH_TOP_K = 10;
 
-/** Higher is better for every metric, so KBs on different metrics merge sensibly. */
+/**
+ * Higher is better for every metric, on one scale, so KBs on different metrics merge
+ * sensibly: euclidean distance d becomes the cosine it implies, 1 − d²/2 (exact for the
+ * normalised vectors embedding models return).
+ */
 export function relevance(score: number, distance: Distance): number {
-  return distance === 'euclidean' ? 1 / (1 + Math.max(0, score)) : score;
+  return distance === 'euclidean' ? Math.max(-1, 1 - (score * score) / 2) : score;
 }
 
 /** The store's threshold for a relevance floor (a distance ceiling for euclidean). */
 function storeThreshold(minRelevance: number, distance: Distance): number | undefined {
   if (minRelevance <= 0) return undefined;
-  return distance === 'euclidean' ? 1 / minRelevance - 1 : minRelevance;
+  return distance === 'euclidean' ? Math.sqrt(2 * (1 - minRelevance)) : minRelevance;
 }
 
 export interface KbSearchError {
