@@ -1,0 +1,121 @@
+/**
+ * Every page of the app in one table: its path, the level it needs, and where it sits
+ * in the navigation. The router, the route guard and the menus are all derived from it,
+ * so adding a page is one entry here (see docs/web.md).
+ */
+import type { ReactNode } from 'react';
+import { AdminDashboardPage } from '../pages/admin/AdminDashboardPage.tsx';
+import { ConfigPage } from '../pages/admin/ConfigPage.tsx';
+import { GroupsPage } from '../pages/admin/GroupsPage.tsx';
+import { KbPermissionsPage } from '../pages/admin/KbPermissionsPage.tsx';
+import { ModelsPage } from '../pages/admin/ModelsPage.tsx';
+import { UsersPage } from '../pages/admin/UsersPage.tsx';
+import { ChatPage } from '../pages/kb/ChatPage.tsx';
+import { KnowledgeBasesPage } from '../pages/kb/KnowledgeBasesPage.tsx';
+import { SearchPage } from '../pages/kb/SearchPage.tsx';
+import { AuditPage } from '../pages/ops/AuditPage.tsx';
+import { KbStatsPage } from '../pages/ops/KbStatsPage.tsx';
+import { OperationsDashboardPage } from '../pages/ops/OperationsDashboardPage.tsx';
+import { QueuePage } from '../pages/ops/QueuePage.tsx';
+import { LEVEL, type Level } from './session.tsx';
+
+export type MenuId = 'main' | 'operations' | 'admin';
+
+export interface AppRoute {
+  /** react-router path (may contain :params). */
+  path: string;
+  /** Lowest permission level that may open the page (1 user, 2 operator, 3 admin). */
+  level: Level;
+  /** Document title and default heading. */
+  title: string;
+  element: ReactNode;
+  /** Listed in this menu when set (pages with :params are reached from other pages). */
+  menu?: MenuId;
+  /** Menu label when it differs from the title. */
+  label?: string;
+  /** Also highlight the menu entry for deeper paths (e.g. /kbs/:id under /kbs). */
+  matchPrefix?: boolean;
+}
+
+export const MENUS: { id: MenuId; label: string; level: Level }[] = [
+  { id: 'main', label: 'Workspace', level: LEVEL.user },
+  { id: 'operations', label: 'Operations', level: LEVEL.operator },
+  { id: 'admin', label: 'Admin', level: LEVEL.admin },
+];
+
+export const ROUTES: AppRoute[] = [
+  // Workspace (every signed-in user). KB pages: see docs/web.md "Knowledge-base pages".
+  {
+    path: '/kbs',
+    level: LEVEL.user,
+    title: 'Knowledge bases',
+    element: <KnowledgeBasesPage />,
+    menu: 'main',
+    matchPrefix: true,
+  },
+  { path: '/search', level: LEVEL.user, title: 'Search', element: <SearchPage />, menu: 'main' },
+  { path: '/chat', level: LEVEL.user, title: 'Chat', element: <ChatPage />, menu: 'main' },
+
+  // Operations (operators and administrators)
+  {
+    path: '/operations',
+    level: LEVEL.operator,
+    title: 'Operations',
+    label: 'Dashboard',
+    element: <OperationsDashboardPage />,
+    menu: 'operations',
+  },
+  {
+    path: '/operations/audit',
+    level: LEVEL.operator,
+    title: 'Audit log',
+    label: 'Audit',
+    element: <AuditPage />,
+    menu: 'operations',
+  },
+  {
+    path: '/operations/queue',
+    level: LEVEL.operator,
+    title: 'Processing queue',
+    label: 'Queue',
+    element: <QueuePage />,
+    menu: 'operations',
+  },
+  {
+    path: '/operations/kb-stats',
+    level: LEVEL.operator,
+    title: 'KB statistics',
+    label: 'KB Stats',
+    element: <KbStatsPage />,
+    menu: 'operations',
+  },
+
+  // Admin (administrators)
+  {
+    path: '/admin',
+    level: LEVEL.admin,
+    title: 'Administration',
+    label: 'Dashboard',
+    element: <AdminDashboardPage />,
+    menu: 'admin',
+  },
+  { path: '/admin/users', level: LEVEL.admin, title: 'Users', element: <UsersPage />, menu: 'admin' },
+  { path: '/admin/groups', level: LEVEL.admin, title: 'Groups', element: <GroupsPage />, menu: 'admin' },
+  {
+    path: '/admin/kb-permissions',
+    level: LEVEL.admin,
+    title: 'KB permissions',
+    label: 'KB Permissions',
+    element: <KbPermissionsPage />,
+    menu: 'admin',
+  },
+  {
+    path: '/admin/config',
+    level: LEVEL.admin,
+    title: 'Configuration',
+    label: 'Config',
+    element: <ConfigPage />,
+    menu: 'admin',
+  },
+  { path: '/admin/models', level: LEVEL.admin, title: 'Models', element: <ModelsPage />, menu: 'admin' },
+];

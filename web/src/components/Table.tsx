@@ -1,0 +1,147 @@
+/**
+ * A data table with optional row selection (checkboxes) and expandable rows. On narrow
+ * screens the table scrolls horizontally inside its frame instead of breaking the page.
+ */
+import { Fragment, type ReactNode, useId } from 'react';
+
+export interface Column<T> {
+  key: string;
+  header: ReactNode;
+  render: (row: T) => ReactNode;
+  align?: 'left' | 'right' | 'center';
+  /** CSS width, e.g. '8rem'. */
+  width?: string;
+  /** Hidden below 640 px to keep the essentials readable on phones. */
+  hideOnMobile?: boolean;
+}
+
+export interface TableProps<T> {
+  columns: Column<T>[];
+  rows: T[];
+  rowKey: (row: T) => string;
+  /** Accessible name of the table. */
+  label: string;
+  selection?: {
+    selected: ReadonlySet<string>;
+    onChange: (next: Set<string>) => void;
+    /** Rows that cannot be selected (e.g. not FAILED). */
+    canSelect?: (row: T) => boolean;
+    rowLabel: (row: T) => string;
+  };
+  expansion?: {
+    expanded: ReadonlySet<string>;
+    onToggle: (key: string) => void;
+    render: (row: T) => ReactNode;
+    rowLabel: (row: T) => string;
+  };
+  rowClassName?: (row: T) => string | undefined;
+}
+
+export function Table<T>({ columns, rows, rowKey, label, selection, expansion, rowClassName }: TableProps<T>) {
+  const id = useId();
+  const selectable = selection ? rows.filter((r) => selection.canSelect?.(r) ?? true) : [];
+  const allSelected =
+    selection !== undefined && selectable.length > 0 && selectable.every((r) => selection.selected.has(rowKey(r)));
+  const someSelected = selection !== undefined && selectable.some((r) => selection.selected.has(rowKey(r)));
+  const span = columns.length + (selection ? 1 : 0) + (expansion ? 1 : 0);
+
+  return (
+    <div className="table-frame">
+      <table className="table" aria-label={label}>
+        <thead>
+          <tr>
+            {expansion ? <th className="col-narrow" aria-label="Details" /> : null}
+            {selection ? (
+              <th className="col-narrow">
+                <input
+                  type="checkbox"
+                  aria-label="Select all"
+                  checked={allSelected}
+                  ref={(el) => {
+                    if (el) el.indeterminate = someSelected && !allSelected;
+                  }}
+                  disabled={selectable.length === 0}
+                  onChange={(e) => {
+                    const next = new Set(selection.selected);
+                    for (const r of selectable) {
+                      if (e.target.checked) next.add(rowKey(r));
+                      else next.delete(rowKey(r));
+                    }
+                    selection.onChange(next);
+                  }}
+                />
+              </th>
+            ) : null}
+            {columns.map((c) => (
+              <th
+                key={c.key}
+                scope="col"
+                style={{ width: c.width, textAlign: c.align }}
+                className={c.hideOnMobile ? 'hide-mobile' : undefined}
+              >
+                {c.header}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((row) => {
+            const key = rowKey(row);
+            const open = expansion?.expanded.has(key) ?? false;
+            const detailId = `${id}-${key}`;
+            return (
+              <Fragment key={key}>
+                <tr className={`${rowClassName?.(row) ?? ''} ${open ? 'row-open' : ''}`} data-row-key={key}>
+                  {expansion ? (
+                    <td className="col-narrow">
+                      <button
+                        type="button"
+                        className="expander"
+                        aria-expanded={open}
+                        aria-controls={open ? detailId : undefined}
+                        aria-label={`${open ? 'Hide' : 'Show'} details of ${expansion.rowLabel(row)}`}
+                        onClick={() => expansion.onToggle(key)}
+                      >
+                        <span aria-hidden="true">{open ? '▾' : '▸'}</span>
+                      </button>
+                    </td>
+                  ) : null}
+                  {selection ? (
+                    <td className="col-narrow">
+                      <input
+                        type="checkbox"
+                        aria-label={`Select ${selection.rowLabel(row)}`}
+                        checked={selection.selected.has(key)}
+                        disabled={!(selection.canSelect?.(row) ?? true)}
+                        onChange={(e) => {
+                          const next = new Set(selection.selected);
+                          if (e.target.checked) next.add(key);
+                          else next.delete(key);
+                          selection.onChange(next);
+                        }}
+                      />
+                    </td>
+                  ) : null}
+                  {columns.map((c) => (
+                    <td
+                      key={c.key}
+                      style={{ textAlign: c.align }}
+                      className={c.hideOnMobile ? 'hide-mobile' : undefined}
+                    >
+                      {c.render(row)}
+                    </td>
+                  ))}
+                </tr>
+                {expansion && open ? (
+                  <tr className="row-detail" id={detailId}>
+                    <td colSpan={span}>{expansion.render(row)}</td>
+                  </tr>
+                ) : null}
+              </Fragment>
+            );
+          })}
+        </tbody>
+      </table>
+    </div>
+  );
+}
