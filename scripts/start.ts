@@ -2,8 +2,13 @@
  * `pnpm start`: the whole platform on this machine, one process per service.
  * Ctrl-C stops everything.
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { PreflightError } from './lib/preflight.ts';
-import { startStack } from './lib/stack.ts';
+import { ROOT, startStack } from './lib/stack.ts';
+
+// A git-ignored .env is honoured; variables already exported win over it.
+if (existsSync(join(ROOT, '.env'))) process.loadEnvFile(join(ROOT, '.env'));
 
 try {
   const stack = await startStack();
