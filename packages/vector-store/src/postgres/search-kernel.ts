@@ -2,9 +2,9 @@
  * Exact nearest-neighbour search over in-memory float32 matrices, run in a worker thread so
  * scoring tens of thousands of vectors never blocks the service's event loop.
  *
- * `searchWorkerMain` is started from its own source text (`new Worker(src, { eval: true })`),
- * so it must not reference anything outside its body: that is what lets it run the same way
- * under tsx, tap and a bundled service without a separate worker file to ship.
+ * `searchWorkerMain` runs in the worker, bundled with search-worker-entry.ts into one script
+ * (scripts/build-worker.ts) that the worker is started from (`new Worker(src, { eval: true })`):
+ * the same under tsx, tap and a bundled service, with no separate worker file to ship.
  *
  * Scores are computed by a small WebAssembly SIMD kernel (score.wat) when the runtime
  * supports it — about 2× faster than JavaScript for one query and 4× when concurrent
@@ -69,9 +69,10 @@ interface WasmApi {
   Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
 }
 
-export function searchWorkerMain(): void {
+/** Runs the worker; `threads` is `node:worker_threads` as seen from inside the worker. */
+export function searchWorkerMain(threads: typeof import('node:worker_threads')): void {
   const Wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
-  const { parentPort, workerData } = require('node:worker_threads') as typeof import('node:worker_threads');
+  const { parentPort, workerData } = threads;
   if (!parentPort) return;
   const port = parentPort;
   const init = (workerData ?? {}) as WorkerInit;

@@ -2,16 +2,10 @@
 import { Worker } from 'node:worker_threads';
 import { VectorStoreError } from '../errors.ts';
 import { SCORE_WASM_BASE64 } from './score-wasm.ts';
-import {
-  type PutMessage,
-  type SearchMessage,
-  searchWorkerMain,
-  type WorkerInit,
-  type WorkerReply,
-} from './search-kernel.ts';
+import type { PutMessage, SearchMessage, WorkerInit, WorkerReply } from './search-kernel.ts';
+import { SEARCH_WORKER_BASE64 } from './search-worker-source.ts';
 
-// tsx and esbuild may wrap named functions in `__name(fn, "name")`; the worker has no such helper.
-const WORKER_SOURCE = `var __name = (f) => f;\n(${searchWorkerMain.toString()})();\n`;
+const WORKER_SOURCE = Buffer.from(SEARCH_WORKER_BASE64, 'base64').toString('utf8');
 
 export type SearchResult = { ids: string[]; scores: number[] } | { missing: true };
 
@@ -23,7 +17,7 @@ export class SearchThread {
   constructor(private readonly kernel: SearchKernel = 'wasm') {}
 
   private worker: Worker | undefined;
-  private infoWaiters: ((kernel: SearchKernel) => void)[] = [];
+  private infoWaiters: { resolve: (kernel: SearchKernel) => void; reject: (e: Error) => void }[] = [];
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (r: SearchResult) => void; reject: (e: Error) => void }>();
   /** Bumped whenever a worker is (re)started: everything the previous one held is gone. */
@@ -39,7 +33,7 @@ export class SearchThread {
     worker.unref();
     worker.on('message', (reply: WorkerReply | { op: 'info'; wasm: boolean }) => {
       if ('op' in reply) {
-        for (const waiter of this.infoWaiters.splice(0)) waiter(reply.wasm ? 'wasm' : 'js');
+        for (const waiter of this.infoWaiters.splice(0)) waiter.resolve(reply.wasm ? 'wasm' : 'js');
         if (this.pending.size === 0) worker.unref();
         return;
       }
@@ -54,11 +48,10 @@ export class SearchThread {
     const fail = (error: Error) => {
       if (this.worker !== worker) return;
       this.worker = undefined;
-      for (const waiter of this.pending.values()) {
-        waiter.reject(
-          new VectorStoreError('UNAVAILABLE', `search worker failed: ${error.message}`, undefined, { cause: error }),
-        );
-      }
+      const failure = new VectorStoreError('UNAVAILABLE', `search worker failed: ${error.message}`, undefined, {
+        cause: error,
+      });
+      for (const waiter of [...this.pending.values(), ...this.infoWaiters.splice(0)]) waiter.reject(failure);
       this.pending.clear();
     };
     worker.on('error', fail);
@@ -95,8 +88,8 @@ export class SearchThread {
   /** Which kernel the worker actually runs (wasm unless disabled or unsupported). */
   runningKernel(): Promise<SearchKernel> {
     const worker = this.thread;
-    return new Promise((resolve) => {
-      this.infoWaiters.push(resolve);
+    return new Promise((resolve, reject) => {
+      this.infoWaiters.push({ resolve, reject });
       worker.ref();
       worker.postMessage({ op: 'info' });
     });
@@ -106,8 +99,8 @@ export class SearchThread {
     this.closed = true;
     const worker = this.worker;
     this.worker = undefined;
-    for (const waiter of this.pending.values())
-      waiter.reject(new VectorStoreError('UNAVAILABLE', 'vector store is closed'));
+    const closed = new VectorStoreError('UNAVAILABLE', 'vector store is closed');
+    for (const waiter of [...this.pending.values(), ...this.infoWaiters.splice(0)]) waiter.reject(closed);
     this.pending.clear();
     if (worker) await worker.terminate();
   }
