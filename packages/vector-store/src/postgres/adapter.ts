@@ -498,7 +498,14 @@ export class PostgresVectorStore implements VectorStore {
             cause: error,
           });
     }
-    await this.ensureReady();
+    try {
+      await this.ensureReady();
+    } catch (error) {
+      if (error instanceof VectorStoreError) throw error;
+      throw new VectorStoreError('UNAVAILABLE', `vector schema not ready: ${String(error)}`, undefined, {
+        cause: error,
+      });
+    }
   }
 
   async close(): Promise<void> {
