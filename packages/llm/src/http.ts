@@ -7,7 +7,7 @@ import { LlmError, type LlmErrorKind } from './errors.ts';
 
 export interface HttpCall {
   url: string;
-  method?: 'GET' | 'POST';
+  method?: 'GET' | 'POST' | 'PATCH' | 'DELETE';
   headers?: Record<string, string>;
   body?: unknown;
   /** Per-attempt time limit. */

@@ -71,7 +71,11 @@ export const ROUTE_ACCESS: Record<string, Record<string, RouteAccess>> = {
   },
   'knowledge-base': { ...KIT_ROUTES },
   'ingestion-worker': { ...KIT_ROUTES },
-  'proxy-sync': { ...KIT_ROUTES },
+  'proxy-sync': {
+    ...KIT_ROUTES,
+    'POST /api/v1/admin/models/sync': 'admin',
+    'GET /api/v1/admin/models/sync': 'admin',
+  },
 };
 
 /**

@@ -1,0 +1,111 @@
+import { startFakeLiteLLM } from '@lumikb/test-kit';
+import t from 'tap';
+import { LiteLlmClient } from '../src/sync/clients.ts';
+import { buildDeployment, type DesiredModel, entryMatches } from '../src/sync/deployment.ts';
+
+const id = '3f2b8c1a-5d6e-4f70-8a9b-0c1d2e3f4a5b';
+const desired: DesiredModel = {
+  id,
+  type: 'generation',
+  provider: 'anthropic',
+  model_id: 'claude-3-5-haiku-latest',
+  api_endpoint: null,
+  config: { context_window: 200_000, max_output_tokens: 8192, cost_per_1k_input: 0.8 },
+  status: 'active',
+  deleted: false,
+  version: '2026-11-26T10:00:00.000Z',
+};
+
+t.test('the LiteLLM client against the proxy management API and its error shapes', async (t) => {
+  const proxy = await startFakeLiteLLM(t, {
+    masterKey: 'sk-m',
+    configModels: [
+      { model_name: 'from-config', litellm_params: { model: 'openai/gpt-4o' }, model_info: { id: 'cfg1' } },
+    ],
+  });
+  const client = new LiteLlmClient(proxy.url, 'sk-m', 2_000);
+  const deployment = buildDeployment(desired, 'sk-ant-secret', {});
+  t.same(deployment, {
+    model_name: `db-${id}`,
+    litellm_params: { model: 'anthropic/claude-3-5-haiku-latest', api_key: 'sk-ant-secret' },
+    model_info: {
+      id,
+      mode: 'chat',
+      lumikb_provider: 'anthropic',
+      lumikb_version: desired.version,
+      max_input_tokens: 200_000,
+      max_output_tokens: 8192,
+      input_cost_per_token: 0.0008,
+    },
+  });
+
+  t.equal(await client.findById(id), undefined, 'unknown id → absent (the proxy answers a 4xx "not found")');
+  t.equal(await client.add(deployment), 'added');
+  t.equal(await client.add(deployment), 'exists', 'a duplicate id is the mislabelled 400 "Authentication Error, …"');
+  const entry = await client.findById(id);
+  t.equal(entry?.litellm_params.api_key, undefined, '/model/info never shows the key');
+  t.ok(entry && entryMatches(entry, deployment), 'what we registered matches what we want');
+  t.notOk(
+    entry && entryMatches(entry, buildDeployment({ ...desired, version: 'later' }, null, {})),
+    'a new version does not',
+  );
+
+  await client.update(id, { ...deployment, litellm_params: { ...deployment.litellm_params, api_base: 'https://gw' } });
+  t.equal(proxy.deployment(id)?.litellm_params.api_base, 'https://gw');
+  await t.rejects(client.update('nope', deployment), { name: 'LlmError', kind: 'not_found' });
+
+  t.equal(await client.remove(id), 'removed');
+  t.equal(await client.remove(id), 'absent', "the Python-repr 400 \"{'error': 'Model with id=… not found in db'}\"");
+  t.equal(await client.remove('cfg1'), 'absent', 'config-file models cannot be deleted');
+  t.equal((await client.list()).length, 1);
+
+  const wrongKey = new LiteLlmClient(proxy.url, 'sk-wrong', 2_000);
+  await t.rejects(wrongKey.list(), { name: 'LlmError', kind: 'auth', message: /Authentication Error/ });
+
+  proxy.setStoreModelInDb(false);
+  await t.rejects(client.add(deployment), { name: 'LlmError', kind: 'provider_error', message: /STORE_MODEL_IN_DB/ });
+
+  await client.alive();
+  await proxy.setOutage('refuse');
+  await t.rejects(client.alive(), { name: 'LlmError', kind: 'unreachable' });
+});
+
+t.test('deployments by provider', async (t) => {
+  const base = { ...desired, config: {}, version: null };
+  const params = (over: Partial<DesiredModel>, urls = {}) =>
+    buildDeployment({ ...base, ...over }, null, urls).litellm_params;
+  t.same(params({ provider: 'openai', model_id: 'gpt-4o-mini' }), { model: 'openai/gpt-4o-mini' });
+  t.same(params({ provider: 'openai', model_id: 'gpt-4o', config: { organization: 'org-1' } }), {
+    model: 'openai/gpt-4o',
+    organization: 'org-1',
+  });
+  t.same(params({ provider: 'custom', model_id: 'mistral', api_endpoint: 'http://vllm:8000/v1' }), {
+    model: 'openai/mistral',
+    api_base: 'http://vllm:8000/v1',
+  });
+  t.same(params({ provider: 'azure', model_id: 'dep', api_endpoint: 'https://r.openai.azure.com' }), {
+    model: 'azure/dep',
+    api_base: 'https://r.openai.azure.com',
+    api_version: '2024-10-21',
+  });
+  t.same(params({ provider: 'cohere', model_id: 'embed-english-v3.0' }), { model: 'cohere/embed-english-v3.0' });
+  t.same(params({ provider: 'google', model_id: 'models/text-embedding-004' }), { model: 'gemini/text-embedding-004' });
+  t.same(params({ provider: 'ollama', model_id: 'llama3.2', api_endpoint: null }), {
+    model: 'ollama/llama3.2',
+    api_base: 'http://localhost:11434',
+  });
+  t.same(params({ provider: 'lmstudio', model_id: 'qwen', api_endpoint: 'http://lm:1234' }), {
+    model: 'lm_studio/qwen',
+    api_base: 'http://lm:1234/v1',
+  });
+  t.same(
+    params({ provider: 'lmstudio', model_id: 'qwen' }, { lmStudioUrlForProxy: 'http://host.docker.internal:1234/v1' }),
+    { model: 'lm_studio/qwen', api_base: 'http://host.docker.internal:1234/v1' },
+  );
+  const embedding = buildDeployment(
+    { ...base, type: 'embedding', provider: 'openai', config: { dimensions: 1536, max_tokens: 8191 } },
+    null,
+    {},
+  );
+  t.match(embedding.model_info, { mode: 'embedding', output_vector_size: 1536, max_input_tokens: 8191 });
+});
