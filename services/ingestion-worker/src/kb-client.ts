@@ -83,13 +83,13 @@ export function createKbClient(options: { baseUrl: string; token: ServiceTokenSo
   };
   return {
     async job(documentId) {
-      return (await (await call(`/api/v1/internal/documents/${documentId}`)).json()) as ProcessingJob;
+      return (await (await call(`/internal/documents/${documentId}`)).json()) as ProcessingJob;
     },
     async original(documentId) {
-      return Buffer.from(await (await call(`/api/v1/internal/documents/${documentId}/original`)).arrayBuffer());
+      return Buffer.from(await (await call(`/internal/documents/${documentId}/original`)).arrayBuffer());
     },
     async saveContent(documentId, content) {
-      await call(`/api/v1/internal/documents/${documentId}/content`, {
+      await call(`/internal/documents/${documentId}/content`, {
         method: 'PUT',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify(content),

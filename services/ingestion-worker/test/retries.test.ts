@@ -13,7 +13,6 @@ import { type Pipeline, startPipeline } from './pipeline-helper.ts';
 async function ollamaKb(t: Teardown, pipeline: Pipeline, name: string) {
   const ollama = await startFakeOllama(t);
   const model = await registerModel(
-    pipeline.kb.app,
     pipeline.kb,
     modelView({
       type: 'embedding',

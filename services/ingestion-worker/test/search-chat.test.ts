@@ -32,7 +32,6 @@ t.test(
     });
     const { api, kb: kbApp, models } = pipeline;
     const small = await registerModel(
-      kbApp.app,
       kbApp,
       modelView({
         type: 'embedding',
@@ -110,7 +109,6 @@ t.test('chat streams tokens, citations and done; a generation model change appli
   const pipeline = await startPipeline(t);
   const { api, kb: kbApp, models, tokens } = pipeline;
   const second = await registerModel(
-    kbApp.app,
     kbApp,
     modelView({ type: 'generation', name: 'Second answerer', model_id: 'lumikb-extractive-v1' }),
   );
@@ -191,7 +189,6 @@ t.test('a generation model that does not answer falls back to the default model,
   const ollama = await startFakeOllama(t);
   await ollama.setOutage('refuse');
   const remote = await registerModel(
-    kbApp.app,
     kbApp,
     modelView({
       type: 'generation',

@@ -88,15 +88,11 @@ export async function publishModelEvent(bus: EventBus, type: string, data: unkno
 }
 
 /** Registers a model through the bus and waits until the KB service's projection has it. */
-export async function registerModel(
-  app: { inject: Awaited<ReturnType<typeof buildTestApp>>['app']['inject'] },
-  ctx: { bus: EventBus; deps: Deps },
-  view: ModelView,
-): Promise<ModelView> {
-  await publishModelEvent(ctx.bus, 'model.created', { model: view });
+export async function registerModel(built: { bus: EventBus; deps: Deps }, view: ModelView): Promise<ModelView> {
+  await publishModelEvent(built.bus, 'model.created', { model: view });
   await waitFor(
     async () =>
-      (await ctx.deps.db.db
+      (await built.deps.db.db
         .selectFrom('models')
         .select('id')
         .where('id', '=', view.id)
@@ -104,14 +100,13 @@ export async function registerModel(
         .executeTakeFirst()) ?? false,
     { what: `model ${view.name} projected` },
   );
-  void app;
   return view;
 }
 
 /** The built-in local models, registered as the defaults (as the registry does on first start). */
 export async function seedDefaultModels(built: Awaited<ReturnType<typeof buildTestApp>>) {
-  const embedding = await registerModel(built.app, built, modelView({ type: 'embedding', is_default: true }));
-  const generation = await registerModel(built.app, built, modelView({ type: 'generation', is_default: true }));
+  const embedding = await registerModel(built, modelView({ type: 'embedding', is_default: true }));
+  const generation = await registerModel(built, modelView({ type: 'generation', is_default: true }));
   return { embedding, generation };
 }
 

@@ -65,7 +65,7 @@ const ContentBody = Type.Object(
 
 export function registerInternalRoutes(app: ServiceApp, ctx: KbContext): void {
   app.get(
-    '/api/v1/internal/documents/:docId',
+    '/internal/documents/:docId',
     {
       config: { access: 'service' },
       schema: {
@@ -108,7 +108,7 @@ export function registerInternalRoutes(app: ServiceApp, ctx: KbContext): void {
   );
 
   app.get(
-    '/api/v1/internal/documents/:docId/original',
+    '/internal/documents/:docId/original',
     {
       config: { access: 'service' },
       schema: {
@@ -126,7 +126,7 @@ export function registerInternalRoutes(app: ServiceApp, ctx: KbContext): void {
   );
 
   app.put(
-    '/api/v1/internal/documents/:docId/content',
+    '/internal/documents/:docId/content',
     {
       config: { access: 'service' },
       // Extracted text can be much larger than the usual JSON body.
