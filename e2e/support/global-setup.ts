@@ -1,0 +1,131 @@
+/**
+ * Brings up what the suite runs against, the way `pnpm start` does:
+ * - builds the web app (the gateway serves web/dist),
+ * - starts the fake LiteLLM proxy and the fake Ollama from @lumikb/test-kit,
+ * - starts all six services on a fresh database and NATS prefix, on ports of their own,
+ * - seeds the test data through the API,
+ * and tears all of it down afterwards. With E2E_BASE_URL set it only seeds that stack.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createTestBus, startFakeLiteLLM, startFakeOllama } from '@lumikb/test-kit';
+import type { FullConfig } from '@playwright/test';
+import { type RunningStack, startStack } from '../../scripts/lib/stack.ts';
+import { USERS } from '../fixtures/data.ts';
+import { seed } from './seed.ts';
+
+const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..', '..');
+const log = (line: string): void => {
+  process.stderr.write(`[e2e] ${line}\n`);
+};
+
+export default async function globalSetup(_config: FullConfig): Promise<() => Promise<void>> {
+  const started = Date.now();
+  const cleanups: (() => Promise<void> | void)[] = [];
+  const teardown = async () => {
+    for (const fn of cleanups.reverse()) {
+      try {
+        await fn();
+      } catch (error) {
+        log(`cleanup failed: ${(error as Error).message}`);
+      }
+    }
+  };
+
+  try {
+    const litellm = await startFakeLiteLLM(undefined, { masterKey: 'sk-e2e-master' });
+    const ollama = await startFakeOllama(undefined);
+    cleanups.push(
+      () => litellm.close(),
+      () => ollama.close(),
+    );
+
+    let baseURL = process.env.E2E_BASE_URL;
+    if (!baseURL) {
+      if (process.env.E2E_SKIP_BUILD !== '1') {
+        log('building the web app …');
+        execFileSync('pnpm', ['--filter', '@lumikb/web', 'run', 'build'], { cwd: ROOT, stdio: 'ignore' });
+      }
+      const stack = await startLocalStack(litellm.url, litellm.masterKey, cleanups);
+      baseURL = stack.url;
+    }
+
+    log('seeding test data …');
+    const data = await seed({ baseURL, ollamaUrl: ollama.url, litellmUrl: litellm.url });
+    process.env.E2E_SEED = JSON.stringify(data);
+    process.env.E2E_BASE_URL_RESOLVED = baseURL;
+    log(`ready at ${baseURL} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  } catch (error) {
+    await teardown();
+    throw error;
+  }
+  return teardown;
+}
+
+async function startLocalStack(
+  litellmUrl: string,
+  masterKey: string,
+  cleanups: (() => Promise<void> | void)[],
+): Promise<RunningStack> {
+  const id = Math.random().toString(36).slice(2, 10);
+  const portBase = Number(process.env.E2E_PORT_BASE ?? 18080);
+  const database = `lumikb_e2e_${id}`;
+  const prefix = `e2e${id}`;
+  const secretsDir = mkdtempSync(join(tmpdir(), 'lumikb-e2e-secrets-'));
+  const pgBase = process.env.E2E_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432';
+  const env: NodeJS.ProcessEnv = {
+    DATABASE_URL: `${pgBase}/${database}`,
+    NATS_URL: process.env.NATS_URL ?? 'nats://127.0.0.1:4222',
+    NATS_PREFIX: prefix,
+    LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'warn',
+    GATEWAY_PORT: String(portBase),
+    AUTH_PORT: String(portBase + 1),
+    REGISTRY_PORT: String(portBase + 2),
+    KB_PORT: String(portBase + 3),
+    INGESTION_WORKER_PORT: String(portBase + 4),
+    PROXY_SYNC_PORT: String(portBase + 5),
+    LUMIKB_ADMIN_EMAIL: USERS.admin.email,
+    LUMIKB_ADMIN_PASSWORD: USERS.admin.password,
+    // The fake LiteLLM proxy: registry and proxy-sync manage it, KB and worker call through it.
+    LITELLM_PROXY_URL: litellmUrl,
+    LITELLM_MASTER_KEY: masterKey,
+    LITELLM_URL: litellmUrl,
+    LITELLM_API_KEY: masterKey,
+    // Every request of the suite comes from 127.0.0.1; the production limit would throttle it.
+    RATE_LIMIT_PER_MINUTE: '100000',
+    COOKIE_SECURE: 'false',
+  };
+  // Other variables of the developer's shell must not leak in (ports, a different database).
+  const base = { ...process.env };
+  for (const key of ['E2E_SEED', 'DATABASE_URL']) delete base[key];
+
+  log(`starting the stack on ports ${portBase}-${portBase + 5}, database ${database} …`);
+  const stack = await startStack({
+    env: { ...base, ...env },
+    secretsDir,
+    log: (line) => {
+      if (process.env.E2E_VERBOSE) log(line);
+    },
+  });
+  cleanups.push(async () => {
+    const bus = await createTestBus(undefined, { prefix });
+    await bus.bus.deletePrefixedStreams().catch(() => {});
+    await bus.bus.close();
+  });
+  cleanups.push(() => {
+    if (process.env.E2E_KEEP_DB === '1') {
+      log(`kept database ${database}`);
+      return;
+    }
+    execFileSync('dropdb', ['--if-exists', '--force', `--maintenance-db=${pgBase}/postgres`, database], {
+      stdio: 'ignore',
+    });
+  });
+  cleanups.push(() => rmSync(secretsDir, { recursive: true, force: true }));
+  cleanups.push(() => stack.stop());
+  await stack.waitUntilReady(120_000);
+  return stack;
+}
