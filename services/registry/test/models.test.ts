@@ -300,6 +300,7 @@ t.test('invalid models are refused with a clear code and nothing is stored', asy
     [{ field: 'model_id', rule: 'enum' }],
   );
   await refused({ ...ollamaEmbedding(), provider: 'huggingface' }, 'VALIDATION_FAILED');
+  await refused(ollamaEmbedding({ name: '   ' }), 'VALIDATION_FAILED');
 
   t.equal((await admin.get('/api/v1/admin/models')).body.total, before, 'nothing was stored');
 });

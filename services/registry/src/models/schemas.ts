@@ -53,6 +53,9 @@ export const AdminModelDetailSchema = Type.Object({
   used_by: Type.Array(ModelUsageSchema),
 });
 
+/** Shown in lists and pickers; unique per type, ignoring case; surrounding spaces are dropped. */
+const ModelNameSchema = Type.String({ minLength: 1, maxLength: 255, pattern: '\\S' });
+
 const ConfigInput = Type.Record(Type.String(), Type.Unknown(), {
   description: 'Parameters of the model; which exist depends on provider and type (GET /api/v1/admin/models/providers)',
 });
@@ -61,7 +64,7 @@ export const ModelCreateSchema = Type.Object(
   {
     type: ModelTypeSchema,
     provider: ProviderSchema,
-    name: Type.String({ minLength: 1, maxLength: 255 }),
+    name: ModelNameSchema,
     model_id: Type.Optional(Type.String({ maxLength: 255 })),
     api_endpoint: Type.Optional(Nullable(Type.String({ maxLength: 2_048 }))),
     api_key: Type.Optional(Nullable(Type.String({ maxLength: 4_096 }))),
@@ -74,7 +77,7 @@ export type ModelCreate = Static<typeof ModelCreateSchema>;
 
 export const ModelUpdateSchema = Type.Object(
   {
-    name: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
+    name: Type.Optional(ModelNameSchema),
     model_id: Type.Optional(Type.String({ maxLength: 255 })),
     api_endpoint: Type.Optional(Nullable(Type.String({ maxLength: 2_048 }))),
     api_key: Type.Optional(
