@@ -10,6 +10,7 @@ import {
   type PlatformDeps,
   type ServiceApp,
 } from '@lumikb/service-kit';
+import { SettingsSubscriber } from '@lumikb/settings';
 import { createVectorStore, type VectorStore } from '@lumikb/vector-store';
 import type { Logger } from 'pino';
 import { registerChatRoutes } from './chat/routes.ts';
@@ -30,7 +31,7 @@ import { registerPermissionRoutes } from './permissions/routes.ts';
 import { registerQueueRoutes } from './queue/routes.ts';
 import { queueProbe } from './queue/service.ts';
 import { registerSearchRoutes } from './search/routes.ts';
-import { type SettingsSource, staticSettings } from './settings.ts';
+import type { SettingsSource } from './settings.ts';
 
 export const SERVICE = 'knowledge-base';
 export const STREAMS_USED = [STREAMS.KB, STREAMS.DOCUMENTS, STREAMS.MODELS, STREAMS.AUDIT];
@@ -44,6 +45,7 @@ export interface Deps extends PlatformDeps<KnowledgeBaseDatabase> {
    */
   llm?: LlmRouter | ((options: LlmRouterOptions) => LlmRouter);
   storage?: DocumentStorage;
+  /** Defaults to a subscriber of config.updated (hot-reloaded settings). */
   settings?: SettingsSource;
   clock?: () => Date;
 }
@@ -83,13 +85,23 @@ export async function connect(config: Config, options: { runMigrations?: boolean
 }
 
 export async function buildApp(config: Config, deps: Deps): Promise<ServiceApp> {
+  const subscriber = deps.settings
+    ? undefined
+    : await SettingsSubscriber.start({
+        bus: deps.bus,
+        ...(deps.logger ? { logger: deps.logger.child({ component: 'settings' }) } : {}),
+      });
+  const settings: SettingsSource = deps.settings ?? subscriber!;
   const { app } = await createPlatformApp({
     service: SERVICE,
     description: 'knowledge bases, documents, search, chat and queue monitoring.',
     config,
     deps,
     ...(deps.logger ? { logger: deps.logger } : {}),
-    extraReadiness: () => [{ name: 'vector_store', check: () => deps.vectors.health() }],
+    extraReadiness: () => [
+      { name: 'vector_store', check: () => deps.vectors.health() },
+      ...(subscriber ? [subscriber.readiness()] : []),
+    ],
   });
   const logger = app.log as unknown as Logger;
   const fallback: FallbackHolder = { model: undefined };
@@ -113,7 +125,7 @@ export async function buildApp(config: Config, deps: Deps): Promise<ServiceApp> 
     vectors: deps.vectors,
     llm,
     storage: deps.storage ?? postgresStorage(deps.db.db),
-    settings: deps.settings ?? staticSettings(),
+    settings,
     config,
     logger,
     metrics: createKbMetrics(app.metricsRegistry),
@@ -147,6 +159,7 @@ export async function buildApp(config: Config, deps: Deps): Promise<ServiceApp> 
   app.addHook('onClose', async () => {
     stopSweep?.();
     await Promise.all(consumers.map((c) => c.stop()));
+    await subscriber?.stop();
     await deps.vectors.close().catch(() => {});
   });
   return app;

@@ -1,20 +1,21 @@
 /**
- * The platform settings this service obeys (upload limit, generation defaults). They are
- * hot-reloaded from `config.updated`; until the first snapshot arrives the defaults (and
- * MAX_UPLOAD_BYTES) apply.
+ * The platform settings this service obeys (upload limit, generation defaults),
+ * hot-reloaded from `config.updated` by @lumikb/settings' subscriber. Until a published
+ * snapshot arrives the defaults apply, with MAX_UPLOAD_BYTES as the upload limit.
  */
 import { DEFAULT_SETTINGS_SNAPSHOT, type SettingsSnapshot } from '@lumikb/contracts';
 
+/** What a SettingsSubscriber offers (a fixed snapshot in tests). */
 export interface SettingsSource {
-  current(): SettingsSnapshot;
+  readonly snapshot: SettingsSnapshot;
 }
 
 export function staticSettings(snapshot: SettingsSnapshot = DEFAULT_SETTINGS_SNAPSHOT): SettingsSource {
-  return { current: () => snapshot };
+  return { snapshot };
 }
 
 /** Upload limit in bytes: the hot-reloaded setting once known, the env default before. */
 export function maxUploadBytes(settings: SettingsSource, fallback: number): number {
-  const snapshot = settings.current();
+  const { snapshot } = settings;
   return snapshot.version > 0 ? snapshot.system.max_upload_size_mb * 1024 * 1024 : fallback;
 }

@@ -80,13 +80,42 @@ t.test('bad uploads are refused with a code and nothing is stored', async (t) =>
   t.match(tooLarge.json(), { message: /1 KiB/, details: { max_bytes: 1024 } });
 });
 
-t.test('the upload limit follows the hot-reloaded max_upload_size_mb setting', async (t) => {
-  let snapshot = DEFAULT_SETTINGS_SNAPSHOT;
-  const { upload } = await setup(t, { MAX_UPLOAD_BYTES: '100' }, { settings: { current: () => snapshot } });
+t.test('the upload limit follows the hot-reloaded max_upload_size_mb setting (config.updated)', async (t) => {
+  const { upload, bus, app } = await setup(t, { MAX_UPLOAD_BYTES: '100' });
   t.equal((await upload('a.txt', 'y'.repeat(200))).statusCode, 413, 'env default before any setting arrives');
-  snapshot = { ...snapshot, version: 3, system: { ...snapshot.system, max_upload_size_mb: 1 } };
-  t.equal((await upload('a.txt', 'y'.repeat(200))).statusCode, 201, 'the new limit applies to the next upload');
-  t.equal((await upload('b.txt', 'y'.repeat(1024 * 1024 + 1))).statusCode, 413);
+  const id = randomUUID();
+  const data = {
+    ...DEFAULT_SETTINGS_SNAPSHOT,
+    version: 4,
+    updated_at: new Date().toISOString(),
+    system: { ...DEFAULT_SETTINGS_SNAPSHOT.system, max_upload_size_mb: 1 },
+    reason: 'changed',
+    scope: 'system',
+    changed_fields: ['system.max_upload_size_mb'],
+  };
+  const envelope = {
+    id,
+    type: 'config.updated',
+    occurredAt: new Date().toISOString(),
+    actor: { type: 'user', id: randomUUID() },
+    data,
+  };
+  await bus.publish('config.updated', Buffer.from(JSON.stringify(envelope)), id);
+  await waitFor(
+    async () => {
+      const ready = (await app.inject({ method: 'GET', url: '/ready' })).json();
+      return ready.checks.settings?.detail?.version === 4;
+    },
+    { what: 'the KB service to hold settings version 4' },
+  );
+  t.equal(
+    (await upload('a.txt', 'y'.repeat(200))).statusCode,
+    201,
+    'the new limit applies to the next upload, no restart',
+  );
+  const over = await upload('b.txt', 'y'.repeat(1024 * 1024 + 1));
+  t.equal(over.statusCode, 413);
+  t.match(over.json(), { code: 'FILE_TOO_LARGE', details: { max_bytes: 1024 * 1024 } });
 });
 
 t.test('an accepted upload is PENDING with its steps, stored, and announced as document.uploaded', async (t) => {

@@ -61,7 +61,7 @@ export async function prepareChat(
   await requirePermission(ctx.db, request.kb_id, claims, 'READ');
   const kb = await findKb(ctx.db, request.kb_id);
   if (!kb) throw errors.KB_NOT_FOUND(`Knowledge base ${request.kb_id} not found`);
-  const settings = ctx.settings.current();
+  const settings = ctx.settings.snapshot;
   const config = effectiveConfig(kb.config_overrides as ConfigOverrides, settings);
   const fallbackAllowed = settings.llm.generation_defaults.fallback_to_default;
   const defaultModel = await findDefaultModel(ctx.db, 'generation');

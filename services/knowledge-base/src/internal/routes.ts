@@ -81,7 +81,7 @@ export function registerInternalRoutes(app: ServiceApp, ctx: KbContext): void {
       const kb = await findKb(ctx.db, doc.kb_id);
       if (!kb) throw errors.KB_NOT_FOUND(`Knowledge base ${doc.kb_id} not found`);
       const model = await findModel(ctx.db, kb.embedding_model_id);
-      const config = effectiveConfig(kb.config_overrides as ConfigOverrides, ctx.settings.current());
+      const config = effectiveConfig(kb.config_overrides as ConfigOverrides, ctx.settings.snapshot);
       return {
         document: {
           id: doc.id,

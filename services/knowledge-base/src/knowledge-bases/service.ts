@@ -248,7 +248,7 @@ async function modelConfigView(ctx: KbContext, kb: KnowledgeBaseRow, count: numb
     embedding_model: modelSummary(models.get(kb.embedding_model_id)),
     generation_model: modelSummary(models.get(kb.generation_model_id)),
     config_overrides: overrides,
-    effective_config: effectiveConfig(overrides, ctx.settings.current()),
+    effective_config: effectiveConfig(overrides, ctx.settings.snapshot),
     dimensions: kb.dimensions,
     distance_metric: kb.distance_metric,
     embedding_model_locked: count > 0,

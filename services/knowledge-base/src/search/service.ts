@@ -53,7 +53,7 @@ export async function retrieve(
   const byModel = new Map<string, KnowledgeBaseRow[]>();
   for (const kb of kbs) byModel.set(kb.embedding_model_id, [...(byModel.get(kb.embedding_model_id) ?? []), kb]);
   const models = await findModels(ctx.db, [...byModel.keys()]);
-  const settings = ctx.settings.current();
+  const settings = ctx.settings.snapshot;
   const hits: { kb: KnowledgeBaseRow; hit: SearchHit; score: number }[] = [];
 
   await Promise.all(
