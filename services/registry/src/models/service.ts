@@ -139,8 +139,7 @@ export class ModelService {
   }
 
   async get(id: string) {
-    const row = await this.mustFind(this.db, id);
-    const usedBy = await kbsUsingModel(this.db, id);
+    const [row, usedBy] = await Promise.all([this.mustFind(this.db, id), kbsUsingModel(this.db, id)]);
     return {
       ...toAdminModel(row, usedBy.length),
       used_by: usedBy.map(({ id, name, role, dimensions, distance_metric }) => ({
