@@ -4,7 +4,7 @@
  * model (saying so) when the KB's model is unavailable.
  */
 import { randomUUID } from 'node:crypto';
-import { auth, modelView, publishModelEvent, registerModel } from '@lumikb/knowledge-base/testing';
+import { auth, modelView, publishEvent, registerModel } from '@lumikb/knowledge-base/testing';
 import { type LlmModel, LlmRouter, type LlmRouterOptions } from '@lumikb/llm';
 import { startFakeOllama, userToken, waitFor } from '@lumikb/test-kit';
 import t from 'tap';
@@ -166,7 +166,7 @@ t.test('chat streams tokens, citations and done; a generation model change appli
   t.equal(after.updated_at, ready.updated_at);
 
   // The KB's model is deactivated in the registry: the default model answers, and says so.
-  await publishModelEvent(pipeline.platform.bus, 'model.updated', {
+  await publishEvent(pipeline.platform.bus, 'model.updated', {
     model: { ...second, status: 'inactive', updated_at: new Date(Date.now() + 1000).toISOString() },
     changed_fields: ['status'],
   });

@@ -27,6 +27,7 @@ import { registerInternalRoutes } from './internal/routes.ts';
 import { registerKnowledgeBaseRoutes } from './knowledge-bases/routes.ts';
 import { createKbMetrics } from './metrics.ts';
 import { createModelProjection } from './models/projection.ts';
+import { createIdentityConsumer } from './permissions/identity.ts';
 import { registerPermissionRoutes } from './permissions/routes.ts';
 import { registerQueueRoutes } from './queue/routes.ts';
 import { queueProbe } from './queue/service.ts';
@@ -34,7 +35,7 @@ import { registerSearchRoutes } from './search/routes.ts';
 import type { SettingsSource } from './settings.ts';
 
 export const SERVICE = 'knowledge-base';
-export const STREAMS_USED = [STREAMS.KB, STREAMS.DOCUMENTS, STREAMS.MODELS, STREAMS.AUDIT];
+export const STREAMS_USED = [STREAMS.KB, STREAMS.DOCUMENTS, STREAMS.MODELS, STREAMS.USERS, STREAMS.AUDIT];
 
 export interface Deps extends PlatformDeps<KnowledgeBaseDatabase> {
   vectors: VectorStore;
@@ -150,6 +151,7 @@ export async function buildApp(config: Config, deps: Deps): Promise<ServiceApp> 
       registry: app.metricsRegistry,
     }),
     createProcessingConsumer(ctx, app.metricsRegistry),
+    createIdentityConsumer(ctx, app.metricsRegistry),
   ];
   let stopSweep: (() => void) | undefined;
   app.addHook('onReady', async () => {

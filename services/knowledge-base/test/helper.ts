@@ -73,8 +73,8 @@ export function modelView(overrides: Partial<ModelView> & Pick<ModelView, 'type'
   };
 }
 
-/** Publishes a model event the way the registry's outbox relay does. */
-export async function publishModelEvent(bus: EventBus, type: string, data: unknown): Promise<string> {
+/** Publishes an event the way another service's outbox relay does. */
+export async function publishEvent(bus: EventBus, type: string, data: unknown): Promise<string> {
   const id = randomUUID();
   const envelope = {
     id,
@@ -89,7 +89,7 @@ export async function publishModelEvent(bus: EventBus, type: string, data: unkno
 
 /** Registers a model through the bus and waits until the KB service's projection has it. */
 export async function registerModel(built: { bus: EventBus; deps: Deps }, view: ModelView): Promise<ModelView> {
-  await publishModelEvent(built.bus, 'model.created', { model: view });
+  await publishEvent(built.bus, 'model.created', { model: view });
   await waitFor(
     async () =>
       (await built.deps.db.db

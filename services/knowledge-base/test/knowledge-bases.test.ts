@@ -11,7 +11,7 @@ import {
   buildTestApp,
   modelView,
   multipart,
-  publishModelEvent,
+  publishEvent,
   registerModel,
   seedDefaultModels,
 } from './helper.ts';
@@ -155,7 +155,7 @@ t.test('the model projection follows model.* events: updates, defaults, deletion
   const { call, tokens, models, bus, deps } = await setup(t);
   const newer = modelView({ type: 'generation', name: 'Newer default' });
   await registerModel({ bus, deps }, newer);
-  await publishModelEvent(bus, 'model.default_changed', {
+  await publishEvent(bus, 'model.default_changed', {
     type: 'generation',
     model_id: newer.id,
     previous_model_id: models.generation.id,
@@ -172,11 +172,11 @@ t.test('the model projection follows model.* events: updates, defaults, deletion
   t.equal(kb.json().generation_model_id, newer.id, 'the new default is used');
 
   // An older view arriving late changes nothing.
-  await publishModelEvent(bus, 'model.updated', {
+  await publishEvent(bus, 'model.updated', {
     model: { ...newer, name: 'Stale name', updated_at: new Date(Date.parse(newer.updated_at) - 60_000).toISOString() },
     changed_fields: ['name'],
   });
-  await publishModelEvent(bus, 'model.deleted', { id: models.embedding.id, type: 'embedding', provider: 'local' });
+  await publishEvent(bus, 'model.deleted', { id: models.embedding.id, type: 'embedding', provider: 'local' });
   await waitFor(async () => {
     const row = await deps.db.db
       .selectFrom('models')
@@ -193,7 +193,7 @@ t.test('the model projection follows model.* events: updates, defaults, deletion
   });
   t.equal(gone.json().code, 'MODEL_NOT_FOUND', 'a deleted model cannot be chosen');
   // …and a late "created" for a deleted model does not resurrect it.
-  await publishModelEvent(bus, 'model.created', {
+  await publishEvent(bus, 'model.created', {
     model: { ...models.embedding, updated_at: new Date().toISOString() },
   });
   const marker = modelView({ type: 'generation', name: 'marker' });

@@ -4,9 +4,9 @@
  * and a KB one cannot read does not exist for them.
  */
 import { randomUUID } from 'node:crypto';
-import { userToken } from '@lumikb/test-kit';
+import { userToken, waitFor } from '@lumikb/test-kit';
 import t from 'tap';
-import { auth, buildTestApp, multipart, seedDefaultModels } from './helper.ts';
+import { auth, buildTestApp, multipart, publishEvent, seedDefaultModels } from './helper.ts';
 
 t.test('user and group grants decide who reads, writes and administers a KB', async (t) => {
   const built = await buildTestApp(t);
@@ -125,4 +125,15 @@ t.test('user and group grants decide who reads, writes and administers a KB', as
   const overview = await call('GET', `/api/v1/admin/kb-permissions?principal_id=${writer}`, admin);
   t.match(overview.json(), { total: 1, items: [{ kb_id: kb.id, kb_name: 'Team KB', permission: 'WRITE' }] });
   t.equal((await call('GET', '/api/v1/admin/kb-permissions', tokenOf(owner, 2))).statusCode, 403);
+
+  // A deleted group's grants go with it.
+  const groupGrants = async () =>
+    (await call('GET', `/api/v1/knowledge-bases/${kb.id}/permissions`, ownerToken))
+      .json()
+      .items.filter((g: { principal_id: string }) => g.principal_id === team);
+  await grant('group', team, 'READ');
+  t.equal((await groupGrants()).length, 1);
+  await publishEvent(built.bus, 'group.deleted', { id: team, member_ids: [teamMember] });
+  await waitFor(async () => (await groupGrants()).length === 0, { what: 'the group grant to disappear' });
+  t.pass('group deletion revoked the group grant');
 });
