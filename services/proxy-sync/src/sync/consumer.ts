@@ -23,8 +23,9 @@ export function modelEventsConsumer(options: {
     events: [ModelCreated, ModelUpdated, ModelDeleted],
     logger: options.logger,
     ...(options.registry ? { registry: options.registry } : {}),
-    // One at a time keeps a model's events in order; older redeliveries are ignored anyway.
-    concurrency: 1,
+    // Events of one model may be applied concurrently or out of order: the repository
+    // keeps the newest state (event_at guard) and a deletion is final.
+    concurrency: 8,
     handle: async (event) => {
       await applyOnce(options.db, MODEL_EVENTS_CONSUMER, event.id, (trx) => options.sync.applyEvent(trx, event));
       options.sync.wake();

@@ -44,6 +44,9 @@ import {
 
 export const SYNC_ACTOR: Actor = { type: 'service', id: 'proxy-sync' };
 
+/** Models synced at the same time by the worker. */
+const SYNC_CONCURRENCY = 4;
+
 export type SyncAction = 'added' | 'updated' | 'unchanged' | 'removed' | 'absent';
 
 export interface ReconcileReport {
@@ -109,6 +112,7 @@ export class SyncService {
   private running = false;
   private loop: Promise<void> | undefined;
   private wakeUp: (() => void) | undefined;
+  private wakeRequested = false;
   private lastReport: ReconcileReport | undefined;
   private lastReconcileError: string | undefined;
   private readonly operations: Counter<'action' | 'outcome'>;
@@ -184,6 +188,9 @@ export class SyncService {
 
   /** Looks at pending models now (after an event was recorded). */
   wake(): void {
+    // Remembered when the worker is busy, so a wake-up between its last look at the
+    // table and its next sleep is not lost.
+    this.wakeRequested = true;
     this.wakeUp?.();
   }
 
@@ -199,6 +206,7 @@ export class SyncService {
     let trigger: ReconcileReport['trigger'] = 'startup';
     let reconcileFailures = 0;
     while (this.running) {
+      this.wakeRequested = false;
       let pauseMs = 0;
       if (Date.now() >= nextReconcileAt) {
         try {
@@ -239,6 +247,10 @@ export class SyncService {
 
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
+      if (this.wakeRequested) {
+        resolve();
+        return;
+      }
       const timer = setTimeout(done, ms);
       function done() {
         clearTimeout(timer);
@@ -248,14 +260,17 @@ export class SyncService {
     });
   }
 
+  /** Syncs every due model, a few at a time (distinct models, so they cannot conflict). */
   private async processDue(): Promise<void> {
     for (let round = 0; round < 50 && this.running; round++) {
-      const rows = await dueModels(this.options.db, 20);
+      const rows = await dueModels(this.options.db, 32);
       if (rows.length === 0) return;
-      for (const row of rows) {
-        if (!this.running) return;
-        await this.syncModel(row);
-      }
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: Math.min(SYNC_CONCURRENCY, rows.length) }, async () => {
+          while (this.running && next < rows.length) await this.syncModel(rows[next++] as ModelRow);
+        }),
+      );
     }
   }
 
