@@ -69,4 +69,6 @@ execFileSync('npx', ['openapi-typescript', out, '-o', join(web, 'src/api/schema.
   cwd: web,
   stdio: 'inherit',
 });
+// The repo's formatter owns the file's style, so a regeneration only shows real changes.
+execFileSync('npx', ['biome', 'format', '--write', join(web, 'src/api/schema.gen.ts')], { cwd: web, stdio: 'ignore' });
 process.stderr.write(`generated types for ${Object.keys(paths).length} paths\n`);

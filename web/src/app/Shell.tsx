@@ -58,7 +58,7 @@ export function Shell({ children }: { children: ReactNode }) {
           <span className="brand-mark" aria-hidden="true">
             L
           </span>
-          LumiKB
+          <span className="brand-text">LumiKB</span>
         </NavLink>
         <div className="topbar-user">
           <span className="user-name" title={user.email}>

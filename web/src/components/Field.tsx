@@ -31,15 +31,16 @@ export function Field({ label, hint, error, required, className, children }: Fie
   });
   return (
     <div className={`field ${error ? 'field-invalid' : ''} ${className ?? ''}`}>
-      <label htmlFor={id} className="field-label">
-        {label}
+      <span className="field-label-row">
+        <label htmlFor={id} className="field-label">
+          {label}
+        </label>
         {required ? (
           <span className="field-required" aria-hidden="true">
-            {' '}
             *
           </span>
         ) : null}
-      </label>
+      </span>
       {control}
       {hint ? (
         <p id={hintId} className="field-hint">

@@ -1,0 +1,147 @@
+/** 7-9 Model registry in the browser: dynamic provider forms, connection tests, defaults, refusals. */
+
+import { KBS, MODELS, seeded, USERS } from '../fixtures/data.ts';
+import { expect, test } from '../fixtures/test.ts';
+import { ApiSession } from '../support/api.ts';
+
+test.beforeEach(async ({ page, signIn }) => {
+  await signIn('admin');
+  await page.goto('/admin/models');
+  await expect(page.getByRole('table', { name: 'Models' })).toBeVisible();
+});
+
+test('adding a model: the form follows type and provider, a test before saving, the saved model in the table', async ({
+  page,
+}) => {
+  const { ollamaUrl } = seeded();
+  const name = `E2E MiniLM ${Date.now().toString(36)}`;
+  await page.getByRole('button', { name: 'Add model' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Add a model' });
+
+  // Cloud provider: key and organization fields appear, no base URL is required.
+  await dialog.getByLabel('Provider').selectOption({ label: 'OpenAI' });
+  await expect(dialog.getByLabel('API key')).toBeVisible();
+  await expect(dialog.getByLabel('Organization ID')).toBeVisible();
+
+  // Ollama embedding: base URL, model and the full embedding parameter set.
+  await dialog.getByLabel('Provider').selectOption({ label: 'Ollama' });
+  await expect(dialog.getByLabel('API key')).toHaveCount(0);
+  for (const label of [
+    'Base URL',
+    'Model',
+    'Dimensions',
+    'Max input tokens',
+    'Distance metric',
+    'Batch size',
+    'Tags',
+  ]) {
+    await expect(dialog.getByLabel(label, { exact: true })).toBeVisible();
+  }
+  await expect(dialog.getByLabel('Base URL')).toHaveValue('http://localhost:11434');
+
+  // Generation has its own parameters.
+  await dialog.getByRole('radio', { name: /Generation/ }).check();
+  await expect(dialog.getByLabel('Context window (tokens)')).toBeVisible();
+  await expect(dialog.getByLabel('Temperature range from')).toHaveValue('0');
+  await expect(dialog.getByLabel('Dimensions')).toHaveCount(0);
+  await dialog.getByRole('radio', { name: /Embedding/ }).check();
+
+  // Required fields are named before anything is sent.
+  await dialog.getByRole('button', { name: 'Add model' }).click();
+  await expect(dialog.getByText('Name is required')).toBeVisible();
+  await expect(dialog.getByText('Dimensions is required')).toBeVisible();
+
+  await dialog.getByLabel('Name').fill(name);
+  await dialog.getByLabel('Base URL').fill(ollamaUrl);
+  await dialog.getByLabel('Model', { exact: true }).fill('all-minilm');
+  await dialog.getByLabel('Dimensions').fill('384');
+  await dialog.getByLabel('Max input tokens').fill('512');
+  await dialog.getByRole('button', { name: 'Test connection' }).click();
+  const result = dialog.getByTestId('connection-result');
+  await expect(result).toHaveAttribute('data-success', 'true');
+  await expect(result).toContainText('Connection works');
+
+  await dialog.getByRole('button', { name: 'Add model' }).click();
+  await expect(dialog).toBeHidden();
+  const row = page.getByRole('row', { name: new RegExp(name) });
+  await expect(row).toContainText('Embedding');
+  await expect(row).toContainText('Ollama');
+  await expect(row).toContainText('untested');
+
+  // Tested again after saving: the result is stored on the model and shown as its health.
+  await row.getByRole('button', { name: `Test ${name}` }).click();
+  await expect(page.getByTestId('connection-result')).toContainText(`${name}: connection works`);
+  await expect(row).toContainText('healthy');
+});
+
+test('a failing connection test shows what the provider answered', async ({ page }) => {
+  const { ollamaUrl } = seeded();
+  await page.getByRole('button', { name: 'Add model' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Add a model' });
+  await dialog.getByLabel('Provider').selectOption({ label: 'Ollama' });
+  await dialog.getByLabel('Name').fill('E2E missing model');
+  await dialog.getByLabel('Base URL').fill(ollamaUrl);
+  await dialog.getByLabel('Model', { exact: true }).fill('no-such-model');
+  await dialog.getByLabel('Dimensions').fill('384');
+  await dialog.getByLabel('Max input tokens').fill('512');
+  await dialog.getByRole('button', { name: 'Test connection' }).click();
+  const result = dialog.getByTestId('connection-result');
+  await expect(result).toHaveAttribute('data-success', 'false');
+  await expect(result).toContainText('Connection failed');
+  await expect(result).toContainText(/not found/i);
+
+  // A wrong dimension is caught by the test too.
+  await dialog.getByLabel('Model', { exact: true }).fill('all-minilm');
+  await dialog.getByLabel('Dimensions').fill('1024');
+  await dialog.getByRole('button', { name: 'Test connection' }).click();
+  await expect(result).toHaveAttribute('data-success', 'false');
+  await expect(result).toContainText(/384/);
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+  await expect(page.getByRole('row', { name: /E2E missing model/ })).toHaveCount(0);
+});
+
+test('set default moves the Default badge to the chosen model', async ({ page }) => {
+  const data = seeded();
+  const admin = await ApiSession.signIn(data.baseURL, USERS.admin.email, USERS.admin.password);
+  try {
+    const llama = page.getByRole('row', { name: new RegExp(MODELS.ollamaGeneration.name) });
+    await llama.getByRole('button', { name: `Make ${MODELS.ollamaGeneration.name} the default` }).click();
+    await expect(page.getByRole('status').filter({ hasText: 'is now the default generation model' })).toBeVisible();
+    await expect(llama).toContainText('Default');
+    const local = page.getByRole('row', { name: /Built-in extractive answerer/ });
+    await expect(local.getByRole('button', { name: /Make .* the default/ })).toBeVisible();
+    // A default cannot be deleted: the server says why.
+    await llama.getByRole('button', { name: `Delete ${MODELS.ollamaGeneration.name}` }).click();
+    const dialog = page.getByRole('dialog');
+    await expect(dialog).toContainText('default');
+  } finally {
+    await admin.post(`/api/v1/admin/models/${data.models.localGeneration}/set-default`);
+    await admin.dispose();
+  }
+});
+
+test('deleting a model a knowledge base uses is refused, naming the knowledge base', async ({ page }) => {
+  const row = page.getByRole('row', { name: new RegExp(MODELS.ollamaEmbedding.name) });
+  await row.getByRole('button', { name: `Delete ${MODELS.ollamaEmbedding.name}` }).click();
+  const dialog = page.getByRole('dialog', { name: `Delete ${MODELS.ollamaEmbedding.name}?` });
+  await expect(dialog.getByTestId('dependent-kbs')).toContainText(KBS.ollama.name);
+  await dialog.getByRole('button', { name: 'Delete model' }).click();
+  await expect(dialog.getByRole('alert')).toContainText('MODEL_IN_USE');
+  await expect(dialog.getByRole('alert')).toContainText(KBS.ollama.name);
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+  await expect(row).toBeVisible();
+});
+
+test('editing an embedding model in use locks its vector shape and saves other changes', async ({ page }) => {
+  const row = page.getByRole('row', { name: new RegExp(MODELS.ollamaEmbedding.name) });
+  await row.getByRole('button', { name: `Edit ${MODELS.ollamaEmbedding.name}` }).click();
+  const dialog = page.getByRole('dialog', { name: `Edit ${MODELS.ollamaEmbedding.name}` });
+  await expect(dialog).toContainText(`Used as the embedding model of ${KBS.ollama.name}`);
+  await expect(dialog.getByLabel('Dimensions')).toBeDisabled();
+  await expect(dialog.getByLabel('Dimensions')).toHaveValue(String(MODELS.ollamaEmbedding.dimensions));
+  await expect(dialog.getByRole('radio', { name: /Generation/ })).toBeDisabled();
+  await dialog.getByLabel('Batch size').fill('16');
+  await dialog.getByRole('button', { name: 'Save changes' }).click();
+  await expect(dialog).toBeHidden();
+  await expect(page.getByRole('status').filter({ hasText: `${MODELS.ollamaEmbedding.name} saved` })).toBeVisible();
+});

@@ -1,0 +1,440 @@
+/**
+ * Add or edit a model (7-9). Type and provider choose the form; every other field comes
+ * from the providers endpoint. "Test connection" tests what is in the form (saved or
+ * not); the server's refusals appear at the fields they concern.
+ */
+import { type FormEvent, useEffect, useMemo, useState } from 'react';
+import { type ApiError, api, call, toApiError } from '../../../api/client.ts';
+import { Button } from '../../../components/Button.tsx';
+import { CheckboxField, Field, NumberField, SelectField, TextField } from '../../../components/Field.tsx';
+import { Modal } from '../../../components/Modal.tsx';
+import { Banner, ErrorBanner } from '../../../components/States.tsx';
+import { ConnectionResult, type TestResult } from './ConnectionResult.tsx';
+import {
+  constraintsOf,
+  type FieldSpec,
+  fieldsOf,
+  GROUP_LABELS,
+  initialValues,
+  type ModelDetail,
+  type ModelStatus,
+  type ModelType,
+  type ProviderId,
+  type ProviderInfo,
+  type Providers,
+  problemsByField,
+  toBody,
+  typeLabel,
+  type Values,
+  validate,
+} from './fields.ts';
+
+const STATUS_OPTIONS = [
+  { value: 'active', label: 'Active — can be chosen for knowledge bases' },
+  { value: 'inactive', label: 'Inactive — hidden from new knowledge bases' },
+  { value: 'deprecated', label: 'Deprecated — kept for existing knowledge bases' },
+];
+
+export function ModelForm({
+  providers,
+  model,
+  onClose,
+  onSaved,
+}: {
+  providers: Providers;
+  /** The saved model when editing. */
+  model?: ModelDetail | undefined;
+  onClose: () => void;
+  onSaved: (model: { id: string; name: string }, created: boolean) => void;
+}) {
+  const editing = model !== undefined;
+  const [type, setType] = useState<ModelType>(model?.type ?? 'embedding');
+  const [providerId, setProviderId] = useState<ProviderId>(model?.provider ?? 'ollama');
+  const provider: ProviderInfo | undefined = providers.find((p) => p.id === providerId);
+  const fields = useMemo(() => fieldsOf(provider, type), [provider, type]);
+  const constraints = useMemo(() => constraintsOf(provider, type), [provider, type]);
+  const [name, setName] = useState(model?.name ?? '');
+  const [status, setStatus] = useState<ModelStatus>(model?.status ?? 'active');
+  const [values, setValues] = useState<Values>(() => initialValues(fields, model));
+  const [removeKey, setRemoveKey] = useState(false);
+  const [touched, setTouched] = useState(false);
+  const [serverProblems, setServerProblems] = useState<Record<string, string>>({});
+  const [error, setError] = useState<ApiError | undefined>();
+  const [saving, setSaving] = useState(false);
+  const [testing, setTesting] = useState(false);
+  const [result, setResult] = useState<TestResult | undefined>();
+
+  // A new type or provider is a new form: its own fields with their defaults.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: reset only when the form changes shape
+  useEffect(() => {
+    if (editing) return;
+    setValues(initialValues(fields));
+    setServerProblems({});
+    setResult(undefined);
+    setError(undefined);
+  }, [type, providerId]);
+
+  const providersForType = providers.filter((p) => p.model_types.includes(type));
+  useEffect(() => {
+    if (!editing && !providersForType.some((p) => p.id === providerId) && providersForType[0]) {
+      setProviderId(providersForType[0].id as ProviderId);
+    }
+  }, [editing, providersForType, providerId]);
+
+  const clientErrors = validate(fields, constraints, values, {
+    editing,
+    hasStoredKey: model?.has_api_key ?? false,
+  });
+  if (!name.trim()) clientErrors.name = 'Name is required';
+  const shownErrors = { ...(touched ? clientErrors : {}), ...serverProblems };
+  const usedBy = model?.used_by ?? [];
+  const embeddingInUse = editing && type === 'embedding' && usedBy.some((u) => u.role === 'embedding');
+
+  const set = (key: string, value: unknown) => {
+    setValues((v) => ({ ...v, [key]: value }));
+    setServerProblems((p) => {
+      const { [key]: _, ...rest } = p;
+      return rest;
+    });
+  };
+
+  const body = () => {
+    const fieldsBody = toBody(fields, values, editing);
+    if (editing && removeKey) fieldsBody.api_key = null;
+    return fieldsBody;
+  };
+
+  const handleServerError = (e: unknown) => {
+    const err = toApiError(e);
+    setServerProblems(problemsByField(err.details));
+    setError(err);
+  };
+
+  const test = async () => {
+    setTesting(true);
+    setResult(undefined);
+    setError(undefined);
+    try {
+      const b = body();
+      const reuseKey = editing && model.has_api_key && b.api_key === undefined;
+      const res = await call(
+        api.POST('/api/v1/admin/models/test', {
+          body: {
+            type,
+            provider: providerId,
+            name: name.trim(),
+            ...b,
+            ...(reuseKey ? { reuse_api_key_from: model.id } : {}),
+          },
+        }),
+      );
+      setResult(res);
+    } catch (e) {
+      handleServerError(e);
+    } finally {
+      setTesting(false);
+    }
+  };
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setTouched(true);
+    if (Object.keys(clientErrors).length > 0) return;
+    setSaving(true);
+    setError(undefined);
+    try {
+      const b = body();
+      const saved = editing
+        ? await call(
+            api.PUT('/api/v1/admin/models/{id}', {
+              params: { path: { id: model.id } },
+              body: { name: name.trim(), status, ...b },
+            }),
+          )
+        : await call(
+            api.POST('/api/v1/admin/models', { body: { type, provider: providerId, name: name.trim(), status, ...b } }),
+          );
+      onSaved(saved, !editing);
+    } catch (err) {
+      handleServerError(err);
+      setSaving(false);
+    }
+  };
+
+  const groups = (['connection', 'model', 'parameters'] as const)
+    .map((g) => ({ id: g, fields: fields.filter((f) => f.group === g) }))
+    .filter((g) => g.fields.length > 0);
+
+  return (
+    <Modal
+      open
+      size="lg"
+      title={editing ? `Edit ${model.name}` : 'Add a model'}
+      onClose={onClose}
+      footer={
+        <>
+          <Button onClick={test} loading={testing} disabled={saving}>
+            Test connection
+          </Button>
+          <span className="spacer" />
+          <Button onClick={onClose}>Cancel</Button>
+          <Button type="submit" form="model-form" variant="primary" loading={saving}>
+            {editing ? 'Save changes' : 'Add model'}
+          </Button>
+        </>
+      }
+    >
+      <form id="model-form" className="form" onSubmit={submit} noValidate>
+        {error ? <ErrorBanner error={error} title={saving ? 'Not saved' : 'The server refused'} /> : null}
+        {error?.code === 'MODEL_IN_USE' ? <UsedByList details={error.details} /> : null}
+        {embeddingInUse ? (
+          <Banner tone="warning">
+            Used as the embedding model of{' '}
+            {usedBy
+              .filter((u) => u.role === 'embedding')
+              .map((u) => u.name)
+              .join(', ')}
+            . Its dimensions and distance metric are locked while knowledge bases depend on them.
+          </Banner>
+        ) : null}
+
+        <fieldset className="fieldset">
+          <legend>Model type</legend>
+          <div className="row" role="radiogroup" aria-label="Model type">
+            {(['embedding', 'generation'] as const).map((t) => (
+              <label key={t} className={`choice ${type === t ? 'choice-on' : ''}`}>
+                <input
+                  type="radio"
+                  name="model-type"
+                  value={t}
+                  checked={type === t}
+                  disabled={editing}
+                  onChange={() => setType(t)}
+                />
+                <span>
+                  <strong>{typeLabel(t)}</strong>
+                  <span className="cell-sub">
+                    {t === 'embedding' ? 'Turns text into vectors for search' : 'Writes chat answers'}
+                  </span>
+                </span>
+              </label>
+            ))}
+          </div>
+        </fieldset>
+
+        <SelectField
+          label="Provider"
+          value={providerId}
+          onChange={(v) => setProviderId(v as ProviderId)}
+          disabled={editing}
+          options={providersForType.map((p) => ({ value: p.id, label: p.label }))}
+          hint={
+            provider
+              ? `${provider.description} ${provider.routing === 'proxy' ? '(Routed through the LiteLLM proxy.)' : ''}`
+              : undefined
+          }
+        />
+        <TextField
+          label="Name"
+          value={name}
+          onChange={(v) => {
+            setName(v);
+            setServerProblems((p) => ({ ...p, name: '' }));
+          }}
+          required
+          maxLength={255}
+          placeholder={type === 'embedding' ? 'e.g. Nomic embed (Ollama)' : 'e.g. Llama 3.2 (Ollama)'}
+          hint="Shown to users when they choose models for a knowledge base."
+          error={shownErrors.name || undefined}
+        />
+
+        {groups.map((g) => (
+          <fieldset key={g.id} className="fieldset" data-group={g.id}>
+            <legend>{GROUP_LABELS[g.id]}</legend>
+            <div className="field-grid">
+              {g.fields.map((f) => (
+                <DynamicField
+                  key={`${providerId}-${type}-${f.key}`}
+                  spec={f}
+                  value={values[f.key]}
+                  onChange={(v) => set(f.key, v)}
+                  error={shownErrors[f.key]}
+                  keyStored={editing && model.has_api_key}
+                  locked={embeddingInUse && (f.key === 'config.dimensions' || f.key === 'config.distance_metric')}
+                />
+              ))}
+            </div>
+            {g.id === 'connection' &&
+            editing &&
+            model.has_api_key &&
+            fields.some((f) => f.key === 'api_key' && !f.required) ? (
+              <CheckboxField label="Remove the stored API key" checked={removeKey} onChange={setRemoveKey} />
+            ) : null}
+          </fieldset>
+        ))}
+
+        <SelectField
+          label="Status"
+          value={status}
+          onChange={(v) => setStatus(v as ModelStatus)}
+          options={STATUS_OPTIONS}
+          hint={
+            model?.is_default
+              ? 'This is a default model: make another one the default before deactivating it.'
+              : undefined
+          }
+        />
+
+        {result ? <ConnectionResult result={result} /> : null}
+        {!result && !editing ? (
+          <p className="muted">Test the connection before adding the model: nothing is saved by a test.</p>
+        ) : null}
+      </form>
+    </Modal>
+  );
+}
+
+/** The knowledge bases the server named when it refused (MODEL_IN_USE). */
+export function UsedByList({ details }: { details: unknown }) {
+  const kbs = (details as { knowledge_bases?: { id: string; name: string; role?: string }[] } | undefined)
+    ?.knowledge_bases;
+  if (!kbs?.length) return null;
+  return (
+    <div className="banner banner-warning" data-testid="dependent-kbs">
+      <div className="banner-body">
+        <strong>Knowledge bases that depend on this model</strong>
+        <ul>
+          {kbs.map((kb) => (
+            <li key={kb.id}>
+              {kb.name}
+              {kb.role ? <span className="muted"> — {kb.role} model</span> : null}
+            </li>
+          ))}
+        </ul>
+      </div>
+    </div>
+  );
+}
+
+function DynamicField({
+  spec,
+  value,
+  onChange,
+  error,
+  keyStored,
+  locked,
+}: {
+  spec: FieldSpec;
+  value: unknown;
+  onChange: (value: unknown) => void;
+  error: string | undefined;
+  keyStored: boolean;
+  locked: boolean;
+}) {
+  const common = {
+    label: spec.label,
+    hint: spec.help,
+    error: error || undefined,
+    required: spec.required && !(spec.type === 'secret' && keyStored),
+    disabled: locked,
+  };
+  switch (spec.type) {
+    case 'boolean':
+      return (
+        <CheckboxField
+          label={spec.label}
+          hint={spec.help}
+          checked={value === true}
+          onChange={onChange}
+          disabled={locked}
+        />
+      );
+    case 'integer':
+    case 'number':
+      return (
+        <NumberField
+          {...common}
+          value={typeof value === 'number' ? value : undefined}
+          onChange={onChange}
+          min={spec.minimum}
+          max={spec.maximum}
+          step={spec.type === 'integer' ? 1 : 'any'}
+          placeholder={spec.placeholder}
+        />
+      );
+    case 'enum':
+      return (
+        <SelectField
+          {...common}
+          value={String(value ?? '')}
+          onChange={(v) => {
+            const option = spec.options?.find((o) => String(o) === v);
+            onChange(option ?? v);
+          }}
+          placeholder={spec.required ? undefined : '(default)'}
+          options={(spec.options ?? []).map((o) => ({ value: String(o), label: String(o) }))}
+        />
+      );
+    case 'range': {
+      const [lo, hi] = (Array.isArray(value) ? value : [undefined, undefined]) as [
+        number | undefined,
+        number | undefined,
+      ];
+      return (
+        <Field {...common}>
+          <div className="range-inputs" role="group" aria-label={spec.label}>
+            <input
+              className="input"
+              type="number"
+              step="any"
+              aria-label={`${spec.label} from`}
+              value={lo ?? ''}
+              min={spec.minimum}
+              max={spec.maximum}
+              disabled={locked}
+              onChange={(e) => onChange([e.target.value === '' ? undefined : Number(e.target.value), hi])}
+            />
+            <span aria-hidden="true">–</span>
+            <input
+              className="input"
+              type="number"
+              step="any"
+              aria-label={`${spec.label} to`}
+              value={hi ?? ''}
+              min={spec.minimum}
+              max={spec.maximum}
+              disabled={locked}
+              onChange={(e) => onChange([lo, e.target.value === '' ? undefined : Number(e.target.value)])}
+            />
+          </div>
+        </Field>
+      );
+    }
+    case 'secret':
+      return (
+        <TextField
+          {...common}
+          type="password"
+          autoComplete="new-password"
+          value={String(value ?? '')}
+          onChange={onChange}
+          placeholder={keyStored ? 'Stored — leave empty to keep it' : spec.placeholder}
+        />
+      );
+    case 'tags':
+      return (
+        <TextField {...common} value={String(value ?? '')} onChange={onChange} placeholder="comma, separated, tags" />
+      );
+    default:
+      return (
+        <TextField
+          {...common}
+          type={spec.type === 'url' ? 'url' : 'text'}
+          value={String(value ?? '')}
+          onChange={onChange}
+          placeholder={spec.placeholder}
+          maxLength={spec.max_length}
+        />
+      );
+  }
+}
