@@ -13,6 +13,7 @@ export interface TestResult {
 export function ConnectionResult({ result, title }: { result: TestResult; title?: string }) {
   const ref = useRef<HTMLDivElement>(null);
   // A new result scrolls into view: the button that asked for it may be far away (dialog footer).
+  // biome-ignore lint/correctness/useExhaustiveDependencies: runs for each new result
   useEffect(() => {
     ref.current?.scrollIntoView?.({ block: 'nearest' });
   }, [result]);

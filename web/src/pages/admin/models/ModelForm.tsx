@@ -6,7 +6,7 @@
 import { type FormEvent, useEffect, useMemo, useState } from 'react';
 import { type ApiError, api, call, toApiError } from '../../../api/client.ts';
 import { Button } from '../../../components/Button.tsx';
-import { CheckboxField, Field, NumberField, SelectField, TextField } from '../../../components/Field.tsx';
+import { CheckboxField, NumberField, SelectField, TextField } from '../../../components/Field.tsx';
 import { Modal } from '../../../components/Modal.tsx';
 import { Banner, ErrorBanner } from '../../../components/States.tsx';
 import { ConnectionResult, type TestResult } from './ConnectionResult.tsx';
@@ -381,8 +381,9 @@ function DynamicField({
         number | undefined,
       ];
       return (
-        <Field {...common}>
-          <div className="range-inputs" role="group" aria-label={spec.label}>
+        <fieldset className="field field-range">
+          <legend className="field-label">{spec.label}</legend>
+          <div className="range-inputs">
             <input
               className="input"
               type="number"
@@ -407,7 +408,9 @@ function DynamicField({
               onChange={(e) => onChange([lo, e.target.value === '' ? undefined : Number(e.target.value)])}
             />
           </div>
-        </Field>
+          {spec.help ? <p className="field-hint">{spec.help}</p> : null}
+          {error ? <p className="field-error">{error}</p> : null}
+        </fieldset>
       );
     }
     case 'secret':
