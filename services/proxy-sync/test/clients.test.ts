@@ -1,7 +1,7 @@
 import { startFakeLiteLLM } from '@lumikb/test-kit';
 import t from 'tap';
 import { LiteLlmClient } from '../src/sync/clients.ts';
-import { buildDeployment, type DesiredModel, entryMatches } from '../src/sync/deployment.ts';
+import { belongsInProxy, buildDeployment, type DesiredModel, entryMatches } from '../src/sync/deployment.ts';
 
 const id = '3f2b8c1a-5d6e-4f70-8a9b-0c1d2e3f4a5b';
 const desired: DesiredModel = {
@@ -108,4 +108,16 @@ t.test('deployments by provider', async (t) => {
     {},
   );
   t.match(embedding.model_info, { mode: 'embedding', output_vector_size: 1536, max_input_tokens: 8191 });
+});
+
+t.test('which models live in the proxy', async (t) => {
+  t.ok(belongsInProxy({ provider: 'openai', status: 'active', deleted: false }));
+  t.ok(belongsInProxy({ provider: 'openai', status: 'deprecated', deleted: false }), 'deprecated: KBs still use it');
+  t.notOk(belongsInProxy({ provider: 'openai', status: 'inactive', deleted: false }));
+  t.notOk(belongsInProxy({ provider: 'openai', status: 'active', deleted: true }));
+  t.notOk(belongsInProxy({ provider: 'local', status: 'active', deleted: false }), 'local runs in-process');
+  t.ok(
+    belongsInProxy({ provider: 'ollama', status: 'active', deleted: false }),
+    'direct-call providers are mirrored too',
+  );
 });

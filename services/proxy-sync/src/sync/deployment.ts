@@ -26,9 +26,12 @@ export interface ProxyUrls {
   lmStudioUrlForProxy?: string | undefined;
 }
 
-/** Only active models of providers other than `local` live in the proxy. */
+/**
+ * Models of providers other than `local` live in the proxy unless deactivated or
+ * deleted. Deprecated models stay: knowledge bases that still use them must keep working.
+ */
 export function belongsInProxy(model: Pick<DesiredModel, 'provider' | 'status' | 'deleted'>): boolean {
-  return !model.deleted && model.status === 'active' && model.provider !== 'local';
+  return !model.deleted && model.status !== 'inactive' && model.provider !== 'local';
 }
 
 const str = (value: unknown): string | undefined =>
