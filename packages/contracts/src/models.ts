@@ -17,7 +17,18 @@ export const PROVIDERS = [
   'custom',
 ] as const;
 export type Provider = (typeof PROVIDERS)[number];
-export const ProviderSchema = Type.Union(PROVIDERS.map((p) => Type.Literal(p)));
+// Spelled out (not mapped from PROVIDERS) so the static type is the literal union.
+export const ProviderSchema = Type.Union([
+  Type.Literal('local'),
+  Type.Literal('ollama'),
+  Type.Literal('lmstudio'),
+  Type.Literal('openai'),
+  Type.Literal('azure'),
+  Type.Literal('anthropic'),
+  Type.Literal('cohere'),
+  Type.Literal('google'),
+  Type.Literal('custom'),
+]);
 
 /** Providers called directly at the model's endpoint; all others go through LiteLLM. */
 export const DIRECT_CALL_PROVIDERS: readonly Provider[] = ['ollama', 'lmstudio'];

@@ -99,11 +99,15 @@ export async function installAuth(app: FastifyInstance, options: AuthOptions): P
 }
 
 async function verify(request: FastifyRequest): Promise<AccessTokenClaims> {
-  const hasBearer = /^Bearer\s+\S+/i.test(request.headers.authorization ?? '');
-  const hasCookie = Boolean(request.cookies?.[ACCESS_COOKIE]);
-  if (!hasBearer && !hasCookie) throw kitErrors.UNAUTHENTICATED('Sign in required');
+  const bearer = /^Bearer\s+(\S+)/i.exec(request.headers.authorization ?? '')?.[1];
+  const token = bearer ?? request.cookies?.[ACCESS_COOKIE];
+  if (!token) throw kitErrors.UNAUTHENTICATED('Sign in required');
   try {
-    return await request.jwtVerify<AccessTokenClaims>(hasBearer ? {} : { onlyCookie: true });
+    // The instance verifier without options is built once; request.jwtVerify(options)
+    // would rebuild it (and re-parse the key) on every request.
+    const claims = request.server.jwt.verify<AccessTokenClaims>(token);
+    request.user = claims;
+    return claims;
   } catch (error) {
     const code = (error as { code?: string }).code ?? '';
     if (code.includes('EXPIRED')) throw kitErrors.TOKEN_EXPIRED('Access token expired');
