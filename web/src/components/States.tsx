@@ -33,6 +33,24 @@ export function Empty({ title, children, action }: { title: string; children?: R
   );
 }
 
+/**
+ * Field-level problems in an error's details, as "field: message" lines. Understands the
+ * kit's validation errors (`[{path, message}]`) and domain ones (`{problems: [{field, message}]}`).
+ */
+export function problemsOf(details: unknown): string[] {
+  const list = Array.isArray(details)
+    ? details
+    : Array.isArray((details as { problems?: unknown } | undefined)?.problems)
+      ? (details as { problems: unknown[] }).problems
+      : [];
+  return list.flatMap((p) => {
+    const item = p as { path?: string; field?: string; message?: string };
+    if (!item?.message) return [];
+    const where = (item.field ?? item.path ?? '').replace(/^\//, '').replace(/\//g, '.');
+    return [where ? `${where}: ${item.message}` : item.message];
+  });
+}
+
 /** The server's message, its code, and the request id to quote to an operator. */
 export function ErrorBanner({ error, title, onDismiss }: { error: ApiError; title?: string; onDismiss?: () => void }) {
   return (
@@ -40,6 +58,13 @@ export function ErrorBanner({ error, title, onDismiss }: { error: ApiError; titl
       <div className="banner-body">
         {title ? <strong className="banner-title">{title}</strong> : null}
         <span className="banner-message">{error.message}</span>
+        {problemsOf(error.details).length > 0 ? (
+          <ul className="banner-problems">
+            {problemsOf(error.details).map((p) => (
+              <li key={p}>{p}</li>
+            ))}
+          </ul>
+        ) : null}
         <span className="banner-meta">
           <code>{error.code}</code>
           {error.requestId ? <span> · request {error.requestId}</span> : null}
