@@ -59,15 +59,18 @@ export async function buildApp(config: Config, deps: Deps): Promise<ServiceApp> 
   const logger = (app.log as unknown as Logger).child({ component: 'sync' });
   const db = deps.db.db;
 
+  const shutdown = new AbortController();
   const litellm = config.LITELLM_PROXY_URL
-    ? new LiteLlmClient(config.LITELLM_PROXY_URL, config.LITELLM_MASTER_KEY, config.LITELLM_TIMEOUT_MS)
+    ? new LiteLlmClient(config.LITELLM_PROXY_URL, config.LITELLM_MASTER_KEY, config.LITELLM_TIMEOUT_MS, shutdown.signal)
     : undefined;
   const tokens =
     deps.serviceToken ??
     (config.SERVICE_CLIENT_SECRET
       ? createServiceTokenSource({ authUrl: config.AUTH_URL, service: SERVICE, secret: config.SERVICE_CLIENT_SECRET })
       : undefined);
-  const registry = tokens ? new RegistryClient(config.REGISTRY_URL, tokens, config.REGISTRY_TIMEOUT_MS) : undefined;
+  const registry = tokens
+    ? new RegistryClient(config.REGISTRY_URL, tokens, config.REGISTRY_TIMEOUT_MS, shutdown.signal)
+    : undefined;
 
   sync = new SyncService({
     db,
@@ -97,7 +100,11 @@ export async function buildApp(config: Config, deps: Deps): Promise<ServiceApp> 
   });
   app.addHook('onClose', async () => {
     await consumer.stop();
-    await service.stop();
+    // Calls in flight are cancelled (and not counted as failures): the change stays
+    // pending in the database and is synced after the restart.
+    const stopped = service.stop();
+    shutdown.abort();
+    await stopped;
   });
   return app;
 }

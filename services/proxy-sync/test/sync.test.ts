@@ -443,3 +443,23 @@ t.test('an event applied twice, or an older one arriving late, changes nothing',
   t.equal(w.proxy.deployment(model.id)?.litellm_params.model, 'openai/v2');
   t.equal(w.proxy.requestsTo('/model/delete').length, 0);
 });
+
+t.test('shutdown does not wait for a hanging proxy, and the change stays pending for the next start', async (t) => {
+  const w = await world(t, { LITELLM_TIMEOUT_MS: '30000' });
+  await w.proxy.setOutage('hang');
+  const model = modelView();
+  await w.save(model);
+  await waitFor(() => w.proxy.requestsTo('/model/info').length > 0, { what: 'a call in flight' });
+  const started = Date.now();
+  await w.app.close();
+  t.ok(Date.now() - started < 3_000, `closed in ${Date.now() - started} ms`);
+  await w.proxy.setOutage(null);
+  t.notOk(
+    w.events.some((e) => e.type === 'model.sync_failed'),
+    'a cancelled call is not reported as a failure',
+  );
+
+  await buildTestApp(t, restartEnv(w), { platform: w.platform });
+  const entry = await waitFor(() => w.proxy.deployment(model.id), { what: 'registration after the restart' });
+  t.equal(entry.model_name, `db-${model.id}`, 'the restarted service synced it');
+});

@@ -35,6 +35,8 @@ export class LiteLlmClient {
     readonly url: string,
     private readonly masterKey: string | undefined,
     private readonly timeoutMs: number,
+    /** Aborted at shutdown, so no call outlives the service. */
+    private readonly signal?: AbortSignal,
   ) {}
 
   private call<T>(path: string, init: { method?: 'GET' | 'POST' | 'PATCH'; body?: unknown } = {}): Promise<T> {
@@ -45,6 +47,7 @@ export class LiteLlmClient {
       headers: this.masterKey ? { authorization: `Bearer ${this.masterKey}` } : {},
       target: TARGET,
       timeoutMs: this.timeoutMs,
+      ...(this.signal ? { signal: this.signal } : {}),
     });
   }
 
@@ -117,6 +120,7 @@ export class RegistryClient {
     private readonly url: string,
     private readonly token: ServiceTokenSource,
     private readonly timeoutMs: number,
+    private readonly signal?: AbortSignal,
   ) {}
 
   private async get<T>(path: string): Promise<T> {
@@ -134,6 +138,7 @@ export class RegistryClient {
       headers: { authorization: `Bearer ${token}` },
       target: 'the registry',
       timeoutMs: this.timeoutMs,
+      ...(this.signal ? { signal: this.signal } : {}),
     });
   }
 

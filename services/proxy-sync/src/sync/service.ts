@@ -219,6 +219,7 @@ export class SyncService {
               ? Date.now() + this.options.reconcileIntervalMs
               : Number.POSITIVE_INFINITY;
         } catch (error) {
+          if (!this.running) break;
           reconcileFailures++;
           const retryIn = this.backoff(reconcileFailures);
           nextReconcileAt = Date.now() + retryIn;
@@ -377,6 +378,8 @@ export class SyncService {
   ): Promise<string> {
     const alias = proxyAlias(row.id);
     const message = scrub(describe(error), [...this.secrets, ...extraSecrets]).slice(0, 1_000);
+    // Cancelled by shutdown: not a failure; the change stays pending for the next start.
+    if (!this.running && error instanceof LlmError && error.kind === 'aborted') return message;
     const retryIn = this.backoff(row.attempts + 1);
     this.operations.inc({ action: belongsInProxy(desired) ? 'register' : 'remove', outcome: 'failure' });
     let attempts = row.attempts + 1;
