@@ -251,7 +251,7 @@ t.test(
     t.match(running, {
       status: 'PROCESSING',
       current_step: 'chunk',
-      processing_steps: { parse: { status: 'done' }, chunk: { status: 'done' } },
+      processing_steps: { parse: { status: 'done' }, chunk: { status: 'in_progress' }, embed: { status: 'pending' } },
     });
     t.ok(running.started_at, 'a started task says since when');
 

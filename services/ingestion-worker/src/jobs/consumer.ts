@@ -15,7 +15,7 @@ import {
   STREAMS,
 } from '@lumikb/contracts';
 import { type EventBus, isNotFound } from '@lumikb/events';
-import { AckPolicy, DeliverPolicy, type JsMsg, nanos } from 'nats';
+import { AckPolicy, type Consumer, DeliverPolicy, type JsMsg, nanos } from 'nats';
 import type { Logger } from 'pino';
 import { Compile } from 'typebox/compile';
 import type { Delivery, JobRef, Outcome } from './processor.ts';
@@ -36,26 +36,43 @@ const DEFINITIONS = {
   'document.retry_requested': DocumentRetryRequested,
 } as const;
 
+/**
+ * The worker's processing slots. A pull for a message is only issued while a slot is
+ * free, but does not hold one: a consumer with nothing to deliver must not keep a slot
+ * from the other. When both deliver at once, the second message waits (heartbeating) for
+ * the next free slot — at most one message per consumer beyond the limit.
+ */
 class Slots {
   private free: number;
-  private readonly waiting: (() => void)[] = [];
+  private readonly acquirers: (() => void)[] = [];
+  private readonly watchers: (() => void)[] = [];
   constructor(size: number) {
     this.free = size;
+  }
+  /** Resolves once a slot is free, without taking it. */
+  async whenFree(): Promise<void> {
+    if (this.free > 0) return;
+    await new Promise<void>((resolve) => this.watchers.push(resolve));
   }
   async acquire(): Promise<void> {
     if (this.free > 0) {
       this.free--;
       return;
     }
-    await new Promise<void>((resolve) => this.waiting.push(resolve));
+    await new Promise<void>((resolve) => this.acquirers.push(resolve));
   }
   release(): void {
-    const next = this.waiting.shift();
-    if (next) next();
-    else this.free++;
+    const next = this.acquirers.shift();
+    if (next) {
+      next();
+      return;
+    }
+    this.free++;
+    for (const watcher of this.watchers.splice(0)) watcher();
   }
   wakeAll(): void {
-    for (const next of this.waiting.splice(0)) next();
+    for (const next of this.watchers.splice(0)) next();
+    for (const next of this.acquirers.splice(0)) next();
   }
 }
 
@@ -125,25 +142,29 @@ export class JobConsumer {
   private async pull(durable: string, event: keyof typeof DEFINITIONS): Promise<void> {
     const { bus, logger } = this.options;
     const stream = bus.streamName(STREAMS.DOCUMENTS);
+    let consumer: Consumer | undefined;
     while (this.running) {
-      await this.slots.acquire();
-      if (!this.running) {
-        this.slots.release();
-        break;
-      }
+      await this.slots.whenFree();
+      if (!this.running) break;
       let msg: JsMsg | null = null;
       try {
-        const consumer = await bus.js.consumers.get(stream, durable);
+        consumer ??= await bus.js.consumers.get(stream, durable);
         msg = await consumer.next({ expires: 2_000 });
       } catch (error) {
+        consumer = undefined;
         if (this.running) logger.warn({ err: error, durable }, 'cannot pull from JetStream; retrying');
         await new Promise((r) => setTimeout(r, 1_000));
       }
-      if (!msg) {
+      if (!msg) continue;
+      const heartbeat = this.heartbeat(msg);
+      await this.slots.acquire();
+      if (!this.running) {
+        clearInterval(heartbeat);
         this.slots.release();
-        continue;
+        msg.nak();
+        break;
       }
-      const task = this.process(msg, event).finally(() => {
+      const task = this.process(msg, event, heartbeat).finally(() => {
         this.inFlight.delete(task);
         this.options.onActiveChange?.(this.inFlight.size);
         this.slots.release();
@@ -153,8 +174,30 @@ export class JobConsumer {
     }
   }
 
-  private async process(msg: JsMsg, event: keyof typeof DEFINITIONS): Promise<void> {
-    const { logger, maxDeliver, ackWaitMs, backoffMs } = this.options;
+  /** Tells JetStream the message is being worked on, every third of the ack wait. */
+  private heartbeat(msg: JsMsg): NodeJS.Timeout {
+    return setInterval(
+      () => {
+        try {
+          msg.working();
+        } catch {
+          // connection gone: the message will be redelivered elsewhere
+        }
+      },
+      Math.max(50, Math.floor(this.options.ackWaitMs / 3)),
+    );
+  }
+
+  private async process(msg: JsMsg, event: keyof typeof DEFINITIONS, heartbeat: NodeJS.Timeout): Promise<void> {
+    try {
+      await this.handleMessage(msg, event);
+    } finally {
+      clearInterval(heartbeat);
+    }
+  }
+
+  private async handleMessage(msg: JsMsg, event: keyof typeof DEFINITIONS): Promise<void> {
+    const { logger, maxDeliver, backoffMs } = this.options;
     const count = msg.info.deliveryCount;
     let envelope: EventEnvelope;
     try {
@@ -172,16 +215,6 @@ export class JobConsumer {
       return;
     }
     const data = envelope.data as { document_id: string; kb_id: string; attempt: number };
-    const heartbeat = setInterval(
-      () => {
-        try {
-          msg.working();
-        } catch {
-          // connection gone: the message will be redelivered elsewhere
-        }
-      },
-      Math.max(50, Math.floor(ackWaitMs / 3)),
-    );
     let outcome: Outcome;
     try {
       outcome = await this.options.handle(
@@ -191,8 +224,6 @@ export class JobConsumer {
     } catch (error) {
       logger.error({ err: error, documentId: data.document_id }, 'job failed unexpectedly');
       outcome = 'retry';
-    } finally {
-      clearInterval(heartbeat);
     }
     try {
       if (outcome === 'lease_lost') return; // another worker holds a newer delivery of this message

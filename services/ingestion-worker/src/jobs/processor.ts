@@ -160,13 +160,14 @@ export async function processJob(deps: ProcessorDeps, job: JobRef, delivery: Del
     await emit(next);
     lastProgress = Date.now();
   };
-  const finish = async (done: ProcessingStep) => {
+  // A step's completion is reported with the start of the next one (one event, one
+  // commit on each side instead of two): the snapshot carries both changes.
+  const finish = (done: ProcessingStep) => {
     steps[done] = { ...steps[done], status: 'done', completed_at: new Date().toISOString() };
     deps.metrics.stepSeconds.observe(
       { step: done },
       (Date.parse(steps[done].completed_at!) - Date.parse(steps[done].started_at!)) / 1000,
     );
-    await emit(done);
   };
   const progress = async (at: ProcessingStep, doneCount: number, total: number) => {
     if (Date.now() - lastProgress < deps.progressIntervalMs) return;
@@ -179,7 +180,7 @@ export async function processJob(deps: ProcessorDeps, job: JobRef, delivery: Del
     await begin('parse');
     const bytes = await deps.kb.original(job.documentId);
     const text = await extractText(bytes, current.format);
-    await finish('parse');
+    finish('parse');
 
     // chunk
     await begin('chunk');
@@ -193,7 +194,7 @@ export async function processJob(deps: ProcessorDeps, job: JobRef, delivery: Del
       chunk_overlap: chunkOverlap,
       chunks: chunks.map((c) => [c.start, c.end]),
     });
-    await finish('chunk');
+    finish('chunk');
 
     // embed
     await begin('embed');
@@ -207,7 +208,7 @@ export async function processJob(deps: ProcessorDeps, job: JobRef, delivery: Del
       await progress('embed', vectors.length, chunks.length);
     }
     if (vectors.length !== chunks.length) throw new Error(`embedded ${vectors.length} of ${chunks.length} chunks`);
-    await finish('embed');
+    finish('embed');
 
     // index
     await begin('index');
@@ -236,7 +237,7 @@ export async function processJob(deps: ProcessorDeps, job: JobRef, delivery: Del
     const stored = await deps.vectors.count(collection, { document_id: job.documentId });
     if (stored !== chunks.length)
       throw new Error(`index holds ${stored} chunks of this document, expected ${chunks.length}`);
-    steps.index = { ...steps.index, status: 'done', completed_at: new Date().toISOString() };
+    finish('index');
 
     // The document may have been deleted (or retried) while we indexed it.
     const after = await deps.kb.job(job.documentId).catch((error) => {

@@ -1,0 +1,168 @@
+/**
+ * Ingestion throughput (chunks/s) of the whole pipeline — upload, the worker's parse,
+ * chunk, embed and index, reports back to the KB — with the built-in embedder, and with a
+ * fake provider answering every embedding batch after a fixed latency. Each figure comes
+ * with "the limit": the same chunks embedded alone, in the same batches and with the same
+ * concurrency as the worker, so the ratio says how much the pipeline costs on top of
+ * embedding. Runs on the local Postgres and NATS (or DATABASE_URL / NATS_URL).
+ */
+import { chunkText, extractText } from '@lumikb/ingest';
+import { modelView, registerModel } from '@lumikb/knowledge-base/testing';
+import { type LlmModel, LlmRouter } from '@lumikb/llm';
+import { startFakeOllama, type Teardown, waitFor } from '@lumikb/test-kit';
+import { startPipeline } from '../test/pipeline-helper.ts';
+
+const WORDS = (
+  'pump valve pressure maintenance schedule warranty seal gasket bearing lubricant inspection torque ' +
+  'calibration sensor alarm shutdown startup procedure operator manual section figure table appendix ' +
+  'safety hazard voltage current motor impeller housing flange coupling alignment vibration noise'
+).split(' ');
+
+function documentText(seed: number, chars: number): string {
+  let out = '';
+  let x = (seed + 1) * 2654435761;
+  while (out.length < chars) {
+    x = (x * 1103515245 + 12345) >>> 0;
+    out += `${WORDS[x % WORDS.length]}${x % 13 === 0 ? '.\n\n' : x % 7 === 0 ? '. ' : ' '}`;
+  }
+  return out;
+}
+
+interface Scenario {
+  label: string;
+  documents: number;
+  charsPerDocument: number;
+  /** Fixed latency per embedding batch of the fake provider; undefined = built-in embedder. */
+  batchLatencyMs?: number;
+}
+
+async function runScenario(t: Teardown, scenario: Scenario) {
+  const concurrency = 2;
+  const pipeline = await startPipeline(t, {
+    workerEnv: { WORKER_CONCURRENCY: String(concurrency), PROGRESS_INTERVAL_MS: '1000' },
+    workerOptions: { llm: new LlmRouter({ retries: 0 }) },
+  });
+  let embeddingModelId = pipeline.models.embedding.id;
+  let model: LlmModel = { ...pipeline.models.embedding, config: pipeline.models.embedding.config };
+  if (scenario.batchLatencyMs !== undefined) {
+    const fake = await startFakeOllama(t, { models: [{ name: 'bench-embed', dimensions: 384 }] });
+    fake.setLatency(scenario.batchLatencyMs);
+    const view = await registerModel(
+      pipeline.kb,
+      modelView({
+        type: 'embedding',
+        provider: 'ollama' as never,
+        name: 'Fake provider',
+        model_id: 'bench-embed',
+        api_endpoint: fake.url,
+        config: { dimensions: 384, max_tokens: 512, normalize: true, distance_metric: 'cosine', batch_size: 32 },
+      }),
+    );
+    embeddingModelId = view.id;
+    model = view;
+  }
+  const chunkSize = 500;
+  const chunkOverlap = 50;
+  const kb = await pipeline.api.createKb({
+    name: scenario.label,
+    embedding_model_id: embeddingModelId,
+    config_overrides: { chunk_size: chunkSize, chunk_overlap: chunkOverlap },
+  });
+  const texts = Array.from({ length: scenario.documents }, (_, i) => documentText(i, scenario.charsPerDocument));
+
+  // The limit: the same chunks embedded alone, in the worker's batches and concurrency.
+  const perDocument = await Promise.all(
+    texts.map(async (text) => chunkText(await extractText(Buffer.from(text), 'txt'), { chunkSize, chunkOverlap })),
+  );
+  const totalChunks = perDocument.reduce((n, c) => n + c.length, 0);
+  const router = new LlmRouter({ retries: 0 });
+  const batchSize = Number(model.config.batch_size ?? 32);
+  const llmModel: LlmModel = {
+    id: model.id,
+    type: 'embedding',
+    provider: model.provider,
+    model_id: model.model_id,
+    api_endpoint: model.api_endpoint,
+    config: model.config,
+  };
+  let next = 0;
+  const aloneStarted = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < perDocument.length) {
+        const chunks = perDocument[next++]!;
+        for (let i = 0; i < chunks.length; i += batchSize) {
+          await router.embed(
+            llmModel,
+            chunks.slice(i, i + batchSize).map((c) => c.text),
+          );
+        }
+      }
+    }),
+  );
+  const aloneSeconds = (performance.now() - aloneStarted) / 1000;
+
+  const started = performance.now();
+  const ids: string[] = [];
+  for (const [i, text] of texts.entries()) ids.push((await pipeline.api.upload(kb.id, `doc-${i}.txt`, text)).id);
+  await waitFor(
+    async () => {
+      const rows = await pipeline.kb.deps.db.db
+        .selectFrom('documents')
+        .select(['status'])
+        .where('kb_id', '=', kb.id)
+        .where('status', 'in', ['READY', 'FAILED'])
+        .execute();
+      return rows.length === ids.length ? rows : false;
+    },
+    { timeoutMs: 600_000, intervalMs: 20, what: 'every document processed' },
+  );
+  const pipelineSeconds = (performance.now() - started) / 1000;
+  const failed = await pipeline.kb.deps.db.db
+    .selectFrom('documents')
+    .select('id')
+    .where('kb_id', '=', kb.id)
+    .where('status', '=', 'FAILED')
+    .execute();
+  if (failed.length > 0) throw new Error(`${failed.length} documents FAILED during the benchmark`);
+  const indexed = await pipeline.kb.deps.vectors.count(kb.collection);
+  if (indexed !== totalChunks) throw new Error(`indexed ${indexed} chunks, expected ${totalChunks}`);
+  return {
+    chunks: totalChunks,
+    documents: scenario.documents,
+    batchSize,
+    pipeline: totalChunks / pipelineSeconds,
+    alone: totalChunks / aloneSeconds,
+  };
+}
+
+export async function benchIngestion(
+  options: { documents?: number; charsPerDocument?: number; batchLatencyMs?: number } = {},
+): Promise<Record<string, string | number>> {
+  const teardowns: (() => unknown)[] = [];
+  const t: Teardown = { teardown: (fn) => void teardowns.push(fn) };
+  const documents = options.documents ?? Number(process.env.INGEST_BENCH_DOCUMENTS ?? 40);
+  const chars = options.charsPerDocument ?? Number(process.env.INGEST_BENCH_CHARS ?? 25_000);
+  const latency = options.batchLatencyMs ?? Number(process.env.INGEST_BENCH_BATCH_LATENCY_MS ?? 50);
+  const fmt = (n: number) => n.toFixed(0);
+  try {
+    const local = await runScenario(t, { label: 'Built-in embedder', documents, charsPerDocument: chars });
+    const fake = await runScenario(t, {
+      label: 'Fake provider',
+      documents,
+      charsPerDocument: chars,
+      batchLatencyMs: latency,
+    });
+    return {
+      workload: `${documents} txt documents, ${local.chunks} chunks of ≤500 chars, worker concurrency 2`,
+      'built-in embedder: pipeline chunks/s': fmt(local.pipeline),
+      'built-in embedder: embedding alone chunks/s': fmt(local.alone),
+      'built-in embedder: pipeline / alone': (local.pipeline / local.alone).toFixed(2),
+      [`fake provider (${latency} ms per batch of ${fake.batchSize}): pipeline chunks/s`]: fmt(fake.pipeline),
+      'fake provider: embedding alone chunks/s (the limit)': fmt(fake.alone),
+      'fake provider: pipeline / alone': (fake.pipeline / fake.alone).toFixed(2),
+    };
+  } finally {
+    for (const fn of teardowns.reverse()) await fn();
+  }
+}
