@@ -88,3 +88,79 @@ t.test(
     t.match(jobs[0], { status: 'done', deliveries: 2, chunk_count: expected });
   },
 );
+
+t.test('a document or KB deleted while the worker processes it leaves no vectors behind', async (t) => {
+  // Every document of this test waits at the index step until the test lets it go.
+  const gates = new Map<string, { promise: Promise<void>; open: () => void }>();
+  const gate = (docId: string) => {
+    let entry = gates.get(docId);
+    if (!entry) {
+      let open!: () => void;
+      const promise = new Promise<void>((resolve) => {
+        open = resolve;
+      });
+      entry = { promise, open };
+      gates.set(docId, entry);
+    }
+    return entry;
+  };
+  const reachedIndex = new Set<string>();
+  const pipeline = await startPipeline(t, {
+    workerOptions: {
+      hooks: {
+        async beforeStep(step, job) {
+          if (step !== 'index') return;
+          reachedIndex.add(job.documentId);
+          await gate(job.documentId).promise;
+        },
+      },
+    },
+  });
+  const { api, kb: kbApp } = pipeline;
+
+  const base = await api.createKb({ name: 'Deleted under the worker' });
+  const uploaded = await api.upload(base.id, 'a.txt', 'Alpha document about pumps and valves.');
+  await waitFor(() => reachedIndex.has(uploaded.id), { what: 'the worker to reach the index step' });
+  const del = await kbApp.app.inject({
+    method: 'DELETE',
+    url: `/api/v1/knowledge-bases/${base.id}/documents/${uploaded.id}`,
+    headers: { authorization: `Bearer ${kbApp.tokens.operator}` },
+  });
+  t.equal(del.statusCode, 204);
+  gate(uploaded.id).open();
+  await waitFor(
+    async () => {
+      const job = await pipeline
+        .worker!.deps.db.db.selectFrom('jobs')
+        .select('status')
+        .where('document_id', '=', uploaded.id)
+        .executeTakeFirst();
+      return job?.status === 'abandoned';
+    },
+    { what: 'the worker to give the deleted document up' },
+  );
+  t.equal(await kbApp.deps.vectors.count(base.collection, { document_id: uploaded.id }), 0, 'no orphan vectors');
+
+  const doomed = await api.createKb({ name: 'Doomed' });
+  const second = await api.upload(doomed.id, 'b.txt', 'Beta document about bearings.');
+  await waitFor(() => reachedIndex.has(second.id), { what: 'the worker to reach the index step' });
+  const dropped = await kbApp.app.inject({
+    method: 'DELETE',
+    url: `/api/v1/knowledge-bases/${doomed.id}`,
+    headers: { authorization: `Bearer ${kbApp.tokens.operator}` },
+  });
+  t.equal(dropped.statusCode, 204);
+  gate(second.id).open();
+  await waitFor(
+    async () => {
+      const job = await pipeline
+        .worker!.deps.db.db.selectFrom('jobs')
+        .select('status')
+        .where('document_id', '=', second.id)
+        .executeTakeFirst();
+      return job?.status === 'abandoned';
+    },
+    { what: 'the worker to give the document of the deleted KB up' },
+  );
+  t.equal(await kbApp.deps.vectors.collectionInfo(doomed.collection), null, 'the collection stays deleted');
+});
