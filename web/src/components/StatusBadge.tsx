@@ -24,6 +24,7 @@ const TONES: Record<string, Tone> = {
   degraded: 'warning',
   warning: 'warning',
   failed: 'danger',
+  failure: 'danger',
   error: 'danger',
   unhealthy: 'danger',
   sync_failed: 'danger',
