@@ -34,7 +34,7 @@ export function KbStatsPage() {
       key: 'docs',
       header: 'Documents',
       render: (k) => (
-        <span className="row" aria-label={`${k.documents.total} documents`}>
+        <span className="row">
           <strong>{formatNumber(k.documents.total)}</strong>
           {k.documents.READY ? <StatusBadge status="READY">{k.documents.READY} ready</StatusBadge> : null}
           {k.documents.PROCESSING + k.documents.PENDING ? (
