@@ -72,7 +72,17 @@ export async function connect(config: Config, options: { runMigrations?: boolean
   });
   const vectors = vectorStoreOf(config);
   try {
-    await vectors.ensureReady();
+    // The KB service and the worker share the store and start together: the first start
+    // may race on creating its schema, so try again briefly before giving up.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await vectors.ensureReady();
+        break;
+      } catch (error) {
+        if (attempt >= 3) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
+      }
+    }
   } catch (error) {
     await vectors.close().catch(() => {});
     await platform.bus.close();
