@@ -72,6 +72,15 @@ test('adding a model: the form follows type and provider, a test before saving, 
   await row.getByRole('button', { name: `Test ${name}` }).click();
   await expect(page.getByTestId('connection-result')).toContainText(`${name}: connection works`);
   await expect(row).toContainText('healthy');
+
+  // Status changes go through the edit form; an inactive model cannot become a default.
+  await row.getByRole('button', { name: `Edit ${name}` }).click();
+  const edit = page.getByRole('dialog', { name: `Edit ${name}` });
+  await edit.getByLabel('Status').selectOption('inactive');
+  await edit.getByRole('button', { name: 'Save changes' }).click();
+  await expect(edit).toBeHidden();
+  await expect(row).toContainText('inactive');
+  await expect(row.getByRole('button', { name: `Make ${name} the default` })).toHaveCount(0);
 });
 
 test('a failing connection test shows what the provider answered', async ({ page }) => {

@@ -65,3 +65,23 @@ test('unknown pages show a not-found page inside the app', async ({ page, signIn
   await page.goto('/no/such/page');
   await expect(page.getByRole('heading', { name: 'There is no page here' })).toBeVisible();
 });
+
+test('an expired access token is renewed with the refresh cookie without leaving the page', async ({
+  page,
+  context,
+  signIn,
+}) => {
+  await signIn('operator');
+  await page.goto('/operations');
+  await expect(page.getByRole('heading', { level: 1, name: 'Operations' })).toBeVisible();
+  // The access cookie is gone (as when it expires); the refresh cookie remains.
+  await context.clearCookies({ name: 'lumikb_access' });
+  await page.getByRole('navigation', { name: 'Main navigation' }).getByRole('link', { name: 'Audit' }).click();
+  await expect(page.getByRole('table', { name: 'Audit entries' })).toBeVisible();
+  expect((await context.cookies()).some((c) => c.name === 'lumikb_access')).toBe(true);
+
+  // Without any session the app returns to sign-in, remembering where the user was.
+  await context.clearCookies();
+  await page.reload();
+  await expect(page).toHaveURL(/\/sign-in\?next=%2Foperations%2Faudit/);
+});

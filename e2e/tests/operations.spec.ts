@@ -41,7 +41,10 @@ test('the operations hub shows live figures that lead to their pages; KB stats p
   await page.goto('/operations');
   const workers = page.getByRole('link', { name: /Workers connected/ });
   await expect(workers).toContainText(/Workers connected\s*1/);
-  await page.getByRole('main').getByRole('link', { name: /^Knowledge bases \d/ }).click();
+  await page
+    .getByRole('main')
+    .getByRole('link', { name: /^Knowledge bases \d/ })
+    .click();
   await expect(page).toHaveURL(/\/operations\/kb-stats$/);
 
   const table = page.getByRole('table', { name: 'Knowledge base statistics' });
