@@ -181,7 +181,7 @@ export class SyncService {
 
   async stop(): Promise<void> {
     this.running = false;
-    this.wakeUp?.();
+    this.wake();
     await this.loop;
     await this.chain;
   }
