@@ -48,6 +48,8 @@ export interface PreparedChat {
   messages: ChatMessage[];
   temperature: number;
   maxTokens: number;
+  /** The hot-reloaded generation_defaults.request_timeout_seconds, in ms. */
+  timeoutMs: number;
   fallbackAllowed: boolean;
   defaultModel: ProjectedModel | undefined;
 }
@@ -102,6 +104,7 @@ export async function prepareChat(
     messages,
     temperature: config.temperature,
     maxTokens: config.max_tokens,
+    timeoutMs: settings.llm.generation_defaults.request_timeout_seconds * 1000,
     fallbackAllowed,
     defaultModel,
   };
@@ -134,7 +137,7 @@ export async function* streamChat(
       passages: passages.map((p) => ({ text: p.text, citation: p.marker, score: p.score })),
       temperature: chat.temperature,
       max_tokens: chat.maxTokens,
-      signal,
+      signal: AbortSignal.any([signal, AbortSignal.timeout(chat.timeoutMs)]),
     })) {
       if (chunk.type === 'token') {
         answer += chunk.text;
