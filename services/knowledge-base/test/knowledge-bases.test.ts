@@ -6,15 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { type Teardown, userToken, waitFor } from '@lumikb/test-kit';
 import t from 'tap';
-import {
-  auth,
-  buildTestApp,
-  modelView,
-  multipart,
-  publishEvent,
-  registerModel,
-  seedDefaultModels,
-} from './helper.ts';
+import { auth, buildTestApp, modelView, multipart, publishEvent, registerModel, seedDefaultModels } from './helper.ts';
 
 async function setup(t: Teardown) {
   const built = await buildTestApp(t);
