@@ -8,6 +8,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -102,6 +103,15 @@ async function startLocalStack(
   const base = { ...process.env };
   for (const key of ['E2E_SEED', 'DATABASE_URL']) delete base[key];
 
+  // Another stack on these ports would answer our readiness probes and the suite would run against it.
+  const busy: number[] = [];
+  for (let port = portBase; port <= portBase + 5; port++) if (!(await portIsFree(port))) busy.push(port);
+  if (busy.length > 0) {
+    throw new Error(
+      `port(s) ${busy.join(', ')} are in use (another LumiKB stack?); set E2E_PORT_BASE to a free range of six ports`,
+    );
+  }
+
   log(`starting the stack on ports ${portBase}-${portBase + 5}, database ${database} …`);
   const stack = await startStack({
     env: { ...base, ...env },
@@ -128,4 +138,12 @@ async function startLocalStack(
   cleanups.push(() => stack.stop());
   await stack.waitUntilReady(120_000);
   return stack;
+}
+
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen({ port, host: '127.0.0.1' }, () => server.close(() => resolve(true)));
+  });
 }
