@@ -4,6 +4,7 @@
  * summary line. Extra arguments are passed to tap (e.g. a single test file).
  */
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { recordResult, type SuiteResult, summaryLine } from './lib/results.ts';
 import { ROOT } from './lib/stack.ts';
 
@@ -35,6 +36,11 @@ async function check(suite: string, command: string, args: string[]) {
 if (tapArgs.length === 0) {
   await check('lint', bin('biome'), ['check', '.', '--error-on-warnings']);
   await check('typecheck', bin('tsc'), ['-p', 'tsconfig.json', '--noEmit']);
+  // The web app and the browser suite have their own tsconfig (DOM types, JSX).
+  if (existsSync(`${ROOT}/web/tsconfig.json`))
+    await check('typecheck web', 'pnpm', ['--filter', '@lumikb/web', 'typecheck']);
+  if (existsSync(`${ROOT}/e2e/tsconfig.json`))
+    await check('typecheck e2e', 'pnpm', ['--filter', '@lumikb/e2e', 'typecheck']);
 }
 
 process.stdout.write('\n── tests: tap\n');

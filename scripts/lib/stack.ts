@@ -4,6 +4,7 @@
  * Used by `pnpm start` and by the browser end-to-end suite's global setup.
  */
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checkNats, checkPostgres } from './preflight.ts';
@@ -19,6 +20,8 @@ export interface StackOptions {
   secretsDir?: string;
   rawLogs?: boolean;
   log?: (line: string) => void;
+  /** The e2e setup builds the web app itself. */
+  skipWebBuild?: boolean;
 }
 
 export interface RunningStack {
@@ -52,6 +55,13 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
   const { created } = await checkPostgres(env.DATABASE_URL);
   if (created) log(`created database ${new URL(env.DATABASE_URL).pathname.slice(1)}`);
   await checkNats(env.NATS_URL);
+
+  const web = join(ROOT, 'web');
+  if (existsSync(join(web, 'package.json')) && !existsSync(join(web, 'dist', 'index.html')) && !options.skipWebBuild) {
+    log('building the web app (first start) …');
+    const build = spawnSync('pnpm', ['--filter', '@lumikb/web', 'run', 'build'], { cwd: ROOT, env, encoding: 'utf8' });
+    if (build.status !== 0) throw new Error(`web build failed:\n${build.stdout}${build.stderr}`);
+  }
 
   log('running migrations …');
   const migrate = spawnSync('pnpm', ['-r', '--workspace-concurrency=1', '--silent', 'run', 'migrate'], {
@@ -100,6 +110,10 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
           }
         }
         if (pending.size === 0) break;
+        const crashing = [...pending].filter((name) => (supervisor.exits.get(name) ?? 0) >= 3);
+        if (crashing.length > 0) {
+          throw new Error(`${crashing.join(', ')} keeps exiting at start-up; see its log lines above`);
+        }
         if (Date.now() > deadline) throw new Error(`not ready after ${timeoutMs / 1000} s: ${[...pending].join(', ')}`);
         await new Promise((r) => setTimeout(r, 250));
       }

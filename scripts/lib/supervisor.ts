@@ -41,6 +41,8 @@ export class Supervisor {
   private readonly children = new Map<string, ChildProcess>();
   private stopping = false;
   private readonly pad: number;
+  /** Exits per service since start, so a caller waiting for readiness can give up early. */
+  readonly exits = new Map<string, number>();
 
   constructor(
     private readonly specs: ProcessSpec[],
@@ -67,6 +69,7 @@ export class Supervisor {
     child.on('exit', (code, signal) => {
       this.children.delete(spec.name);
       if (this.stopping) return;
+      this.exits.set(spec.name, (this.exits.get(spec.name) ?? 0) + 1);
       // A service that ran a while before crashing starts again at once; one that
       // keeps crashing at start-up waits longer each time (up to 30 s).
       const ranLong = Date.now() - startedAt > 60_000;

@@ -24,7 +24,8 @@ export async function installSpa(app: FastifyInstance, root: string): Promise<vo
   await app.register(fastifyStatic, {
     root,
     prefix: '/',
-    wildcard: false,
+    // Looked up per request, so a web build replaced while the gateway runs is served.
+    wildcard: true,
     index: ['index.html'],
     // Hashed assets may be cached for ever; index.html must not be.
     setHeaders: (res, path) => {
@@ -41,7 +42,10 @@ export function spaFallback(root: string) {
   const indexHtml = join(root, 'index.html');
   return async (request: FastifyRequest, reply: FastifyReply): Promise<boolean> => {
     const path = request.url.split('?')[0] ?? '/';
-    const isPage = request.method === 'GET' && !path.startsWith('/api/') && !path.startsWith('/docs');
+    // A missing asset (a name with an extension) is a 404, never index.html: a stale
+    // page asking for old bundles must fail visibly, not load HTML as JavaScript.
+    const isAsset = /\.[a-z0-9]+$/i.test(path.split('/').pop() ?? '');
+    const isPage = request.method === 'GET' && !isAsset && !path.startsWith('/api/') && !path.startsWith('/docs');
     if (!isPage || !existsSync(indexHtml)) return false;
     await reply
       .type('text/html; charset=utf-8')

@@ -58,6 +58,10 @@ t.test('unknown API routes get the JSON 404; pages get the SPA for client-side r
   const asset = await app.inject({ method: 'GET', url: '/app.js' });
   t.equal(asset.body, 'console.log(1)');
   t.match(asset.headers['cache-control'], /immutable/);
+  writeFileSync(join(dist, 'late.js'), 'console.log(2)');
+  t.equal((await app.inject({ method: 'GET', url: '/late.js' })).body, 'console.log(2)', 'a rebuilt asset is served');
+  const missing = await app.inject({ method: 'GET', url: '/assets/gone-1234.js' });
+  t.equal(missing.statusCode, 404, 'a missing asset is a 404, not the page');
   t.ok(home.headers['content-security-policy'], 'security headers are set');
   t.equal(home.headers['x-content-type-options'], 'nosniff');
 });

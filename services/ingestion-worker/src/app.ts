@@ -31,7 +31,7 @@ export const STREAMS_USED = [STREAMS.DOCUMENTS, STREAMS.AUDIT];
 export interface Deps extends PlatformDeps<IngestionWorkerDatabase> {
   vectors: VectorStore;
   logger?: Logger;
-  /** Defaults to a router over LITELLM_URL with the built-in local provider. */
+  /** Defaults to a router over LITELLM_PROXY_URL with the built-in local provider. */
   llm?: LlmRouter;
   /** Defaults to tokens from the auth service (AUTH_URL + SERVICE_CLIENT_SECRET). */
   serviceToken?: ServiceTokenSource;
@@ -115,11 +115,11 @@ export async function buildApp(config: Config, deps: Deps): Promise<ServiceApp> 
   const llm =
     deps.llm ??
     new LlmRouter({
-      ...(config.LITELLM_URL
+      ...(config.LITELLM_PROXY_URL
         ? {
             litellm: {
-              url: config.LITELLM_URL,
-              ...(config.LITELLM_API_KEY ? { masterKey: config.LITELLM_API_KEY } : {}),
+              url: config.LITELLM_PROXY_URL,
+              ...(config.LITELLM_MASTER_KEY ? { masterKey: config.LITELLM_MASTER_KEY } : {}),
             },
           }
         : {}),

@@ -26,8 +26,10 @@ export const ConfigSchema = Type.Object({
     pattern: '^[a-z_][a-z0-9_]*$',
     description: 'Postgres schema of the embedded vector store',
   }),
-  LITELLM_URL: Type.Optional(Type.String({ pattern: '^https?://', description: 'LiteLLM proxy for cloud models' })),
-  LITELLM_API_KEY: Type.Optional(Type.String({ description: 'key for the LiteLLM proxy' })),
+  LITELLM_PROXY_URL: Type.Optional(
+    Type.String({ pattern: '^https?://', description: 'LiteLLM proxy for cloud models' }),
+  ),
+  LITELLM_MASTER_KEY: Type.Optional(Type.String({ description: 'key for the LiteLLM proxy' })),
   WORKER_ID: Type.String({ default: '', description: 'name shown in queue monitoring (default host-pid)' }),
   WORKER_CONCURRENCY: Type.Integer({ default: 2, minimum: 1, maximum: 64, description: 'documents processed at once' }),
   JOB_ACK_WAIT_MS: Type.Integer({

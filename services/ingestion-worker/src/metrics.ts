@@ -3,6 +3,10 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 export interface WorkerMetrics {
   documents: Counter<'outcome'>;
+  /** Documents that reached READY (the alerting and dashboards' denominator). */
+  processed: Counter;
+  /** Documents that ended FAILED, by the step that failed. */
+  failed: Counter<'step'>;
   chunks: Counter;
   stepSeconds: Histogram<'step'>;
   inFlight: Gauge;
@@ -23,6 +27,17 @@ export function createWorkerMetrics(registry: Registry, queueDepth: () => Promis
       name: 'lumikb_ingestion_documents_total',
       help: 'Documents processed by this worker, by outcome (ready, failed, retried)',
       labelNames: ['outcome'],
+      registers: [registry],
+    }),
+    processed: new Counter({
+      name: 'lumikb_documents_processed_total',
+      help: 'Documents processed to READY',
+      registers: [registry],
+    }),
+    failed: new Counter({
+      name: 'lumikb_documents_failed_total',
+      help: 'Documents that ended FAILED, by the step that failed',
+      labelNames: ['step'],
       registers: [registry],
     }),
     chunks: new Counter({

@@ -41,7 +41,7 @@ export interface Deps extends PlatformDeps<KnowledgeBaseDatabase> {
   vectors: VectorStore;
   logger?: Logger;
   /**
-   * Defaults to a router over LITELLM_URL with the built-in local provider. A factory gets
+   * Defaults to a router over LITELLM_PROXY_URL with the built-in local provider. A factory gets
    * the service's options (metrics registry, fallback to the default generation model).
    */
   llm?: LlmRouter | ((options: LlmRouterOptions) => LlmRouter);
@@ -117,11 +117,11 @@ export async function buildApp(config: Config, deps: Deps): Promise<ServiceApp> 
   const logger = app.log as unknown as Logger;
   const fallback: FallbackHolder = { model: undefined };
   const llmOptions: LlmRouterOptions = {
-    ...(config.LITELLM_URL
+    ...(config.LITELLM_PROXY_URL
       ? {
           litellm: {
-            url: config.LITELLM_URL,
-            ...(config.LITELLM_API_KEY ? { masterKey: config.LITELLM_API_KEY } : {}),
+            url: config.LITELLM_PROXY_URL,
+            ...(config.LITELLM_MASTER_KEY ? { masterKey: config.LITELLM_MASTER_KEY } : {}),
           },
         }
       : {}),

@@ -17,10 +17,10 @@ export const ConfigSchema = Type.Object({
     pattern: '^[a-z_][a-z0-9_]*$',
     description: 'Postgres schema of the embedded vector store',
   }),
-  LITELLM_URL: Type.Optional(
+  LITELLM_PROXY_URL: Type.Optional(
     Type.String({ pattern: '^https?://', description: 'LiteLLM proxy for cloud models (db-{uuid} aliases)' }),
   ),
-  LITELLM_API_KEY: Type.Optional(Type.String({ description: 'key for the LiteLLM proxy' })),
+  LITELLM_MASTER_KEY: Type.Optional(Type.String({ description: 'key for the LiteLLM proxy' })),
   MAX_UPLOAD_BYTES: Type.Integer({
     default: 50 * 1024 * 1024,
     minimum: 1,

@@ -53,7 +53,7 @@ export const METRICS: Record<string, MetricSpec> = {
     help: 'LLM call latency',
   },
   lumikb_queue_depth: { type: 'gauge', labels: [], help: 'ingestion documents pending or in flight' },
-  lumikb_documents_processed_total: { type: 'counter', labels: ['step'], help: 'documents processed' },
+  lumikb_documents_processed_total: { type: 'counter', labels: [], help: 'documents processed to READY' },
   lumikb_documents_failed_total: { type: 'counter', labels: ['step'], help: 'documents failed, by failing step' },
   lumikb_proxy_sync_state: { type: 'gauge', labels: ['state'], help: 'models per LiteLLM sync state' },
   lumikb_proxy_sync_failures_total: { type: 'counter', labels: [], help: 'failed LiteLLM sync attempts' },

@@ -276,6 +276,7 @@ export async function processJob(deps: ProcessorDeps, job: JobRef, delivery: Del
       );
     });
     deps.metrics.documents.inc({ outcome: 'ready' });
+    deps.metrics.processed.inc();
     deps.metrics.chunks.inc(chunks.length);
     log.info({ chunks: chunks.length, ms: Date.now() - startedAt }, 'document processed');
     return 'done';
@@ -318,6 +319,7 @@ export async function processJob(deps: ProcessorDeps, job: JobRef, delivery: Del
     // A FAILED document has no searchable chunks.
     await deps.vectors.deleteByDocument(info.knowledge_base.collection, job.documentId).catch(() => {});
     deps.metrics.documents.inc({ outcome: 'failed' });
+    deps.metrics.failed.inc({ step });
     log.warn({ step, error: message }, 'document processing failed');
     return 'failed';
   }

@@ -193,6 +193,18 @@ export async function countByState(db: Db): Promise<{ pending: number; failed: n
   return { pending: row?.pending ?? 0, failed: row?.failed ?? 0 };
 }
 
+/** How many models are in each sync state (for the `lumikb_proxy_sync_state` gauge). */
+export async function countBySyncState(db: Db): Promise<Record<string, number>> {
+  const rows = await db
+    .selectFrom('models')
+    .select(['sync_state', sql<number>`count(*)::int`.as('n')])
+    .groupBy('sync_state')
+    .execute();
+  const counts: Record<string, number> = { pending: 0, synced: 0, failed: 0 };
+  for (const row of rows) counts[row.sync_state] = row.n;
+  return counts;
+}
+
 /**
  * Records a finished sync unless the model changed meanwhile (then the newer change
  * stays pending). Returns the previous state, or undefined when superseded.

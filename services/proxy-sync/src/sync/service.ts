@@ -29,6 +29,7 @@ import { belongsInProxy, buildDeployment, type DesiredModel, entryMatches, type 
 import {
   applyModelView,
   countByState,
+  countBySyncState,
   desiredOf,
   dueModels,
   listModels,
@@ -116,6 +117,7 @@ export class SyncService {
   private lastReport: ReconcileReport | undefined;
   private lastReconcileError: string | undefined;
   private readonly operations: Counter<'action' | 'outcome'>;
+  private readonly failures: Counter;
 
   constructor(private readonly options: SyncServiceOptions) {
     const registers = options.metrics ? [options.metrics] : [];
@@ -125,7 +127,24 @@ export class SyncService {
       labelNames: ['action', 'outcome'],
       registers,
     });
+    this.failures = new Counter({
+      name: 'lumikb_proxy_sync_failures_total',
+      help: 'Failed attempts to mirror a model change into the LiteLLM proxy (retried with backoff)',
+      registers,
+    });
     const db = options.db;
+    new Gauge({
+      name: 'lumikb_proxy_sync_state',
+      help: 'Models by LiteLLM sync state (pending, synced, failed, removed, not_applicable)',
+      labelNames: ['state'],
+      registers,
+      async collect() {
+        const states = await countBySyncState(db).catch(() => undefined);
+        if (!states) return;
+        this.reset();
+        for (const [state, n] of Object.entries(states)) this.set({ state }, n);
+      },
+    });
     new Gauge({
       name: 'lumikb_proxy_sync_pending_models',
       help: 'Models whose latest change is not yet mirrored in the LiteLLM proxy',
@@ -382,6 +401,7 @@ export class SyncService {
     if (!this.running && error instanceof LlmError && error.kind === 'aborted') return message;
     const retryIn = this.backoff(row.attempts + 1);
     this.operations.inc({ action: belongsInProxy(desired) ? 'register' : 'remove', outcome: 'failure' });
+    this.failures.inc();
     let attempts = row.attempts + 1;
     await this.options.db.transaction().execute(async (trx) => {
       const result = await recordFailure(trx, row.id, message, retryIn);
