@@ -52,7 +52,7 @@ export class Supervisor {
   }
 
   start(): void {
-    this.specs.forEach((spec, i) => this.launch(spec, COLORS[i % COLORS.length]!, 0));
+    for (const [i, spec] of this.specs.entries()) this.launch(spec, COLORS[i % COLORS.length]!, 0);
   }
 
   private launch(spec: ProcessSpec, color: number, restarts: number): void {
