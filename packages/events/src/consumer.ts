@@ -14,6 +14,8 @@ export interface DeliveryInfo {
   /** 1 on first delivery, 2 on the first redelivery, … */
   attempt: number;
   subject: string;
+  /** Logger carrying eventId, eventType and the originating requestId: one request can be followed across hops. */
+  log: Logger;
 }
 
 export interface ConsumerOptions {
@@ -180,8 +182,9 @@ export class EventConsumer {
     }
     const log = logger.child({ eventId: event.id, eventType: type, requestId: event.requestId, attempt });
     try {
-      await this.options.handle(event, { attempt, subject: msg.subject });
+      await this.options.handle(event, { attempt, subject: msg.subject, log });
       msg.ack();
+      log.debug('event handled');
       this.metrics.handled.inc({ consumer: durable, type });
     } catch (error) {
       this.metrics.failed.inc({ consumer: durable, type });
