@@ -11,6 +11,10 @@ import { KbPermissionsPage } from '../pages/admin/KbPermissionsPage.tsx';
 import { ModelsPage } from '../pages/admin/ModelsPage.tsx';
 import { UsersPage } from '../pages/admin/UsersPage.tsx';
 import { ChatPage } from '../pages/kb/ChatPage.tsx';
+import { DocumentViewerPage } from '../pages/kb/DocumentViewerPage.tsx';
+import { KbCreatePage } from '../pages/kb/KbCreatePage.tsx';
+import { KbPage } from '../pages/kb/KbPage.tsx';
+import { KbSettingsPage } from '../pages/kb/KbSettingsPage.tsx';
 import { KnowledgeBasesPage } from '../pages/kb/KnowledgeBasesPage.tsx';
 import { SearchPage } from '../pages/kb/SearchPage.tsx';
 import { AuditPage } from '../pages/ops/AuditPage.tsx';
@@ -53,6 +57,10 @@ export const ROUTES: AppRoute[] = [
     menu: 'main',
     matchPrefix: true,
   },
+  { path: '/kbs/new', level: LEVEL.operator, title: 'New knowledge base', element: <KbCreatePage /> },
+  { path: '/kbs/:kbId', level: LEVEL.user, title: 'Knowledge base', element: <KbPage /> },
+  { path: '/kbs/:kbId/settings', level: LEVEL.user, title: 'Knowledge base settings', element: <KbSettingsPage /> },
+  { path: '/kbs/:kbId/documents/:docId', level: LEVEL.user, title: 'Document', element: <DocumentViewerPage /> },
   { path: '/search', level: LEVEL.user, title: 'Search', element: <SearchPage />, menu: 'main' },
   { path: '/chat', level: LEVEL.user, title: 'Chat', element: <ChatPage />, menu: 'main' },
 

@@ -1,0 +1,57 @@
+/**
+ * Helpers for the knowledge-base specs: an admin API session, throw-away KBs (deleted
+ * afterwards, so the seeded data stays as it was), the fixture files, and a long text
+ * for the viewer.
+ */
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { seeded, USERS } from '../fixtures/data.ts';
+import { ApiSession } from './api.ts';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+
+/** Small valid documents of every supported format, plus a corrupt PDF (fixtures/files). */
+export const FILES = {
+  txt: resolve(HERE, '../fixtures/files/release-notes.txt'),
+  md: resolve(HERE, '../fixtures/files/faq.md'),
+  html: resolve(HERE, '../fixtures/files/security.html'),
+  pdf: resolve(HERE, '../fixtures/files/pump-manual.pdf'),
+  docx: resolve(HERE, '../fixtures/files/onboarding.docx'),
+  corruptPdf: resolve(HERE, '../fixtures/files/corrupt-scan.pdf'),
+} as const;
+
+export const unique = (prefix: string): string =>
+  `${prefix} ${Date.now().toString(36)}${Math.random().toString(36).slice(2, 5)}`;
+
+export function adminApi(): Promise<ApiSession> {
+  return ApiSession.signIn(seeded().baseURL, USERS.admin.email, USERS.admin.password);
+}
+
+export interface KbInfo {
+  id: string;
+  name: string;
+  collection: string;
+  dimensions: number;
+}
+
+export async function createKb(api: ApiSession, body: Record<string, unknown>): Promise<KbInfo> {
+  return api.post<KbInfo>('/api/v1/knowledge-bases', body);
+}
+
+export async function deleteKb(api: ApiSession, id: string): Promise<void> {
+  await api.delete(`/api/v1/knowledge-bases/${id}`);
+}
+
+/** A plain-text manual long enough to need scrolling in both viewer panels (about 60 chunks). */
+export function longManual(sections = 60): string {
+  const words =
+    'pump valve pressure seal impeller maintenance schedule operator safety inspection filter lubricant bearing motor coupling alignment vibration temperature flow'.split(
+      ' ',
+    );
+  const out: string[] = [];
+  for (let s = 1; s <= sections; s++) {
+    const body = Array.from({ length: 70 }, (_, i) => words[(s * 7 + i * 3) % words.length]).join(' ');
+    out.push(`Section ${s}. The ${words[s % words.length]} procedure: ${body}.`);
+  }
+  return out.join('\n\n');
+}

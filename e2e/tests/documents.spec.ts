@@ -1,0 +1,139 @@
+/** Documents: upload by drag and drop and file picker with progress, every format through READY, failure and retry. */
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import type { Page } from '@playwright/test';
+import { expect, test } from '../fixtures/test.ts';
+import { adminApi, createKb, deleteKb, FILES, unique } from '../support/kb.ts';
+
+const payload = (path: string, mimeType: string) => ({ name: basename(path), mimeType, buffer: readFileSync(path) });
+
+/** Drops files on the drop zone the way a browser does (a DataTransfer carrying File objects). */
+async function dropFiles(page: Page, paths: { path: string; type: string }[]) {
+  const files = paths.map((p) => ({
+    name: basename(p.path),
+    type: p.type,
+    base64: readFileSync(p.path).toString('base64'),
+  }));
+  const dataTransfer = await page.evaluateHandle((list) => {
+    const dt = new DataTransfer();
+    for (const f of list) {
+      const bytes = Uint8Array.from(atob(f.base64), (c) => c.charCodeAt(0));
+      dt.items.add(new File([bytes], f.name, { type: f.type }));
+    }
+    return dt;
+  }, files);
+  const zone = page.getByTestId('dropzone');
+  await zone.dispatchEvent('dragenter', { dataTransfer });
+  await expect(zone).toHaveClass(/dropzone-over/);
+  await zone.dispatchEvent('drop', { dataTransfer });
+}
+
+test('every format uploads by drag and drop or the file picker, with progress, and reaches READY live', async ({
+  page,
+  signIn,
+}) => {
+  const api = await adminApi();
+  const kb = await createKb(api, { name: unique('E2E Formats') });
+  try {
+    await signIn('admin');
+    await page.goto(`/kbs/${kb.id}`);
+    await expect(page.getByText('No documents yet')).toBeVisible();
+
+    // Two files dropped together …
+    await dropFiles(page, [
+      { path: FILES.txt, type: 'text/plain' },
+      { path: FILES.md, type: 'text/markdown' },
+    ]);
+    // … and three chosen in the file picker, plus one the server refuses by its content.
+    const chooser = page.waitForEvent('filechooser');
+    await page.getByRole('button', { name: 'Choose files' }).click();
+    await (await chooser).setFiles([
+      payload(FILES.html, 'text/html'),
+      payload(FILES.pdf, 'application/pdf'),
+      payload(FILES.docx, 'application/vnd.openxmlformats-officedocument.wordprocessingml.document'),
+      { name: 'photo.pdf', mimeType: 'application/pdf', buffer: Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 1, 2, 3]) },
+    ]);
+
+    const uploads = page.getByRole('list', { name: 'Uploads' });
+    const names = ['release-notes.txt', 'faq.md', 'security.html', 'pump-manual.pdf', 'onboarding.docx'];
+    for (const name of names) {
+      const item = uploads.locator(`[data-file="${name}"]`);
+      await expect(item.getByTestId('upload-status')).toHaveText('Uploaded — processing has started');
+      await expect(item.getByRole('progressbar', { name: `Upload progress of ${name}` })).toHaveJSProperty('value', 1);
+    }
+    const refused = uploads.locator('[data-file="photo.pdf"]');
+    await expect(refused.getByTestId('upload-status')).toContainText('Refused:');
+    await expect(refused.getByTestId('upload-status')).toContainText('UNSUPPORTED_FILE_TYPE');
+
+    // The list follows processing on its own (no reload) until every document is READY.
+    const table = page.getByRole('table', { name: 'Documents' });
+    for (const name of names) {
+      const row = table.getByRole('row', { name: new RegExp(name.replace('.', '\\.')) });
+      await expect(row.getByRole('cell').nth(2)).toHaveText(/ready/i, { timeout: 30_000 });
+      await expect(row.getByRole('cell').nth(4)).not.toHaveText('—');
+    }
+    await expect(table.getByRole('row')).toHaveCount(names.length + 1);
+    await expect(page.getByRole('definition').filter({ hasText: 'ready ·' })).toContainText('5 ready');
+
+    // Each format's text was extracted: the PDF and the DOCX open in the viewer with their words.
+    await table.getByRole('link', { name: 'onboarding.docx' }).click();
+    await expect(page.getByTestId('document-text')).toContainText('buddy programme pairs every newcomer');
+    await page.goBack();
+    await table.getByRole('link', { name: 'pump-manual.pdf' }).click();
+    await expect(page.getByTestId('document-text')).toContainText('serviced every six months');
+  } finally {
+    await deleteKb(api, kb.id);
+    await api.dispose();
+  }
+});
+
+test('a corrupt PDF fails at parse with its step breakdown; retry runs a new attempt; delete removes it', async ({
+  page,
+  signIn,
+}) => {
+  const api = await adminApi();
+  const kb = await createKb(api, { name: unique('E2E Failures') });
+  try {
+    await signIn('admin');
+    await page.goto(`/kbs/${kb.id}`);
+    await dropFiles(page, [{ path: FILES.corruptPdf, type: 'application/pdf' }]);
+
+    const table = page.getByRole('table', { name: 'Documents' });
+    const row = table.getByRole('row', { name: /corrupt-scan\.pdf/ }).first();
+    await expect(row.getByRole('cell').nth(2)).toHaveText(/failed/i, { timeout: 30_000 });
+    await expect(row).toContainText(/parse\s*failed/i);
+
+    await row.getByRole('button', { name: 'Show details of corrupt-scan.pdf' }).click();
+    const steps = page.getByRole('list', { name: 'Processing steps of corrupt-scan.pdf' });
+    await expect(steps.locator('[data-step="upload"]')).toContainText('done');
+    await expect(steps.locator('[data-step="parse"]')).toContainText('failed');
+    await expect(steps.locator('[data-step="parse"]')).toContainText('The PDF cannot be read');
+    for (const later of ['chunk', 'embed', 'index']) {
+      await expect(steps.locator(`[data-step="${later}"]`)).toContainText('skipped');
+    }
+    // The failed step's badge explains itself on keyboard focus.
+    await steps.locator('[data-step="parse"]').getByRole('button', { name: 'failed' }).focus();
+    await expect(page.getByRole('tooltip').filter({ hasText: 'The PDF cannot be read' })).toBeVisible();
+
+    await row.getByRole('button', { name: 'Retry corrupt-scan.pdf' }).click();
+    await expect(
+      page.getByRole('status').filter({ hasText: 'corrupt-scan.pdf is queued again (attempt 2)' }),
+    ).toBeVisible();
+    await expect(row).toContainText('attempt 2');
+    await expect(row.getByRole('cell').nth(2)).toHaveText(/failed/i, { timeout: 30_000 });
+    const docs = await api.get<{ items: { attempt: number; status: string }[] }>(
+      `/api/v1/knowledge-bases/${kb.id}/documents`,
+      { limit: 10, offset: 0 },
+    );
+    expect(docs.items.map((d) => [d.status, d.attempt])).toEqual([['FAILED', 2]]);
+
+    await row.getByRole('button', { name: 'Delete corrupt-scan.pdf' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Delete corrupt-scan.pdf?' });
+    await dialog.getByRole('button', { name: 'Delete document' }).click();
+    await expect(dialog).toBeHidden();
+    await expect(page.getByText('No documents yet')).toBeVisible();
+  } finally {
+    await deleteKb(api, kb.id);
+    await api.dispose();
+  }
+});

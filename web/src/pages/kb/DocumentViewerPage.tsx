@@ -1,0 +1,287 @@
+/**
+ * 7-8 Document viewer: the extracted text and the chunk list side by side in a resizable
+ * split pane whose panels scroll independently. Choosing a chunk highlights its span in
+ * the text and scrolls only the text panel to it; `?chunk=N` (search and chat citations)
+ * opens the viewer at that chunk.
+ */
+import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
+import { useParams, useSearchParams } from 'react-router';
+import { api, call, errorFromResponse, sessionFetch, toApiError } from '../../api/client.ts';
+import { useQuery } from '../../api/hooks.ts';
+import { Button } from '../../components/Button.tsx';
+import { formatBytes, formatNumber } from '../../components/format.ts';
+import { PageHeader } from '../../components/Layout.tsx';
+import { SplitPane } from '../../components/SplitPane.tsx';
+import { Banner, Empty, ErrorState, Loading } from '../../components/States.tsx';
+import { StatusBadge } from '../../components/StatusBadge.tsx';
+import { type ProcessingSteps, StepBreakdown } from '../../components/StepBreakdown.tsx';
+import { useToast } from '../../components/Toast.tsx';
+import type { Chunk, DocumentContent, KbDocument } from './kbApi.ts';
+
+/** Scrolls `container` (only it) so that `target` sits near its top. */
+function scrollWithin(container: HTMLElement | null, target: HTMLElement | null, margin = 48) {
+  if (!container || !target) return;
+  const delta = target.getBoundingClientRect().top - container.getBoundingClientRect().top - margin;
+  container.scrollTop += delta;
+}
+
+export function DocumentViewerPage() {
+  const { kbId = '', docId = '' } = useParams();
+  const kb = useQuery(() => call(api.GET('/api/v1/knowledge-bases/{id}', { params: { path: { id: kbId } } })), [kbId]);
+  const [poll, setPoll] = useState<number | undefined>();
+  const doc = useQuery(
+    () => call(api.GET('/api/v1/knowledge-bases/{id}/documents/{docId}', { params: { path: { id: kbId, docId } } })),
+    [kbId, docId],
+    { pollMs: poll },
+  );
+  const processed = doc.data?.status === 'READY';
+  useEffect(() => {
+    const s = doc.data?.status;
+    setPoll(s === 'PENDING' || s === 'PROCESSING' ? 2_000 : undefined);
+  }, [doc.data?.status]);
+  const content = useQuery(
+    () =>
+      call(
+        api.GET('/api/v1/knowledge-bases/{id}/documents/{docId}/content', { params: { path: { id: kbId, docId } } }),
+      ),
+    [kbId, docId, processed],
+    { enabled: processed },
+  );
+
+  const crumbs = [
+    { label: 'Knowledge bases', to: '/kbs' },
+    { label: kb.data?.name ?? 'Knowledge base', to: `/kbs/${kbId}` },
+  ];
+  const title = doc.data?.filename ?? 'Document';
+
+  if (doc.error && !doc.data) {
+    return (
+      <>
+        <PageHeader title="Document" breadcrumb={crumbs} />
+        <ErrorState error={doc.error} onRetry={doc.reload} />
+      </>
+    );
+  }
+  if (!doc.data) return <Loading label="Loading the document…" />;
+
+  return (
+    <div className="viewer-page">
+      <PageHeader
+        title={title}
+        breadcrumb={crumbs}
+        description={<DocumentFacts doc={doc.data} content={content.data} />}
+        actions={<DownloadOriginal kbId={kbId} doc={doc.data} />}
+      />
+      {!processed ? (
+        <NotProcessed doc={doc.data} />
+      ) : content.error && !content.data ? (
+        <ErrorState error={content.error} onRetry={content.reload} />
+      ) : !content.data ? (
+        <Loading label="Loading the text and chunks…" />
+      ) : (
+        <Viewer content={content.data} filename={doc.data.filename} />
+      )}
+    </div>
+  );
+}
+
+function DocumentFacts({ doc, content }: { doc: KbDocument; content: DocumentContent | undefined }) {
+  return (
+    <span className="kv-inline">
+      <StatusBadge status={doc.status} />
+      <span>
+        {doc.format.toUpperCase()} · {formatBytes(doc.size_bytes)}
+      </span>
+      {content ? (
+        <>
+          <span>{formatNumber(content.character_count)} characters</span>
+          <span>
+            {formatNumber(content.chunks.length)} chunks of {formatNumber(content.chunk_size)} characters (overlap{' '}
+            {formatNumber(content.chunk_overlap)})
+          </span>
+        </>
+      ) : null}
+    </span>
+  );
+}
+
+function NotProcessed({ doc }: { doc: KbDocument }) {
+  return (
+    <div className="stack">
+      {doc.status === 'FAILED' ? (
+        <Banner tone="warning">
+          <strong>This document could not be processed.</strong> {doc.error_message ?? ''} Retry it from the knowledge
+          base's document list.
+        </Banner>
+      ) : (
+        <Banner>The document is being processed; its text and chunks appear here when it is ready.</Banner>
+      )}
+      <StepBreakdown
+        steps={doc.processing_steps as ProcessingSteps}
+        errors={doc.step_errors}
+        label={`Processing steps of ${doc.filename}`}
+      />
+    </div>
+  );
+}
+
+function DownloadOriginal({ kbId, doc }: { kbId: string; doc: KbDocument }) {
+  const toast = useToast();
+  const [pending, setPending] = useState(false);
+  return (
+    <Button
+      loading={pending}
+      onClick={async () => {
+        setPending(true);
+        try {
+          const res = await sessionFetch(new Request(`/api/v1/knowledge-bases/${kbId}/documents/${doc.id}/original`));
+          if (!res.ok) throw errorFromResponse(res, await res.json().catch(() => undefined));
+          const url = URL.createObjectURL(await res.blob());
+          const a = document.createElement('a');
+          a.href = url;
+          a.download = doc.filename;
+          a.click();
+          window.setTimeout(() => URL.revokeObjectURL(url), 10_000);
+        } catch (e) {
+          toast.error(toApiError(e), 'Download failed');
+        } finally {
+          setPending(false);
+        }
+      }}
+    >
+      Download original
+    </Button>
+  );
+}
+
+function Viewer({ content, filename }: { content: DocumentContent; filename: string }) {
+  const [params, setParams] = useSearchParams();
+  const fromUrl = params.get('chunk');
+  const requested = fromUrl === null ? undefined : Number(fromUrl);
+  const initial = content.chunks.find((c) => c.index === requested);
+  const [active, setActive] = useState<Chunk | undefined>(initial);
+  const textPanel = useRef<HTMLElement>(null);
+  const chunkPanel = useRef<HTMLElement>(null);
+  const mark = useRef<HTMLElement>(null);
+  const scrollTextTo = useRef(initial !== undefined);
+
+  // Follow ?chunk= when it changes from outside (another citation opened in this tab).
+  // biome-ignore lint/correctness/useExhaustiveDependencies: only the URL drives this
+  useEffect(() => {
+    const next = content.chunks.find((c) => c.index === requested);
+    if (next && next.index !== active?.index) {
+      setActive(next);
+      scrollTextTo.current = true;
+    }
+  }, [requested, content.chunks]);
+
+  // Bring the highlighted span (and, when opened from a link, the chunk item) into view,
+  // scrolling each panel itself — never the page.
+  useLayoutEffect(() => {
+    if (!active || !scrollTextTo.current) return;
+    scrollTextTo.current = false;
+    scrollWithin(textPanel.current, mark.current);
+    const item = chunkPanel.current?.querySelector<HTMLElement>(`[data-chunk="${active.index}"]`);
+    const panel = chunkPanel.current;
+    if (item && panel) {
+      const r = item.getBoundingClientRect();
+      const p = panel.getBoundingClientRect();
+      if (r.top < p.top || r.bottom > p.bottom) scrollWithin(panel, item);
+    }
+  }, [active]);
+
+  const choose = useCallback(
+    (chunk: Chunk) => {
+      scrollTextTo.current = true;
+      setActive(chunk);
+      const next = new URLSearchParams(params);
+      next.set('chunk', String(chunk.index));
+      setParams(next, { replace: true });
+    },
+    [params, setParams],
+  );
+
+  const text = content.text;
+  const start = active ? Math.max(0, Math.min(text.length, active.start_offset)) : 0;
+  const end = active ? Math.max(start, Math.min(text.length, active.end_offset)) : 0;
+
+  return (
+    <>
+      {requested !== undefined && !initial ? (
+        <Banner tone="warning">
+          Chunk {requested} is not part of this version of the document (it may have been reprocessed since it was
+          cited).
+        </Banner>
+      ) : null}
+      <SplitPane
+        firstLabel="Document text"
+        secondLabel="Chunks"
+        storageKey="lumikb.viewer.split"
+        firstRef={textPanel}
+        secondRef={chunkPanel}
+        first={
+          <>
+            <div className="split-panel-head">
+              <h2>Text</h2>
+              <span className="muted">
+                {active
+                  ? `Chunk ${active.index + 1} highlighted · characters ${formatNumber(active.start_offset)}–${formatNumber(active.end_offset)}`
+                  : 'Choose a chunk to highlight it'}
+              </span>
+            </div>
+            {text.length === 0 ? (
+              <Empty title="No text was extracted from this document" />
+            ) : (
+              <pre className="doc-text" data-testid="document-text">
+                {active ? (
+                  <>
+                    {text.slice(0, start)}
+                    <mark ref={mark} className="chunk-mark" data-testid="chunk-highlight">
+                      {text.slice(start, end)}
+                    </mark>
+                    {text.slice(end)}
+                  </>
+                ) : (
+                  text
+                )}
+              </pre>
+            )}
+          </>
+        }
+        second={
+          <>
+            <div className="split-panel-head">
+              <h2>Chunks</h2>
+              <span className="muted">{formatNumber(content.chunks.length)}</span>
+            </div>
+            {content.chunks.length === 0 ? (
+              <Empty title="No chunks" />
+            ) : (
+              <ol className="chunk-list" aria-label={`Chunks of ${filename}`}>
+                {content.chunks.map((c) => (
+                  <li key={c.index}>
+                    <button
+                      type="button"
+                      className={`chunk-item ${active?.index === c.index ? 'chunk-active' : ''}`}
+                      aria-pressed={active?.index === c.index}
+                      data-chunk={c.index}
+                      onClick={() => choose(c)}
+                    >
+                      <span className="chunk-meta">
+                        <strong>Chunk {c.index + 1}</strong>
+                        <span className="muted">
+                          {formatNumber(c.start_offset)}–{formatNumber(c.end_offset)}
+                        </span>
+                      </span>
+                      <span className="chunk-text">{c.text}</span>
+                    </button>
+                  </li>
+                ))}
+              </ol>
+            )}
+          </>
+        }
+      />
+    </>
+  );
+}

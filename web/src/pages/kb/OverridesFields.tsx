@@ -1,0 +1,150 @@
+/**
+ * A KB's parameter overrides (chunking, retrieval, generation). An empty box means "use
+ * the platform default", shown as the placeholder. The ranges are the server's; they are
+ * checked here first so the user sees the problem next to the field.
+ */
+import { FieldRow, NumberField, TextAreaField } from '../../components/Field.tsx';
+import type { ConfigOverrides } from './kbApi.ts';
+
+type NumericKey = Exclude<keyof ConfigOverrides, 'system_prompt'>;
+
+const RANGES: Record<NumericKey, { min: number; max: number; integer: boolean }> = {
+  chunk_size: { min: 100, max: 8000, integer: true },
+  chunk_overlap: { min: 0, max: 4000, integer: true },
+  top_k: { min: 1, max: 100, integer: true },
+  similarity_threshold: { min: 0, max: 1, integer: false },
+  temperature: { min: 0, max: 2, integer: false },
+  max_tokens: { min: 1, max: 32768, integer: true },
+};
+
+/** Defaults used when nothing is overridden (the server's, for the placeholders). */
+export interface OverrideDefaults {
+  chunk_size: number;
+  chunk_overlap: number;
+  top_k: number;
+  similarity_threshold: number;
+  temperature?: number;
+  max_tokens?: number;
+  system_prompt?: string;
+}
+export const PLATFORM_DEFAULTS: OverrideDefaults = {
+  chunk_size: 1000,
+  chunk_overlap: 200,
+  top_k: 5,
+  similarity_threshold: 0,
+};
+
+export type OverrideErrors = Partial<Record<keyof ConfigOverrides, string>>;
+
+export function validateOverrides(o: ConfigOverrides): OverrideErrors {
+  const errors: OverrideErrors = {};
+  for (const [key, range] of Object.entries(RANGES) as [NumericKey, (typeof RANGES)[NumericKey]][]) {
+    const v = o[key];
+    if (v === undefined) continue;
+    if (!Number.isFinite(v)) errors[key] = 'Enter a number';
+    else if (range.integer && !Number.isInteger(v)) errors[key] = 'Enter a whole number';
+    else if (v < range.min || v > range.max) errors[key] = `Between ${range.min} and ${range.max}`;
+  }
+  if (!errors.chunk_overlap && o.chunk_overlap !== undefined) {
+    const size = o.chunk_size ?? PLATFORM_DEFAULTS.chunk_size;
+    if (o.chunk_overlap >= size) errors.chunk_overlap = `Must be smaller than the chunk size (${size})`;
+  }
+  if (o.system_prompt !== undefined && o.system_prompt.length > 8000) errors.system_prompt = 'At most 8000 characters';
+  return errors;
+}
+
+/** Only the keys that are set (an empty system prompt means "default"). */
+export function cleanOverrides(o: ConfigOverrides): ConfigOverrides {
+  const out: ConfigOverrides = {};
+  for (const [k, v] of Object.entries(o) as [keyof ConfigOverrides, unknown][]) {
+    if (v === undefined || v === null) continue;
+    if (k === 'system_prompt') {
+      if (typeof v === 'string' && v.trim() !== '') out.system_prompt = v;
+    } else if (typeof v === 'number') {
+      out[k] = v;
+    }
+  }
+  return out;
+}
+
+/** Server-side field problems (`details.field` or validation paths) onto the form's fields. */
+export function serverFieldErrors(details: unknown): OverrideErrors {
+  const out: OverrideErrors = {};
+  const list = Array.isArray(details)
+    ? details
+    : Array.isArray((details as { problems?: unknown })?.problems)
+      ? (details as { problems: unknown[] }).problems
+      : [];
+  for (const p of list as { path?: string; field?: string; message?: string }[]) {
+    const key = (p.field ?? p.path ?? '').split(/[/.]/).pop() as keyof ConfigOverrides;
+    if (key && key in RANGES) out[key] = p.message ?? 'Invalid';
+    if (key === 'system_prompt') out[key] = p.message ?? 'Invalid';
+  }
+  return out;
+}
+
+export function OverridesFields({
+  value,
+  onChange,
+  errors,
+  defaults = PLATFORM_DEFAULTS,
+  disabled,
+}: {
+  value: ConfigOverrides;
+  onChange: (next: ConfigOverrides) => void;
+  errors: OverrideErrors;
+  defaults?: OverrideDefaults;
+  disabled?: boolean;
+}) {
+  const set = (key: keyof ConfigOverrides, v: number | string | undefined) => onChange({ ...value, [key]: v });
+  const num = (key: NumericKey, label: string, hint: string, step?: string) => (
+    <NumberField
+      label={label}
+      hint={hint}
+      value={value[key]}
+      onChange={(v) => set(key, v)}
+      error={errors[key]}
+      min={RANGES[key].min}
+      max={RANGES[key].max}
+      step={step ?? (RANGES[key].integer ? '1' : 'any')}
+      placeholder={defaults[key] !== undefined ? `Default: ${defaults[key]}` : 'Platform default'}
+      disabled={disabled}
+    />
+  );
+  return (
+    <div className="stack">
+      <fieldset className="fieldset">
+        <legend>Chunking (applies to documents processed from now on)</legend>
+        <FieldRow>
+          {num('chunk_size', 'Chunk size', 'Characters per chunk, 100–8000')}
+          {num('chunk_overlap', 'Chunk overlap', 'Characters shared by neighbouring chunks, below the chunk size')}
+        </FieldRow>
+      </fieldset>
+      <fieldset className="fieldset">
+        <legend>Retrieval</legend>
+        <FieldRow>
+          {num('top_k', 'Passages for chat (top k)', 'Passages retrieved per question, 1–100')}
+          {num('similarity_threshold', 'Similarity threshold', 'Minimum relevance 0–1', '0.01')}
+        </FieldRow>
+      </fieldset>
+      <fieldset className="fieldset">
+        <legend>Generation</legend>
+        <FieldRow>
+          {num('temperature', 'Temperature', '0–2; lower is more literal', '0.1')}
+          {num('max_tokens', 'Max answer tokens', '1–32768')}
+        </FieldRow>
+        <TextAreaField
+          label="System prompt"
+          hint="Instructions given to the generation model before every question. Empty uses the platform's prompt."
+          value={value.system_prompt ?? ''}
+          onChange={(v) => set('system_prompt', v === '' ? undefined : v)}
+          error={errors.system_prompt}
+          rows={3}
+          maxLength={8000}
+          placeholder={defaults.system_prompt ? defaults.system_prompt.slice(0, 200) : 'Platform default'}
+          disabled={disabled}
+        />
+      </fieldset>
+    </div>
+  );
+}

@@ -1,0 +1,191 @@
+/**
+ * Upload documents by drag and drop or the file picker, several at a time, each with its
+ * own progress bar and outcome (the server's reason when it refuses one).
+ */
+import { type DragEvent, useCallback, useEffect, useRef, useState } from 'react';
+import type { ApiError } from '../../api/client.ts';
+import { Button } from '../../components/Button.tsx';
+import { formatBytes } from '../../components/format.ts';
+import { type KbDocument, type UploadHandle, uploadDocument } from './kbApi.ts';
+
+const ACCEPT = '.txt,.md,.markdown,.html,.htm,.pdf,.docx,text/plain,text/markdown,text/html,application/pdf';
+const PARALLEL = 3;
+
+interface Item {
+  key: number;
+  file: File;
+  progress: number;
+  state: 'queued' | 'uploading' | 'done' | 'failed' | 'cancelled';
+  error?: ApiError;
+  document?: KbDocument;
+}
+
+export function UploadZone({ kbId, onUploaded }: { kbId: string; onUploaded: (doc: KbDocument) => void }) {
+  const [items, setItems] = useState<Item[]>([]);
+  const [over, setOver] = useState(false);
+  const input = useRef<HTMLInputElement>(null);
+  const nextKey = useRef(1);
+  const handles = useRef(new Map<number, UploadHandle>());
+  const onUploadedRef = useRef(onUploaded);
+  onUploadedRef.current = onUploaded;
+
+  const update = useCallback((key: number, patch: Partial<Item>) => {
+    setItems((all) => all.map((i) => (i.key === key ? { ...i, ...patch } : i)));
+  }, []);
+
+  // Start queued uploads while fewer than PARALLEL run.
+  useEffect(() => {
+    const running = items.filter((i) => i.state === 'uploading').length;
+    const queued = items.filter((i) => i.state === 'queued').slice(0, Math.max(0, PARALLEL - running));
+    for (const item of queued) {
+      update(item.key, { state: 'uploading', progress: 0 });
+      const handle = uploadDocument(kbId, item.file, (progress) => update(item.key, { progress }));
+      handles.current.set(item.key, handle);
+      handle.promise.then(
+        (document) => {
+          handles.current.delete(item.key);
+          update(item.key, { state: 'done', progress: 1, document });
+          onUploadedRef.current(document);
+        },
+        (error: ApiError) => {
+          handles.current.delete(item.key);
+          update(item.key, error.code === 'ABORTED' ? { state: 'cancelled' } : { state: 'failed', error });
+        },
+      );
+    }
+  }, [items, kbId, update]);
+
+  // Leaving the page cancels what is still being sent.
+  useEffect(() => {
+    const all = handles.current;
+    return () => {
+      for (const h of all.values()) h.abort();
+    };
+  }, []);
+
+  const add = (files: FileList | File[] | null) => {
+    const list = Array.from(files ?? []);
+    if (list.length === 0) return;
+    setItems((all) => [
+      ...list.map((file) => ({ key: nextKey.current++, file, progress: 0, state: 'queued' as const })),
+      ...all,
+    ]);
+  };
+
+  const onDrop = (e: DragEvent) => {
+    e.preventDefault();
+    setOver(false);
+    add(e.dataTransfer.files);
+  };
+
+  const finished = items.filter((i) => i.state !== 'queued' && i.state !== 'uploading');
+  const active = items.length - finished.length;
+
+  return (
+    <section className="upload" aria-labelledby="upload-title">
+      {/* biome-ignore lint/a11y/noStaticElementInteractions: a drop target only; the keyboard uses "Choose files" */}
+      <div
+        className={`dropzone ${over ? 'dropzone-over' : ''}`}
+        data-testid="dropzone"
+        onDragEnter={(e) => {
+          e.preventDefault();
+          setOver(true);
+        }}
+        onDragOver={(e) => {
+          e.preventDefault();
+          e.dataTransfer.dropEffect = 'copy';
+        }}
+        onDragLeave={(e) => {
+          if (!e.currentTarget.contains(e.relatedTarget as Node | null)) setOver(false);
+        }}
+        onDrop={onDrop}
+      >
+        <h2 id="upload-title" className="dropzone-title">
+          Upload documents
+        </h2>
+        <p className="muted">
+          Drop files here or choose them: text, Markdown, HTML, PDF or Word (.docx). Several at once are fine.
+        </p>
+        <input
+          ref={input}
+          type="file"
+          multiple
+          accept={ACCEPT}
+          className="sr-only"
+          tabIndex={-1}
+          aria-label="Files to upload"
+          onChange={(e) => {
+            add(e.target.files);
+            e.target.value = '';
+          }}
+        />
+        <Button variant="primary" onClick={() => input.current?.click()}>
+          Choose files
+        </Button>
+      </div>
+      {items.length > 0 ? (
+        <div className="upload-list-wrap">
+          <div className="row upload-list-head">
+            <span className="muted" aria-live="polite">
+              {active > 0 ? `Uploading ${active} file${active === 1 ? '' : 's'}…` : 'Uploads finished'}
+            </span>
+            <span className="spacer" />
+            {finished.length > 0 ? (
+              <Button
+                size="sm"
+                variant="ghost"
+                onClick={() => setItems((all) => all.filter((i) => !finished.includes(i)))}
+              >
+                Clear finished
+              </Button>
+            ) : null}
+          </div>
+          <ul className="upload-list" aria-label="Uploads">
+            {items.map((item) => (
+              <li key={item.key} className={`upload-item upload-${item.state}`} data-file={item.file.name}>
+                <div className="upload-item-row">
+                  <span className="upload-name" title={item.file.name}>
+                    {item.file.name}
+                  </span>
+                  <span className="muted nowrap">{formatBytes(item.file.size)}</span>
+                  {item.state === 'uploading' || item.state === 'queued' ? (
+                    <Button
+                      size="sm"
+                      variant="ghost"
+                      aria-label={`Cancel upload of ${item.file.name}`}
+                      onClick={() => {
+                        const h = handles.current.get(item.key);
+                        if (h) h.abort();
+                        else update(item.key, { state: 'cancelled' });
+                      }}
+                    >
+                      Cancel
+                    </Button>
+                  ) : null}
+                </div>
+                <progress
+                  className="upload-progress"
+                  max={1}
+                  value={item.state === 'failed' || item.state === 'cancelled' ? 0 : item.progress}
+                  aria-label={`Upload progress of ${item.file.name}`}
+                />
+                <span className="upload-status" data-testid="upload-status">
+                  {item.state === 'queued'
+                    ? 'Waiting…'
+                    : item.state === 'uploading'
+                      ? `Uploading ${Math.round(item.progress * 100)}%`
+                      : item.state === 'done'
+                        ? 'Uploaded — processing has started'
+                        : item.state === 'cancelled'
+                          ? 'Cancelled'
+                          : `Refused: ${item.error?.message ?? 'unknown error'}`}
+                  {item.error ? <code className="upload-code"> {item.error.code}</code> : null}
+                </span>
+              </li>
+            ))}
+          </ul>
+        </div>
+      ) : null}
+    </section>
+  );
+}

@@ -1,0 +1,248 @@
+/**
+ * Knowledge-base side of the API: types taken from the generated schema, and the two
+ * calls the typed client cannot express — multipart uploads with progress (XHR) and the
+ * chat answer stream (POST + server-sent events read with fetch's ReadableStream).
+ */
+import {
+  type ApiError,
+  api,
+  call,
+  errorFromResponse,
+  type ResponseOf,
+  refreshSession,
+  sessionFetch,
+  toApiError,
+} from '../../api/client.ts';
+import { useQuery } from '../../api/hooks.ts';
+
+export type Kb = ResponseOf<'/api/v1/knowledge-bases/{id}', 'get'>;
+export type KbList = ResponseOf<'/api/v1/knowledge-bases', 'get'>;
+export type KbModel = NonNullable<Kb['embedding_model']>;
+export type ModelConfig = ResponseOf<'/api/v1/knowledge-bases/{id}/model-config', 'get'>;
+export type ConfigOverrides = ModelConfig['config_overrides'];
+export type EffectiveConfig = ModelConfig['effective_config'];
+export type AvailableModel = ResponseOf<'/api/v1/models/available', 'get'>['items'][number];
+export type KbDocument = ResponseOf<'/api/v1/knowledge-bases/{id}/documents/{docId}', 'get'>;
+export type DocumentStatus = KbDocument['status'];
+export type DocumentContent = ResponseOf<'/api/v1/knowledge-bases/{id}/documents/{docId}/content', 'get'>;
+export type Chunk = DocumentContent['chunks'][number];
+export type SearchResponse = ResponseOf<'/api/v1/search', 'post'>;
+export type SearchHit = SearchResponse['results'][number];
+
+export type KbPermission = Kb['permission'];
+const RANK: Record<KbPermission, number> = { READ: 1, WRITE: 2, ADMIN: 3 };
+/** Whether the caller's permission on a KB is at least `needed`. */
+export const canKb = (permission: KbPermission | undefined, needed: KbPermission): boolean =>
+  permission !== undefined && RANK[permission] >= RANK[needed];
+
+/** Every KB the caller can read (for pickers), by name. */
+export function useReadableKbs() {
+  return useQuery(async () => {
+    const all: KbList['items'] = [];
+    for (let offset = 0; ; offset += 200) {
+      const page = await call(api.GET('/api/v1/knowledge-bases', { params: { query: { limit: 200, offset } } }));
+      all.push(...page.items);
+      if (page.items.length < 200 || all.length >= page.total) break;
+    }
+    return all.sort((a, b) => a.name.localeCompare(b.name));
+  }, []);
+}
+
+/** Active models of both types (for creating a KB and its settings). */
+export function useAvailableModels() {
+  return useQuery(() => call(api.GET('/api/v1/models/available')), []);
+}
+
+/** The viewer's address, opened at a chunk when given (search and chat citations link here). */
+export function viewerPath(kbId: string, documentId: string, chunkIndex?: number): string {
+  const base = `/kbs/${kbId}/documents/${documentId}`;
+  return chunkIndex === undefined ? base : `${base}?chunk=${chunkIndex}`;
+}
+
+// ------------------------------------------------------------------ uploads
+
+export interface UploadHandle {
+  promise: Promise<KbDocument>;
+  abort: () => void;
+}
+
+/**
+ * Uploads one file as multipart field `file` with XMLHttpRequest, for its upload
+ * progress events. A 401 gets one session refresh (shared with every other caller) and
+ * one retry; the server's refusal (415, 413, 400 …) rejects with its ApiError.
+ */
+export function uploadDocument(kbId: string, file: File, onProgress: (fraction: number) => void): UploadHandle {
+  let xhr: XMLHttpRequest | undefined;
+  let aborted = false;
+  const send = () =>
+    new Promise<{ status: number; body: unknown; headers: Headers; statusText: string }>((resolve, reject) => {
+      const req = new XMLHttpRequest();
+      xhr = req;
+      req.open('POST', `/api/v1/knowledge-bases/${encodeURIComponent(kbId)}/documents`);
+      req.withCredentials = true;
+      req.responseType = 'text';
+      req.upload.onprogress = (e) => {
+        if (e.lengthComputable && e.total > 0) onProgress(Math.min(1, e.loaded / e.total));
+      };
+      req.onload = () => {
+        let body: unknown;
+        try {
+          body = req.responseText ? JSON.parse(req.responseText) : undefined;
+        } catch {
+          body = undefined;
+        }
+        const headers = new Headers();
+        const requestId = req.getResponseHeader('x-request-id');
+        if (requestId) headers.set('x-request-id', requestId);
+        resolve({ status: req.status, body, headers, statusText: req.statusText });
+      };
+      req.onerror = () => reject(new TypeError('network error'));
+      req.onabort = () => reject(new DOMException('aborted', 'AbortError'));
+      const form = new FormData();
+      form.append('file', file, file.name);
+      req.send(form);
+    });
+
+  const promise = (async () => {
+    try {
+      let res = await send();
+      if (res.status === 401 && !aborted && (await refreshSession())) {
+        onProgress(0);
+        res = await send();
+      }
+      if (res.status === 401) {
+        // Let the app's session handling take over (it sends the user to sign-in).
+        await sessionFetch(new Request('/api/v1/auth/me'));
+      }
+      if (res.status < 200 || res.status >= 300) {
+        throw errorFromResponse(new Response(null, { status: res.status, headers: res.headers }), res.body);
+      }
+      onProgress(1);
+      return res.body as KbDocument;
+    } catch (error) {
+      throw toApiError(error);
+    }
+  })();
+  return {
+    promise,
+    abort: () => {
+      aborted = true;
+      xhr?.abort();
+    },
+  };
+}
+
+// ------------------------------------------------------------------ chat stream
+
+export interface Citation extends SearchHit {
+  marker: string;
+}
+export interface ChatDone {
+  kb_id: string;
+  model_id: string;
+  model_name: string | null;
+  fallback_used: boolean;
+  fallback_reason: string | null;
+  finish_reason: string;
+  passages_retrieved: number;
+}
+export interface ChatHandlers {
+  onToken: (text: string) => void;
+  onCitations: (citations: Citation[]) => void;
+  onDone: (done: ChatDone) => void;
+  /** A failure inside the stream (`event: error`), after tokens may have arrived. */
+  onStreamError: (error: ApiError) => void;
+}
+
+/** Splits a server-sent-events byte stream into `{event, data}` messages. */
+export async function* readEventStream(
+  body: ReadableStream<Uint8Array>,
+): AsyncGenerator<{ event: string; data: string }> {
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
+  let buffer = '';
+  const parse = (block: string) => {
+    let event = 'message';
+    const data: string[] = [];
+    for (const line of block.split(/\r\n|\r|\n/)) {
+      if (line === '' || line.startsWith(':')) continue;
+      const colon = line.indexOf(':');
+      const field = colon === -1 ? line : line.slice(0, colon);
+      const value = colon === -1 ? '' : line.slice(colon + 1).replace(/^ /, '');
+      if (field === 'event') event = value;
+      else if (field === 'data') data.push(value);
+    }
+    return data.length > 0 ? { event, data: data.join('\n') } : undefined;
+  };
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      buffer += decoder.decode(value, { stream: !done });
+      let boundary = buffer.search(/\r?\n\r?\n/);
+      while (boundary !== -1) {
+        const block = buffer.slice(0, boundary);
+        buffer = buffer.slice(buffer.slice(boundary).match(/^\r?\n\r?\n/)![0].length + boundary);
+        const message = parse(block);
+        if (message) yield message;
+        boundary = buffer.search(/\r?\n\r?\n/);
+      }
+      if (done) break;
+    }
+    const rest = parse(buffer);
+    if (rest) yield rest;
+  } finally {
+    reader.releaseLock();
+  }
+}
+
+/**
+ * Asks a KB: POST /api/v1/chat and reads its event stream as it arrives (EventSource
+ * cannot POST). Errors before the stream (no access, retrieval down) reject with the
+ * server's ApiError; a cancelled request resolves quietly.
+ */
+export async function askKb(
+  body: { kb_id: string; message: string; history?: { role: 'user' | 'assistant'; content: string }[] },
+  handlers: ChatHandlers,
+  signal: AbortSignal,
+): Promise<void> {
+  let res: Response;
+  try {
+    res = await sessionFetch(
+      new Request('/api/v1/chat', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+        body: JSON.stringify(body),
+        signal,
+      }),
+    );
+  } catch (error) {
+    if (signal.aborted) return;
+    throw toApiError(error);
+  }
+  if (!res.ok || !res.body) throw errorFromResponse(res, await res.json().catch(() => undefined));
+  try {
+    for await (const message of readEventStream(res.body)) {
+      let data: unknown;
+      try {
+        data = JSON.parse(message.data);
+      } catch {
+        continue;
+      }
+      if (message.event === 'token') handlers.onToken(String((data as { text?: unknown }).text ?? ''));
+      else if (message.event === 'citations') handlers.onCitations((data as { citations: Citation[] }).citations ?? []);
+      else if (message.event === 'done') handlers.onDone(data as ChatDone);
+      else if (message.event === 'error') {
+        const e = data as { code?: string; message?: string };
+        handlers.onStreamError(
+          errorFromResponse(new Response(null, { status: 503, headers: res.headers }), {
+            code: e.code ?? 'STREAM_ERROR',
+            message: e.message ?? 'The answer stream failed',
+          }),
+        );
+      }
+    }
+  } catch (error) {
+    if (signal.aborted) return;
+    throw toApiError(error);
+  }
+}
