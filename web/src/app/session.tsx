@@ -3,7 +3,15 @@
  * sign-in and sign-out go through the auth service, which sets and clears the cookies.
  */
 import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo, useState } from 'react';
-import { type ApiError, api, call, onSessionExpired, type ResponseOf, toApiError } from '../api/client.ts';
+import {
+  type ApiError,
+  api,
+  call,
+  onSessionExpired,
+  type ResponseOf,
+  refreshSession,
+  toApiError,
+} from '../api/client.ts';
 
 export type CurrentUser = ResponseOf<'/api/v1/auth/me', 'get'>;
 
@@ -69,9 +77,14 @@ export function SessionProvider({ children }: { children: ReactNode }) {
 
   const signOut = useCallback(async () => {
     try {
-      await call(api.POST('/api/v1/auth/logout', { body: {} }));
+      // Logout needs a valid access token: with an expired one, renew it first (the shared
+      // single refresh), or the refresh cookie would survive and resume the session.
+      const first = await api.POST('/api/v1/auth/logout', { body: {} });
+      if (first.response.status === 401 && (await refreshSession())) {
+        await api.POST('/api/v1/auth/logout', { body: {} });
+      }
     } catch {
-      // The session may already be gone; the cookies are cleared either way on the next 401.
+      // The server is unreachable; the user still leaves the app.
     }
     setState({ status: 'anonymous', expired: false });
   }, []);
