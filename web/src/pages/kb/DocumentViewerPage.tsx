@@ -16,7 +16,7 @@ import { Banner, Empty, ErrorState, Loading } from '../../components/States.tsx'
 import { StatusBadge } from '../../components/StatusBadge.tsx';
 import { type ProcessingSteps, StepBreakdown } from '../../components/StepBreakdown.tsx';
 import { useToast } from '../../components/Toast.tsx';
-import type { Chunk, DocumentContent, KbDocument } from './kbApi.ts';
+import { type Chunk, type DocumentContent, type KbDocument, useDocumentTitle } from './kbApi.ts';
 
 /** Scrolls `container` (only it) so that `target` sits near its top. */
 function scrollWithin(container: HTMLElement | null, target: HTMLElement | null, margin = 48) {
@@ -53,6 +53,7 @@ export function DocumentViewerPage() {
     { label: kb.data?.name ?? 'Knowledge base', to: `/kbs/${kbId}` },
   ];
   const title = doc.data?.filename ?? 'Document';
+  useDocumentTitle(doc.data?.filename);
 
   if (doc.error && !doc.data) {
     return (

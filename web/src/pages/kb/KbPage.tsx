@@ -17,7 +17,7 @@ import { StatusBadge } from '../../components/StatusBadge.tsx';
 import { type ProcessingSteps, StepBreakdown, StepSummary } from '../../components/StepBreakdown.tsx';
 import { type Column, Table } from '../../components/Table.tsx';
 import { useToast } from '../../components/Toast.tsx';
-import { canKb, type DocumentStatus, type Kb, type KbDocument, viewerPath } from './kbApi.ts';
+import { canKb, type DocumentStatus, type Kb, type KbDocument, useDocumentTitle, viewerPath } from './kbApi.ts';
 import { providerLabel } from './ModelPicker.tsx';
 import { UploadZone } from './UploadZone.tsx';
 
@@ -35,6 +35,7 @@ export function KbPage() {
   const kb = useQuery(() => call(api.GET('/api/v1/knowledge-bases/{id}', { params: { path: { id: kbId } } })), [kbId], {
     pollMs: 10_000,
   });
+  useDocumentTitle(kb.data?.name);
 
   if (kb.loading && !kb.data) return <Loading label="Loading the knowledge base…" />;
   if (kb.error && !kb.data) {
@@ -370,7 +371,7 @@ function DocumentDetail({ doc }: { doc: KbDocument }) {
         errors={doc.step_errors}
         label={`Processing steps of ${doc.filename}`}
       />
-      {doc.error_message ? (
+      {doc.error_message && !Object.values(doc.step_errors).includes(doc.error_message) ? (
         <p className="field-error" data-testid="document-error">
           {doc.error_message}
         </p>

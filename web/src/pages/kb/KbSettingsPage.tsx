@@ -21,6 +21,7 @@ import {
   type Kb,
   type ModelConfig,
   useAvailableModels,
+  useDocumentTitle,
 } from './kbApi.ts';
 import { ModelPicker } from './ModelPicker.tsx';
 import {
@@ -39,6 +40,7 @@ export function KbSettingsPage() {
     [kbId],
   );
   const models = useAvailableModels();
+  useDocumentTitle(kb.data ? `Settings · ${kb.data.name}` : undefined);
   const crumbs = [
     { label: 'Knowledge bases', to: '/kbs' },
     ...(kb.data ? [{ label: kb.data.name, to: `/kbs/${kbId}` }] : []),
@@ -319,9 +321,11 @@ function DangerCard({ kb }: { kb: Kb }) {
   const toast = useToast();
   const [open, setOpen] = useState(false);
   const [typed, setTyped] = useState('');
+  const [tried, setTried] = useState(false);
   const [pending, setPending] = useState(false);
   const [error, setError] = useState<ApiError | undefined>();
   const remove = async () => {
+    setTried(true);
     if (typed !== kb.name) return;
     setPending(true);
     setError(undefined);
@@ -354,6 +358,7 @@ function DangerCard({ kb }: { kb: Kb }) {
         onClose={() => {
           setOpen(false);
           setTyped('');
+          setTried(false);
           setError(undefined);
         }}
       >
@@ -363,7 +368,7 @@ function DangerCard({ kb }: { kb: Kb }) {
           value={typed}
           onChange={setTyped}
           autoComplete="off"
-          error={typed && typed !== kb.name ? 'The name does not match' : undefined}
+          error={(typed || tried) && typed !== kb.name ? 'Type the exact name to delete' : undefined}
         />
       </ConfirmModal>
     </Card>

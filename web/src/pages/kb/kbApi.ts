@@ -3,6 +3,8 @@
  * calls the typed client cannot express — multipart uploads with progress (XHR) and the
  * chat answer stream (POST + server-sent events read with fetch's ReadableStream).
  */
+
+import { useEffect } from 'react';
 import {
   type ApiError,
   api,
@@ -51,6 +53,13 @@ export function useReadableKbs() {
 /** Active models of both types (for creating a KB and its settings). */
 export function useAvailableModels() {
   return useQuery(() => call(api.GET('/api/v1/models/available')), []);
+}
+
+/** Names the browser tab after what the page shows (routes with :params have no fixed title). */
+export function useDocumentTitle(title: string | undefined): void {
+  useEffect(() => {
+    if (title) document.title = `${title} · LumiKB`;
+  }, [title]);
 }
 
 /** The viewer's address, opened at a chunk when given (search and chat citations link here). */
