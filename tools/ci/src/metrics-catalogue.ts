@@ -58,6 +58,31 @@ export const METRICS: Record<string, MetricSpec> = {
   lumikb_proxy_sync_state: { type: 'gauge', labels: ['state'], help: 'models per LiteLLM sync state' },
   lumikb_proxy_sync_failures_total: { type: 'counter', labels: [], help: 'failed LiteLLM sync attempts' },
 
+  // Finer-grained series the services export beyond the spec's list (dashboards may use them).
+  lumikb_model_fallback_total: {
+    type: 'counter',
+    labels: ['model', 'fallback_model'],
+    help: 'generation requests answered by the fallback model',
+  },
+  lumikb_collection_create_seconds: { type: 'histogram', labels: [], help: 'vector collection creation time' },
+  lumikb_search_latency_seconds: { type: 'histogram', labels: [], help: 'semantic search latency' },
+  lumikb_document_uploads_total: { type: 'counter', labels: ['outcome'], help: 'document uploads by outcome' },
+  lumikb_chat_answers_total: { type: 'counter', labels: ['fallback'], help: 'chat answers streamed' },
+  lumikb_ingestion_documents_total: {
+    type: 'counter',
+    labels: ['outcome'],
+    help: 'documents handled by a worker, by outcome (ready, failed, retried)',
+  },
+  lumikb_ingestion_chunks_total: { type: 'counter', labels: [], help: 'chunks embedded and indexed' },
+  lumikb_ingestion_step_seconds: { type: 'histogram', labels: ['step'], help: 'duration of each processing step' },
+  lumikb_ingestion_in_flight: { type: 'gauge', labels: [], help: 'documents a worker is processing now' },
+  lumikb_proxy_sync_operations_total: {
+    type: 'counter',
+    labels: ['action', 'outcome'],
+    help: 'LiteLLM syncs by action and outcome',
+  },
+  lumikb_proxy_sync_pending_models: { type: 'gauge', labels: [], help: 'model changes not yet mirrored in LiteLLM' },
+
   // prom-client default metrics (every service registers them).
   process_cpu_seconds_total: { type: 'counter', labels: [], help: 'process CPU time' },
   process_resident_memory_bytes: { type: 'gauge', labels: [], help: 'resident memory' },
