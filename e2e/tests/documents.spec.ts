@@ -30,6 +30,7 @@ async function dropFiles(page: Page, paths: { path: string; type: string }[]) {
 
 test('every format uploads by drag and drop or the file picker, with progress, and reaches READY live', async ({
   page,
+  context,
   signIn,
 }) => {
   const api = await adminApi();
@@ -38,6 +39,8 @@ test('every format uploads by drag and drop or the file picker, with progress, a
     await signIn('admin');
     await page.goto(`/kbs/${kb.id}`);
     await expect(page.getByText('No documents yet')).toBeVisible();
+    // The access token has expired: both parallel uploads get 401, share one refresh, and go through.
+    await context.clearCookies({ name: 'lumikb_access' });
 
     // Two files dropped together …
     await dropFiles(page, [

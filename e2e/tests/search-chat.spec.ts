@@ -45,6 +45,7 @@ test('search across readable KBs; a citation opens the viewer at the cited chunk
 
 test('chat answers with the built-in extractive answerer (no LLM) and its citation badges open the viewer', async ({
   page,
+  context,
   signIn,
 }) => {
   const data = seeded();
@@ -54,7 +55,11 @@ test('chat answers with the built-in extractive answerer (no LLM) and its citati
   await expect(page.getByLabel('Knowledge base')).toHaveValue(data.kbs.handbook);
   await expect(page.getByText('quotes the sources, no LLM')).toBeVisible();
 
-  const chat = page.waitForResponse((r) => r.url().endsWith('/api/v1/chat') && r.request().method() === 'POST');
+  // With an expired access token the stream request is renewed and retried, unseen by the user.
+  await context.clearCookies({ name: 'lumikb_access' });
+  const chat = page.waitForResponse(
+    (r) => r.url().endsWith('/api/v1/chat') && r.request().method() === 'POST' && r.status() === 200,
+  );
   await page.getByRole('textbox', { name: 'Your question' }).fill('How many days of paid vacation leave do I get?');
   await page.keyboard.press('Enter');
   expect((await chat).headers()['content-type']).toContain('text/event-stream');
