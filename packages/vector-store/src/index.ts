@@ -34,3 +34,29 @@ export function createVectorStore(options: VectorStoreOptions): VectorStore {
     ...(options.logger && { logger: options.logger }),
   });
 }
+
+/**
+ * createVectorStore + ensureReady, for service start-up. The knowledge-base service and
+ * the worker share the store and start together, so the first start may race on creating
+ * the postgres schema: try again briefly before giving up. Closes the store on failure and
+ * throws an error that names the store it could not use.
+ */
+export async function openVectorStore(options: VectorStoreOptions, attempts = 3): Promise<VectorStore> {
+  const store = createVectorStore(options);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await store.ensureReady();
+      return store;
+    } catch (error) {
+      if (attempt < attempts) {
+        await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
+        continue;
+      }
+      await store.close().catch(() => {});
+      const where = options.qdrantUrl
+        ? `Qdrant at ${options.qdrantUrl}`
+        : `the Postgres schema "${options.schema ?? 'vectors'}"`;
+      throw new Error(`cannot use the vector store (${where}): ${(error as Error).message}`);
+    }
+  }
+}

@@ -11,7 +11,7 @@ import {
   type ServiceApp,
 } from '@lumikb/service-kit';
 import { SettingsSubscriber } from '@lumikb/settings';
-import { createVectorStore, type VectorStore } from '@lumikb/vector-store';
+import { openVectorStore, type VectorStore, type VectorStoreOptions } from '@lumikb/vector-store';
 import type { Logger } from 'pino';
 import { registerChatRoutes } from './chat/routes.ts';
 import type { FallbackHolder } from './chat/service.ts';
@@ -51,13 +51,13 @@ export interface Deps extends PlatformDeps<KnowledgeBaseDatabase> {
   clock?: () => Date;
 }
 
-export function vectorStoreOf(config: Config): VectorStore {
-  return createVectorStore({
+export function vectorStoreOptionsOf(config: Config): VectorStoreOptions {
+  return {
     ...(config.QDRANT_URL ? { qdrantUrl: config.QDRANT_URL } : {}),
     ...(config.QDRANT_API_KEY ? { qdrantApiKey: config.QDRANT_API_KEY } : {}),
     databaseUrl: config.DATABASE_URL,
     schema: config.VECTOR_SCHEMA,
-  });
+  };
 }
 
 /** Connects Postgres (migrated), JetStream and the vector store, or explains why not. */
@@ -70,29 +70,13 @@ export async function connect(config: Config, options: { runMigrations?: boolean
     config,
     ...options,
   });
-  const vectors = vectorStoreOf(config);
   try {
-    // The KB service and the worker share the store and start together: the first start
-    // may race on creating its schema, so try again briefly before giving up.
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await vectors.ensureReady();
-        break;
-      } catch (error) {
-        if (attempt >= 3) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
-      }
-    }
+    return { ...platform, vectors: await openVectorStore(vectorStoreOptionsOf(config)) };
   } catch (error) {
-    await vectors.close().catch(() => {});
     await platform.bus.close();
     await platform.db.close();
-    const where = config.QDRANT_URL
-      ? `Qdrant at ${config.QDRANT_URL}`
-      : `the Postgres schema "${config.VECTOR_SCHEMA}"`;
-    throw new DependencyError(`cannot use the vector store (${where}): ${(error as Error).message}`);
+    throw new DependencyError((error as Error).message);
   }
-  return { ...platform, vectors };
 }
 
 export async function buildApp(config: Config, deps: Deps): Promise<ServiceApp> {
