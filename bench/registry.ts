@@ -6,10 +6,37 @@
  * keep-alive HTTP for a fixed time, timing every request. Run alone with
  * `tsx bench/registry.ts` (REGISTRY_BENCH_SECONDS, REGISTRY_BENCH_CLIENTS override).
  */
+
+import { spawn } from 'node:child_process';
 import { Agent, request } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
-import { buildTestApp } from '../services/registry/test/helper.ts';
+
+/** The registry in a child process (bench/servers/registry.ts), so clients and server get a core each. */
+async function startRegistryProcess() {
+  const tsx = new URL('../node_modules/.bin/tsx', import.meta.url).pathname;
+  // REGISTRY_BENCH_PROFILE=<dir> writes a V8 CPU profile of the registry process there.
+  const profile = process.env.REGISTRY_BENCH_PROFILE;
+  const args = [
+    ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : []),
+    new URL('./servers/registry.ts', import.meta.url).pathname,
+  ];
+  const child = spawn(tsx, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  const line = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout }).once('line', resolve);
+    child.once('exit', (code) => reject(new Error(`registry bench server exited with ${code}`)));
+  });
+  const { port, token } = JSON.parse(line) as { port: number; token: string };
+  return {
+    port,
+    token,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
 
 type Op = 'create' | 'get' | 'update' | 'list' | 'delete';
 
@@ -30,13 +57,12 @@ export async function benchRegistry(options: Options = {}): Promise<Record<strin
   const clients = options.clients ?? Number(process.env.REGISTRY_BENCH_CLIENTS ?? 50);
   const durationMs = options.durationMs ?? Number(process.env.REGISTRY_BENCH_SECONDS ?? 10) * 1000;
   const teardowns: (() => unknown)[] = [];
-  const t = { teardown: (fn: () => unknown) => void teardowns.push(fn) };
   const agent = new Agent({ keepAlive: true, maxSockets: clients });
   try {
-    const { app, tokens } = await buildTestApp(t);
-    await app.listen({ port: 0, host: '127.0.0.1' });
-    const { port } = app.server.address() as AddressInfo;
-    const authorization = `Bearer ${tokens.admin}`;
+    const server = await startRegistryProcess();
+    teardowns.push(() => server.stop());
+    const { port } = server;
+    const authorization = `Bearer ${server.token}`;
 
     const call = (method: string, path: string, body?: unknown) =>
       new Promise<{ status: number; body: string }>((resolve, reject) => {
