@@ -21,24 +21,37 @@ async function startServer(kind: 'kit' | 'bare'): Promise<{ origin: string; chil
   return { origin: `http://127.0.0.1:${port}`, child };
 }
 
-export async function benchKit(options: { durationMs?: number; concurrency?: number } = {}) {
-  const durationMs = options.durationMs ?? 5_000;
+export async function benchKit(options: { durationMs?: number; concurrency?: number; rounds?: number } = {}) {
+  const durationMs = options.durationMs ?? 4_000;
   const concurrency = options.concurrency ?? 32;
   const results: Record<string, string | number> = {};
-  for (const kind of ['bare', 'kit'] as const) {
-    const { origin, child } = await startServer(kind);
-    try {
-      const r = await closedLoop(origin, { path: '/health' }, { concurrency, durationMs });
-      results[`${kind} /health req/s`] = Math.round(r.rps);
-      results[`${kind} /health p50`] = ms(r.p50);
-      results[`${kind} /health p99`] = ms(r.p99);
-      if (r.errors) results[`${kind} errors`] = r.errors;
-    } finally {
-      child.kill('SIGTERM');
+  // Interleaved rounds (bare, kit, bare, kit, …) so drift in the machine's load or clock
+  // affects both alike; each figure is the median over the rounds.
+  const rounds = options.rounds ?? 3;
+  const runs: Record<'bare' | 'kit', { rps: number; p50: number; p99: number; errors: number }[]> = {
+    bare: [],
+    kit: [],
+  };
+  for (let round = 0; round < rounds; round++) {
+    for (const kind of ['bare', 'kit'] as const) {
+      const { origin, child } = await startServer(kind);
+      try {
+        runs[kind].push(await closedLoop(origin, { path: '/health' }, { concurrency, durationMs }));
+      } finally {
+        child.kill('SIGTERM');
+      }
     }
   }
+  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
+  for (const kind of ['bare', 'kit'] as const) {
+    results[`${kind} /health req/s (median of ${rounds})`] = Math.round(median(runs[kind].map((r) => r.rps)));
+    results[`${kind} /health p50`] = ms(median(runs[kind].map((r) => r.p50)));
+    results[`${kind} /health p99`] = ms(median(runs[kind].map((r) => r.p99)));
+    const errors = runs[kind].reduce((n, r) => n + r.errors, 0);
+    if (errors) results[`${kind} errors`] = errors;
+  }
   results['kit/bare throughput ratio'] = Number(
-    ((results['kit /health req/s'] as number) / (results['bare /health req/s'] as number)).toFixed(2),
+    (median(runs.kit.map((r) => r.rps)) / median(runs.bare.map((r) => r.rps))).toFixed(2),
   );
   Object.assign(results, await benchOutbox());
   return results;

@@ -38,7 +38,11 @@ for (const name of names) {
   process.stdout.write(`\n## ${name}\n`);
   try {
     const figures = await (await load())();
-    for (const [k, v] of Object.entries(figures)) process.stdout.write(`  ${k.padEnd(44)} ${String(v)}\n`);
+    for (const [k, v] of Object.entries(figures)) {
+      process.stdout.write(
+        `  ${k.padEnd(44)} ${typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v)}\n`,
+      );
+    }
   } catch (error) {
     failed = true;
     process.stdout.write(`  failed: ${error instanceof Error ? error.message : String(error)}\n`);
