@@ -84,7 +84,7 @@ export class OutboxRelay {
   private wake: (() => void) | undefined;
   /** Set by a NOTIFY that arrived while a drain was already running. */
   private notified = false;
-  private listener: pg.PoolClient | undefined;
+  private listener: { client: pg.PoolClient; release: (destroy: boolean) => void } | undefined;
   private loop: Promise<void> | undefined;
   private listening: Promise<void> | undefined;
   private backoffMs: number;
@@ -140,10 +140,12 @@ export class OutboxRelay {
     await this.loop;
     await this.listening;
     const listener = this.listener;
-    this.listener = undefined;
     if (listener) {
-      await listener.query(`unlisten "${outboxChannel(this.options.schema)}"`).catch(() => {});
-      listener.release();
+      const unlistened = await listener.client.query(`unlisten "${outboxChannel(this.options.schema)}"`).then(
+        () => true,
+        () => false,
+      );
+      listener.release(!unlistened);
     }
   }
 
@@ -237,27 +239,40 @@ export class OutboxRelay {
   /** LISTEN on a dedicated connection; re-established after errors while running. */
   private async listen(): Promise<void> {
     while (this.running && !this.listener) {
+      let client: pg.PoolClient | undefined;
+      let released = false;
+      // A dropped connection can emit several errors, and stop() may race with them:
+      // the client goes back to the pool exactly once.
+      const release = (destroy: boolean) => {
+        if (released || !client) return;
+        released = true;
+        if (this.listener?.client === client) this.listener = undefined;
+        client.release(destroy);
+      };
       try {
-        const client = await this.options.pool.connect();
+        client = await this.options.pool.connect();
         if (!this.running) {
-          client.release();
+          release(false);
           return;
         }
         client.on('notification', () => this.poke());
         client.on('error', () => {
-          if (this.listener === client) this.listener = undefined;
-          client.release(true);
-          if (this.running)
+          const wasListening = this.listener?.client === client;
+          release(true);
+          if (wasListening && this.running) {
             setTimeout(() => {
-              this.listening = this.listen();
+              if (this.running && !this.listener) this.listening = this.listen();
             }, 1_000);
+          }
         });
         await client.query(`listen "${outboxChannel(this.options.schema)}"`);
-        this.listener = client;
+        if (released) continue;
+        this.listener = { client, release };
         // Events committed before LISTEN took effect sent their NOTIFY to nobody.
         this.poke();
       } catch {
-        await new Promise((r) => setTimeout(r, 1_000));
+        release(true);
+        if (this.running) await new Promise((r) => setTimeout(r, 1_000));
       }
     }
   }

@@ -1,6 +1,7 @@
 import { STREAMS, SystemPing } from '@lumikb/contracts';
 
 import { createTestBus, hostPort, startTcpProxy, testInfra, testLogger, waitFor } from '@lumikb/test-kit';
+import pg from 'pg';
 import { Registry } from 'prom-client';
 import t from 'tap';
 import { applyOnce, EventBus, EventConsumer, OutboxRelay, recordEvent } from '../src/index.ts';
@@ -149,4 +150,44 @@ t.test('the relay publishes promptly on commit (NOTIFY), in commit order', async
     seqs.push((m.json() as { data: { seq: number } }).data.seq);
   }
   t.same(seqs, [1, 2, 3, 4, 5], 'published in commit order');
+});
+
+t.test('the relay survives its LISTEN connection being killed, listens again and keeps publishing', async (t) => {
+  const { handle, database } = await testDatabase(t);
+  const { bus } = await createTestBus(t, { streams: [STREAMS.SYSTEM] });
+  const relay = new OutboxRelay({
+    db: handle.db,
+    pool: handle.pool,
+    schema: SCHEMA,
+    bus,
+    logger: testLogger(),
+    pollIntervalMs: 60_000, // only a NOTIFY (or the re-listen's catch-up) can wake it in time
+  });
+  relay.start();
+  t.teardown(() => relay.stop());
+  const admin = new pg.Client({ connectionString: database.url });
+  await admin.connect();
+  t.teardown(() => admin.end());
+  const listenerPid = () =>
+    admin
+      .query<{ pid: number }>(
+        "select pid from pg_stat_activity where datname = current_database() and query like 'listen %' and pid <> pg_backend_pid()",
+      )
+      .then((r) => r.rows[0]?.pid);
+  const first = await waitFor(listenerPid, { what: 'the relay to LISTEN' });
+  await admin.query('select pg_terminate_backend($1)', [first]);
+  const second = await waitFor(
+    async () => {
+      const pid = await listenerPid();
+      return pid !== undefined && pid !== first ? pid : undefined;
+    },
+    { what: 'the relay to LISTEN again on a new connection' },
+  );
+  t.not(second, first);
+  await handle.db.transaction().execute((trx) => recordEvent(trx, SystemPing, { seq: 42 }, context).then(() => {}));
+  const streamName = bus.streamName(STREAMS.SYSTEM);
+  await waitFor(async () => (await bus.jsm.streams.info(streamName)).state.messages === 1 || undefined, {
+    what: 'the event published through the new LISTEN connection',
+  });
+  t.pass('published after the reconnect');
 });
