@@ -25,6 +25,7 @@ export async function migrateToLatest(
 ): Promise<string[]> {
   const pool = new pg.Pool({ connectionString, max: 1 });
   pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
   const root = new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) });
   try {
     await sql`create schema if not exists ${sql.id(schema)}`.execute(root);

@@ -114,8 +114,10 @@ export class PostgresVectorStore implements VectorStore {
       connectionTimeoutMillis: 5_000,
       idleTimeoutMillis: 30_000,
     });
-    // A dropped idle connection must not crash the process; the next query reports it.
+    // A dropped connection must not crash the process, idle (pool error) or checked out
+    // mid-query (client error, where pg-pool has no listener); the query itself rejects.
     this.pool.on('error', () => {});
+    this.pool.on('connect', (client) => client.on('error', () => {}));
   }
 
   ensureReady(): Promise<void> {
