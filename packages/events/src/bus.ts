@@ -69,7 +69,7 @@ export class EventBus {
         subjects: stream.subjects.map((s) => this.subject(s)),
         storage: StorageType.File,
         retention: RetentionPolicy.Limits,
-        max_age: nanos(7 * 24 * 3600 * 1000),
+        max_age: stream.keepForever ? 0 : nanos(7 * 24 * 3600 * 1000),
         duplicate_window: nanos(2 * 60 * 1000),
       };
       try {
