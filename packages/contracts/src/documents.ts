@@ -9,35 +9,19 @@
  */
 import { type Static, Type } from 'typebox';
 import { defineEvent } from './envelope.ts';
+import { literalUnion } from './literal-union.ts';
 
 export const DOCUMENT_STATUSES = ['PENDING', 'PROCESSING', 'READY', 'FAILED'] as const;
 export type DocumentStatus = (typeof DOCUMENT_STATUSES)[number];
-export const DocumentStatusSchema = Type.Union([
-  Type.Literal('PENDING'),
-  Type.Literal('PROCESSING'),
-  Type.Literal('READY'),
-  Type.Literal('FAILED'),
-]);
+export const DocumentStatusSchema = literalUnion(DOCUMENT_STATUSES);
 
 export const PROCESSING_STEPS = ['upload', 'parse', 'chunk', 'embed', 'index'] as const;
 export type ProcessingStep = (typeof PROCESSING_STEPS)[number];
-export const ProcessingStepSchema = Type.Union([
-  Type.Literal('upload'),
-  Type.Literal('parse'),
-  Type.Literal('chunk'),
-  Type.Literal('embed'),
-  Type.Literal('index'),
-]);
+export const ProcessingStepSchema = literalUnion(PROCESSING_STEPS);
 
 export const STEP_STATUSES = ['pending', 'in_progress', 'done', 'error', 'skipped'] as const;
 export type StepStatus = (typeof STEP_STATUSES)[number];
-export const StepStatusSchema = Type.Union([
-  Type.Literal('pending'),
-  Type.Literal('in_progress'),
-  Type.Literal('done'),
-  Type.Literal('error'),
-  Type.Literal('skipped'),
-]);
+export const StepStatusSchema = literalUnion(STEP_STATUSES);
 
 export const StepInfoSchema = Type.Object({
   status: StepStatusSchema,

@@ -4,6 +4,7 @@ export * from './documents.ts';
 export * from './envelope.ts';
 export * from './events.ts';
 export * from './knowledge-bases.ts';
+export * from './literal-union.ts';
 export * from './models.ts';
 export * from './streams.ts';
 export * from './users.ts';

@@ -4,6 +4,7 @@
  */
 import { type Static, Type } from 'typebox';
 import { defineEvent } from './envelope.ts';
+import { literalUnion } from './literal-union.ts';
 
 export const PROVIDERS = [
   'local',
@@ -17,18 +18,7 @@ export const PROVIDERS = [
   'custom',
 ] as const;
 export type Provider = (typeof PROVIDERS)[number];
-// Spelled out (not mapped from PROVIDERS) so the static type is the literal union.
-export const ProviderSchema = Type.Union([
-  Type.Literal('local'),
-  Type.Literal('ollama'),
-  Type.Literal('lmstudio'),
-  Type.Literal('openai'),
-  Type.Literal('azure'),
-  Type.Literal('anthropic'),
-  Type.Literal('cohere'),
-  Type.Literal('google'),
-  Type.Literal('custom'),
-]);
+export const ProviderSchema = literalUnion(PROVIDERS);
 
 /** Providers called directly at the model's endpoint; all others go through LiteLLM. */
 export const DIRECT_CALL_PROVIDERS: readonly Provider[] = ['ollama', 'lmstudio'];
