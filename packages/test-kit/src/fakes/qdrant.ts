@@ -10,7 +10,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import type { Teardown } from '../database.ts';
@@ -77,21 +76,16 @@ interface Operation {
 let specCache: { paths: Record<string, Record<string, Operation>>; ajv: Ajv } | undefined;
 const validators = new Map<string, ValidateFunction>();
 
-/** Finds the reference spec: QDRANT_OPENAPI_SPEC, else `shared/reference/` in an ancestor directory. */
+/**
+ * The spec the fake validates against: QDRANT_OPENAPI_SPEC, else the copy vendored in this
+ * package (`fixtures/qdrant-openapi-1.19.json`; origin in `fixtures/README.md`).
+ */
 function specPath(): string {
   const fromEnv = process.env.QDRANT_OPENAPI_SPEC;
   if (fromEnv) return fromEnv;
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const candidate = join(dir, 'shared', 'reference', QDRANT_SPEC_FILE);
-    if (existsSync(candidate)) return candidate;
-    const parent = dirname(dir);
-    if (parent === dir) break;
-    dir = parent;
-  }
-  throw new Error(
-    `fake Qdrant: ${QDRANT_SPEC_FILE} not found in any ancestor's shared/reference/; set QDRANT_OPENAPI_SPEC to its path`,
-  );
+  const vendored = fileURLToPath(new URL(`../../fixtures/${QDRANT_SPEC_FILE}`, import.meta.url));
+  if (existsSync(vendored)) return vendored;
+  throw new Error(`fake Qdrant: ${vendored} is missing; set QDRANT_OPENAPI_SPEC to the spec's path`);
 }
 
 // OpenAPI 3.0's `{nullable: true}` alone (no type) is how Qdrant spells "or null" in anyOf.
