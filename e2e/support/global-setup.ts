@@ -1,6 +1,6 @@
 /**
- * Brings up what the suite runs against, the way `pnpm start` does:
- * - builds the web app (the gateway serves web/dist),
+ * Brings up what the suite runs against, the way `pnpm start` does (service bundles, one
+ * migration process, the web build only when web/ changed — the gateway serves web/dist):
  * - starts the fake LiteLLM proxy and the fake Ollama from @lumikb/test-kit,
  * - starts all six services on a fresh database and NATS prefix, on ports of their own,
  * - seeds the test data through the API,
@@ -10,15 +10,13 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { createTestBus, startFakeLiteLLM, startFakeOllama } from '@lumikb/test-kit';
 import type { FullConfig } from '@playwright/test';
 import { type RunningStack, startStack } from '../../scripts/lib/stack.ts';
 import { USERS } from '../fixtures/data.ts';
 import { seed } from './seed.ts';
 
-const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..', '..');
 const log = (line: string): void => {
   process.stderr.write(`[e2e] ${line}\n`);
 };
@@ -46,10 +44,6 @@ export default async function globalSetup(_config: FullConfig): Promise<() => Pr
 
     let baseURL = process.env.E2E_BASE_URL;
     if (!baseURL) {
-      if (process.env.E2E_SKIP_BUILD !== '1') {
-        log('building the web app …');
-        execFileSync('pnpm', ['--filter', '@lumikb/web', 'run', 'build'], { cwd: ROOT, stdio: 'ignore' });
-      }
       const stack = await startLocalStack(litellm.url, litellm.masterKey, cleanups);
       baseURL = stack.url;
     }
@@ -116,6 +110,7 @@ async function startLocalStack(
   const stack = await startStack({
     env: { ...base, ...env },
     secretsDir,
+    skipWebBuild: process.env.E2E_SKIP_BUILD === '1',
     log: (line) => {
       if (process.env.E2E_VERBOSE) log(line);
     },

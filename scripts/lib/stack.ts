@@ -1,16 +1,21 @@
 /**
  * Brings the whole platform up on this machine: preflight of Postgres and NATS, the
- * database, migrations, development secrets, then every service as its own process.
- * Used by `pnpm start` and by the browser end-to-end suite's global setup.
+ * database, development secrets, then — at the same time — every migration (one process),
+ * the service bundles (rebuilt only when their sources changed) and the web build (only
+ * when web/ changed), and every service as its own process as soon as it can start.
+ * Used by `pnpm start`, the browser end-to-end suite's global setup, the start-up tests
+ * and `pnpm bench startup`.
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureBundle } from './bundles.ts';
+import { describeMigrated, migrateAll } from './migrations.ts';
 import { checkNats, checkPostgres } from './preflight.ts';
 import { loadOrCreateDevSecrets } from './secrets.ts';
-import { portOf, SERVICES } from './services.ts';
-import { type ProcessSpec, Supervisor, serviceCommand } from './supervisor.ts';
+import { portOf, SERVICES, type ServiceSpec } from './services.ts';
+import { type ProcessSpec, Supervisor } from './supervisor.ts';
+import { buildWeb, webBuildNeeded } from './web-build.ts';
 
 export const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..', '..');
 
@@ -19,25 +24,42 @@ export interface StackOptions {
   /** Where development secrets live (default `.dev-secrets`). */
   secretsDir?: string;
   rawLogs?: boolean;
+  /** Progress lines (default: stdout). */
   log?: (line: string) => void;
-  /** The e2e setup builds the web app itself. */
+  /** The services' own log lines (default: the same as `log`). */
+  serviceLog?: (line: string) => void;
   skipWebBuild?: boolean;
+  /** Run the sources with tsx instead of the bundles (also `LUMIKB_START_WITH_TSX=1`). */
+  tsx?: boolean;
+  /** Aborting it (Ctrl-C during the start) stops every process started so far. */
+  signal?: AbortSignal;
 }
 
 export interface RunningStack {
   url: string;
   env: NodeJS.ProcessEnv;
+  /** Every process id the stack started (tests check that none survives a failed start). */
+  readonly pids: readonly number[];
+  /** The port of every service. */
+  readonly ports: Readonly<Record<string, number>>;
   stop(): Promise<void>;
+  /** Resolves when every service answers /ready; on failure stops everything, then rejects. */
   waitUntilReady(timeoutMs?: number): Promise<void>;
 }
 
 const SECRET_VARIABLES = ['JWT_PUBLIC_KEY', 'JWT_PRIVATE_KEY', 'ENCRYPTION_KEYS', 'SERVICE_CLIENT_SECRET'] as const;
 
+/** A service that exits this many times before it is ready fails the start. */
+const START_ATTEMPTS = 3;
+
 export async function startStack(options: StackOptions = {}): Promise<RunningStack> {
+  const started = performance.now();
   const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const since = () => `${((performance.now() - started) / 1000).toFixed(1)} s`;
   const env: NodeJS.ProcessEnv = { ...process.env, ...options.env };
   env.DATABASE_URL ??= 'postgres://postgres@127.0.0.1:5432/lumikb';
   env.NATS_URL ??= 'nats://127.0.0.1:4222';
+  const useTsx = options.tsx ?? env.LUMIKB_START_WITH_TSX === '1';
 
   const production = env.NODE_ENV === 'production';
   const missing = SECRET_VARIABLES.filter((v) => !env[v]);
@@ -52,73 +74,131 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
   }
 
   log(`checking PostgreSQL (${redact(env.DATABASE_URL)}) and NATS (${env.NATS_URL}) …`);
-  const { created } = await checkPostgres(env.DATABASE_URL);
+  const [{ created }] = await Promise.all([checkPostgres(env.DATABASE_URL), checkNats(env.NATS_URL)]);
   if (created) log(`created database ${new URL(env.DATABASE_URL).pathname.slice(1)}`);
-  await checkNats(env.NATS_URL);
-
-  const web = join(ROOT, 'web');
-  if (existsSync(join(web, 'package.json')) && !existsSync(join(web, 'dist', 'index.html')) && !options.skipWebBuild) {
-    log('building the web app (first start) …');
-    const build = spawnSync('pnpm', ['--filter', '@lumikb/web', 'run', 'build'], { cwd: ROOT, env, encoding: 'utf8' });
-    if (build.status !== 0) throw new Error(`web build failed:\n${build.stdout}${build.stderr}`);
-  }
-
-  log('running migrations …');
-  const migrate = spawnSync('pnpm', ['-r', '--workspace-concurrency=1', '--silent', 'run', 'migrate'], {
-    cwd: ROOT,
-    env,
-    encoding: 'utf8',
-  });
-  if (migrate.status !== 0) throw new Error(`migrations failed:\n${migrate.stdout}${migrate.stderr}`);
-  for (const line of migrate.stdout.trim().split('\n')) if (line.trim()) log(`  ${line.trim()}`);
 
   const urls = {
-    AUTH_URL: `http://127.0.0.1:${portOf(SERVICES[0]!, env)}`,
-    REGISTRY_URL: `http://127.0.0.1:${portOf(SERVICES[1]!, env)}`,
-    KB_URL: `http://127.0.0.1:${portOf(SERVICES[2]!, env)}`,
-    PROXY_SYNC_URL: `http://127.0.0.1:${portOf(SERVICES[4]!, env)}`,
+    AUTH_URL: `http://127.0.0.1:${portOf(byName('auth'), env)}`,
+    REGISTRY_URL: `http://127.0.0.1:${portOf(byName('registry'), env)}`,
+    KB_URL: `http://127.0.0.1:${portOf(byName('knowledge-base'), env)}`,
+    PROXY_SYNC_URL: `http://127.0.0.1:${portOf(byName('proxy-sync'), env)}`,
   };
   for (const [k, v] of Object.entries(urls)) env[k] ??= v;
+  const ports = Object.fromEntries(SERVICES.map((s) => [s.name, portOf(s, env)]));
 
-  const specs: ProcessSpec[] = SERVICES.map((service) => ({
-    name: service.name,
-    cwd: join(ROOT, 'services', service.name),
-    env: { ...env, PORT: String(portOf(service, env)) },
-  }));
-  const supervisor = new Supervisor(specs, { command: serviceCommand(ROOT), raw: options.rawLogs ?? false });
-  supervisor.start();
+  const supervisor = new Supervisor(
+    SERVICES.map((s) => s.name),
+    { raw: options.rawLogs ?? false, write: options.serviceLog ?? log },
+  );
+  const startedAt = new Map<string, number>();
+  const stop = () => supervisor.stop();
+  options.signal?.addEventListener('abort', () => void stop(), { once: true });
 
-  const gatewayPort = portOf(SERVICES.find((s) => s.name === 'gateway')!, env);
-  const url = `http://localhost:${gatewayPort}`;
+  // Everything below runs at once; a service starts when its own prerequisites are done.
+  const web = join(ROOT, 'web');
+  const webReady: Promise<void> =
+    !options.skipWebBuild && existsSync(join(web, 'package.json')) && webBuildNeeded(ROOT)
+      ? (async () => {
+          log('web: building (its sources changed) …');
+          const t = performance.now();
+          await buildWeb(ROOT, env);
+          log(`web: built in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+        })()
+      : Promise.resolve();
+  const migrated = (async () => {
+    log('migrations: running for every schema …');
+    for (const m of await migrateAll(ROOT, env.DATABASE_URL!)) log(`migrations: ${describeMigrated(m)}`);
+  })();
+
+  const launch = async (service: ServiceSpec) => {
+    const dir = join(ROOT, 'services', service.name);
+    let command: [string, string[]];
+    if (useTsx) {
+      command = [join(ROOT, 'node_modules', '.bin', 'tsx'), ['src/server.ts']];
+    } else {
+      const bundle = await ensureBundle(ROOT, dir);
+      log(
+        `${service.name}: ${bundle.built ? `bundled in ${Math.round(bundle.ms)} ms` : 'bundle up to date'} (${relative(ROOT, bundle.entry)})`,
+      );
+      command = [process.execPath, ['--enable-source-maps', relative(dir, bundle.entry)]];
+    }
+    await migrated;
+    // The gateway picks the built web app or its placeholder when it starts.
+    if (service.name === 'gateway') await webReady;
+    const spec: ProcessSpec = {
+      name: service.name,
+      cwd: dir,
+      env: { ...env, PORT: String(ports[service.name]) },
+      command,
+    };
+    startedAt.set(service.name, performance.now());
+    supervisor.start(spec);
+    log(`${service.name}: starting on port ${ports[service.name]} (${since()}) …`);
+  };
+  const launched = Promise.all(SERVICES.map(launch));
+
+  try {
+    await Promise.all([launched, webReady, migrated]);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+
+  const gatewayPort = ports.gateway;
   return {
-    url,
+    url: `http://localhost:${gatewayPort}`,
     env,
-    stop: () => supervisor.stop(),
+    pids: supervisor.pids,
+    ports,
+    stop,
     async waitUntilReady(timeoutMs = 90_000) {
-      const deadline = Date.now() + timeoutMs;
-      const pending = new Set(SERVICES.map((s) => s.name));
-      while (pending.size > 0) {
-        for (const service of SERVICES) {
-          if (!pending.has(service.name)) continue;
-          try {
-            const res = await fetch(`http://127.0.0.1:${portOf(service, env)}/ready`, {
-              signal: AbortSignal.timeout(1_000),
-            });
-            if (res.ok) pending.delete(service.name);
-          } catch {
-            // not listening yet
-          }
-        }
-        if (pending.size === 0) break;
-        const crashing = [...pending].filter((name) => (supervisor.exits.get(name) ?? 0) >= 3);
-        if (crashing.length > 0) {
-          throw new Error(`${crashing.join(', ')} keeps exiting at start-up; see its log lines above`);
-        }
-        if (Date.now() > deadline) throw new Error(`not ready after ${timeoutMs / 1000} s: ${[...pending].join(', ')}`);
-        await new Promise((r) => setTimeout(r, 250));
+      try {
+        await waitForEveryService(timeoutMs);
+        log(`every service is ready (${since()})`);
+      } catch (error) {
+        log(`stopping every service: ${(error as Error).message}`);
+        await stop();
+        throw error;
       }
     },
   };
+
+  async function waitForEveryService(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    const pending = new Set(SERVICES.map((s) => s.name));
+    while (pending.size > 0) {
+      await Promise.all(
+        SERVICES.filter((s) => pending.has(s.name)).map(async (service) => {
+          if (await answersReady(ports[service.name]!)) {
+            pending.delete(service.name);
+            const ms = performance.now() - (startedAt.get(service.name) ?? started);
+            log(`${service.name}: ready in ${(ms / 1000).toFixed(1)} s (${since()})`);
+          }
+        }),
+      );
+      if (pending.size === 0) break;
+      const crashing = [...pending].filter((name) => (supervisor.exits.get(name) ?? 0) >= START_ATTEMPTS);
+      if (crashing.length > 0) {
+        throw new Error(`${crashing.join(', ')} keeps exiting at start-up; see its log lines above`);
+      }
+      if (Date.now() > deadline) throw new Error(`not ready after ${timeoutMs / 1000} s: ${[...pending].join(', ')}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+async function answersReady(port: number): Promise<boolean> {
+  try {
+    const res = await fetch(`http://127.0.0.1:${port}/ready`, { signal: AbortSignal.timeout(1_000) });
+    await res.body?.cancel();
+    return res.ok;
+  } catch {
+    return false; // not listening yet
+  }
+}
+
+function byName(name: ServiceSpec['name']): ServiceSpec {
+  return SERVICES.find((s) => s.name === name)!;
 }
 
 function redact(url: string): string {

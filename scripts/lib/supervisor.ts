@@ -1,15 +1,17 @@
 /**
  * Runs each service as its own process with prefixed, readable logs; restarts one that
- * crashes (with backoff); stops them all together.
+ * crashes (with backoff); stops them all together. Each service runs in a process group of
+ * its own, so stopping it also stops whatever it started (a parse sandbox, a worker).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 
 export interface ProcessSpec {
   name: string;
   cwd: string;
   env: NodeJS.ProcessEnv;
+  /** Command and arguments. */
+  command: [string, string[]];
 }
 
 const COLORS = [36, 35, 33, 32, 34, 91];
@@ -41,33 +43,52 @@ export class Supervisor {
   private readonly children = new Map<string, ChildProcess>();
   private stopping = false;
   private readonly pad: number;
+  private launched = 0;
   /** Exits per service since start, so a caller waiting for readiness can give up early. */
   readonly exits = new Map<string, number>();
+  /** Every process id this supervisor started, running or not (tests check none survives). */
+  readonly pids: number[] = [];
 
   constructor(
-    private readonly specs: ProcessSpec[],
-    private readonly options: { command: (spec: ProcessSpec) => [string, string[]]; raw?: boolean },
+    names: string[],
+    private readonly options: { raw?: boolean; write?: (line: string) => void } = {},
   ) {
-    this.pad = Math.max(...specs.map((s) => s.name.length));
+    this.pad = Math.max(...names.map((n) => n.length));
   }
 
-  start(): void {
-    for (const [i, spec] of this.specs.entries()) this.launch(spec, COLORS[i % COLORS.length]!, 0);
+  private write(line: string): void {
+    if (this.options.write) this.options.write(line);
+    else process.stdout.write(`${line}\n`);
+  }
+
+  /** The tag a service's lines are prefixed with. */
+  tag(name: string, color = COLORS[0]!): string {
+    return `\u001b[${color}m[${name.padEnd(this.pad)}]\u001b[0m`;
+  }
+
+  start(spec: ProcessSpec): void {
+    if (this.stopping) return;
+    this.launch(spec, COLORS[this.launched++ % COLORS.length]!, 0);
   }
 
   private launch(spec: ProcessSpec, color: number, restarts: number): void {
-    const [cmd, args] = this.options.command(spec);
-    const child = spawn(cmd, args, { cwd: spec.cwd, env: spec.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const [cmd, args] = spec.command;
+    // detached: a process group of its own, so stop() reaches the service's own children.
+    const child = spawn(cmd, args, { cwd: spec.cwd, env: spec.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     this.children.set(spec.name, child);
+    if (child.pid) this.pids.push(child.pid);
     const startedAt = Date.now();
-    const tag = `\u001b[${color}m[${spec.name.padEnd(this.pad)}]\u001b[0m`;
+    const tag = this.tag(spec.name, color);
     for (const stream of [child.stdout, child.stderr]) {
       createInterface({ input: stream! }).on('line', (line) => {
-        process.stdout.write(`${tag} ${this.options.raw ? line : formatLogLine(line)}\n`);
+        this.write(`${tag} ${this.options.raw ? line : formatLogLine(line)}`);
       });
     }
+    child.on('error', (error) => this.write(`${tag} cannot start ${cmd}: ${error.message}`));
     child.on('exit', (code, signal) => {
       this.children.delete(spec.name);
+      // Whatever the service left behind in its group goes with it.
+      if (child.pid) signalGroup(child.pid, 'SIGKILL');
       if (this.stopping) return;
       this.exits.set(spec.name, (this.exits.get(spec.name) ?? 0) + 1);
       // A service that ran a while before crashing starts again at once; one that
@@ -75,16 +96,14 @@ export class Supervisor {
       const ranLong = Date.now() - startedAt > 60_000;
       const attempt = ranLong ? 0 : restarts + 1;
       const delay = Math.min(30_000, 1_000 * 2 ** Math.max(0, attempt - 1));
-      process.stdout.write(
-        `${tag} exited (${signal ?? `code ${code}`}); restarting in ${Math.round(delay / 1000)} s\n`,
-      );
+      this.write(`${tag} exited (${signal ?? `code ${code}`}); restarting in ${Math.round(delay / 1000)} s`);
       setTimeout(() => {
         if (!this.stopping) this.launch(spec, color, attempt);
       }, delay).unref();
     });
   }
 
-  /** SIGTERM to every service, SIGKILL to those still running after the grace period. */
+  /** SIGTERM to every service's group, SIGKILL to those still running after the grace period. */
   async stop(graceMs = 15_000): Promise<void> {
     this.stopping = true;
     const running = [...this.children.values()];
@@ -92,24 +111,25 @@ export class Supervisor {
       running.map(
         (child) =>
           new Promise<void>((resolve) => {
-            if (child.exitCode !== null) return resolve();
-            const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+            if (child.exitCode !== null || child.signalCode !== null || !child.pid) return resolve();
+            const pid = child.pid;
+            const timer = setTimeout(() => signalGroup(pid, 'SIGKILL'), graceMs);
             child.once('exit', () => {
               clearTimeout(timer);
               resolve();
             });
-            child.kill('SIGTERM');
+            signalGroup(pid, 'SIGTERM');
           }),
       ),
     );
   }
 }
 
-/**
- * tsx on the sources. (The esbuild bundles in dist/ are for images: they resolve their
- * third-party imports from the flat node_modules `pnpm deploy` lays out there.)
- */
-export function serviceCommand(root: string) {
-  const tsx = join(root, 'node_modules', '.bin', 'tsx');
-  return (_spec: ProcessSpec): [string, string[]] => [tsx, ['src/server.ts']];
+/** Signals a whole process group (the group id is its leader's pid); gone already is fine. */
+function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // the group has no process left
+  }
 }
