@@ -46,6 +46,8 @@ if (process.env.OPENAPI_URL) {
       PROXY_SYNC_PORT: String(base + 5),
     },
     log: (line) => process.stderr.write(`${line}\n`),
+    // The spec comes from the services; the web build is not needed for it.
+    skipWebBuild: true,
   });
   try {
     await stack.waitUntilReady();
