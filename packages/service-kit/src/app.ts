@@ -17,6 +17,7 @@ import Fastify, {
 import type { Logger } from 'pino';
 import { type AuthOptions, installAuth } from './auth.ts';
 import { installErrorHandlers, type NotFoundFallback } from './error-handler.ts';
+import { installJsonBodyParser } from './json-body.ts';
 import { installMetrics, type PoolLike, Registry } from './metrics.ts';
 import { installProbes, type ReadinessCheck } from './readiness.ts';
 
@@ -104,6 +105,7 @@ export async function createServiceApp(options: ServiceAppOptions): Promise<Serv
   });
 
   installErrorHandlers(app, options.notFoundFallback);
+  installJsonBodyParser(app);
   await installAuth(app, options.auth);
 
   await app.register(fastifySwagger, {
