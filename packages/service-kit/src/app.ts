@@ -40,6 +40,11 @@ export interface ServiceAppOptions {
   readiness?: () => ReadinessCheck[];
   pools?: PoolLike[];
   bodyLimit?: number;
+  /**
+   * Parse JSON bodies with the kit's depth-checked parser (default). The gateway passes
+   * false: it streams bodies to the services, which parse them.
+   */
+  parseJsonBodies?: boolean;
   /** Trust X-Forwarded-* from the gateway. */
   trustProxy?: boolean;
   /** Rewrites the OpenAPI document served at /docs/json (the gateway merges its upstreams'). */
@@ -105,7 +110,7 @@ export async function createServiceApp(options: ServiceAppOptions): Promise<Serv
   });
 
   installErrorHandlers(app, options.notFoundFallback);
-  installJsonBodyParser(app);
+  if (options.parseJsonBodies !== false) installJsonBodyParser(app);
   await installAuth(app, options.auth);
 
   await app.register(fastifySwagger, {

@@ -53,6 +53,7 @@ export async function buildApp(config: Config, deps: Deps = {}): Promise<Service
     notFoundFallback: spaFallback(root),
     // Uploads are streamed through to the knowledge-base service, which enforces its limit.
     bodyLimit: 1024 * 1024 * 1024,
+    parseJsonBodies: false,
     readiness: () =>
       (Object.entries(upstreams) as [Upstream, string][]).map(([name, base]) => ({
         name,
