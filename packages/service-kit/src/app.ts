@@ -17,6 +17,7 @@ import Fastify, {
 import type { Logger } from 'pino';
 import { type AuthOptions, installAuth } from './auth.ts';
 import { installErrorHandlers, type NotFoundFallback } from './error-handler.ts';
+import { installJsonBodyParser } from './json-body.ts';
 import { installMetrics, type PoolLike, Registry } from './metrics.ts';
 import { installProbes, type ReadinessCheck } from './readiness.ts';
 
@@ -39,6 +40,11 @@ export interface ServiceAppOptions {
   readiness?: () => ReadinessCheck[];
   pools?: PoolLike[];
   bodyLimit?: number;
+  /**
+   * Parse JSON bodies with the kit's depth-checked parser (default). The gateway passes
+   * false: it streams bodies to the services, which parse them.
+   */
+  parseJsonBodies?: boolean;
   /** Trust X-Forwarded-* from the gateway. */
   trustProxy?: boolean;
   /** Rewrites the OpenAPI document served at /docs/json (the gateway merges its upstreams'). */
@@ -104,6 +110,7 @@ export async function createServiceApp(options: ServiceAppOptions): Promise<Serv
   });
 
   installErrorHandlers(app, options.notFoundFallback);
+  if (options.parseJsonBodies !== false) installJsonBodyParser(app);
   await installAuth(app, options.auth);
 
   await app.register(fastifySwagger, {

@@ -1,6 +1,11 @@
 /** One error handler and one not-found handler for every service. */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, kitErrors, STATUS_OF_KIND } from './errors.ts';
+import { invalidInputReason, malformedMultipartReason } from './malformed-input.ts';
+import { unavailableDependency } from './unavailable.ts';
+
+/** Seconds a client should wait before retrying when a dependency is down. */
+export const UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
 
 export interface ErrorBody {
   code: string;
@@ -34,6 +39,17 @@ export function toAppError(error: unknown): AppError {
   if (e instanceof SyntaxError && (e as { statusCode?: number }).statusCode === 400) {
     return kitErrors.INVALID_JSON('Body is not valid JSON');
   }
+  const dependency = unavailableDependency(error);
+  if (dependency) {
+    const retryAfter = { 'retry-after': String(UNAVAILABLE_RETRY_AFTER_SECONDS) };
+    return dependency === 'database'
+      ? kitErrors.DATABASE_UNAVAILABLE('The database is unavailable; retry later', undefined, retryAfter)
+      : kitErrors.BUS_UNAVAILABLE('The message bus is unavailable; retry later', undefined, retryAfter);
+  }
+  const invalid = invalidInputReason(error);
+  if (invalid) return kitErrors.INVALID_INPUT(invalid);
+  const multipart = malformedMultipartReason(error);
+  if (multipart) return kitErrors.MALFORMED_MULTIPART(multipart);
   const status = e?.statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500) {
     if (status === 429) return kitErrors.RATE_LIMITED(e.message || 'Too many requests');

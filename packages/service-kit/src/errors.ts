@@ -77,5 +77,9 @@ export const kitErrors = defineErrors({
   UNSUPPORTED_MEDIA_TYPE: 'unsupported_media_type',
   RATE_LIMITED: 'rate_limited',
   SERVICE_UNAVAILABLE: 'unavailable',
+  DATABASE_UNAVAILABLE: 'unavailable',
+  BUS_UNAVAILABLE: 'unavailable',
+  INVALID_INPUT: 'bad_request',
+  MALFORMED_MULTIPART: 'bad_request',
   INTERNAL_ERROR: 'internal',
 });

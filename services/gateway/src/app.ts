@@ -8,6 +8,7 @@ import httpProxy from '@fastify/http-proxy';
 import rateLimit from '@fastify/rate-limit';
 import { createServiceApp, defineErrors, pemFromEnv, type ServiceApp } from '@lumikb/service-kit';
 import type { Logger } from 'pino';
+import { installBodyLimit } from './body-limit.ts';
 import type { Config } from './config.ts';
 import { MergedOpenApi } from './openapi.ts';
 import { API_ROUTES, type Upstream } from './routes-table.ts';
@@ -53,6 +54,7 @@ export async function buildApp(config: Config, deps: Deps = {}): Promise<Service
     notFoundFallback: spaFallback(root),
     // Uploads are streamed through to the knowledge-base service, which enforces its limit.
     bodyLimit: 1024 * 1024 * 1024,
+    parseJsonBodies: false,
     readiness: () =>
       (Object.entries(upstreams) as [Upstream, string][]).map(([name, base]) => ({
         name,
@@ -89,6 +91,8 @@ export async function buildApp(config: Config, deps: Deps = {}): Promise<Service
       message: `Too many requests; retry in ${Math.ceil(context.ttl / 1000)} s`,
     }),
   });
+
+  installBodyLimit(app, config.MAX_BODY_BYTES);
 
   for (const route of API_ROUTES) {
     await app.register(httpProxy, {

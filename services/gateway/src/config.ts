@@ -20,6 +20,12 @@ export const ConfigSchema = Type.Object({
     minimum: 1,
     description: 'API requests per client IP per minute',
   }),
+  MAX_BODY_BYTES: Type.Integer({
+    default: 1024 * 1024,
+    minimum: 1024,
+    description:
+      'largest non-upload API body (every service refuses more); multipart uploads are limited by the KB service',
+  }),
   UPSTREAM_TIMEOUT_MS: Type.Integer({ default: 300_000, minimum: 1_000, description: 'long enough for streamed chat' }),
 });
 export type Config = Static<typeof ConfigSchema>;
