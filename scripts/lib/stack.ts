@@ -83,7 +83,13 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
   const specs: ProcessSpec[] = SERVICES.map((service) => ({
     name: service.name,
     cwd: join(ROOT, 'services', service.name),
-    env: { ...env, PORT: String(portOf(service, env)) },
+    env: {
+      ...env,
+      PORT: String(portOf(service, env)),
+      // The gateway (on loopback here) is the one proxy the services believe; the
+      // gateway itself believes only the proxies the operator lists in TRUSTED_PROXIES.
+      ...(service.name === 'gateway' ? {} : { TRUSTED_PROXIES: 'loopback' }),
+    },
   }));
   const supervisor = new Supervisor(specs, { command: serviceCommand(ROOT), raw: options.rawLogs ?? false });
   supervisor.start();
