@@ -128,7 +128,13 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
     const spec: ProcessSpec = {
       name: service.name,
       cwd: dir,
-      env: { ...env, PORT: String(ports[service.name]) },
+      env: {
+        ...env,
+        PORT: String(ports[service.name]),
+        // The gateway (on loopback here) is the one proxy the services believe; the
+        // gateway itself believes only the proxies the operator lists in TRUSTED_PROXIES.
+        ...(service.name === 'gateway' ? {} : { TRUSTED_PROXIES: 'loopback' }),
+      },
       command,
     };
     startedAt.set(service.name, performance.now());

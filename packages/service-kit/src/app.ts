@@ -45,8 +45,11 @@ export interface ServiceAppOptions {
    * false: it streams bodies to the services, which parse them.
    */
   parseJsonBodies?: boolean;
-  /** Trust X-Forwarded-* from the gateway. */
-  trustProxy?: boolean;
+  /**
+   * Addresses whose X-Forwarded-* headers are believed (TRUSTED_PROXIES, see
+   * trustedProxies()). Off by default: a client's own header is never its address.
+   */
+  trustProxy?: false | string;
   /** Rewrites the OpenAPI document served at /docs/json (the gateway merges its upstreams'). */
   transformOpenApi?: (spec: Record<string, unknown>) => Record<string, unknown>;
   /** Handles requests no route matched before the 404 error (the gateway's SPA fallback). */
@@ -99,7 +102,7 @@ export async function createServiceApp(options: ServiceAppOptions): Promise<Serv
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
-    trustProxy: options.trustProxy ?? true,
+    trustProxy: options.trustProxy ?? false,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true } },
     return503OnClosing: true,
   });

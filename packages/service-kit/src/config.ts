@@ -62,7 +62,26 @@ export const CommonConfigSchema = {
   ),
   JWT_PUBLIC_KEY: Type.String({ minLength: 1, description: 'PEM of the Ed25519 key that signs access tokens' }),
   SHUTDOWN_TIMEOUT_MS: Type.Integer({ default: 10_000, minimum: 0 }),
+  TRUSTED_PROXIES: Type.String({
+    default: '',
+    pattern: '^[0-9A-Za-z.:/, ]*$',
+    description:
+      'comma-separated IPs/CIDRs (or loopback, linklocal, uniquelocal) of the proxies in front of this ' +
+      'service whose X-Forwarded-For is believed; empty = none, the socket address is the client',
+  }),
 };
+
+/**
+ * Fastify's `trustProxy` from TRUSTED_PROXIES: false when empty, else the list (the client
+ * address is then the right-most X-Forwarded-For entry not sent by a listed proxy).
+ */
+export function trustedProxies(value: string | undefined): false | string {
+  const list = (value ?? '')
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean);
+  return list.length > 0 ? list.join(',') : false;
+}
 
 /** Variables of services that own a schema and talk over NATS. */
 export const InfraConfigSchema = {

@@ -8,7 +8,7 @@ import { createDatabase, type DatabaseHandle, type MigrationSet, migrateToLatest
 import { EventBus, OutboxRelay } from '@lumikb/events';
 import type { Logger } from 'pino';
 import { createServiceApp, type ServiceApp } from './app.ts';
-import { pemFromEnv } from './config.ts';
+import { pemFromEnv, trustedProxies } from './config.ts';
 import type { ReadinessCheck } from './readiness.ts';
 
 export interface InfraConfig {
@@ -67,7 +67,7 @@ export async function connectPlatform<DB>(options: {
 export interface PlatformAppOptions<DB> {
   service: string;
   description: string;
-  config: { LOG_LEVEL: string; JWT_PUBLIC_KEY: string };
+  config: { LOG_LEVEL: string; JWT_PUBLIC_KEY: string; TRUSTED_PROXIES?: string };
   deps: PlatformDeps<DB>;
   logger?: Logger;
   bodyLimit?: number;
@@ -89,6 +89,7 @@ export async function createPlatformApp<DB>(options: PlatformAppOptions<DB>): Pr
     ...(options.logger ? { logger: options.logger } : {}),
     ...(options.bodyLimit ? { bodyLimit: options.bodyLimit } : {}),
     auth: { publicKey: pemFromEnv(options.config.JWT_PUBLIC_KEY) },
+    trustProxy: trustedProxies(options.config.TRUSTED_PROXIES),
     pools: [db.pool],
     readiness: () => [
       { name: 'postgres', check: () => db.ping() },

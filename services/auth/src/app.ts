@@ -1,6 +1,7 @@
 /** The auth service: users, sign-in, groups and permission levels, the audit trail. */
 import { STREAMS } from '@lumikb/contracts';
 import { connectPlatform, createPlatformApp, type PlatformDeps, type ServiceApp } from '@lumikb/service-kit';
+import { type SettingsSource, SettingsSubscriber } from '@lumikb/settings';
 import type { Logger } from 'pino';
 import { createAuditConsumer } from './audit/consumer.ts';
 import { registerAuditRoutes } from './audit/routes.ts';
@@ -20,6 +21,8 @@ export const STREAMS_USED = [STREAMS.USERS, STREAMS.AUDIT];
 
 export interface Deps extends PlatformDeps<AuthDatabase> {
   logger?: Logger;
+  /** Defaults to a subscriber of config.updated (the Config page's settings, live). */
+  settings?: SettingsSource;
 }
 
 /** Connects this service's Postgres schema (migrated) and its JetStream streams. */
@@ -40,18 +43,33 @@ export async function buildApp(config: Config, deps: Deps): Promise<ServiceApp> 
     accessSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
     serviceSeconds: config.SERVICE_TOKEN_TTL_SECONDS,
   });
+  const subscriber = deps.settings
+    ? undefined
+    : await SettingsSubscriber.start({
+        bus: deps.bus,
+        ...(deps.logger ? { logger: deps.logger.child({ component: 'settings' }) } : {}),
+      });
+  const settings: SettingsSource = deps.settings ?? subscriber!;
   const { app } = await createPlatformApp({
     service: SERVICE,
     description: 'users, sign-in, groups and permission levels, the audit trail.',
     config,
     deps,
     ...(deps.logger ? { logger: deps.logger } : {}),
+    extraReadiness: () => (subscriber ? [subscriber.readiness()] : []),
   });
+  if (subscriber) app.addHook('onClose', () => subscriber.stop());
   const db = deps.db.db;
   const log = app.log as unknown as Logger;
 
   installSessionCheck(app, db);
-  registerSessionRoutes(app, { db, issuer, config });
+  registerSessionRoutes(app, {
+    db,
+    issuer,
+    config,
+    loginAttemptsPerMinute: () => settings.snapshot.system.rate_limits.login_attempts_per_minute,
+    sessionTimeoutMinutes: () => settings.snapshot.system.session_timeout_minutes,
+  });
   registerUserRoutes(app, { db });
   registerGroupRoutes(app, { db });
   registerAuditRoutes(app, { db });

@@ -25,8 +25,22 @@ export const ConfigSchema = Type.Object({
   REFRESH_TOKEN_TTL_SECONDS: Type.Integer({ default: 7 * 24 * 3600, minimum: 300 }),
   SERVICE_TOKEN_TTL_SECONDS: Type.Integer({ default: 600, minimum: 60, maximum: 3600 }),
   SELF_REGISTRATION: Flag(false, 'allow POST /api/v1/auth/register'),
-  LOGIN_MAX_FAILURES_PER_EMAIL: Type.Integer({ default: 5, minimum: 1 }),
-  LOGIN_MAX_FAILURES_PER_IP: Type.Integer({ default: 20, minimum: 1 }),
+  LOGIN_MAX_FAILURES_PER_ACCOUNT_AND_IP: Type.Integer({
+    default: 5,
+    minimum: 1,
+    description: 'failed sign-ins for one account from one client address per window; then that pair waits',
+  }),
+  LOGIN_MAX_FAILURES_PER_IP: Type.Integer({
+    default: 20,
+    minimum: 1,
+    description: 'failed sign-ins from one client address, over all accounts, per window',
+  }),
+  LOGIN_MAX_FAILURES_PER_ACCOUNT: Type.Integer({
+    default: 100,
+    minimum: 1,
+    description:
+      'failed sign-ins for one account from all addresses per window; never blocks an address the user signed in from before',
+  }),
   LOGIN_THROTTLE_WINDOW_SECONDS: Type.Integer({ default: 900, minimum: 1 }),
   COOKIE_SECURE: Type.Union([Type.Literal('auto'), Type.Literal('true'), Type.Literal('false')], {
     default: 'auto',

@@ -10,6 +10,7 @@ export const errors = defineErrors({
   REFRESH_TOKEN_EXPIRED: 'unauthenticated',
   REFRESH_TOKEN_REVOKED: 'unauthenticated',
   REFRESH_TOKEN_REUSED: 'unauthenticated',
+  SESSION_TIMED_OUT: 'unauthenticated',
   INVALID_CLIENT_SECRET: 'unauthenticated',
   LOGIN_THROTTLED: 'rate_limited',
   REGISTRATION_DISABLED: 'forbidden',

@@ -80,7 +80,7 @@ t.test("a deactivated user's still-valid token is refused, and so is their refre
     payload: { email: 'sam@company.local', password: PASSWORD },
   });
   t.equal(relogin.statusCode, 401);
-  t.equal(relogin.json().code, 'ACCOUNT_DEACTIVATED');
+  t.equal(relogin.json().code, 'INVALID_CREDENTIALS', 'sign-in does not confirm the password of a deactivated account');
 
   const on = await app.inject({
     method: 'POST',

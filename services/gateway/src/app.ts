@@ -6,10 +6,11 @@
 import helmet from '@fastify/helmet';
 import httpProxy from '@fastify/http-proxy';
 import rateLimit from '@fastify/rate-limit';
-import { createServiceApp, defineErrors, pemFromEnv, type ServiceApp } from '@lumikb/service-kit';
+import { createServiceApp, defineErrors, pemFromEnv, type ServiceApp, trustedProxies } from '@lumikb/service-kit';
 import type { Logger } from 'pino';
 import { installBodyLimit } from './body-limit.ts';
 import type { Config } from './config.ts';
+import { upstreamHeaders } from './forwarded-headers.ts';
 import { MergedOpenApi } from './openapi.ts';
 import { API_ROUTES, type Upstream } from './routes-table.ts';
 import { installSpa, spaFallback, spaRoot } from './static.ts';
@@ -55,6 +56,8 @@ export async function buildApp(config: Config, deps: Deps = {}): Promise<Service
     // Uploads are streamed through to the knowledge-base service, which enforces its limit.
     bodyLimit: 1024 * 1024 * 1024,
     parseJsonBodies: false,
+    // Only the proxies an operator names may tell the gateway who the client is.
+    trustProxy: trustedProxies(config.TRUSTED_PROXIES),
     readiness: () =>
       (Object.entries(upstreams) as [Upstream, string][]).map(([name, base]) => ({
         name,
@@ -101,7 +104,7 @@ export async function buildApp(config: Config, deps: Deps = {}): Promise<Service
       rewritePrefix: route.prefix,
       http: { requestOptions: { timeout: config.UPSTREAM_TIMEOUT_MS } },
       replyOptions: {
-        rewriteRequestHeaders: (request, headers) => ({ ...headers, 'x-request-id': request.id }),
+        rewriteRequestHeaders: (request, headers) => upstreamHeaders(request, headers),
         onError: (reply, { error }) => {
           reply.request.log.warn({ err: error, upstream: route.upstream }, 'upstream request failed');
           void reply.send(upstreamError(route.upstream, error));

@@ -28,6 +28,8 @@ export async function echoUpstream(t: Teardown, name: string): Promise<FakeServe
         method: req.method,
         url: req.url,
         requestId: req.headers['x-request-id'],
+        forwardedFor: req.headers['x-forwarded-for'] ?? null,
+        realIp: req.headers['x-real-ip'] ?? null,
         cookie: req.headers.cookie ?? null,
         body: req.body,
       }),

@@ -241,7 +241,7 @@ export interface paths {
     put?: never;
     /**
      * Sign in with email and password
-     * @description Sets the httpOnly lumikb_access and lumikb_refresh cookies and returns the same tokens for API clients. Repeated failures for one email or one IP are refused with 429 LOGIN_THROTTLED and Retry-After.
+     * @description Sets the httpOnly lumikb_access and lumikb_refresh cookies and returns the same tokens for API clients. Too many attempts for one account from one address (or from one address overall) are refused with 429 LOGIN_THROTTLED and Retry-After. A deactivated account answers 401 INVALID_CREDENTIALS.
      */
     post: {
       parameters: {

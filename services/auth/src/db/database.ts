@@ -53,11 +53,12 @@ export interface RefreshTokenTable {
   user_agent: string | null;
 }
 
-export interface LoginFailureTable {
-  id: Generated<string>;
-  email: string;
-  ip: string;
-  at: Generated<Date>;
+/** One counter per (scope, key), e.g. ('account_ip', 'ip|email'); see sessions/throttle.ts. */
+export interface LoginAttemptTable {
+  scope: string;
+  key: string;
+  attempts: number;
+  window_started_at: Generated<Date>;
 }
 
 export interface AuditLogTable {
@@ -84,6 +85,6 @@ export interface AuthDatabase extends EventKitTables {
   groups: GroupTable;
   user_groups: UserGroupTable;
   refresh_tokens: RefreshTokenTable;
-  login_failures: LoginFailureTable;
+  login_attempts: LoginAttemptTable;
   audit_log: AuditLogTable;
 }

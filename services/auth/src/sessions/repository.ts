@@ -1,4 +1,4 @@
-/** SQL for refresh tokens and failed sign-in attempts. */
+/** SQL for refresh tokens and sign-in attempt counters. */
 import { type Kysely, sql } from '@lumikb/db';
 import type { AuthDatabase } from '../db/database.ts';
 
@@ -9,6 +9,8 @@ export interface RefreshTokenRecord {
   familyId: string;
   userId: string;
   expiresAt: Date;
+  /** When this token was issued: the session's last refresh (activity). */
+  createdAt: Date;
   usedAt: Date | null;
   revokedAt: Date | null;
   revokedReason: string | null;
@@ -36,7 +38,7 @@ export async function insertRefreshToken(
 export async function lockRefreshToken(db: Db, hash: string): Promise<RefreshTokenRecord | undefined> {
   const row = await db
     .selectFrom('refresh_tokens')
-    .select(['id', 'family_id', 'user_id', 'expires_at', 'used_at', 'revoked_at', 'revoked_reason'])
+    .select(['id', 'family_id', 'user_id', 'expires_at', 'created_at', 'used_at', 'revoked_at', 'revoked_reason'])
     .where('token_hash', '=', hash)
     .forUpdate()
     .executeTakeFirst();
@@ -46,6 +48,7 @@ export async function lockRefreshToken(db: Db, hash: string): Promise<RefreshTok
       familyId: row.family_id,
       userId: row.user_id,
       expiresAt: row.expires_at,
+      createdAt: row.created_at,
       usedAt: row.used_at,
       revokedAt: row.revoked_at,
       revokedReason: row.revoked_reason,
@@ -77,39 +80,71 @@ export async function revokeAllOfUser(db: Db, userId: string, reason: string): P
   return Number(result.numUpdatedRows);
 }
 
-/**
- * Seconds until the key may try again, or undefined while below the limit: the key is
- * throttled while `max` failures fall inside the window, until the oldest of them ages out.
- */
-export async function throttledFor(
-  db: Db,
-  key: { column: 'email' | 'ip'; value: string },
-  max: number,
-  windowSeconds: number,
-): Promise<number | undefined> {
-  const row = await db
-    .selectFrom('login_failures')
-    .select(sql<number>`ceil(extract(epoch from (at + make_interval(secs => ${windowSeconds}) - now())))`.as('wait'))
-    .where(key.column, '=', key.value)
-    .where('at', '>', sql<Date>`now() - make_interval(secs => ${windowSeconds})`)
-    .orderBy('at', 'desc')
-    .offset(max - 1)
-    .limit(1)
-    .executeTakeFirst();
-  return row ? Math.max(1, Number(row.wait)) : undefined;
+/** A sign-in throttle counter: what is counted (scope) for whom (key). */
+export interface AttemptKey {
+  scope: 'account_ip' | 'ip' | 'account' | 'ip_minute';
+  key: string;
 }
 
-export async function recordLoginFailure(db: Db, email: string, ip: string, windowSeconds: number): Promise<void> {
-  await db.insertInto('login_failures').values({ email, ip }).execute();
-  // Keep the table small: failures older than the window no longer count for anyone.
+/**
+ * Counts one attempt, atomically: the row is created, or incremented, or restarted at 1
+ * when its window has passed. Returns this attempt's ordinal in the window and the
+ * seconds until the window ends.
+ */
+export async function countAttempt(
+  db: Db,
+  key: AttemptKey,
+  windowSeconds: number,
+): Promise<{ attempts: number; retryAfterSeconds: number }> {
+  const window = sql`make_interval(secs => ${windowSeconds})`;
+  const expired = sql`login_attempts.window_started_at <= now() - ${window}`;
+  const row = await db
+    .insertInto('login_attempts')
+    .values({ scope: key.scope, key: key.key, attempts: 1 })
+    .onConflict((oc) =>
+      oc.columns(['scope', 'key']).doUpdateSet({
+        attempts: sql`case when ${expired} then 1 else login_attempts.attempts + 1 end`,
+        window_started_at: sql`case when ${expired} then now() else login_attempts.window_started_at end`,
+      }),
+    )
+    .returning([
+      'attempts',
+      sql<number>`ceil(extract(epoch from (window_started_at + ${window} - now())))`.as('retry_after'),
+    ])
+    .executeTakeFirstOrThrow();
+  return { attempts: row.attempts, retryAfterSeconds: Math.max(1, Number(row.retry_after)) };
+}
+
+/** Takes back one counted attempt (a sign-in that turned out to be the right password). */
+export async function uncountAttempt(db: Db, key: AttemptKey): Promise<void> {
   await db
-    .deleteFrom('login_failures')
-    .where((eb) => eb.or([eb('email', '=', email), eb('ip', '=', ip)]))
-    .where('at', '<', sql<Date>`now() - make_interval(secs => ${windowSeconds})`)
+    .updateTable('login_attempts')
+    .set({ attempts: sql`greatest(attempts - 1, 0)` })
+    .where('scope', '=', key.scope)
+    .where('key', '=', key.key)
     .execute();
 }
 
-/** A successful sign-in clears the account's failures (the IP's stay counted). */
-export async function clearLoginFailures(db: Db, email: string): Promise<void> {
-  await db.deleteFrom('login_failures').where('email', '=', email).execute();
+export async function clearAttempts(db: Db, key: AttemptKey): Promise<void> {
+  await db.deleteFrom('login_attempts').where('scope', '=', key.scope).where('key', '=', key.key).execute();
+}
+
+/** Drops counters whose window ended long ago, so the table stays the size of recent traffic. */
+export async function forgetOldAttempts(db: Db, olderThanSeconds: number): Promise<void> {
+  await db
+    .deleteFrom('login_attempts')
+    .where('window_started_at', '<', sql<Date>`now() - make_interval(secs => ${olderThanSeconds})`)
+    .execute();
+}
+
+/** Whether the user has signed in from this address before (a session was started from it). */
+export async function signedInFrom(db: Db, userId: string, ip: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('refresh_tokens')
+    .select('id')
+    .where('user_id', '=', userId)
+    .where('ip', '=', ip)
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
 }

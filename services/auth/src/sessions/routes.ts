@@ -50,7 +50,8 @@ export function registerSessionRoutes(app: ServiceApp, deps: SessionDeps & { con
         summary: 'Sign in with email and password',
         description:
           'Sets the httpOnly lumikb_access and lumikb_refresh cookies and returns the same tokens for API ' +
-          'clients. Repeated failures for one email or one IP are refused with 429 LOGIN_THROTTLED and Retry-After.',
+          'clients. Too many attempts for one account from one address (or from one address overall) are refused ' +
+          'with 429 LOGIN_THROTTLED and Retry-After. A deactivated account answers 401 INVALID_CREDENTIALS.',
         body: LoginBody,
         response: { 200: TokenResponseSchema, ...errorResponses(400, 401, 429) },
       },

@@ -15,6 +15,7 @@ import { hashRefreshToken, type IssuedToken, newRefreshToken, type TokenIssuer }
 import * as users from '../users/repository.ts';
 import { setPassword } from '../users/service.ts';
 import * as repo from './repository.ts';
+import { admitAttempt, settleSuccess, type ThrottleLimits } from './throttle.ts';
 
 type Db = Kysely<AuthDatabase>;
 
@@ -24,10 +25,26 @@ export interface SessionDeps {
   config: Pick<
     Config,
     | 'REFRESH_TOKEN_TTL_SECONDS'
-    | 'LOGIN_MAX_FAILURES_PER_EMAIL'
+    | 'LOGIN_MAX_FAILURES_PER_ACCOUNT_AND_IP'
     | 'LOGIN_MAX_FAILURES_PER_IP'
+    | 'LOGIN_MAX_FAILURES_PER_ACCOUNT'
     | 'LOGIN_THROTTLE_WINDOW_SECONDS'
   >;
+  /** The live `rate_limits.login_attempts_per_minute` (per client address). */
+  loginAttemptsPerMinute: () => number;
+  /** The live `session_timeout_minutes`: a session not refreshed for this long has ended. */
+  sessionTimeoutMinutes: () => number;
+}
+
+function throttleLimits(deps: SessionDeps): ThrottleLimits {
+  const { config } = deps;
+  return {
+    perAccountAndIp: config.LOGIN_MAX_FAILURES_PER_ACCOUNT_AND_IP,
+    perIp: config.LOGIN_MAX_FAILURES_PER_IP,
+    perAccount: config.LOGIN_MAX_FAILURES_PER_ACCOUNT,
+    windowSeconds: config.LOGIN_THROTTLE_WINDOW_SECONDS,
+    perIpPerMinute: deps.loginAttemptsPerMinute(),
+  };
 }
 
 export interface ClientInfo {
@@ -58,9 +75,8 @@ export async function login(
   client: ClientInfo,
   context: EventContext,
 ): Promise<Session> {
-  const { db, config } = deps;
+  const { db } = deps;
   const email = input.email.trim().toLowerCase();
-  const window = config.LOGIN_THROTTLE_WINDOW_SECONDS;
   const failure = (resourceId: string | null, reason: string) =>
     audit(
       db,
@@ -75,44 +91,32 @@ export async function login(
       context,
     );
 
-  // Throttled callers are refused before their password is even checked.
-  const byEmail = await repo.throttledFor(
-    db,
-    { column: 'email', value: email },
-    config.LOGIN_MAX_FAILURES_PER_EMAIL,
-    window,
-  );
-  const byIp = byEmail
-    ? undefined
-    : await repo.throttledFor(db, { column: 'ip', value: client.ip }, config.LOGIN_MAX_FAILURES_PER_IP, window);
-  const wait = byEmail ?? byIp;
-  if (wait !== undefined) {
-    const scope = byEmail ? 'email' : 'ip';
-    await failure(null, `throttled_${scope}`);
+  const found = await users.findUserByEmail(db, email);
+  const attempt = { email, ip: client.ip, ...(found ? { userId: found.id } : {}) };
+  // Counted before the password is checked, so concurrent guesses cannot all be evaluated.
+  const admission = await admitAttempt(db, throttleLimits(deps), attempt);
+  if (!admission.admitted) {
+    const wait = admission.retryAfterSeconds;
+    await failure(found?.id ?? null, `throttled_${admission.scope}`);
     throw errors.LOGIN_THROTTLED(
-      `Too many failed sign-in attempts; try again in ${wait} s`,
-      { retry_after_seconds: wait, scope },
+      `Too many sign-in attempts; try again in ${wait} s`,
+      { retry_after_seconds: wait, scope: admission.scope },
       { 'retry-after': String(wait) },
     );
   }
 
-  const found = await users.findUserByEmail(db, email);
   const valid = await verifyPassword(input.password, found?.passwordHash ?? (await dummyHash()));
-  if (!found || !valid) {
-    await db.transaction().execute(async (trx) => {
-      await repo.recordLoginFailure(trx, email, client.ip, window);
-      await failure(found?.id ?? null, found ? 'wrong_password' : 'unknown_email');
-    });
+  // A deactivated account answers exactly like a wrong password, whichever password was
+  // given: telling it apart only for the right one would confirm the password.
+  if (!found || !valid || !found.isActive) {
+    const reason = !found ? 'unknown_email' : !valid ? 'wrong_password' : 'deactivated';
+    await failure(found?.id ?? null, reason);
     throw errors.INVALID_CREDENTIALS('Email or password is incorrect');
-  }
-  if (!found.isActive) {
-    await failure(found.id, 'deactivated');
-    throw errors.ACCOUNT_DEACTIVATED('This account is deactivated');
   }
 
   const rehash = needsRehash(found.passwordHash) ? await hashPassword(input.password) : undefined;
   return db.transaction().execute(async (trx) => {
-    await repo.clearLoginFailures(trx, email);
+    await settleSuccess(trx, attempt);
     await users.updateUser(trx, found.id, { lastLoginAt: new Date(), ...(rehash ? { passwordHash: rehash } : {}) });
     const user = (await users.findUserWithGroups(trx, found.id))!;
     const refresh = await startRefresh(trx, deps, user.id, randomUUID(), client);
@@ -182,6 +186,17 @@ export async function refresh(
     }
     if (record.expiresAt.getTime() <= Date.now()) {
       return { error: errors.REFRESH_TOKEN_EXPIRED('Session expired; sign in again') };
+    }
+    // Each refresh issues a new token, so this token's age is the time since the
+    // session's last activity; the limit is read at each refresh (changes apply at once).
+    const idleMinutes = deps.sessionTimeoutMinutes();
+    if (Date.now() - record.createdAt.getTime() > idleMinutes * 60_000) {
+      await repo.revokeFamily(trx, record.familyId, 'idle_timeout');
+      return {
+        error: errors.SESSION_TIMED_OUT(`Session ended after ${idleMinutes} minutes without activity; sign in again`, {
+          session_timeout_minutes: idleMinutes,
+        }),
+      };
     }
     const user = await users.findUserWithGroups(trx, record.userId);
     if (!user?.isActive) {
