@@ -7,10 +7,11 @@
  */
 import { proxyAlias } from '@lumikb/contracts';
 import { LlmError } from './errors.ts';
-import { describeUrl, formatMs, joinUrl, requestJson } from './http.ts';
+import { describeUrl, formatMs, joinUrl, type OutboundGuard, requestJson } from './http.ts';
 import { LOCAL_EMBEDDING_MODEL } from './local/constants.ts';
 import { hashEmbed } from './local/embedder.ts';
 import { extractiveAnswer } from './local/extractive.ts';
+import { allowsPrivateTargets, OutboundPolicy } from './outbound.ts';
 import { configuredDimensions } from './router.ts';
 import { isDirectProvider, lmStudioBaseUrl, ollamaBaseUrl } from './routing.ts';
 import type { ConnectionTestOptions, ConnectionTestResult, LiteLlmTarget, LlmModel, Provider } from './types.ts';
@@ -38,6 +39,7 @@ interface ProbeContext {
   apiKey: string | undefined;
   signal: AbortSignal;
   timeoutMs: number;
+  policy: OutboundPolicy;
 }
 
 interface ProbeOutcome {
@@ -66,7 +68,14 @@ class Probe {
       target: this.target,
       timeoutMs: this.ctx.timeoutMs,
       signal: this.ctx.signal,
+      outbound: this.guard(),
     });
+  }
+
+  /** The model's own endpoint is judged by its provider; the configured proxy is trusted to be private. */
+  guard(): OutboundGuard {
+    const allowPrivate = this.route === 'litellm' || allowsPrivateTargets(this.ctx.model.provider);
+    return { policy: this.ctx.policy, allowPrivate };
   }
 
   outcome(dimensions?: number): ProbeOutcome {
@@ -127,7 +136,12 @@ async function probeThroughProxy(probe: Probe, litellm: LiteLlmTarget): Promise<
 }
 
 /** True when the proxy already holds `db-{id}` (checked quickly; any doubt → false). */
-async function proxyHasModel(model: LlmModel, litellm: LiteLlmTarget, signal: AbortSignal): Promise<boolean> {
+async function proxyHasModel(
+  model: LlmModel,
+  litellm: LiteLlmTarget,
+  signal: AbortSignal,
+  policy: OutboundPolicy,
+): Promise<boolean> {
   try {
     const body = await requestJson<{ data?: { model_name?: string; model_info?: { id?: string } }[] }>({
       url: `${joinUrl(litellm.url, '/model/info')}?litellm_model_id=${encodeURIComponent(model.id)}`,
@@ -135,6 +149,7 @@ async function proxyHasModel(model: LlmModel, litellm: LiteLlmTarget, signal: Ab
       target: 'the LiteLLM proxy',
       timeoutMs: 1_500,
       signal,
+      outbound: { policy, allowPrivate: true },
     });
     return (body.data ?? []).some((d) => d.model_info?.id === model.id && d.model_name === proxyAlias(model.id));
   } catch {
@@ -307,11 +322,20 @@ function explain(error: LlmError, model: LlmModel, target: string, keyGiven: boo
       return `${capital(target)} rate-limited the test${status}${said}. The endpoint answers, but the quota is exhausted right now; try again later.`;
     case 'provider_error':
       return `${capital(target)} failed with a server error${status}${said}.`;
+    case 'refused':
+      return error.message;
     case 'bad_request':
       return status ? `${capital(target)} rejected the test request${status}${said}.` : error.message;
     default:
       return error.message;
   }
+}
+
+let sharedDefaultPolicy: OutboundPolicy | undefined;
+/** Without a configured policy the fence still stands (no own-service list, no allowed hosts). */
+function defaultPolicy(): OutboundPolicy {
+  sharedDefaultPolicy ??= new OutboundPolicy();
+  return sharedDefaultPolicy;
 }
 
 const capital = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
@@ -331,7 +355,8 @@ export async function testModelConnection(
   const elapsed = () => Math.round(performance.now() - started);
   const controller = new AbortController();
   const apiKey = text(credentials.apiKey);
-  const ctx: ProbeContext = { model, apiKey, signal: controller.signal, timeoutMs };
+  const policy = options.outbound ?? defaultPolicy();
+  const ctx: ProbeContext = { model, apiKey, signal: controller.signal, timeoutMs, policy };
   const probe = new Probe(ctx);
   const base = { provider: model.provider, model: model.model_id, type: model.type };
 
@@ -342,7 +367,7 @@ export async function testModelConnection(
       }
       let outcome: ProbeOutcome;
       if (options.litellm?.url && model.provider !== 'local' && !isDirectProvider(model)) {
-        outcome = (await proxyHasModel(model, options.litellm, controller.signal))
+        outcome = (await proxyHasModel(model, options.litellm, controller.signal, policy))
           ? await probeThroughProxy(probe, options.litellm)
           : await probeNative(probe);
       } else {
@@ -398,6 +423,7 @@ export async function testModelConnection(
             ? { provider_message: failure.details.provider_message }
             : {}),
           ...(typeof failure.details.code === 'string' ? { code: failure.details.code } : {}),
+          ...(typeof failure.details.reason === 'string' ? { reason: failure.details.reason } : {}),
         },
       };
     }

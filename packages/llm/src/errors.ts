@@ -12,6 +12,8 @@ export type LlmErrorKind =
   | 'dimension_mismatch'
   | 'invalid_response'
   | 'aborted'
+  /** The outbound policy refused the target (OUTBOUND_TARGET_REFUSED); never retried. */
+  | 'refused'
   | 'not_configured';
 
 export class LlmError extends Error {

@@ -3,7 +3,21 @@
  * (timeout, DNS, refused connection, HTTP status, provider error body) into an LlmError
  * with a kind callers can act on, and retries the transient ones with backoff.
  */
+import { fetch as guardedFetch } from 'undici';
 import { LlmError, type LlmErrorKind } from './errors.ts';
+import {
+  normaliseOutboundUrl,
+  OUTBOUND_TARGET_REFUSED,
+  type OutboundPolicy,
+  OutboundRefusedError,
+} from './outbound.ts';
+
+/** How a call to a chosen (not configured-internal) target is fenced; see outbound.ts. */
+export interface OutboundGuard {
+  policy: OutboundPolicy;
+  /** Loopback and private addresses are acceptable (local-by-nature provider, or configured proxy). */
+  allowPrivate: boolean;
+}
 
 export interface HttpCall {
   url: string;
@@ -16,6 +30,8 @@ export interface HttpCall {
   signal?: AbortSignal;
   /** Name used in messages, e.g. "Ollama" or "the LiteLLM proxy". */
   target: string;
+  /** When set, the target is checked by the outbound policy and connected to at the checked address. */
+  outbound?: OutboundGuard;
 }
 
 /**
@@ -33,13 +49,24 @@ export async function send(call: HttpCall & { stream?: boolean }): Promise<Respo
   const signal = call.signal ? AbortSignal.any([call.signal, deadline.signal]) : deadline.signal;
   const headers: Record<string, string> = { accept: 'application/json', ...call.headers };
   if (call.body !== undefined) headers['content-type'] = 'application/json';
+  const init = {
+    method: call.method ?? (call.body === undefined ? 'GET' : 'POST'),
+    headers,
+    ...(call.body !== undefined ? { body: JSON.stringify(call.body) } : {}),
+    signal,
+  };
   try {
-    const response = await fetch(call.url, {
-      method: call.method ?? (call.body === undefined ? 'GET' : 'POST'),
-      headers,
-      ...(call.body !== undefined ? { body: JSON.stringify(call.body) } : {}),
-      signal,
-    });
+    let response: Response;
+    if (call.outbound) {
+      const url = normaliseOutboundUrl(call.url).toString();
+      // undici's own fetch, so its dispatcher (the checking connector) is honoured.
+      response = (await guardedFetch(url, {
+        ...init,
+        dispatcher: call.outbound.policy.dispatcher({ allowPrivate: call.outbound.allowPrivate }),
+      })) as unknown as Response;
+    } else {
+      response = await fetch(call.url, init);
+    }
     if (call.stream) clearTimeout(timer);
     return response;
   } catch (error) {
@@ -77,10 +104,7 @@ export async function readJson<T>(
     throw new LlmError(
       'invalid_response',
       `${call.target} returned a body that is not JSON (${describeUrl(call.url)})`,
-      {
-        url: describeUrl(call.url),
-        body: text.slice(0, 200),
-      },
+      { url: describeUrl(call.url) },
     );
   }
 }
@@ -88,6 +112,23 @@ export async function readJson<T>(
 export function networkError(error: unknown, call: Pick<HttpCall, 'url' | 'target' | 'timeoutMs'>, timedOut: boolean) {
   const where = describeUrl(call.url);
   const host = hostOf(call.url);
+  const refused = error instanceof OutboundRefusedError ? error : (error as { cause?: unknown })?.cause;
+  if (refused instanceof OutboundRefusedError && refused.reason === 'unresolvable') {
+    return new LlmError(
+      'dns',
+      `Cannot resolve host "${host}" (DNS lookup failed): check the endpoint URL`,
+      { url: where, code: 'ENOTFOUND' },
+      { cause: error },
+    );
+  }
+  if (refused instanceof OutboundRefusedError) {
+    return new LlmError(
+      'refused',
+      `Refused to call ${call.target}: ${refused.message}`,
+      { url: where, code: OUTBOUND_TARGET_REFUSED, reason: refused.reason },
+      { cause: error },
+    );
+  }
   const e = error as { name?: string; cause?: { code?: string; message?: string } };
   if (timedOut || e?.name === 'TimeoutError') {
     return new LlmError(
@@ -175,15 +216,25 @@ function kindOfStatus(status: number, body: unknown): LlmErrorKind {
   return 'bad_request';
 }
 
+/** Longest error body read (the rest is discarded unread) and longest reason shown. */
+export const ERROR_BODY_READ_LIMIT = 16_384;
+export const ERROR_REASON_MAX_CHARS = 200;
+
+/**
+ * The error a non-2xx answer becomes: its status and, when the body is a JSON error
+ * envelope we know, the provider's own short reason (one line, bounded). A body that is
+ * not such an envelope is never echoed: an endpoint pointed at the wrong server must
+ * not become a way to read that server's pages.
+ */
 export async function statusError(response: Response, call: Pick<HttpCall, 'url' | 'target'>): Promise<LlmError> {
-  const text = await response.text().catch(() => '');
-  let body: unknown = text;
+  const text = await readBounded(response, ERROR_BODY_READ_LIMIT).catch(() => '');
+  let body: unknown;
   try {
     body = JSON.parse(text);
   } catch {
-    // plain-text error bodies are fine
+    body = undefined;
   }
-  const message = providerMessage(body)?.slice(0, 500);
+  const message = summariseReason(body && typeof body === 'object' ? providerMessage(body) : undefined);
   const kind = kindOfStatus(response.status, body);
   const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
   const where = describeUrl(call.url);
@@ -194,6 +245,37 @@ export async function statusError(response: Response, call: Pick<HttpCall, 'url'
     ...(message ? { provider_message: message } : {}),
     ...(retryAfterMs !== undefined ? { retry_after_ms: retryAfterMs } : {}),
   });
+}
+
+/** One line, no control characters, at most ERROR_REASON_MAX_CHARS. */
+export function summariseReason(reason: string | undefined): string | undefined {
+  if (!reason) return undefined;
+  // Control (Cc) and format (Cf: bidi overrides, zero-width) characters, line separators.
+  const line = reason
+    .replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]+/gu, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+  if (!line) return undefined;
+  return line.length > ERROR_REASON_MAX_CHARS ? `${line.slice(0, ERROR_REASON_MAX_CHARS - 1)}…` : line;
+}
+
+/** The body as text, reading at most `limit` bytes and cancelling the rest. */
+async function readBounded(response: Response, limit: number): Promise<string> {
+  if (!response.body) return '';
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    while (size < limit) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      size += value.byteLength;
+    }
+  } finally {
+    await reader.cancel().catch(() => {});
+  }
+  return Buffer.concat(chunks).toString('utf8').slice(0, limit);
 }
 
 /** Retry-After as seconds or an HTTP date, in ms (undefined when absent or unparseable). */

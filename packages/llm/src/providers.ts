@@ -1,6 +1,6 @@
 /** Wire calls for the two protocols the router speaks: Ollama's native API and OpenAI's. */
 import { LlmError } from './errors.ts';
-import { joinUrl, readJson, request, requestJson } from './http.ts';
+import { joinUrl, type OutboundGuard, readJson, request, requestJson } from './http.ts';
 import type { Route } from './routing.ts';
 import { ndjson, sseData } from './streams.ts';
 import type { ChatMessage, GenerateRequest, TokenUsage } from './types.ts';
@@ -9,6 +9,7 @@ export interface CallContext {
   /** Whole exchange for plain calls; time to headers, then longest silence, for streams. */
   timeoutMs: number;
   signal?: AbortSignal;
+  outbound?: OutboundGuard;
 }
 
 type OllamaRoute = Extract<Route, { kind: 'ollama' }>;

@@ -11,6 +11,7 @@ import { LOCAL_EMBEDDING_MODEL } from './local/constants.ts';
 import { hashEmbed } from './local/embedder.ts';
 import { extractiveAnswer, toTokens } from './local/extractive.ts';
 import { type ModelMetrics, modelMetrics } from './metrics.ts';
+import { allowsPrivateTargets, OutboundPolicy } from './outbound.ts';
 import { type CallContext, chatOllama, chatOpenAi, embedOllama, embedOpenAi, type StreamEvent } from './providers.ts';
 import { type Route, resolveRoute } from './routing.ts';
 import type { ChatMessage, GenerateChunk, GenerateRequest, LiteLlmTarget, LlmModel, Passage } from './types.ts';
@@ -33,6 +34,8 @@ export interface LlmRouterOptions {
   fallbackGeneration?: () => LlmModel | undefined;
   /** Optional bearer key for direct-call providers (an LM Studio with authentication on). */
   directApiKey?: (model: LlmModel) => string | undefined;
+  /** The fence around model endpoints (default: a policy without own services or allowed hosts). */
+  outbound?: OutboundPolicy;
 }
 
 export const DEFAULT_EMBED_BATCH_SIZE = 32;
@@ -84,11 +87,23 @@ export class LlmRouter {
   private readonly metrics: ModelMetrics;
   private readonly timeoutMs: number;
   private readonly retries: number;
+  private readonly outbound: OutboundPolicy;
 
   constructor(readonly options: LlmRouterOptions = {}) {
     this.metrics = modelMetrics(options.registry);
     this.timeoutMs = options.timeoutMs ?? 60_000;
     this.retries = options.retries ?? 2;
+    this.outbound = options.outbound ?? new OutboundPolicy();
+  }
+
+  /** Direct endpoints are judged by their provider; the configured LiteLLM proxy may be private. */
+  private callContext(model: LlmModel, route: Exclude<Route, { kind: 'local' }>, signal?: AbortSignal): CallContext {
+    const allowPrivate = (route.kind === 'openai' && route.via === 'litellm') || allowsPrivateTargets(model.provider);
+    return {
+      timeoutMs: this.timeoutMs,
+      ...(signal ? { signal } : {}),
+      outbound: { policy: this.outbound, allowPrivate },
+    };
   }
 
   /** Where calls for `model` go (throws `not_configured` for proxy providers without a proxy). */
@@ -146,7 +161,7 @@ export class LlmRouter {
       await new Promise((resolve) => setImmediate(resolve)); // let other work run between batches
       return vectors;
     }
-    const ctx: CallContext = { timeoutMs: this.timeoutMs, ...(signal ? { signal } : {}) };
+    const ctx = this.callContext(model, route, signal);
     return withRetries(this.retryPolicy(model, signal), () =>
       route.kind === 'ollama' ? embedOllama(route, batch, ctx) : embedOpenAi(route, batch, ctx),
     );
@@ -214,7 +229,7 @@ export class LlmRouter {
       let finish: StreamEvent | undefined;
       for (let attempt = 0; ; attempt++) {
         try {
-          for await (const event of this.stream(route, request)) {
+          for await (const event of this.stream(model, route, request)) {
             if (event.text) {
               progress.emitted = true;
               yield { type: 'token', text: event.text };
@@ -267,9 +282,9 @@ export class LlmRouter {
     return delay > max ? undefined : delay;
   }
 
-  private stream(route: Route, request: GenerateRequest): AsyncGenerator<StreamEvent> {
+  private stream(model: LlmModel, route: Route, request: GenerateRequest): AsyncGenerator<StreamEvent> {
     if (route.kind === 'local') return localAnswer(request);
-    const ctx: CallContext = { timeoutMs: this.timeoutMs, ...(request.signal ? { signal: request.signal } : {}) };
+    const ctx = this.callContext(model, route, request.signal);
     const messages = withPassages(request.messages, request.passages);
     return route.kind === 'ollama'
       ? chatOllama(route, messages, request, ctx)

@@ -3,6 +3,7 @@
  * depend on these names; see docs/llm-routing.md.
  */
 import type { ModelType, Provider } from '@lumikb/contracts';
+import type { OutboundPolicy } from './outbound.ts';
 
 export type { ModelType, Provider };
 
@@ -33,6 +34,8 @@ export interface ConnectionTestOptions {
   timeoutMs?: number;
   /** When given and the model is not direct-call/local, test through the proxy alias instead of the provider's native API. */
   litellm?: LiteLlmTarget;
+  /** The fence around the endpoints tested (default: a policy without own services or allowed hosts). */
+  outbound?: OutboundPolicy;
 }
 
 export interface Passage {

@@ -2,7 +2,13 @@ import { randomUUID } from 'node:crypto';
 import type { Provider } from '@lumikb/contracts';
 import { type FakeControls, startFakeLiteLLM, startFakeOllama, startFakeProviders } from '@lumikb/test-kit';
 import t from 'tap';
-import { type ConnectionTestResult, type LlmModel, testModelConnection } from '../src/index.ts';
+import { type ConnectionTestResult, type LlmModel, OutboundPolicy, testModelConnection } from '../src/index.ts';
+
+// The fakes listen on 127.0.0.1; an admin would allow such a host with OUTBOUND_ALLOW_HOSTS.
+const loopbackAllowed = new OutboundPolicy({ allowHosts: ['127.0.0.1'] });
+t.teardown(() => loopbackAllowed.close());
+const connectionTest = (...[model, credentials, options]: Parameters<typeof testModelConnection>) =>
+  testModelConnection(model, credentials, { outbound: loopbackAllowed, ...options });
 
 const KEY = 'sk-test-0123456789abcdef';
 
@@ -151,7 +157,7 @@ t.test('every provider: success, then each failure with its own message', async 
       const fake = fakes[c.fake];
       const creds = c.keyed ? { apiKey: KEY } : {};
 
-      const ok = await testModelConnection(modelFor(c, fake.url), creds);
+      const ok = await connectionTest(modelFor(c, fake.url), creds);
       t.equal(ok.success, true, ok.message);
       t.match(
         ok.message,
@@ -171,7 +177,7 @@ t.test('every provider: success, then each failure with its own message', async 
       }
 
       if (c.keyed) {
-        const denied = await testModelConnection(modelFor(c, fake.url), { apiKey: 'sk-wrong-key-9999' });
+        const denied = await connectionTest(modelFor(c, fake.url), { apiKey: 'sk-wrong-key-9999' });
         t.equal(denied.success, false);
         t.equal(denied.details.kind, 'auth', denied.message);
         t.match(denied.message, /rejected the credentials .*Check the API key/);
@@ -180,7 +186,7 @@ t.test('every provider: success, then each failure with its own message', async 
 
       const unknown = modelFor(c, fake.url, { model_id: 'no-such-model' });
       if (c.provider === 'azure') unknown.config = { ...unknown.config, deployment: 'no-such-deployment' };
-      const missing = await testModelConnection(unknown, creds);
+      const missing = await connectionTest(unknown, creds);
       t.equal(missing.success, false);
       t.equal(missing.details.kind, 'not_found', missing.message);
       t.match(
@@ -195,7 +201,7 @@ t.test('every provider: success, then each failure with its own message', async 
 
       if (c.type === 'embedding') {
         fake.setDimensions(1024);
-        const mismatch = await testModelConnection(modelFor(c, fake.url), creds);
+        const mismatch = await connectionTest(modelFor(c, fake.url), creds);
         fake.setDimensions(undefined);
         t.equal(mismatch.success, false);
         t.equal(mismatch.details.kind, 'dimension_mismatch');
@@ -208,7 +214,7 @@ t.test('every provider: success, then each failure with its own message', async 
 
       await fake.setOutage('hang');
       const started = Date.now();
-      const slow = await testModelConnection(modelFor(c, fake.url), creds, { timeoutMs: 300 });
+      const slow = await connectionTest(modelFor(c, fake.url), creds, { timeoutMs: 300 });
       t.ok(Date.now() - started < 1000, 'the limit holds');
       await fake.setOutage(null);
       t.equal(slow.success, false);
@@ -216,17 +222,17 @@ t.test('every provider: success, then each failure with its own message', async 
       t.match(slow.message, /Timed out after 300 ms/);
 
       await fake.setOutage('refuse');
-      const refused = await testModelConnection(modelFor(c, fake.url), creds);
+      const refused = await connectionTest(modelFor(c, fake.url), creds);
       await fake.setOutage(null);
       t.equal(refused.details.kind, 'unreachable');
       t.match(refused.message, /Connection refused by 127\.0\.0\.1:\d+/);
 
-      const dns = await testModelConnection(modelFor(c, 'http://no-such-host.invalid:9999'), creds);
+      const dns = await connectionTest(modelFor(c, 'http://no-such-host.invalid:9999'), creds);
       t.equal(dns.details.kind, 'dns');
       t.match(dns.message, /Cannot resolve host "no-such-host\.invalid:9999" \(DNS lookup failed\)/);
 
       fake.failWith({ status: 503, times: 1 });
-      const down = await testModelConnection(modelFor(c, fake.url), creds);
+      const down = await connectionTest(modelFor(c, fake.url), creds);
       t.equal(down.details.kind, 'provider_error');
       t.match(down.message, /server error \(HTTP 503\)/);
 
@@ -240,7 +246,7 @@ t.test('wire details the providers insist on', async (t) => {
   const fake = await startFakeProviders(t, { apiKey: KEY, models: { 'embed-a': { dimensions: 8 }, 'chat-a': {} } });
   const base = { id: randomUUID(), api_endpoint: fake.url };
 
-  await testModelConnection(
+  await connectionTest(
     { ...base, type: 'generation', provider: 'anthropic', model_id: 'chat-a', config: {} },
     { apiKey: KEY },
   );
@@ -248,7 +254,7 @@ t.test('wire details the providers insist on', async (t) => {
   t.equal(anthropic?.headers['x-api-key'], KEY);
   t.equal(anthropic?.headers['anthropic-version'], '2023-06-01');
 
-  await testModelConnection(
+  await connectionTest(
     { ...base, type: 'embedding', provider: 'azure', model_id: 'x', config: { dimensions: 8, deployment: 'embed-a' } },
     { apiKey: KEY },
   );
@@ -256,19 +262,19 @@ t.test('wire details the providers insist on', async (t) => {
   t.equal(azure?.headers['api-key'], KEY);
   t.equal(azure?.query.get('api-version'), '2024-10-21', 'a default API version is used');
 
-  await testModelConnection(
+  await connectionTest(
     { ...base, type: 'embedding', provider: 'cohere', model_id: 'embed-a', config: { dimensions: 8 } },
     { apiKey: KEY },
   );
   t.match(fake.requestsTo('/v2/embed')[0]?.body, { input_type: 'search_document', embedding_types: ['float'] });
 
-  await testModelConnection(
+  await connectionTest(
     { ...base, type: 'embedding', provider: 'google', model_id: 'embed-a', config: { dimensions: 8 } },
     { apiKey: KEY },
   );
   t.equal(fake.requestsTo('/v1beta/models/embed-a:embedContent')[0]?.headers['x-goog-api-key'], KEY);
 
-  await testModelConnection(
+  await connectionTest(
     {
       ...base,
       type: 'embedding',
@@ -282,7 +288,7 @@ t.test('wire details the providers insist on', async (t) => {
   t.match(fake.requestsTo('/v1/embeddings')[0]?.body, { encoding_format: 'float', model: 'embed-a' });
 
   const reasoning = await startFakeProviders(t, { models: { o3: {} }, reasoningModels: ['o3'] });
-  const r = await testModelConnection(
+  const r = await connectionTest(
     {
       ...base,
       api_endpoint: `${reasoning.url}/v1`,
@@ -297,7 +303,7 @@ t.test('wire details the providers insist on', async (t) => {
 });
 
 t.test('the cases that need no server at all', async (t) => {
-  const local = await testModelConnection(
+  const local = await connectionTest(
     {
       id: randomUUID(),
       type: 'embedding',
@@ -309,7 +315,7 @@ t.test('the cases that need no server at all', async (t) => {
     {},
   );
   t.match(local, { success: true, details: { route: 'local', actual_dimensions: 384 } });
-  const answerer = await testModelConnection(
+  const answerer = await connectionTest(
     {
       id: randomUUID(),
       type: 'generation',
@@ -322,7 +328,7 @@ t.test('the cases that need no server at all', async (t) => {
   );
   t.match(answerer, { success: true, details: { route: 'local' } });
 
-  const anthropicEmbed = await testModelConnection(
+  const anthropicEmbed = await connectionTest(
     {
       id: randomUUID(),
       type: 'embedding',
@@ -335,19 +341,19 @@ t.test('the cases that need no server at all', async (t) => {
   );
   t.match(anthropicEmbed, { success: false, message: /Anthropic has no embeddings API/ });
 
-  const noKey = await testModelConnection(
+  const noKey = await connectionTest(
     { id: randomUUID(), type: 'generation', provider: 'google', model_id: 'gemini', api_endpoint: null, config: {} },
     {},
   );
   t.match(noKey, { success: false, message: /needs an API key, and none is set/, details: { kind: 'auth' } });
 
-  const custom = await testModelConnection(
+  const custom = await connectionTest(
     { id: randomUUID(), type: 'generation', provider: 'custom', model_id: 'x', api_endpoint: null, config: {} },
     {},
   );
   t.match(custom, { success: false, message: /needs an API endpoint/ });
 
-  const garbage = await testModelConnection(
+  const garbage = await connectionTest(
     { id: randomUUID(), type: 'generation', provider: 'ollama', model_id: 'x', api_endpoint: 'not a url', config: {} },
     {},
   );
@@ -358,7 +364,7 @@ t.test('the 5 s default limit holds against a server that never answers', async 
   const fake = await startFakeOllama(t);
   await fake.setOutage('hang');
   const started = Date.now();
-  const result = await testModelConnection(
+  const result = await connectionTest(
     {
       id: randomUUID(),
       type: 'generation',
@@ -398,25 +404,25 @@ t.test(
     });
     const litellm = { url: proxy.url, masterKey: proxy.masterKey };
 
-    const through = await testModelConnection(synced, {}, { litellm });
+    const through = await connectionTest(synced, {}, { litellm });
     t.match(through, { success: true, details: { route: 'litellm', url: `${proxy.url}/v1/embeddings` } });
     t.match(proxy.requestsTo('/v1/embeddings')[0]?.body, { model: `db-${synced.id}` });
     t.equal(fake.requests.length, 0, 'the provider was not called directly');
 
     const unsynced = { ...synced, id: randomUUID() };
-    const direct = await testModelConnection(unsynced, { apiKey: KEY }, { litellm });
+    const direct = await connectionTest(unsynced, { apiKey: KEY }, { litellm });
     t.match(direct, { success: true, details: { route: 'direct' } });
     t.equal(fake.requestsTo('/v1/embeddings').length, 1);
 
     proxy.setDimensions(32);
-    const mismatch = await testModelConnection(synced, {}, { litellm });
+    const mismatch = await connectionTest(synced, {}, { litellm });
     t.match(mismatch, {
       success: false,
       details: { kind: 'dimension_mismatch', route: 'litellm', actual_dimensions: 32 },
     });
 
     await proxy.setOutage('refuse');
-    const proxyDown = await testModelConnection(synced, { apiKey: KEY }, { litellm });
+    const proxyDown = await connectionTest(synced, { apiKey: KEY }, { litellm });
     t.match(proxyDown, { success: true, details: { route: 'direct' } }, 'a proxy outage does not hide a working model');
   },
 );
