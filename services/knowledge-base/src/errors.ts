@@ -28,4 +28,7 @@ export const errors = defineErrors({
   EMBEDDING_UNAVAILABLE: 'unavailable',
   GENERATION_UNAVAILABLE: 'unavailable',
   QUEUE_UNAVAILABLE: 'unavailable',
+  INVALID_IDEMPOTENCY_KEY: 'bad_request',
+  IDEMPOTENCY_KEY_REUSED: 'unprocessable',
+  IDEMPOTENCY_IN_PROGRESS: 'conflict',
 });

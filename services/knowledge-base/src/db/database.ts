@@ -92,7 +92,19 @@ export interface DocumentContentTable {
   created_at: Generated<Date>;
 }
 
+export interface IdempotencyKeyTable {
+  user_id: string;
+  key: string;
+  route: string;
+  request_hash: string;
+  response_status: number;
+  response_body: Json<unknown>;
+  created_at: CreatedAt;
+  expires_at: Date;
+}
+
 export interface KnowledgeBaseDatabase extends EventKitTables {
+  idempotency_keys: IdempotencyKeyTable;
   models: ModelTable;
   knowledge_bases: KnowledgeBaseTable;
   kb_permissions: KbPermissionTable;

@@ -19,6 +19,7 @@ import { recordAudit } from '@lumikb/service-kit';
 import { isVectorStoreError } from '@lumikb/vector-store';
 import type { KbContext } from '../context.ts';
 import type { KnowledgeBaseDatabase } from '../db/database.ts';
+import { inTransaction } from '../db/transaction.ts';
 import { errors } from '../errors.ts';
 import { documentCount, findKb } from '../knowledge-bases/repository.ts';
 import { kbSummary } from '../knowledge-bases/service.ts';
@@ -83,6 +84,7 @@ export async function uploadDocument(
   kbId: string,
   file: UploadedFile,
   event: EventContext,
+  db: Kysely<KnowledgeBaseDatabase> = ctx.db,
 ): Promise<DocumentView> {
   const filename = cleanFilename(file.filename);
   const detected = detectFormat(file.bytes, filename);
@@ -95,7 +97,7 @@ export async function uploadDocument(
     });
   }
   const now = ctx.clock();
-  const doc = await ctx.db.transaction().execute(async (trx) => {
+  const doc = await inTransaction(db, async (trx) => {
     // FOR SHARE: an upload and a change of the embedding model never interleave.
     const kb = await trx.selectFrom('knowledge_bases').selectAll().where('id', '=', kbId).forShare().executeTakeFirst();
     if (!kb) throw errors.KB_NOT_FOUND(`Knowledge base ${kbId} not found`, { kb_id: kbId });
