@@ -75,6 +75,8 @@ export interface DocumentTable {
   processed_at: Date | null;
   duration_ms: number | null;
   last_progress_at: CreatedAt;
+  /** false for a copy the uploader chose to keep next to a document with the same bytes. */
+  content_unique: Generated<boolean>;
 }
 
 export interface DocumentOriginalTable {

@@ -14,6 +14,7 @@ import {
   DocumentListSchema,
   DocumentParams,
   DocumentSchema,
+  UploadQuery,
 } from './schemas.ts';
 import {
   deleteKbDocument,
@@ -35,9 +36,10 @@ export function registerDocumentRoutes(app: ServiceApp, ctx: KbContext): void {
       schema: {
         tags,
         summary:
-          'Upload a document (multipart field "file"; txt, md, html, pdf or docx; WRITE). 415 wrong type, 400 empty, 413 too large — nothing is stored then.',
+          'Upload a document (multipart field "file"; txt, md, html, pdf or docx; WRITE). 415 wrong type, 400 empty, 413 too large, 409 DUPLICATE_DOCUMENT when the KB holds the same bytes (unless allow_duplicate=true) — nothing is stored then.',
         consumes: ['multipart/form-data'],
         params: KbIdParams,
+        querystring: UploadQuery,
         headers: IdempotencyHeaders,
         response: { 201: DocumentSchema, ...errorResponses(400, 401, 403, 404, 409, 413, 415, 422) },
       },
@@ -75,10 +77,16 @@ export function registerDocumentRoutes(app: ServiceApp, ctx: KbContext): void {
       if (file.file.truncated || bytes.length > limit) throw tooLarge();
       const filename = file.filename;
       const result = await idempotently(ctx, idempotencyScopeOf(request, claims.sub), async (db, claim) => {
-        await claim(requestHash(request.params.id, filename, createHash('sha256').update(bytes).digest('hex')));
+        const allowDuplicate = request.query.allow_duplicate;
+        await claim(
+          requestHash(request.params.id, allowDuplicate, filename, createHash('sha256').update(bytes).digest('hex')),
+        );
         return {
           status: 201,
-          body: await uploadDocument(ctx, claims, request.params.id, { filename, bytes }, eventContextOf(request), db),
+          body: await uploadDocument(ctx, claims, request.params.id, { filename, bytes }, eventContextOf(request), {
+            allowDuplicate,
+            db,
+          }),
         };
       });
       return sendResult(reply, result);
