@@ -23,6 +23,7 @@ import { createProcessingConsumer } from './documents/processing.ts';
 import { registerDocumentRoutes } from './documents/routes.ts';
 import { type DocumentStorage, postgresStorage } from './documents/storage.ts';
 import { startSweep } from './documents/sweep.ts';
+import { startKeyPurge } from './idempotency/service.ts';
 import { registerInternalRoutes } from './internal/routes.ts';
 import { registerKnowledgeBaseRoutes } from './knowledge-bases/routes.ts';
 import { createKbMetrics } from './metrics.ts';
@@ -148,12 +149,15 @@ export async function buildApp(config: Config, deps: Deps): Promise<ServiceApp> 
     createIdentityConsumer(ctx, app.metricsRegistry),
   ];
   let stopSweep: (() => void) | undefined;
+  let stopKeyPurge: (() => void) | undefined;
   app.addHook('onReady', async () => {
     for (const consumer of consumers) await consumer.start();
     stopSweep = startSweep(ctx, () => queueProbe(ctx));
+    stopKeyPurge = startKeyPurge(ctx);
   });
   app.addHook('onClose', async () => {
     stopSweep?.();
+    stopKeyPurge?.();
     await Promise.all(consumers.map((c) => c.stop()));
     await subscriber?.stop();
     await deps.vectors.close().catch(() => {});

@@ -41,6 +41,16 @@ export const ConfigSchema = Type.Object({
     minimum: 0,
     description: 'automatic re-queues of a stuck document before it is marked FAILED',
   }),
+  IDEMPOTENCY_TTL_MS: Type.Integer({
+    default: 24 * 3_600_000,
+    minimum: 1_000,
+    description: 'how long the result of a request sent with an Idempotency-Key is replayed to retries',
+  }),
+  IDEMPOTENCY_WAIT_MS: Type.Integer({
+    default: 30_000,
+    minimum: 10,
+    description: 'how long a request waits for a concurrent one with the same Idempotency-Key (then 409)',
+  }),
   QUEUE_WORKERS_PING_MS: Type.Integer({
     default: 300,
     minimum: 10,

@@ -20,6 +20,7 @@ export const errors = defineErrors({
   FILE_TOO_LARGE: 'payload_too_large',
   UNSUPPORTED_FILE_TYPE: 'unsupported_media_type',
   DOCUMENT_NOT_FAILED: 'conflict',
+  DUPLICATE_DOCUMENT: 'conflict',
   DOCUMENT_NOT_PROCESSED: 'conflict',
   STALE_ATTEMPT: 'conflict',
   INVALID_CONTENT: 'bad_request',
@@ -28,4 +29,7 @@ export const errors = defineErrors({
   EMBEDDING_UNAVAILABLE: 'unavailable',
   GENERATION_UNAVAILABLE: 'unavailable',
   QUEUE_UNAVAILABLE: 'unavailable',
+  INVALID_IDEMPOTENCY_KEY: 'bad_request',
+  IDEMPOTENCY_KEY_REUSED: 'unprocessable',
+  IDEMPOTENCY_IN_PROGRESS: 'conflict',
 });

@@ -75,6 +75,8 @@ export interface DocumentTable {
   processed_at: Date | null;
   duration_ms: number | null;
   last_progress_at: CreatedAt;
+  /** false for a copy the uploader chose to keep next to a document with the same bytes. */
+  content_unique: Generated<boolean>;
 }
 
 export interface DocumentOriginalTable {
@@ -92,7 +94,19 @@ export interface DocumentContentTable {
   created_at: Generated<Date>;
 }
 
+export interface IdempotencyKeyTable {
+  user_id: string;
+  key: string;
+  route: string;
+  request_hash: string;
+  response_status: number;
+  response_body: Json<unknown>;
+  created_at: CreatedAt;
+  expires_at: Date;
+}
+
 export interface KnowledgeBaseDatabase extends EventKitTables {
+  idempotency_keys: IdempotencyKeyTable;
   models: ModelTable;
   knowledge_bases: KnowledgeBaseTable;
   kb_permissions: KbPermissionTable;

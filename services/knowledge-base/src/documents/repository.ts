@@ -59,14 +59,19 @@ export interface DocumentRow {
   last_progress_at: Date;
 }
 
+/**
+ * Inserts a PENDING document. Returns undefined when the KB holds the same bytes already
+ * and the upload does not keep a copy (`contentUnique`); a concurrent upload of the same
+ * bytes waits here until the first commits, then gets undefined too.
+ */
 export async function insertDocument(
   db: Db,
   doc: Pick<
     DocumentRow,
     'id' | 'kb_id' | 'filename' | 'format' | 'content_type' | 'size_bytes' | 'sha256' | 'uploaded_by'
-  >,
+  > & { content_unique: boolean },
   now: Date,
-): Promise<DocumentRow> {
+): Promise<DocumentRow | undefined> {
   return (await db
     .insertInto('documents')
     .values({
@@ -79,8 +84,26 @@ export async function insertDocument(
       updated_at: now,
       last_progress_at: now,
     })
+    .onConflict((oc) => oc.columns(['kb_id', 'sha256']).where('content_unique', '=', true).doNothing())
     .returning(documentColumns)
-    .executeTakeFirstOrThrow()) as DocumentRow;
+    .executeTakeFirst()) as DocumentRow | undefined;
+}
+
+/** A document of the KB with these bytes (the unique one first), if any. */
+export async function findByContent(
+  db: Db,
+  kbId: string,
+  sha256: string,
+): Promise<{ id: string; filename: string } | undefined> {
+  return db
+    .selectFrom('documents')
+    .select(['id', 'filename'])
+    .where('kb_id', '=', kbId)
+    .where('sha256', '=', sha256)
+    .orderBy('content_unique', 'desc')
+    .orderBy('created_at')
+    .limit(1)
+    .executeTakeFirst();
 }
 
 export async function findDocument(

@@ -1,9 +1,11 @@
 /** Routes: documents of a knowledge base. */
+import { createHash } from 'node:crypto';
 import { caller, errorResponses, eventContextOf, type ServiceApp } from '@lumikb/service-kit';
 import { Type } from 'typebox';
 import type { KbContext } from '../context.ts';
 import { errors } from '../errors.ts';
-import { KbIdParams } from '../knowledge-bases/schemas.ts';
+import { idempotencyScopeOf, idempotently, requestHash, sendResult } from '../idempotency/service.ts';
+import { IdempotencyHeaders, KbIdParams } from '../knowledge-bases/schemas.ts';
 import { requirePermission } from '../permissions/service.ts';
 import { maxUploadBytes } from '../settings.ts';
 import {
@@ -12,6 +14,7 @@ import {
   DocumentListSchema,
   DocumentParams,
   DocumentSchema,
+  UploadQuery,
 } from './schemas.ts';
 import {
   deleteKbDocument,
@@ -33,10 +36,12 @@ export function registerDocumentRoutes(app: ServiceApp, ctx: KbContext): void {
       schema: {
         tags,
         summary:
-          'Upload a document (multipart field "file"; txt, md, html, pdf or docx; WRITE). 415 wrong type, 400 empty, 413 too large — nothing is stored then.',
+          'Upload a document (multipart field "file"; txt, md, html, pdf or docx; WRITE). 415 wrong type, 400 empty, 413 too large, 409 DUPLICATE_DOCUMENT when the KB holds the same bytes (unless allow_duplicate=true) — nothing is stored then.',
         consumes: ['multipart/form-data'],
         params: KbIdParams,
-        response: { 201: DocumentSchema, ...errorResponses(400, 401, 403, 404, 413, 415) },
+        querystring: UploadQuery,
+        headers: IdempotencyHeaders,
+        response: { 201: DocumentSchema, ...errorResponses(400, 401, 403, 404, 409, 413, 415, 422) },
       },
     },
     async (request, reply) => {
@@ -70,14 +75,21 @@ export function registerDocumentRoutes(app: ServiceApp, ctx: KbContext): void {
         throw error;
       }
       if (file.file.truncated || bytes.length > limit) throw tooLarge();
-      const doc = await uploadDocument(
-        ctx,
-        claims,
-        request.params.id,
-        { filename: file.filename, bytes },
-        eventContextOf(request),
-      );
-      return reply.status(201).send(doc);
+      const filename = file.filename;
+      const result = await idempotently(ctx, idempotencyScopeOf(request, claims.sub), async (db, claim) => {
+        const allowDuplicate = request.query.allow_duplicate;
+        await claim(
+          requestHash(request.params.id, allowDuplicate, filename, createHash('sha256').update(bytes).digest('hex')),
+        );
+        return {
+          status: 201,
+          body: await uploadDocument(ctx, claims, request.params.id, { filename, bytes }, eventContextOf(request), {
+            allowDuplicate,
+            db,
+          }),
+        };
+      });
+      return sendResult(reply, result);
     },
   );
 

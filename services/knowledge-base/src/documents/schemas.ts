@@ -62,3 +62,11 @@ export const DocumentContentSchema = Type.Object({
   chunk_overlap: Type.Integer(),
   chunks: Type.Array(ChunkViewSchema),
 });
+
+export const UploadQuery = Type.Object({
+  allow_duplicate: Type.Boolean({
+    default: false,
+    description:
+      'keep the file even when the KB holds a document with the same bytes (otherwise 409 DUPLICATE_DOCUMENT)',
+  }),
+});

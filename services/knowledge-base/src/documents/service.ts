@@ -19,6 +19,7 @@ import { recordAudit } from '@lumikb/service-kit';
 import { isVectorStoreError } from '@lumikb/vector-store';
 import type { KbContext } from '../context.ts';
 import type { KnowledgeBaseDatabase } from '../db/database.ts';
+import { inTransaction } from '../db/transaction.ts';
 import { errors } from '../errors.ts';
 import { documentCount, findKb } from '../knowledge-bases/repository.ts';
 import { kbSummary } from '../knowledge-bases/service.ts';
@@ -27,6 +28,7 @@ import { vectorCall } from '../vectors.ts';
 import {
   type DocumentRow,
   deleteDocument,
+  findByContent,
   findContent,
   findDocument,
   insertDocument,
@@ -83,6 +85,7 @@ export async function uploadDocument(
   kbId: string,
   file: UploadedFile,
   event: EventContext,
+  options: { allowDuplicate: boolean; db?: Kysely<KnowledgeBaseDatabase> } = { allowDuplicate: false },
 ): Promise<DocumentView> {
   const filename = cleanFilename(file.filename);
   const detected = detectFormat(file.bytes, filename);
@@ -95,24 +98,40 @@ export async function uploadDocument(
     });
   }
   const now = ctx.clock();
-  const doc = await ctx.db.transaction().execute(async (trx) => {
+  const doc = await inTransaction(options.db ?? ctx.db, async (trx) => {
     // FOR SHARE: an upload and a change of the embedding model never interleave.
     const kb = await trx.selectFrom('knowledge_bases').selectAll().where('id', '=', kbId).forShare().executeTakeFirst();
     if (!kb) throw errors.KB_NOT_FOUND(`Knowledge base ${kbId} not found`, { kb_id: kbId });
-    const row = await insertDocument(
-      trx,
-      {
-        id: randomUUID(),
-        kb_id: kbId,
-        filename,
-        format: detected.format,
-        content_type: detected.contentType,
-        size_bytes: file.bytes.length,
-        sha256: createHash('sha256').update(file.bytes).digest('hex'),
-        uploaded_by: claims.sub,
-      },
-      now,
-    );
+    const sha256 = createHash('sha256').update(file.bytes).digest('hex');
+    const duplicate = () => findByContent(trx, kbId, sha256);
+    const existing = options.allowDuplicate ? undefined : await duplicate();
+    const row =
+      existing === undefined
+        ? await insertDocument(
+            trx,
+            {
+              id: randomUUID(),
+              kb_id: kbId,
+              filename,
+              format: detected.format,
+              content_type: detected.contentType,
+              size_bytes: file.bytes.length,
+              sha256,
+              uploaded_by: claims.sub,
+              content_unique: !options.allowDuplicate,
+            },
+            now,
+          )
+        : undefined;
+    if (!row) {
+      // Found before inserting, or inserted by a concurrent upload that committed first.
+      const same = existing ?? (await duplicate());
+      ctx.metrics.uploads.inc({ outcome: 'duplicate' });
+      throw errors.DUPLICATE_DOCUMENT(
+        `This knowledge base already holds the same file as "${same?.filename ?? 'another document'}"; send allow_duplicate=true to keep both`,
+        { document_id: same?.id ?? null, filename: same?.filename ?? null },
+      );
+    }
     await ctx.storage.put(row.id, file.bytes, trx);
     await recordEvent(
       trx,

@@ -1,8 +1,10 @@
 /** Routes: KB CRUD and model configuration. */
 import { caller, errorResponses, eventContextOf, type ServiceApp } from '@lumikb/service-kit';
 import type { KbContext } from '../context.ts';
+import { idempotencyScopeOf, idempotently, requestHash, sendResult } from '../idempotency/service.ts';
 import {
   CreateKnowledgeBaseSchema,
+  IdempotencyHeaders,
   KbIdParams,
   KnowledgeBaseListQuery,
   KnowledgeBaseListSchema,
@@ -30,14 +32,23 @@ export function registerKnowledgeBaseRoutes(app: ServiceApp, ctx: KbContext): vo
       config: { access: 'operator' },
       schema: {
         tags,
-        summary: 'Create a knowledge base (level 2) with its models, overrides and vector collection',
+        summary:
+          'Create a knowledge base (level 2) with its models, overrides and vector collection. With an Idempotency-Key header a retry returns the first result.',
+        headers: IdempotencyHeaders,
         body: CreateKnowledgeBaseSchema,
-        response: { 201: KnowledgeBaseSchema, ...errorResponses(400, 401, 403, 409, 503) },
+        response: { 201: KnowledgeBaseSchema, ...errorResponses(400, 401, 403, 409, 422, 503) },
       },
     },
     async (request, reply) => {
-      const kb = await createKnowledgeBase(ctx, caller(request), request.body, eventContextOf(request));
-      return reply.status(201).send(kb);
+      const claims = caller(request);
+      const result = await idempotently(ctx, idempotencyScopeOf(request, claims.sub), async (db, claim) => {
+        await claim(requestHash(request.body));
+        return {
+          status: 201,
+          body: await createKnowledgeBase(ctx, claims, request.body, eventContextOf(request), db),
+        };
+      });
+      return sendResult(reply, result);
     },
   );
 

@@ -163,3 +163,12 @@ export type UpdateModelConfig = Static<typeof UpdateModelConfigSchema>;
 
 export const KbIdParams = Type.Object({ id: Type.String({ format: 'uuid' }) });
 export { DocumentStatusSchema };
+
+/** Creating requests accept a client key that makes a retry return the first result. */
+export const IdempotencyHeaders = Type.Object({
+  'idempotency-key': Type.Optional(
+    Type.String({
+      description: 'a unique string per intended request (e.g. a UUID), 1–255 visible ASCII characters; kept 24 h',
+    }),
+  ),
+});

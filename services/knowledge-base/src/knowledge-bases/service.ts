@@ -4,11 +4,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import { type AccessTokenClaims, KbCreated, KbDeleted, type KbSummary, KbUpdated } from '@lumikb/contracts';
+import type { Kysely } from '@lumikb/db';
 import { type EventContext, recordEvent } from '@lumikb/events';
 import { recordAudit } from '@lumikb/service-kit';
 import { collectionName } from '@lumikb/vector-store';
 import type { KbContext } from '../context.ts';
-import type { KbPermissionLevel } from '../db/database.ts';
+import type { KbPermissionLevel, KnowledgeBaseDatabase } from '../db/database.ts';
+import { inTransaction } from '../db/transaction.ts';
 import { errors } from '../errors.ts';
 import { findModels, type ProjectedModel } from '../models/repository.ts';
 import { embeddingSpecOf, modelSummary, resolveModel } from '../models/service.ts';
@@ -97,6 +99,7 @@ export async function createKnowledgeBase(
   claims: AccessTokenClaims,
   input: CreateKnowledgeBase,
   event: EventContext,
+  db: Kysely<KnowledgeBaseDatabase> = ctx.db,
 ): Promise<KnowledgeBaseView> {
   const overrides = input.config_overrides ?? {};
   validateOverrides(overrides);
@@ -115,7 +118,7 @@ export async function createKnowledgeBase(
 
   let kb: KnowledgeBaseRow;
   try {
-    kb = await ctx.db.transaction().execute(async (trx) => {
+    kb = await inTransaction(db, async (trx) => {
       const row = await insertKb(trx, {
         id,
         name: input.name.trim(),

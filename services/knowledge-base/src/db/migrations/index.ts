@@ -1,9 +1,13 @@
 import type { MigrationSet } from '@lumikb/db';
 import * as init from './0001-init.ts';
 import * as knowledgeBases from './0002-knowledge-bases.ts';
+import * as idempotencyKeys from './0003-idempotency-keys.ts';
+import * as uniqueDocumentContent from './0004-unique-document-content.ts';
 
 /** Ordered by name; never rename or edit a migration that has shipped. */
 export const migrations: MigrationSet = {
   '0001-init': init,
   '0002-knowledge-bases': knowledgeBases,
+  '0003-idempotency-keys': idempotencyKeys,
+  '0004-unique-document-content': uniqueDocumentContent,
 };
