@@ -3,10 +3,11 @@
  * rebuilt only when a file it was built from changed. Starting `node .bundle/server.js`
  * costs a fraction of compiling hundreds of TypeScript files with tsx in every service.
  *
- * Our workspace packages are inlined; every third-party import stays an import, resolved
- * at build time to its absolute path in node_modules, so a service finds the packages of
- * the workspace packages it inlines whether or not it declares them itself. (That makes a
- * `.bundle` machine-local: images use `pnpm build`, which keeps bare imports.)
+ * Our workspace packages and nearly every third-party package are inlined (one file loads
+ * much faster than hundreds resolved one by one); the few in KEEP_EXTERNAL stay imports,
+ * resolved at build time to their absolute path in node_modules, so a service finds them
+ * whether or not it declares them itself. (That makes a `.bundle` machine-local: images
+ * use `pnpm build`, which keeps bare imports.)
  *
  * A service that starts a second file at run time (a worker thread, a child process)
  * declares it in its package.json, `"lumikb": { "entryPoints": { "<name>": "<path>" } }`
@@ -19,7 +20,7 @@ import { join, relative, resolve } from 'node:path';
 import { build, version as esbuildVersion, type Plugin } from 'esbuild';
 
 /** Bumped when the options below change, so older bundles are rebuilt. */
-const FORMAT = 1;
+const FORMAT = 2;
 const MANIFEST = 'inputs.json';
 
 export interface BundleResult {
@@ -35,11 +36,21 @@ interface Manifest {
   inputs: string[];
 }
 
-/** The service's entries: server.js from package.json `main` or src/server.ts, plus declared extras. */
-export function entryPointsOf(serviceDir: string): Record<string, string> {
+export interface BundleConfig {
+  /** Output name (without .js) → absolute source path; `server` is the service itself. */
+  entries: Record<string, string>;
+  /** Packages left as imports on top of KEEP_EXTERNAL. */
+  external: string[];
+}
+
+/**
+ * From the service's package.json: `main` (a .ts file) or src/server.ts, and its
+ * `"lumikb": { "entryPoints": { "<name>": "<path>" }, "external": ["<package>"] }`.
+ */
+export function bundleConfigOf(serviceDir: string): BundleConfig {
   const pkg = JSON.parse(readFileSync(join(serviceDir, 'package.json'), 'utf8')) as {
     main?: string;
-    lumikb?: { entryPoints?: Record<string, string> };
+    lumikb?: { entryPoints?: Record<string, string>; external?: string[] };
   };
   const main = pkg.main && /\.[mc]?ts$/.test(pkg.main) ? pkg.main : 'src/server.ts';
   const entries: Record<string, string> = { server: resolve(serviceDir, main) };
@@ -49,16 +60,20 @@ export function entryPointsOf(serviceDir: string): Record<string, string> {
     }
     entries[name] = resolve(serviceDir, path);
   }
-  return entries;
+  return { entries, external: pkg.lumikb?.external ?? [] };
 }
 
 /** Reuses services/<name>/.bundle when every input is unchanged; builds it otherwise. */
 export async function ensureBundle(root: string, serviceDir: string): Promise<BundleResult> {
   const started = performance.now();
   const out = join(serviceDir, '.bundle');
-  const entries = entryPointsOf(serviceDir);
+  const { entries, external } = bundleConfigOf(serviceDir);
   const current = readManifest(out);
-  if (current && existsSync(join(out, 'server.js')) && hashOf(root, current.inputs, entries) === current.hash) {
+  if (
+    current &&
+    existsSync(join(out, 'server.js')) &&
+    hashOf(root, current.inputs, entries, external) === current.hash
+  ) {
     return { entry: join(out, 'server.js'), built: false, ms: performance.now() - started };
   }
 
@@ -75,20 +90,29 @@ export async function ensureBundle(root: string, serviceDir: string): Promise<Bu
       target: 'node20',
       format: 'esm',
       sourcemap: 'linked',
+      // Stack traces point at the sources (node --enable-source-maps); a smaller map loads faster.
+      sourcesContent: false,
       // As Node resolves: no bundler-only `module` condition or main field.
       conditions: [],
       mainFields: ['main'],
       metafile: true,
-      plugins: [thirdPartyByAbsolutePath],
+      plugins: [keepExternal([...KEEP_EXTERNAL, ...external])],
+      // Inlined CommonJS may call require() or read __dirname; give the ESM output both.
       banner: {
-        js: "import { createRequire as __lumikbRequire } from 'node:module'; const require = __lumikbRequire(import.meta.url);",
+        js: [
+          "import { createRequire as __lumikbRequire } from 'node:module';",
+          "import { fileURLToPath as __lumikbPath } from 'node:url';",
+          'const require = __lumikbRequire(import.meta.url);',
+          'const __filename = __lumikbPath(import.meta.url);',
+          "const __dirname = __lumikbPath(new URL('.', import.meta.url));",
+        ].join(' '),
       },
       logLevel: 'silent',
     });
     const inputs = Object.keys(result.metafile.inputs)
       .map((p) => relative(root, resolve(p)))
       .sort();
-    const manifest: Manifest = { hash: hashOf(root, inputs, entries), inputs };
+    const manifest: Manifest = { hash: hashOf(root, inputs, entries, external), inputs };
     writeFileSync(join(staging, MANIFEST), JSON.stringify(manifest));
     swapIn(staging, out);
   } finally {
@@ -118,41 +142,69 @@ function readManifest(out: string): Manifest | undefined {
   }
 }
 
-/** Content hash of the inputs (a missing one hashes as missing), the entries and the build options. */
-function hashOf(root: string, inputs: string[], entries: Record<string, string>): string {
-  const hash = createHash('sha256').update(`format ${FORMAT} esbuild ${esbuildVersion}\n`);
+/**
+ * Content hash of the inputs (a missing one hashes as missing), the entries and the build
+ * options. Files under node_modules are named but not read: the lockfile stands for them.
+ */
+function hashOf(root: string, inputs: string[], entries: Record<string, string>, external: string[]): string {
+  const hash = createHash('sha256').update(`format ${FORMAT} esbuild ${esbuildVersion} external ${external}\n`);
   for (const [name, path] of Object.entries(entries)) hash.update(`entry ${name} ${relative(root, path)}\n`);
+  for (const lock of ['pnpm-lock.yaml', 'node_modules/.modules.yaml']) hash.update(readOr(join(root, lock)));
   for (const input of inputs) {
     hash.update(`${input}\n`);
-    try {
-      hash.update(readFileSync(join(root, input)));
-    } catch {
-      hash.update('(missing)');
-    }
+    if (input.includes('node_modules/')) continue;
+    hash.update(readOr(join(root, input)));
   }
   return hash.digest('hex');
 }
 
+function readOr(path: string): Buffer | string {
+  try {
+    return readFileSync(path);
+  } catch {
+    return '(missing)';
+  }
+}
+
 /**
- * Inline `@lumikb/*`; leave every other package external, at the absolute path it
- * resolves to from the importing file (pnpm does not hoist a package's dependencies).
+ * Packages left as imports: they load files of their own at run time (swagger-ui's
+ * assets, pino's worker-thread transports, pdf.js's worker, mammoth's lazily loaded
+ * parts) or are optional native add-ons. Everything else is inlined — loading one file is
+ * much cheaper than resolving hundreds. A service adds its own in `lumikb.external`.
  */
-const thirdPartyByAbsolutePath: Plugin = {
-  name: 'third-party-by-absolute-path',
+const KEEP_EXTERNAL = [
+  '@fastify/swagger-ui',
+  'pino',
+  'thread-stream',
+  'pdfjs-dist',
+  'mammoth',
+  'pg-native',
+  'cpu-features',
+  'ssh2',
+];
+
+const packageName = (specifier: string) =>
+  specifier.startsWith('@') ? specifier.split('/').slice(0, 2).join('/') : specifier.split('/')[0]!;
+
+/**
+ * Leaves `packages` (and any esbuild cannot resolve) external, at the absolute path they
+ * resolve to from the importing file (pnpm does not hoist a package's dependencies).
+ */
+const keepExternal = (packages: string[]): Plugin => ({
+  name: 'keep-external',
   setup(b) {
     b.onResolve({ filter: /^[^./]/ }, async (args) => {
-      if (args.kind === 'entry-point' || args.pluginData === 'resolving' || args.path.startsWith('@lumikb/')) {
-        return undefined;
-      }
+      if (args.kind === 'entry-point' || args.pluginData === 'resolving') return undefined;
       if (args.path.startsWith('node:')) return { path: args.path, external: true };
+      if (!packages.includes(packageName(args.path))) return undefined;
       const found = await b.resolve(args.path, {
         kind: args.kind,
         resolveDir: args.resolveDir,
         importer: args.importer,
         pluginData: 'resolving',
       });
-      if (found.errors.length > 0) return { errors: found.errors };
+      if (found.errors.length > 0) return { path: args.path, external: true };
       return { path: found.path, external: true };
     });
   },
-};
+});

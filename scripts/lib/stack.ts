@@ -122,7 +122,9 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
       );
       command = [process.execPath, ['--enable-source-maps', relative(dir, bundle.entry)]];
     }
-    await migrated;
+    // A service migrates its own schema at start too, but two processes creating one schema
+    // at the same moment collide: schema owners wait for the migrations, the gateway does not.
+    if (service.hasSchema) await migrated;
     // The gateway picks the built web app or its placeholder when it starts.
     if (service.name === 'gateway') await webReady;
     const spec: ProcessSpec = {
