@@ -65,26 +65,45 @@ export function bundleConfigOf(serviceDir: string): BundleConfig {
 
 /** Reuses services/<name>/.bundle when every input is unchanged; builds it otherwise. */
 export async function ensureBundle(root: string, serviceDir: string): Promise<BundleResult> {
-  const started = performance.now();
-  const out = join(serviceDir, '.bundle');
-  const { entries, external } = bundleConfigOf(serviceDir);
-  const current = readManifest(out);
-  if (
-    current &&
-    existsSync(join(out, 'server.js')) &&
-    hashOf(root, current.inputs, entries, external) === current.hash
-  ) {
-    return { entry: join(out, 'server.js'), built: false, ms: performance.now() - started };
-  }
+  return (await ensureBundles(root, [serviceDir]))[0]!;
+}
 
-  // Built beside the final folder (one level below the service, as the sources' src/ is,
-  // so paths relative to import.meta.url hold), then swapped in: a concurrent start never
-  // runs a half-written bundle.
-  const staging = `${out}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+/**
+ * The bundles of several services, in the order given. Those whose inputs changed are
+ * built together in one esbuild run, which parses the packages they share once.
+ */
+export async function ensureBundles(root: string, serviceDirs: string[]): Promise<BundleResult[]> {
+  const started = performance.now();
+  const stale: { dir: string; config: BundleConfig; staging: string }[] = [];
+  const results = new Map<string, BundleResult>();
+  for (const dir of serviceDirs) {
+    const out = join(dir, '.bundle');
+    const config = bundleConfigOf(dir);
+    const current = readManifest(out);
+    if (current && existsSync(join(out, 'server.js')) && hashOf(root, current.inputs, config) === current.hash) {
+      results.set(dir, { entry: join(out, 'server.js'), built: false, ms: performance.now() - started });
+    } else {
+      // Built beside the final folder (one level below the service, as the sources' src/
+      // is, so paths relative to import.meta.url hold), then swapped in: a concurrent start
+      // never runs a half-written bundle.
+      stale.push({ dir, config, staging: `${out}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 8)}` });
+    }
+  }
+  if (stale.length === 0) return serviceDirs.map((d) => results.get(d)!);
+
+  // Output paths relative to the common outdir (the repository root) name each service's staging folder.
+  const entryPoints: Record<string, string> = {};
+  for (const { staging, config } of stale) {
+    for (const [name, source] of Object.entries(config.entries))
+      entryPoints[join(relative(root, staging), name)] = source;
+  }
+  const external = [...new Set(stale.flatMap((s) => s.config.external))];
   try {
     const result = await build({
-      entryPoints: entries,
-      outdir: staging,
+      entryPoints,
+      outdir: root,
+      // Metafile paths are relative to this.
+      absWorkingDir: root,
       bundle: true,
       platform: 'node',
       target: 'node20',
@@ -109,16 +128,22 @@ export async function ensureBundle(root: string, serviceDir: string): Promise<Bu
       },
       logLevel: 'silent',
     });
-    const inputs = Object.keys(result.metafile.inputs)
-      .map((p) => relative(root, resolve(p)))
-      .sort();
-    const manifest: Manifest = { hash: hashOf(root, inputs, entries, external), inputs };
-    writeFileSync(join(staging, MANIFEST), JSON.stringify(manifest));
-    swapIn(staging, out);
+    for (const { dir, config, staging } of stale) {
+      const inputs = new Set<string>();
+      for (const [output, meta] of Object.entries(result.metafile.outputs)) {
+        if (!resolve(root, output).startsWith(`${staging}/`)) continue;
+        for (const input of Object.keys(meta.inputs)) inputs.add(relative(root, resolve(root, input)));
+      }
+      const sorted = [...inputs].sort();
+      const manifest: Manifest = { hash: hashOf(root, sorted, config), inputs: sorted };
+      writeFileSync(join(staging, MANIFEST), JSON.stringify(manifest));
+      swapIn(staging, join(dir, '.bundle'));
+      results.set(dir, { entry: join(dir, '.bundle', 'server.js'), built: true, ms: performance.now() - started });
+    }
   } finally {
-    rmSync(staging, { recursive: true, force: true });
+    for (const { staging } of stale) rmSync(staging, { recursive: true, force: true });
   }
-  return { entry: join(out, 'server.js'), built: true, ms: performance.now() - started };
+  return serviceDirs.map((d) => results.get(d)!);
 }
 
 function swapIn(staging: string, out: string): void {
@@ -146,9 +171,11 @@ function readManifest(out: string): Manifest | undefined {
  * Content hash of the inputs (a missing one hashes as missing), the entries and the build
  * options. Files under node_modules are named but not read: the lockfile stands for them.
  */
-function hashOf(root: string, inputs: string[], entries: Record<string, string>, external: string[]): string {
-  const hash = createHash('sha256').update(`format ${FORMAT} esbuild ${esbuildVersion} external ${external}\n`);
-  for (const [name, path] of Object.entries(entries)) hash.update(`entry ${name} ${relative(root, path)}\n`);
+function hashOf(root: string, inputs: string[], config: BundleConfig): string {
+  const hash = createHash('sha256').update(
+    `format ${FORMAT} esbuild ${esbuildVersion} external ${[...KEEP_EXTERNAL, ...config.external]}\n`,
+  );
+  for (const [name, path] of Object.entries(config.entries)) hash.update(`entry ${name} ${relative(root, path)}\n`);
   for (const lock of ['pnpm-lock.yaml', 'node_modules/.modules.yaml']) hash.update(readOr(join(root, lock)));
   for (const input of inputs) {
     hash.update(`${input}\n`);
