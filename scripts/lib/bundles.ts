@@ -176,7 +176,7 @@ function hashOf(root: string, inputs: string[], config: BundleConfig): string {
     `format ${FORMAT} esbuild ${esbuildVersion} external ${[...KEEP_EXTERNAL, ...config.external]}\n`,
   );
   for (const [name, path] of Object.entries(config.entries)) hash.update(`entry ${name} ${relative(root, path)}\n`);
-  for (const lock of ['pnpm-lock.yaml', 'node_modules/.modules.yaml']) hash.update(readOr(join(root, lock)));
+  hash.update(readOr(join(root, 'pnpm-lock.yaml')));
   for (const input of inputs) {
     hash.update(`${input}\n`);
     if (input.includes('node_modules/')) continue;
