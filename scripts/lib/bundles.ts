@@ -16,12 +16,19 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join, relative, resolve } from 'node:path';
-import { build, version as esbuildVersion, type Plugin } from 'esbuild';
+import type { Plugin } from 'esbuild';
 
 /** Bumped when the options below change, so older bundles are rebuilt. */
 const FORMAT = 2;
 const MANIFEST = 'inputs.json';
+/** From esbuild's package.json: reading it is cheaper than loading esbuild. */
+const ESBUILD_VERSION = (
+  JSON.parse(readFileSync(createRequire(import.meta.url).resolve('esbuild/package.json'), 'utf8')) as {
+    version: string;
+  }
+).version;
 
 export interface BundleResult {
   /** The bundle's entry, services/<name>/.bundle/server.js. */
@@ -98,6 +105,8 @@ export async function ensureBundles(root: string, serviceDirs: string[]): Promis
       entryPoints[join(relative(root, staging), name)] = source;
   }
   const external = [...new Set(stale.flatMap((s) => s.config.external))];
+  // Loaded only when something is to be built: a start with every bundle fresh skips it.
+  const { build } = await import('esbuild');
   try {
     const result = await build({
       entryPoints,
@@ -173,7 +182,7 @@ function readManifest(out: string): Manifest | undefined {
  */
 function hashOf(root: string, inputs: string[], config: BundleConfig): string {
   const hash = createHash('sha256').update(
-    `format ${FORMAT} esbuild ${esbuildVersion} external ${[...KEEP_EXTERNAL, ...config.external]}\n`,
+    `format ${FORMAT} esbuild ${ESBUILD_VERSION} external ${[...KEEP_EXTERNAL, ...config.external]}\n`,
   );
   for (const [name, path] of Object.entries(config.entries)) hash.update(`entry ${name} ${relative(root, path)}\n`);
   hash.update(readOr(join(root, 'pnpm-lock.yaml')));

@@ -105,7 +105,7 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
           log(`web: built in ${((performance.now() - t) / 1000).toFixed(1)} s`);
         })()
       : Promise.resolve();
-  const migratedBefore = await servicesWithMigratedSchema(ROOT, env.DATABASE_URL!);
+  const migratedBefore = servicesWithMigratedSchema(ROOT, env.DATABASE_URL!);
   const migrated = (async () => {
     log('migrations: running for every schema …');
     for (const m of await migrateAll(ROOT, env.DATABASE_URL!)) log(`migrations: ${describeMigrated(m)}`);
@@ -133,7 +133,7 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
     }
     // A service migrates its own schema at start too. Only one whose schema does not exist
     // yet waits for the migrations (two processes creating one schema at once collide).
-    if (service.hasSchema && !migratedBefore.has(service.name)) await migrated;
+    if (service.hasSchema && !(await migratedBefore).has(service.name)) await migrated;
     // The gateway picks the built web app or its placeholder when it starts.
     if (service.name === 'gateway') await webReady;
     const spec: ProcessSpec = {
@@ -149,7 +149,7 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
   const launched = Promise.all(SERVICES.map(launch));
 
   try {
-    await Promise.all([launched, webReady, migrated]);
+    await Promise.all([launched, webReady, migrated, migratedBefore]);
   } catch (error) {
     await stop();
     throw error;
