@@ -61,7 +61,8 @@ if (stale) {
 
 // The command gets Ctrl-C from the terminal itself; this process only waits for it and
 // passes on a SIGTERM sent to it alone.
-const child = spawn(join(ROOT, 'node_modules', '.bin', 'tsx'), [COMMANDS[command], ...args], {
+// tsx as a loader in this Node rather than its CLI, which starts a second Node process.
+const child = spawn(process.execPath, ['--import', 'tsx', COMMANDS[command], ...args], {
   cwd: ROOT,
   stdio: 'inherit',
 });

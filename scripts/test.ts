@@ -1,7 +1,8 @@
 /**
- * `pnpm test`: lint, typecheck, then every package's and service's tap tests (against
- * real Postgres and NATS, see README "How tests find Postgres and NATS"). Ends with one
- * summary line. Extra arguments are passed to tap (e.g. a single test file).
+ * `pnpm test`: lint and the typechecks (two at a time: each is one single-threaded
+ * process), then every package's and service's tap tests (against real Postgres and
+ * NATS, see README "How tests find Postgres and NATS"). Prints each stage's time and ends
+ * with one summary line. Extra arguments are passed to tap (e.g. a single test file).
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -26,25 +27,43 @@ const bin = (name: string) => `${ROOT}/node_modules/.bin/${name}`;
 const tapArgs = process.argv.slice(2);
 const results: SuiteResult[] = [];
 
-async function check(suite: string, command: string, args: string[]) {
-  process.stdout.write(`\n── ${suite}: ${[command.split('/').pop(), ...args].join(' ')}\n`);
-  const { code } = await run(command, args);
-  results.push({ suite, passed: code === 0 ? 1 : 0, failed: code === 0 ? 0 : 1, skipped: 0 });
-  process.stdout.write(`── ${suite}: ${code === 0 ? 'ok' : 'FAILED'}\n`);
+const seconds = (since: number) => `${((performance.now() - since) / 1000).toFixed(1)} s`;
+
+/** Runs the checks two at a time; each one's output is printed whole when it ends. */
+async function checks(list: [suite: string, command: string, args: string[]][]): Promise<void> {
+  const queue = [...list];
+  const worker = async () => {
+    for (let next = queue.shift(); next; next = queue.shift()) {
+      const [suite, command, args] = next;
+      const started = performance.now();
+      const { code, output } = await run(command, args, false);
+      process.stdout.write(`\n── ${suite}: ${[command.split('/').pop(), ...args].join(' ')}\n${output}`);
+      results.push({ suite, passed: code === 0 ? 1 : 0, failed: code === 0 ? 0 : 1, skipped: 0 });
+      process.stdout.write(`── ${suite}: ${code === 0 ? 'ok' : 'FAILED'} (${seconds(started)})\n`);
+    }
+  };
+  await Promise.all([worker(), worker()]);
 }
 
 if (tapArgs.length === 0) {
-  await check('lint', bin('biome'), ['check', '.', '--error-on-warnings']);
-  await check('typecheck', bin('tsc'), ['-p', 'tsconfig.json', '--noEmit']);
-  // The web app and the browser suite have their own tsconfig (DOM types, JSX).
-  if (existsSync(`${ROOT}/web/tsconfig.json`))
-    await check('typecheck web', 'pnpm', ['--filter', '@lumikb/web', 'typecheck']);
-  if (existsSync(`${ROOT}/e2e/tsconfig.json`))
-    await check('typecheck e2e', 'pnpm', ['--filter', '@lumikb/e2e', 'typecheck']);
+  await checks([
+    // The biggest first, so the two lanes end close together.
+    ['typecheck', bin('tsc'), ['-p', 'tsconfig.json', '--noEmit']],
+    ['lint', bin('biome'), ['check', '.', '--error-on-warnings']],
+    // The web app and the browser suite have their own tsconfig (DOM types, JSX).
+    ...(existsSync(`${ROOT}/web/tsconfig.json`)
+      ? [['typecheck web', 'pnpm', ['--filter', '@lumikb/web', 'typecheck']] as [string, string, string[]]]
+      : []),
+    ...(existsSync(`${ROOT}/e2e/tsconfig.json`)
+      ? [['typecheck e2e', 'pnpm', ['--filter', '@lumikb/e2e', 'typecheck']] as [string, string, string[]]]
+      : []),
+  ]);
 }
 
 process.stdout.write('\n── tests: tap\n');
+const tapStarted = performance.now();
 const tap = await run(bin('tap'), tapArgs);
+process.stdout.write(`── tap: ${seconds(tapStarted)}\n`);
 const summary = /# \{ total: (\d+)(?:, pass: (\d+))?(?:, fail: (\d+))?(?:, skip: (\d+))?/.exec(tap.output);
 const passed = Number(summary?.[2] ?? 0);
 const failedTests = Number(summary?.[3] ?? 0);

@@ -3,10 +3,11 @@
  * rebuilt only when a file it was built from changed. Starting `node .bundle/server.js`
  * costs a fraction of compiling hundreds of TypeScript files with tsx in every service.
  *
- * Our workspace packages are inlined; every third-party import stays an import, resolved
- * at build time to its absolute path in node_modules, so a service finds the packages of
- * the workspace packages it inlines whether or not it declares them itself. (That makes a
- * `.bundle` machine-local: images use `pnpm build`, which keeps bare imports.)
+ * Our workspace packages and nearly every third-party package are inlined (one file loads
+ * much faster than hundreds resolved one by one); the few in KEEP_EXTERNAL stay imports,
+ * resolved at build time to their absolute path in node_modules, so a service finds them
+ * whether or not it declares them itself. (That makes a `.bundle` machine-local: images
+ * use `pnpm build`, which keeps bare imports.)
  *
  * A service that starts a second file at run time (a worker thread, a child process)
  * declares it in its package.json, `"lumikb": { "entryPoints": { "<name>": "<path>" } }`
@@ -15,12 +16,19 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join, relative, resolve } from 'node:path';
-import { build, version as esbuildVersion, type Plugin } from 'esbuild';
+import type { Plugin } from 'esbuild';
 
 /** Bumped when the options below change, so older bundles are rebuilt. */
-const FORMAT = 1;
+const FORMAT = 2;
 const MANIFEST = 'inputs.json';
+/** From esbuild's package.json: reading it is cheaper than loading esbuild. */
+const ESBUILD_VERSION = (
+  JSON.parse(readFileSync(createRequire(import.meta.url).resolve('esbuild/package.json'), 'utf8')) as {
+    version: string;
+  }
+).version;
 
 export interface BundleResult {
   /** The bundle's entry, services/<name>/.bundle/server.js. */
@@ -35,11 +43,21 @@ interface Manifest {
   inputs: string[];
 }
 
-/** The service's entries: server.js from package.json `main` or src/server.ts, plus declared extras. */
-export function entryPointsOf(serviceDir: string): Record<string, string> {
+export interface BundleConfig {
+  /** Output name (without .js) → absolute source path; `server` is the service itself. */
+  entries: Record<string, string>;
+  /** Packages left as imports on top of KEEP_EXTERNAL. */
+  external: string[];
+}
+
+/**
+ * From the service's package.json: `main` (a .ts file) or src/server.ts, and its
+ * `"lumikb": { "entryPoints": { "<name>": "<path>" }, "external": ["<package>"] }`.
+ */
+export function bundleConfigOf(serviceDir: string): BundleConfig {
   const pkg = JSON.parse(readFileSync(join(serviceDir, 'package.json'), 'utf8')) as {
     main?: string;
-    lumikb?: { entryPoints?: Record<string, string> };
+    lumikb?: { entryPoints?: Record<string, string>; external?: string[] };
   };
   const main = pkg.main && /\.[mc]?ts$/.test(pkg.main) ? pkg.main : 'src/server.ts';
   const entries: Record<string, string> = { server: resolve(serviceDir, main) };
@@ -49,52 +67,92 @@ export function entryPointsOf(serviceDir: string): Record<string, string> {
     }
     entries[name] = resolve(serviceDir, path);
   }
-  return entries;
+  return { entries, external: pkg.lumikb?.external ?? [] };
 }
 
 /** Reuses services/<name>/.bundle when every input is unchanged; builds it otherwise. */
 export async function ensureBundle(root: string, serviceDir: string): Promise<BundleResult> {
-  const started = performance.now();
-  const out = join(serviceDir, '.bundle');
-  const entries = entryPointsOf(serviceDir);
-  const current = readManifest(out);
-  if (current && existsSync(join(out, 'server.js')) && hashOf(root, current.inputs, entries) === current.hash) {
-    return { entry: join(out, 'server.js'), built: false, ms: performance.now() - started };
-  }
+  return (await ensureBundles(root, [serviceDir]))[0]!;
+}
 
-  // Built beside the final folder (one level below the service, as the sources' src/ is,
-  // so paths relative to import.meta.url hold), then swapped in: a concurrent start never
-  // runs a half-written bundle.
-  const staging = `${out}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+/**
+ * The bundles of several services, in the order given. Those whose inputs changed are
+ * built together in one esbuild run, which parses the packages they share once.
+ */
+export async function ensureBundles(root: string, serviceDirs: string[]): Promise<BundleResult[]> {
+  const started = performance.now();
+  const stale: { dir: string; config: BundleConfig; staging: string }[] = [];
+  const results = new Map<string, BundleResult>();
+  for (const dir of serviceDirs) {
+    const out = join(dir, '.bundle');
+    const config = bundleConfigOf(dir);
+    const current = readManifest(out);
+    if (current && existsSync(join(out, 'server.js')) && hashOf(root, current.inputs, config) === current.hash) {
+      results.set(dir, { entry: join(out, 'server.js'), built: false, ms: performance.now() - started });
+    } else {
+      // Built beside the final folder (one level below the service, as the sources' src/
+      // is, so paths relative to import.meta.url hold), then swapped in: a concurrent start
+      // never runs a half-written bundle.
+      stale.push({ dir, config, staging: `${out}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 8)}` });
+    }
+  }
+  if (stale.length === 0) return serviceDirs.map((d) => results.get(d)!);
+
+  // Output paths relative to the common outdir (the repository root) name each service's staging folder.
+  const entryPoints: Record<string, string> = {};
+  for (const { staging, config } of stale) {
+    for (const [name, source] of Object.entries(config.entries))
+      entryPoints[join(relative(root, staging), name)] = source;
+  }
+  const external = [...new Set(stale.flatMap((s) => s.config.external))];
+  // Loaded only when something is to be built: a start with every bundle fresh skips it.
+  const { build } = await import('esbuild');
   try {
     const result = await build({
-      entryPoints: entries,
-      outdir: staging,
+      entryPoints,
+      outdir: root,
+      // Metafile paths are relative to this.
+      absWorkingDir: root,
       bundle: true,
       platform: 'node',
       target: 'node20',
       format: 'esm',
       sourcemap: 'linked',
+      // Stack traces point at the sources (node --enable-source-maps); a smaller map loads faster.
+      sourcesContent: false,
       // As Node resolves: no bundler-only `module` condition or main field.
       conditions: [],
       mainFields: ['main'],
       metafile: true,
-      plugins: [thirdPartyByAbsolutePath],
+      plugins: [keepExternal([...KEEP_EXTERNAL, ...external])],
+      // Inlined CommonJS may call require() or read __dirname; give the ESM output both.
       banner: {
-        js: "import { createRequire as __lumikbRequire } from 'node:module'; const require = __lumikbRequire(import.meta.url);",
+        js: [
+          "import { createRequire as __lumikbRequire } from 'node:module';",
+          "import { fileURLToPath as __lumikbPath } from 'node:url';",
+          'const require = __lumikbRequire(import.meta.url);',
+          'const __filename = __lumikbPath(import.meta.url);',
+          "const __dirname = __lumikbPath(new URL('.', import.meta.url));",
+        ].join(' '),
       },
       logLevel: 'silent',
     });
-    const inputs = Object.keys(result.metafile.inputs)
-      .map((p) => relative(root, resolve(p)))
-      .sort();
-    const manifest: Manifest = { hash: hashOf(root, inputs, entries), inputs };
-    writeFileSync(join(staging, MANIFEST), JSON.stringify(manifest));
-    swapIn(staging, out);
+    for (const { dir, config, staging } of stale) {
+      const inputs = new Set<string>();
+      for (const [output, meta] of Object.entries(result.metafile.outputs)) {
+        if (!resolve(root, output).startsWith(`${staging}/`)) continue;
+        for (const input of Object.keys(meta.inputs)) inputs.add(relative(root, resolve(root, input)));
+      }
+      const sorted = [...inputs].sort();
+      const manifest: Manifest = { hash: hashOf(root, sorted, config), inputs: sorted };
+      writeFileSync(join(staging, MANIFEST), JSON.stringify(manifest));
+      swapIn(staging, join(dir, '.bundle'));
+      results.set(dir, { entry: join(dir, '.bundle', 'server.js'), built: true, ms: performance.now() - started });
+    }
   } finally {
-    rmSync(staging, { recursive: true, force: true });
+    for (const { staging } of stale) rmSync(staging, { recursive: true, force: true });
   }
-  return { entry: join(out, 'server.js'), built: true, ms: performance.now() - started };
+  return serviceDirs.map((d) => results.get(d)!);
 }
 
 function swapIn(staging: string, out: string): void {
@@ -118,41 +176,71 @@ function readManifest(out: string): Manifest | undefined {
   }
 }
 
-/** Content hash of the inputs (a missing one hashes as missing), the entries and the build options. */
-function hashOf(root: string, inputs: string[], entries: Record<string, string>): string {
-  const hash = createHash('sha256').update(`format ${FORMAT} esbuild ${esbuildVersion}\n`);
-  for (const [name, path] of Object.entries(entries)) hash.update(`entry ${name} ${relative(root, path)}\n`);
+/**
+ * Content hash of the inputs (a missing one hashes as missing), the entries and the build
+ * options. Files under node_modules are named but not read: the lockfile stands for them.
+ */
+function hashOf(root: string, inputs: string[], config: BundleConfig): string {
+  const hash = createHash('sha256').update(
+    `format ${FORMAT} esbuild ${ESBUILD_VERSION} external ${[...KEEP_EXTERNAL, ...config.external]}\n`,
+  );
+  for (const [name, path] of Object.entries(config.entries)) hash.update(`entry ${name} ${relative(root, path)}\n`);
+  hash.update(readOr(join(root, 'pnpm-lock.yaml')));
   for (const input of inputs) {
     hash.update(`${input}\n`);
-    try {
-      hash.update(readFileSync(join(root, input)));
-    } catch {
-      hash.update('(missing)');
-    }
+    if (input.includes('node_modules/')) continue;
+    hash.update(readOr(join(root, input)));
   }
   return hash.digest('hex');
 }
 
+function readOr(path: string): Buffer | string {
+  try {
+    return readFileSync(path);
+  } catch {
+    return '(missing)';
+  }
+}
+
 /**
- * Inline `@lumikb/*`; leave every other package external, at the absolute path it
- * resolves to from the importing file (pnpm does not hoist a package's dependencies).
+ * Packages left as imports: they load files of their own at run time (swagger-ui's
+ * assets, pino's worker-thread transports, pdf.js's worker, mammoth's lazily loaded
+ * parts) or are optional native add-ons. Everything else is inlined — loading one file is
+ * much cheaper than resolving hundreds. A service adds its own in `lumikb.external`.
  */
-const thirdPartyByAbsolutePath: Plugin = {
-  name: 'third-party-by-absolute-path',
+const KEEP_EXTERNAL = [
+  '@fastify/swagger-ui',
+  'pino',
+  'thread-stream',
+  'pdfjs-dist',
+  'mammoth',
+  'pg-native',
+  'cpu-features',
+  'ssh2',
+];
+
+const packageName = (specifier: string) =>
+  specifier.startsWith('@') ? specifier.split('/').slice(0, 2).join('/') : specifier.split('/')[0]!;
+
+/**
+ * Leaves `packages` (and any esbuild cannot resolve) external, at the absolute path they
+ * resolve to from the importing file (pnpm does not hoist a package's dependencies).
+ */
+const keepExternal = (packages: string[]): Plugin => ({
+  name: 'keep-external',
   setup(b) {
     b.onResolve({ filter: /^[^./]/ }, async (args) => {
-      if (args.kind === 'entry-point' || args.pluginData === 'resolving' || args.path.startsWith('@lumikb/')) {
-        return undefined;
-      }
+      if (args.kind === 'entry-point' || args.pluginData === 'resolving') return undefined;
       if (args.path.startsWith('node:')) return { path: args.path, external: true };
+      if (!packages.includes(packageName(args.path))) return undefined;
       const found = await b.resolve(args.path, {
         kind: args.kind,
         resolveDir: args.resolveDir,
         importer: args.importer,
         pluginData: 'resolving',
       });
-      if (found.errors.length > 0) return { errors: found.errors };
+      if (found.errors.length > 0) return { path: args.path, external: true };
       return { path: found.path, external: true };
     });
   },
-};
+});

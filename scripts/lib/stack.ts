@@ -9,8 +9,8 @@
 import { existsSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ensureBundle } from './bundles.ts';
-import { describeMigrated, migrateAll } from './migrations.ts';
+import { ensureBundles } from './bundles.ts';
+import { describeMigrated, migrateAll, servicesWithMigratedSchema } from './migrations.ts';
 import { checkNats, checkPostgres } from './preflight.ts';
 import { loadOrCreateDevSecrets } from './secrets.ts';
 import { portOf, SERVICES, type ServiceSpec } from './services.ts';
@@ -105,24 +105,35 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
           log(`web: built in ${((performance.now() - t) / 1000).toFixed(1)} s`);
         })()
       : Promise.resolve();
+  const migratedBefore = servicesWithMigratedSchema(ROOT, env.DATABASE_URL!);
   const migrated = (async () => {
     log('migrations: running for every schema …');
     for (const m of await migrateAll(ROOT, env.DATABASE_URL!)) log(`migrations: ${describeMigrated(m)}`);
   })();
 
-  const launch = async (service: ServiceSpec) => {
-    const dir = join(ROOT, 'services', service.name);
+  const serviceDirs = SERVICES.map((s) => join(ROOT, 'services', s.name));
+  const bundles = useTsx
+    ? undefined
+    : ensureBundles(ROOT, serviceDirs).then((results) => {
+        for (const [i, bundle] of results.entries()) {
+          const what = bundle.built ? `bundled in ${Math.round(bundle.ms)} ms` : 'bundle up to date';
+          log(`${SERVICES[i]!.name}: ${what} (${relative(ROOT, bundle.entry)})`);
+        }
+        return results;
+      });
+
+  const launch = async (service: ServiceSpec, index: number) => {
+    const dir = serviceDirs[index]!;
     let command: [string, string[]];
-    if (useTsx) {
+    if (!bundles) {
       command = [join(ROOT, 'node_modules', '.bin', 'tsx'), ['src/server.ts']];
     } else {
-      const bundle = await ensureBundle(ROOT, dir);
-      log(
-        `${service.name}: ${bundle.built ? `bundled in ${Math.round(bundle.ms)} ms` : 'bundle up to date'} (${relative(ROOT, bundle.entry)})`,
-      );
+      const bundle = (await bundles)[index]!;
       command = [process.execPath, ['--enable-source-maps', relative(dir, bundle.entry)]];
     }
-    await migrated;
+    // A service migrates its own schema at start too. Only one whose schema does not exist
+    // yet waits for the migrations (two processes creating one schema at once collide).
+    if (service.hasSchema && !(await migratedBefore).has(service.name)) await migrated;
     // The gateway picks the built web app or its placeholder when it starts.
     if (service.name === 'gateway') await webReady;
     const spec: ProcessSpec = {
@@ -144,7 +155,7 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
   const launched = Promise.all(SERVICES.map(launch));
 
   try {
-    await Promise.all([launched, webReady, migrated]);
+    await Promise.all([launched, webReady, migrated, migratedBefore]);
   } catch (error) {
     await stop();
     throw error;
