@@ -4,6 +4,7 @@
  * upstream's own limit still pass. The upstream is a real service-kit app (1 MiB limit).
  */
 import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
 import { createServiceApp } from '@lumikb/service-kit';
 import { testKeys, testLogger } from '@lumikb/test-kit';
 import t from 'tap';
@@ -60,7 +61,7 @@ t.test('a JSON body over 1 MiB → 413 PAYLOAD_TOO_LARGE, declared or chunked', 
     method: 'POST',
     dispatcher: client,
     headers: { 'content-type': 'application/json' },
-    body: chunks(),
+    body: Readable.from(chunks()),
   });
   t.equal(chunked.statusCode, 413, 'chunked body over the limit');
   t.equal(((await chunked.body.json()) as { code: string }).code, 'PAYLOAD_TOO_LARGE');
