@@ -41,6 +41,12 @@ export const ConfigSchema = Type.Object({
     minimum: 0,
     description: 'automatic re-queues of a stuck document before it is marked FAILED',
   }),
+  STUCK_QUEUE_ORDER_MARGIN_MS: Type.Integer({
+    default: 5_000,
+    minimum: 0,
+    description:
+      'a PENDING document counts as lost under load only when the oldest waiting job message was published this much later than its own job (clock skew, relay latency)',
+  }),
   QUEUE_WORKERS_PING_MS: Type.Integer({
     default: 300,
     minimum: 10,
