@@ -50,6 +50,14 @@ export interface TerminatedMessage {
 }
 
 const counters = new WeakMap<Registry, { terminated: Counter; failed: Counter; handled: Counter }>();
+/**
+ * The event-consumer counters of a registry, created once. Exported for consumers that
+ * are not an `EventConsumer` (the worker's job consumer) but terminate messages too:
+ * `lumikb_event_terminated_total` and its alert must see every terminated message.
+ */
+export function eventConsumerMetrics(registry: Registry | undefined) {
+  return metricsFor(registry);
+}
 function metricsFor(registry: Registry | undefined) {
   const key = registry ?? (globalThis as unknown as Registry);
   let m = counters.get(key);

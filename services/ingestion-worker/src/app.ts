@@ -124,6 +124,7 @@ export async function buildApp(config: Config, deps: Deps): Promise<ServiceApp> 
     maxDeliver: config.JOB_MAX_DELIVER,
     backoffMs: backoffOf(config),
     onActiveChange: (active) => metrics.inFlight.set(active),
+    registry: app.metricsRegistry,
     handle: async (job, delivery) => {
       const outcome = await processJob(
         {

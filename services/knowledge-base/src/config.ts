@@ -51,6 +51,12 @@ export const ConfigSchema = Type.Object({
     minimum: 10,
     description: 'how long a request waits for a concurrent one with the same Idempotency-Key (then 409)',
   }),
+  STUCK_QUEUE_ORDER_MARGIN_MS: Type.Integer({
+    default: 5_000,
+    minimum: 0,
+    description:
+      'a PENDING document counts as lost under load only when the oldest waiting job message was published this much later than its own job (clock skew, relay latency)',
+  }),
   QUEUE_WORKERS_PING_MS: Type.Integer({
     default: 300,
     minimum: 10,

@@ -129,3 +129,7 @@ export function multipart(filename: string, content: Buffer | string, field = 'f
     headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
   };
 }
+
+/** The stuck-document sweep and its queue probe, for tests that drive them over a real queue. */
+export { sweepStuckDocuments } from '../src/documents/sweep.ts';
+export { queueProbe } from '../src/queue/service.ts';

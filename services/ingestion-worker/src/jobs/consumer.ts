@@ -14,9 +14,10 @@ import {
   INGESTION_CONSUMERS,
   STREAMS,
 } from '@lumikb/contracts';
-import { type EventBus, isNotFound } from '@lumikb/events';
+import { type EventBus, eventConsumerMetrics, isNotFound } from '@lumikb/events';
 import { AckPolicy, type Consumer, DeliverPolicy, type JsMsg, nanos } from 'nats';
 import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
 import { Compile } from 'typebox/compile';
 import type { Delivery, JobRef, Outcome } from './processor.ts';
 
@@ -29,6 +30,8 @@ export interface JobConsumerOptions {
   backoffMs: readonly number[];
   handle: (job: JobRef, delivery: Delivery) => Promise<Outcome>;
   onActiveChange?: (active: number) => void;
+  /** Where `lumikb_event_terminated_total` counts the messages this consumer terminates. */
+  registry?: Registry;
 }
 
 const DEFINITIONS = {
@@ -81,12 +84,14 @@ export class JobConsumer {
   private readonly loops: Promise<void>[] = [];
   private readonly inFlight = new Set<Promise<void>>();
   private readonly slots: Slots;
+  private readonly terminated: ReturnType<typeof eventConsumerMetrics>['terminated'];
   private readonly validators = new Map(
     Object.entries(DEFINITIONS).map(([type, def]) => [type, Compile(def.envelope)] as const),
   );
 
   constructor(private readonly options: JobConsumerOptions) {
     this.slots = new Slots(options.concurrency);
+    this.terminated = eventConsumerMetrics(options.registry).terminated;
   }
 
   get active(): number {
@@ -196,22 +201,36 @@ export class JobConsumer {
     }
   }
 
+  /**
+   * Terminates a message JetStream must not deliver again and counts it, so the
+   * terminated-events alert sees it: `invalid` for a message that is not a job (it would
+   * fail the same way every time), `failed` for a job given up on.
+   */
+  private terminate(msg: JsMsg, event: keyof typeof DEFINITIONS, durable: string, reason: 'invalid' | 'failed') {
+    msg.term();
+    this.terminated.inc({ consumer: durable, type: event, reason });
+  }
+
   private async handleMessage(msg: JsMsg, event: keyof typeof DEFINITIONS): Promise<void> {
     const { logger, maxDeliver, backoffMs } = this.options;
     const count = msg.info.deliveryCount;
+    const durable = msg.info.consumer;
     let envelope: EventEnvelope;
     try {
       envelope = JSON.parse(msg.string()) as EventEnvelope;
     } catch {
-      logger.error({ subject: msg.subject }, 'job message is not JSON; dropped');
-      msg.term();
+      logger.error({ subject: msg.subject, durable }, 'job message is not JSON; terminated');
+      this.terminate(msg, event, durable, 'invalid');
       return;
     }
     const validator = this.validators.get(event)!;
     if (!validator.Check(envelope)) {
       const problems = [...validator.Errors(envelope)].map((e) => `${e.instancePath || '/'} ${e.message}`).join('; ');
-      logger.error({ eventId: (envelope as { id?: string }).id, problems }, 'job message breaks its contract; dropped');
-      msg.term();
+      logger.error(
+        { eventId: (envelope as { id?: string } | null)?.id, problems, durable },
+        'job message breaks its contract; terminated',
+      );
+      this.terminate(msg, event, durable, 'invalid');
       return;
     }
     const data = envelope.data as { document_id: string; kb_id: string; attempt: number };
@@ -236,7 +255,7 @@ export class JobConsumer {
           { documentId: data.document_id, attempt: data.attempt, deliveries: count },
           'giving up on a document that could not even be reported; the stuck-document sweep will re-queue it',
         );
-        msg.term();
+        this.terminate(msg, event, durable, 'failed');
         return;
       }
       msg.nak(backoffMs[Math.min(count - 1, backoffMs.length - 1)] ?? 1_000);

@@ -21,7 +21,7 @@ import type { KbContext } from '../context.ts';
 import type { KnowledgeBaseDatabase } from '../db/database.ts';
 import { inTransaction } from '../db/transaction.ts';
 import { errors } from '../errors.ts';
-import { documentCount, findKb } from '../knowledge-bases/repository.ts';
+import { documentCount, findKb, lockDocumentCount } from '../knowledge-bases/repository.ts';
 import { kbSummary } from '../knowledge-bases/service.ts';
 import { requirePermission } from '../permissions/service.ts';
 import { vectorCall } from '../vectors.ts';
@@ -166,8 +166,14 @@ export async function uploadDocument(
   return toDocumentView(doc);
 }
 
-/** kb.updated with the new document count, so other contexts' KB projections stay right. */
+/**
+ * kb.updated with the new document count, so other contexts' KB projections stay right.
+ * Concurrent uploads each count inside their own transaction and cannot see each other's
+ * rows: two of them would both publish N+1. A per-KB lock held to commit makes each
+ * count see every earlier upload, so the last event published carries the exact total.
+ */
 async function publishDocumentCount(trx: Kysely<KnowledgeBaseDatabase>, kbId: string, event: EventContext) {
+  await lockDocumentCount(trx, kbId);
   const kb = await findKb(trx, kbId);
   if (!kb) return;
   await recordEvent(

@@ -2,18 +2,27 @@
  * A document never stays PENDING or PROCESSING for ever. Workers report progress at
  * every step (and during long steps); a PROCESSING document without any report for
  * STUCK_DOCUMENT_AFTER_MS is re-queued as a new attempt (older reports become stale),
- * up to STUCK_MAX_REQUEUES times, then marked FAILED with the step it hung in. A PENDING
- * document counts as stuck only when the worker queue holds nothing (its message was lost).
+ * up to STUCK_MAX_REQUEUES times, then marked FAILED with the step it hung in.
+ *
+ * A PENDING document is stuck when its job message was lost (an event dropped by NATS,
+ * a purged stream). That is certain when the queue holds nothing, and, under load, when
+ * every job message still waiting was published after the document's own job (plus
+ * STUCK_QUEUE_ORDER_MARGIN_MS): JetStream delivers in order, so its message, if there
+ * was one, has been delivered, yet no worker has reported on the document since. A job
+ * event still in our outbox (not yet published) is never lost.
  */
 import {
   type Actor,
   DocumentFailed,
   DocumentRetryRequested,
+  DocumentUploaded,
   PROCESSING_STEPS,
   type ProcessingStep,
 } from '@lumikb/contracts';
+import { type Kysely, sql } from '@lumikb/db';
 import { recordEvent } from '@lumikb/events';
 import type { KbContext } from '../context.ts';
+import type { KnowledgeBaseDatabase } from '../db/database.ts';
 import { findKb } from '../knowledge-bases/repository.ts';
 import { type DocumentRow, documentColumns, startNewAttempt, updateProcessingState } from './repository.ts';
 import { removeVectors } from './service.ts';
@@ -25,8 +34,60 @@ export interface SweepResult {
   failed: string[];
 }
 
-/** Messages waiting for or held by workers; null when it cannot be known. */
-export type QueueProbe = () => Promise<{ pending: number; inFlight: number } | null>;
+export interface QueueSnapshot {
+  /** Job messages no worker has received yet. */
+  pending: number;
+  /** Job messages held by workers, not yet acknowledged. */
+  inFlight: number;
+  /** Publish time of the oldest pending job message (null: none; absent: unknown). */
+  oldestWaitingAt?: Date | null;
+}
+
+/** The worker queue now; null when it cannot be known. */
+export type QueueProbe = () => Promise<QueueSnapshot | null>;
+
+const JOB_EVENTS = [DocumentUploaded.type, DocumentRetryRequested.type];
+
+/**
+ * The PENDING documents among `candidates` whose job message cannot be waiting in the
+ * queue: published (sent from the outbox) before `oldestWaitingAt` minus the margin.
+ */
+async function lostPending(
+  ctx: KbContext,
+  trx: Kysely<KnowledgeBaseDatabase>,
+  candidates: DocumentRow[],
+  oldestWaitingAt: Date,
+): Promise<Set<string>> {
+  if (candidates.length === 0) return new Set();
+  const rows = await trx
+    .selectFrom('outbox')
+    .select([
+      sql<string>`payload->'data'->>'document_id'`.as('document_id'),
+      sql<Date | null>`max(sent_at)`.as('last_sent_at'),
+      sql<boolean>`bool_or(sent_at is null)`.as('unsent'),
+    ])
+    .where('subject', 'in', JOB_EVENTS)
+    .where(
+      sql<string>`payload->'data'->>'document_id'`,
+      'in',
+      candidates.map((d) => d.id),
+    )
+    .groupBy(sql`payload->'data'->>'document_id'`)
+    .execute();
+  const jobs = new Map(rows.map((r) => [r.document_id, r]));
+  const before = oldestWaitingAt.getTime() - ctx.config.STUCK_QUEUE_ORDER_MARGIN_MS;
+  const lost = new Set<string>();
+  for (const doc of candidates) {
+    const job = jobs.get(doc.id);
+    if (job?.unsent) continue;
+    const sentAt = Math.max(
+      doc.last_progress_at.getTime(),
+      job?.last_sent_at ? new Date(job.last_sent_at).getTime() : 0,
+    );
+    if (sentAt < before) lost.add(doc.id);
+  }
+  return lost;
+}
 
 export async function sweepStuckDocuments(ctx: KbContext, probe: QueueProbe): Promise<SweepResult> {
   const result: SweepResult = { requeued: [], failed: [] };
@@ -34,12 +95,14 @@ export async function sweepStuckDocuments(ctx: KbContext, probe: QueueProbe): Pr
   const now = ctx.clock();
   const cutoff = new Date(now.getTime() - ctx.config.STUCK_DOCUMENT_AFTER_MS);
   const queue = await probe().catch(() => null);
+  const queueEmpty = queue !== null && queue.pending === 0 && queue.inFlight === 0;
+  // Under load, PENDING documents are candidates only when the queue's order can tell.
   const statuses: ('PENDING' | 'PROCESSING')[] =
-    queue && queue.pending === 0 && queue.inFlight === 0 ? ['PENDING', 'PROCESSING'] : ['PROCESSING'];
+    queueEmpty || queue?.oldestWaitingAt ? ['PENDING', 'PROCESSING'] : ['PROCESSING'];
   const minutes = Math.max(1, Math.round(ctx.config.STUCK_DOCUMENT_AFTER_MS / 60_000));
 
   await ctx.db.transaction().execute(async (trx) => {
-    const stuck = (await trx
+    const candidates = (await trx
       .selectFrom('documents')
       .select(documentColumns)
       .where('status', 'in', statuses)
@@ -49,6 +112,17 @@ export async function sweepStuckDocuments(ctx: KbContext, probe: QueueProbe): Pr
       .forUpdate()
       .skipLocked()
       .execute()) as DocumentRow[];
+    const oldestWaitingAt = queue?.oldestWaitingAt;
+    const lost =
+      !queueEmpty && oldestWaitingAt
+        ? await lostPending(
+            ctx,
+            trx,
+            candidates.filter((d) => d.status === 'PENDING'),
+            oldestWaitingAt,
+          )
+        : undefined;
+    const stuck = lost ? candidates.filter((d) => d.status !== 'PENDING' || lost.has(d.id)) : candidates;
     for (const doc of stuck) {
       if (doc.auto_requeues < ctx.config.STUCK_MAX_REQUEUES) {
         const next = await startNewAttempt(trx, doc, now, { autoRequeue: true });

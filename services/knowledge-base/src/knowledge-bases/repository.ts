@@ -160,6 +160,14 @@ export async function documentCounts(db: Db, kbIds: string[]): Promise<Map<strin
   return result;
 }
 
+/**
+ * Serialises, per KB, the transactions that publish its document count (until they
+ * commit), without blocking uploads to other KBs or readers.
+ */
+export async function lockDocumentCount(trx: Db, kbId: string): Promise<void> {
+  await sql`select pg_advisory_xact_lock(hashtextextended(${`kb-document-count:${kbId}`}, 0))`.execute(trx);
+}
+
 export async function documentCount(db: Db, kbId: string): Promise<number> {
   const row = await db
     .selectFrom('documents')

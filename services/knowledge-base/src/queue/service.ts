@@ -20,6 +20,7 @@ import type { KbContext } from '../context.ts';
 import type { DocumentRow } from '../documents/repository.ts';
 import { documentColumns } from '../documents/repository.ts';
 import { requeueFailedDocument } from '../documents/service.ts';
+import type { QueueSnapshot } from '../documents/sweep.ts';
 import { errors } from '../errors.ts';
 import { documentCounts, emptyCounts } from '../knowledge-bases/repository.ts';
 
@@ -77,14 +78,34 @@ export async function connectedWorkers(ctx: KbContext): Promise<WorkerPresence[]
   return workers.sort((a, b) => a.worker_id.localeCompare(b.worker_id));
 }
 
-/** Probe for the stuck-document sweep: null when the queue cannot be inspected. */
-export async function queueProbe(ctx: KbContext): Promise<{ pending: number; inFlight: number } | null> {
-  const statuses = await consumerStatuses(ctx);
-  if (statuses.some((s) => !s.exists)) return null;
-  return {
-    pending: statuses.reduce((n, s) => n + s.pending, 0),
-    inFlight: statuses.reduce((n, s) => n + s.in_flight, 0),
-  };
+/**
+ * Probe for the stuck-document sweep: null when the queue cannot be inspected. Besides
+ * the counts, the publish time of the oldest job message no worker has received yet:
+ * JetStream delivers in order, so a job published before it has been delivered.
+ */
+export async function queueProbe(ctx: KbContext): Promise<QueueSnapshot | null> {
+  const stream = ctx.bus.streamName(STREAMS.DOCUMENTS);
+  let pending = 0;
+  let inFlight = 0;
+  let oldestWaitingAt: Date | null = null;
+  for (const { durable, event } of INGESTION_CONSUMERS) {
+    let info: Awaited<ReturnType<typeof ctx.bus.jsm.consumers.info>>;
+    try {
+      info = await ctx.bus.jsm.consumers.info(stream, durable);
+    } catch (error) {
+      if (isNotFound(error)) return null;
+      throw error;
+    }
+    pending += info.num_pending;
+    inFlight += info.num_ack_pending;
+    if (info.num_pending === 0) continue;
+    // The server (≥ 2.9) answers `next_by_subj` on STREAM.MSG.GET; nats.js types only
+    // declare it for direct get, which our streams do not enable.
+    const nextForConsumer = { next_by_subj: ctx.bus.subject(event), seq: info.delivered.stream_seq + 1 };
+    const next = await ctx.bus.jsm.streams.getMessage(stream, nextForConsumer as unknown as { seq: number });
+    if (!oldestWaitingAt || next.time < oldestWaitingAt) oldestWaitingAt = next.time;
+  }
+  return { pending, inFlight, oldestWaitingAt };
 }
 
 export async function queueStatus(ctx: KbContext) {
