@@ -89,8 +89,6 @@ async function startLocalStack(
     LITELLM_MASTER_KEY: masterKey,
     LITELLM_URL: litellmUrl,
     LITELLM_API_KEY: masterKey,
-    // Every request of the suite comes from 127.0.0.1; the production limit would throttle it.
-    RATE_LIMIT_PER_MINUTE: '100000',
     COOKIE_SECURE: 'false',
   };
   // Other variables of the developer's shell must not leak in (ports, a different database).
@@ -132,7 +130,36 @@ async function startLocalStack(
   cleanups.push(() => rmSync(secretsDir, { recursive: true, force: true }));
   cleanups.push(() => stack.stop());
   await stack.waitUntilReady(120_000);
+  await raiseRateLimits(stack.url);
   return stack;
+}
+
+/**
+ * Every request of the suite comes from 127.0.0.1 as a handful of users; the default
+ * limits of the Config page would throttle it. Raised the way an admin would.
+ */
+async function raiseRateLimits(url: string): Promise<void> {
+  const login = await fetch(`${url}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: USERS.admin.email, password: USERS.admin.password }),
+  });
+  if (!login.ok) throw new Error(`admin sign-in failed: ${login.status} ${await login.text()}`);
+  const { access_token: token } = (await login.json()) as { access_token: string };
+  const put = await fetch(`${url}/api/v1/admin/config`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({
+      rate_limits: {
+        api_requests_per_minute: 100_000,
+        login_attempts_per_minute: 1_000,
+        search_requests_per_minute: 10_000,
+        chat_requests_per_minute: 10_000,
+        upload_requests_per_minute: 10_000,
+      },
+    }),
+  });
+  if (!put.ok) throw new Error(`raising the rate limits failed: ${put.status} ${await put.text()}`);
 }
 
 function portIsFree(port: number): Promise<boolean> {

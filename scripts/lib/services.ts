@@ -13,7 +13,7 @@ export const SERVICES: readonly ServiceSpec[] = [
   { name: 'knowledge-base', port: 8083, portVariable: 'KB_PORT', hasSchema: true },
   { name: 'ingestion-worker', port: 8084, portVariable: 'INGESTION_WORKER_PORT', hasSchema: true },
   { name: 'proxy-sync', port: 8085, portVariable: 'PROXY_SYNC_PORT', hasSchema: true },
-  { name: 'gateway', port: 8080, portVariable: 'GATEWAY_PORT', hasSchema: false },
+  { name: 'gateway', port: 8080, portVariable: 'GATEWAY_PORT', hasSchema: true },
 ];
 
 export function portOf(service: ServiceSpec, env: NodeJS.ProcessEnv): number {

@@ -34,9 +34,11 @@ export const RateLimitsSchema = Type.Object(
     }),
     upload_requests_per_minute: Type.Integer({
       minimum: 1,
-      maximum: 10_000,
-      default: 60,
-      description: 'Document uploads per minute per user.',
+      maximum: 100_000,
+      default: 1_200,
+      description:
+        'Upload requests per minute per user, counted apart from the API limit so a bulk import of ' +
+        'thousands of files is not throttled by it.',
     }),
   },
   { additionalProperties: false },
@@ -118,7 +120,7 @@ export const DEFAULT_SYSTEM_SETTINGS: SystemSettings = {
     login_attempts_per_minute: 10,
     search_requests_per_minute: 120,
     chat_requests_per_minute: 30,
-    upload_requests_per_minute: 60,
+    upload_requests_per_minute: 1_200,
   },
 };
 

@@ -5,13 +5,25 @@
  */
 import helmet from '@fastify/helmet';
 import httpProxy from '@fastify/http-proxy';
-import rateLimit from '@fastify/rate-limit';
-import { createServiceApp, defineErrors, pemFromEnv, type ServiceApp, trustedProxies } from '@lumikb/service-kit';
+import { STREAMS } from '@lumikb/contracts';
+import {
+  connectPlatform,
+  createServiceApp,
+  defineErrors,
+  type PlatformDeps,
+  pemFromEnv,
+  type ServiceApp,
+  trustedProxies,
+} from '@lumikb/service-kit';
+import { type SettingsSource, SettingsSubscriber } from '@lumikb/settings';
 import type { Logger } from 'pino';
 import { installBodyLimit } from './body-limit.ts';
 import type { Config } from './config.ts';
+import { type GatewayDatabase, SCHEMA } from './db/database.ts';
+import { migrations } from './db/migrations/index.ts';
 import { upstreamHeaders } from './forwarded-headers.ts';
 import { MergedOpenApi } from './openapi.ts';
+import { installRateLimiter } from './rate-limit/limiter.ts';
 import { API_ROUTES, type Upstream } from './routes-table.ts';
 import { installSpa, spaFallback, spaRoot } from './static.ts';
 
@@ -28,8 +40,22 @@ function upstreamError(upstream: Upstream, error: unknown) {
   return errors.UPSTREAM_UNAVAILABLE(`The ${upstream} service is unavailable; try again shortly`, { upstream });
 }
 
-export interface Deps {
+export interface Deps extends PlatformDeps<GatewayDatabase> {
   logger?: Logger;
+  /** Defaults to a subscriber of config.updated (the Config page's rate limits, live). */
+  settings?: SettingsSource;
+}
+
+/** Postgres (the shared rate-limit counters) and NATS (the live settings). */
+export function connect(config: Config, options: { runMigrations?: boolean } = {}) {
+  return connectPlatform<GatewayDatabase>({
+    service: SERVICE,
+    schema: SCHEMA,
+    migrations,
+    streams: [STREAMS.CONFIG],
+    config,
+    ...options,
+  });
 }
 
 export function upstreamUrls(config: Config): Record<Upstream, string> {
@@ -41,7 +67,14 @@ export function upstreamUrls(config: Config): Record<Upstream, string> {
   };
 }
 
-export async function buildApp(config: Config, deps: Deps = {}): Promise<ServiceApp> {
+export async function buildApp(config: Config, deps: Deps): Promise<ServiceApp> {
+  const subscriber = deps.settings
+    ? undefined
+    : await SettingsSubscriber.start({
+        bus: deps.bus,
+        ...(deps.logger ? { logger: deps.logger.child({ component: 'settings' }) } : {}),
+      });
+  const settings: SettingsSource = deps.settings ?? subscriber!;
   const upstreams = upstreamUrls(config);
   const root = spaRoot(config.WEB_DIST);
   let merged: MergedOpenApi | undefined;
@@ -58,8 +91,11 @@ export async function buildApp(config: Config, deps: Deps = {}): Promise<Service
     parseJsonBodies: false,
     // Only the proxies an operator names may tell the gateway who the client is.
     trustProxy: trustedProxies(config.TRUSTED_PROXIES),
-    readiness: () =>
-      (Object.entries(upstreams) as [Upstream, string][]).map(([name, base]) => ({
+    pools: [deps.db.pool],
+    readiness: () => [
+      { name: 'postgres', check: () => deps.db.ping() },
+      ...(subscriber ? [subscriber.readiness()] : []),
+      ...(Object.entries(upstreams) as [Upstream, string][]).map(([name, base]) => ({
         name,
         critical: false,
         check: async () => {
@@ -67,6 +103,12 @@ export async function buildApp(config: Config, deps: Deps = {}): Promise<Service
           if (!res.ok) throw new Error(`health answered ${res.status}`);
         },
       })),
+    ],
+  });
+  app.addHook('onClose', async () => {
+    await subscriber?.stop();
+    await deps.bus.close();
+    await deps.db.close();
   });
   merged = new MergedOpenApi(upstreams, app.log);
   app.addHook('onReady', async () => merged?.start());
@@ -84,16 +126,7 @@ export async function buildApp(config: Config, deps: Deps = {}): Promise<Service
       },
     },
   });
-  await app.register(rateLimit, {
-    max: config.RATE_LIMIT_PER_MINUTE,
-    timeWindow: 60_000,
-    allowList: (request) => !request.url.startsWith('/api/'),
-    errorResponseBuilder: (_request, context) => ({
-      statusCode: 429,
-      code: 'RATE_LIMITED',
-      message: `Too many requests; retry in ${Math.ceil(context.ttl / 1000)} s`,
-    }),
-  });
+  installRateLimiter(app, { db: deps.db.db, limits: () => settings.snapshot.system.rate_limits });
 
   installBodyLimit(app, config.MAX_BODY_BYTES);
 

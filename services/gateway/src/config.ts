@@ -1,4 +1,4 @@
-import { CommonConfigSchema, loadConfig, portVariable } from '@lumikb/service-kit';
+import { CommonConfigSchema, InfraConfigSchema, loadConfig, portVariable } from '@lumikb/service-kit';
 import { type Static, Type } from 'typebox';
 
 const url = (fallback: string, description: string) =>
@@ -6,6 +6,8 @@ const url = (fallback: string, description: string) =>
 
 export const ConfigSchema = Type.Object({
   ...CommonConfigSchema,
+  // Postgres holds the rate-limit counters every replica shares; NATS brings the live settings.
+  ...InfraConfigSchema,
   PORT: portVariable(8080),
   AUTH_URL: url('http://127.0.0.1:8081', 'auth service'),
   REGISTRY_URL: url('http://127.0.0.1:8082', 'registry service'),
@@ -14,11 +16,6 @@ export const ConfigSchema = Type.Object({
   WEB_DIST: Type.String({
     default: '',
     description: 'folder of the built SPA (default: web/dist, else a placeholder)',
-  }),
-  RATE_LIMIT_PER_MINUTE: Type.Integer({
-    default: 600,
-    minimum: 1,
-    description: 'API requests per client IP per minute',
   }),
   MAX_BODY_BYTES: Type.Integer({
     default: 1024 * 1024,

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { waitFor } from '@lumikb/test-kit';
 import t from 'tap';
 import { API_ROUTES, upstreamOf } from '../src/routes-table.ts';
-import { buildTestApp } from './helper.ts';
+import { buildTestApp, fixedLimits } from './helper.ts';
 
 t.test('proxies /api/v1 by the longest prefix, forwarding body, cookies and the request id', async (t) => {
   const { app } = await buildTestApp(t);
@@ -73,7 +73,7 @@ t.test('a placeholder page is served until the web app is built', async (t) => {
 });
 
 t.test('API clients are rate-limited with the error shape and Retry-After', async (t) => {
-  const { app } = await buildTestApp(t, { RATE_LIMIT_PER_MINUTE: '3' });
+  const { app } = await buildTestApp(t, {}, { settings: fixedLimits({ api_requests_per_minute: 3 }) });
   const statuses: number[] = [];
   let last: Awaited<ReturnType<typeof app.inject>> | undefined;
   for (let i = 0; i < 4; i++) {

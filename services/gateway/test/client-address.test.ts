@@ -4,7 +4,7 @@
  * rate limit nor reaches an upstream.
  */
 import t from 'tap';
-import { buildTestApp } from './helper.ts';
+import { buildTestApp, fixedLimits } from './helper.ts';
 
 const call = (
   app: Awaited<ReturnType<typeof buildTestApp>>['app'],
@@ -13,7 +13,7 @@ const call = (
 ) => app.inject({ method: 'GET', url: '/api/v1/models/available', remoteAddress, headers });
 
 t.test('without TRUSTED_PROXIES a client-sent X-Forwarded-For is ignored and overwritten', async (t) => {
-  const { app } = await buildTestApp(t, { RATE_LIMIT_PER_MINUTE: '3' });
+  const { app } = await buildTestApp(t, {}, { settings: fixedLimits({ api_requests_per_minute: 3 }) });
   const seen = await call(app, '203.0.113.7', { 'x-forwarded-for': '1.2.3.4', 'x-real-ip': '1.2.3.4' });
   t.equal(seen.statusCode, 200);
   t.equal(seen.json().forwardedFor, '203.0.113.7', 'the upstream is told the socket address, not the claim');
@@ -28,7 +28,11 @@ t.test('without TRUSTED_PROXIES a client-sent X-Forwarded-For is ignored and ove
 });
 
 t.test('with TRUSTED_PROXIES the address forwarded by a listed proxy is the client', async (t) => {
-  const { app } = await buildTestApp(t, { RATE_LIMIT_PER_MINUTE: '2', TRUSTED_PROXIES: '10.0.0.0/8' });
+  const { app } = await buildTestApp(
+    t,
+    { TRUSTED_PROXIES: '10.0.0.0/8' },
+    { settings: fixedLimits({ api_requests_per_minute: 2 }) },
+  );
   const viaProxy = await call(app, '10.1.1.1', { 'x-forwarded-for': '6.6.6.6, 198.51.100.9' });
   t.equal(
     viaProxy.json().forwardedFor,

@@ -1,7 +1,11 @@
 /** Builds the gateway against fake upstreams for one test. */
-import { type FakeServer, startFakeServer, type Teardown, testKeys, testLogger } from '@lumikb/test-kit';
-import { buildApp } from '../src/app.ts';
+import { DEFAULT_SETTINGS_SNAPSHOT, type RateLimits, STREAMS } from '@lumikb/contracts';
+import type { SettingsSource } from '@lumikb/settings';
+import { createTestPlatform, type FakeServer, startFakeServer, type Teardown, testLogger } from '@lumikb/test-kit';
+import { buildApp, connect } from '../src/app.ts';
 import { readConfig } from '../src/config.ts';
+import { SCHEMA } from '../src/db/database.ts';
+import { migrations } from '../src/db/migrations/index.ts';
 
 /** An upstream that echoes what reached it, so tests see what the gateway forwarded. */
 export async function echoUpstream(t: Teardown, name: string): Promise<FakeServer> {
@@ -37,25 +41,48 @@ export async function echoUpstream(t: Teardown, name: string): Promise<FakeServe
   });
 }
 
-export async function buildTestApp(t: Teardown, env: Record<string, string> = {}) {
+/**
+ * The gateway on its own database and NATS prefix, in front of echoing upstreams.
+ * `settings` replaces the live subscriber (tests of the subscriber publish instead).
+ */
+export async function buildTestApp(
+  t: Teardown,
+  env: Record<string, string> = {},
+  options: { settings?: SettingsSource } = {},
+) {
+  const platform = await createTestPlatform(t, {
+    schemas: [{ schema: SCHEMA, migrations }],
+    streams: [STREAMS.CONFIG],
+  });
   const upstreams = {
     auth: await echoUpstream(t, 'auth'),
     registry: await echoUpstream(t, 'registry'),
     kb: await echoUpstream(t, 'knowledge-base'),
     proxySync: await echoUpstream(t, 'proxy-sync'),
   };
-  const keys = testKeys();
   const config = readConfig({
-    JWT_PUBLIC_KEY: keys.publicKey,
-    LOG_LEVEL: 'silent',
+    ...platform.env,
     AUTH_URL: upstreams.auth.url,
     REGISTRY_URL: upstreams.registry.url,
     KB_URL: upstreams.kb.url,
     PROXY_SYNC_URL: upstreams.proxySync.url,
     ...env,
   });
-  const app = await buildApp(config, { logger: testLogger('gateway') });
+  const deps = await connect(config, { runMigrations: false });
+  const app = await buildApp(config, {
+    ...deps,
+    logger: testLogger('gateway'),
+    ...(options.settings ? { settings: options.settings } : {}),
+  });
   t.teardown(() => app.close());
   await app.ready();
-  return { app, config, keys, upstreams };
+  return { ...platform, app, config, upstreams, deps };
+}
+
+/** Settings with the given rate limits, fixed for the test (no subscriber). */
+export function fixedLimits(limits: Partial<RateLimits>): SettingsSource {
+  const base = DEFAULT_SETTINGS_SNAPSHOT;
+  return {
+    snapshot: { ...base, system: { ...base.system, rate_limits: { ...base.system.rate_limits, ...limits } } },
+  };
 }

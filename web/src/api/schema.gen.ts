@@ -7134,8 +7134,8 @@ export interface paths {
                    */
                   chat_requests_per_minute: number;
                   /**
-                   * @description Document uploads per minute per user.
-                   * @default 60
+                   * @description Upload requests per minute per user, counted apart from the API limit so a bulk import of thousands of files is not throttled by it.
+                   * @default 1200
                    */
                   upload_requests_per_minute: number;
                 };
@@ -7198,7 +7198,7 @@ export interface paths {
               search_requests_per_minute?: number;
               /** @description Chat questions per minute per user. */
               chat_requests_per_minute?: number;
-              /** @description Document uploads per minute per user. */
+              /** @description Upload requests per minute per user, counted apart from the API limit so a bulk import of thousands of files is not throttled by it. */
               upload_requests_per_minute?: number;
             };
           };
@@ -7249,8 +7249,8 @@ export interface paths {
                    */
                   chat_requests_per_minute: number;
                   /**
-                   * @description Document uploads per minute per user.
-                   * @default 60
+                   * @description Upload requests per minute per user, counted apart from the API limit so a bulk import of thousands of files is not throttled by it.
+                   * @default 1200
                    */
                   upload_requests_per_minute: number;
                 };

@@ -321,7 +321,7 @@ const RATE_LIMITS: { key: keyof Settings['rate_limits']; label: string; min: num
   { key: 'login_attempts_per_minute', label: 'Login attempts / min / address', min: 1, max: 1_000 },
   { key: 'search_requests_per_minute', label: 'Searches / min / user', min: 1, max: 10_000 },
   { key: 'chat_requests_per_minute', label: 'Chat questions / min / user', min: 1, max: 10_000 },
-  { key: 'upload_requests_per_minute', label: 'Uploads / min / user', min: 1, max: 10_000 },
+  { key: 'upload_requests_per_minute', label: 'Uploads / min / user', min: 1, max: 100_000 },
 ];
 
 function SystemSettingsCard() {
