@@ -77,6 +77,9 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
     REGISTRY_URL: `http://127.0.0.1:${portOf(SERVICES[1]!, env)}`,
     KB_URL: `http://127.0.0.1:${portOf(SERVICES[2]!, env)}`,
     PROXY_SYNC_URL: `http://127.0.0.1:${portOf(SERVICES[4]!, env)}`,
+    // Not called by anyone; named so the outbound policy can refuse them as model endpoints.
+    INGESTION_WORKER_URL: `http://127.0.0.1:${portOf(SERVICES[3]!, env)}`,
+    GATEWAY_URL: `http://127.0.0.1:${portOf(SERVICES[5]!, env)}`,
   };
   for (const [k, v] of Object.entries(urls)) env[k] ??= v;
 

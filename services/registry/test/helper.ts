@@ -13,7 +13,13 @@ export function encryptionKeys(...ids: string[]): string {
 
 export async function buildTestApp(t: Teardown, env: Record<string, string> = {}, extra: Pick<Deps, 'tester'> = {}) {
   const platform = await createTestPlatform(t, { schemas: [{ schema: SCHEMA, migrations }], streams: STREAMS_USED });
-  const config = readConfig({ ENCRYPTION_KEYS: encryptionKeys(), ...platform.env, ...env });
+  const config = readConfig({
+    ENCRYPTION_KEYS: encryptionKeys(),
+    // The fake providers listen on 127.0.0.1: allowed the way an admin allows a LAN host.
+    OUTBOUND_ALLOW_HOSTS: '127.0.0.1',
+    ...platform.env,
+    ...env,
+  });
   const deps = await connect(config, { runMigrations: false });
   t.teardown(async () => {
     await deps.bus.close();
