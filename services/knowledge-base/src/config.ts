@@ -1,9 +1,16 @@
-import { CommonConfigSchema, InfraConfigSchema, loadConfig, portVariable } from '@lumikb/service-kit';
+import {
+  CommonConfigSchema,
+  InfraConfigSchema,
+  loadConfig,
+  OutboundConfigSchema,
+  portVariable,
+} from '@lumikb/service-kit';
 import { type Static, Type } from 'typebox';
 
 export const ConfigSchema = Type.Object({
   ...CommonConfigSchema,
   ...InfraConfigSchema,
+  ...OutboundConfigSchema,
   PORT: portVariable(8083),
   QDRANT_URL: Type.Optional(
     Type.String({
@@ -40,6 +47,16 @@ export const ConfigSchema = Type.Object({
     default: 2,
     minimum: 0,
     description: 'automatic re-queues of a stuck document before it is marked FAILED',
+  }),
+  CHAT_MAX_CONCURRENT_PER_USER: Type.Integer({
+    default: 4,
+    minimum: 1,
+    description: 'chat answers one user may have streaming at once, per replica (more: 429)',
+  }),
+  SEARCH_MAX_CONCURRENT_PER_USER: Type.Integer({
+    default: 8,
+    minimum: 1,
+    description: 'searches one user may have running at once, per replica (more: 429)',
   }),
   QUEUE_WORKERS_PING_MS: Type.Integer({
     default: 300,

@@ -28,4 +28,8 @@ export const errors = defineErrors({
   EMBEDDING_UNAVAILABLE: 'unavailable',
   GENERATION_UNAVAILABLE: 'unavailable',
   QUEUE_UNAVAILABLE: 'unavailable',
+  /** A user already has CHAT_/SEARCH_MAX_CONCURRENT_PER_USER requests running (with Retry-After). */
+  TOO_MANY_CONCURRENT_REQUESTS: 'rate_limited',
+  /** The client left before the answer; nobody reads this response, it only ends the work. */
+  REQUEST_CANCELLED: 'bad_request',
 });
