@@ -82,6 +82,9 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
     REGISTRY_URL: `http://127.0.0.1:${portOf(byName('registry'), env)}`,
     KB_URL: `http://127.0.0.1:${portOf(byName('knowledge-base'), env)}`,
     PROXY_SYNC_URL: `http://127.0.0.1:${portOf(byName('proxy-sync'), env)}`,
+    // Not called by anyone; named so the outbound policy can refuse them as model endpoints.
+    INGESTION_WORKER_URL: `http://127.0.0.1:${portOf(byName('ingestion-worker'), env)}`,
+    GATEWAY_URL: `http://127.0.0.1:${portOf(byName('gateway'), env)}`,
   };
   for (const [k, v] of Object.entries(urls)) env[k] ??= v;
   const ports = Object.fromEntries(SERVICES.map((s) => [s.name, portOf(s, env)]));

@@ -90,6 +90,49 @@ export const InfraConfigSchema = {
   NATS_PREFIX: Type.String({ default: '', pattern: '^[a-z0-9]*$', description: 'isolates subjects and streams' }),
 };
 
+const serviceUrl = (defaultUrl: string, what: string) =>
+  Type.String({ default: defaultUrl, pattern: '^https?://', description: `${what} (never a model endpoint)` });
+
+/**
+ * Services that call targets an admin chose (model endpoints, the LiteLLM proxy): the
+ * platform's own addresses, which the outbound policy refuses, and the hosts an admin
+ * lets such calls reach on loopback or private networks. Defaults are `pnpm start`'s.
+ */
+export const OutboundConfigSchema = {
+  GATEWAY_URL: serviceUrl('http://127.0.0.1:8080', 'gateway'),
+  AUTH_URL: serviceUrl('http://127.0.0.1:8081', 'auth service'),
+  REGISTRY_URL: serviceUrl('http://127.0.0.1:8082', 'registry service'),
+  KB_URL: serviceUrl('http://127.0.0.1:8083', 'knowledge-base service'),
+  INGESTION_WORKER_URL: serviceUrl('http://127.0.0.1:8084', 'ingestion worker'),
+  PROXY_SYNC_URL: serviceUrl('http://127.0.0.1:8085', 'proxy-sync service'),
+  OUTBOUND_ALLOW_HOSTS: Type.String({
+    default: '',
+    description:
+      'comma-separated host names, addresses or CIDR ranges that model endpoints of any provider may reach even ' +
+      'when loopback or private (Ollama, LM Studio and custom endpoints may always); never link-local, metadata ' +
+      'or the services above',
+  }),
+};
+
+/** The base URLs of the platform's own services, from a config holding OutboundConfigSchema. */
+export function ownServiceUrls(config: {
+  GATEWAY_URL: string;
+  AUTH_URL: string;
+  REGISTRY_URL: string;
+  KB_URL: string;
+  INGESTION_WORKER_URL: string;
+  PROXY_SYNC_URL: string;
+}): string[] {
+  return [
+    config.GATEWAY_URL,
+    config.AUTH_URL,
+    config.REGISTRY_URL,
+    config.KB_URL,
+    config.INGESTION_WORKER_URL,
+    config.PROXY_SYNC_URL,
+  ];
+}
+
 export function portVariable(defaultPort: number) {
   return Type.Integer({ default: defaultPort, minimum: 0, maximum: 65_535 });
 }

@@ -2,11 +2,12 @@
 import fastifyMultipart from '@fastify/multipart';
 import { STREAMS } from '@lumikb/contracts';
 import type { EventConsumer } from '@lumikb/events';
-import { LlmRouter, type LlmRouterOptions } from '@lumikb/llm';
+import { LlmRouter, type LlmRouterOptions, OutboundPolicy, parseAllowHosts } from '@lumikb/llm';
 import {
   connectPlatform,
   createPlatformApp,
   DependencyError,
+  ownServiceUrls,
   type PlatformDeps,
   type ServiceApp,
 } from '@lumikb/service-kit';
@@ -32,6 +33,7 @@ import { createIdentityConsumer } from './permissions/identity.ts';
 import { registerPermissionRoutes } from './permissions/routes.ts';
 import { registerQueueRoutes } from './queue/routes.ts';
 import { queueProbe } from './queue/service.ts';
+import { PerUserConcurrency } from './requests/caller-lifetime.ts';
 import { registerSearchRoutes } from './search/routes.ts';
 import type { SettingsSource } from './settings.ts';
 
@@ -101,6 +103,11 @@ export async function buildApp(config: Config, deps: Deps): Promise<ServiceApp> 
   });
   const logger = app.log as unknown as Logger;
   const fallback: FallbackHolder = { model: undefined };
+  const outbound = new OutboundPolicy({
+    ownServiceUrls: [...ownServiceUrls(config), `http://127.0.0.1:${config.PORT}`],
+    allowHosts: parseAllowHosts(config.OUTBOUND_ALLOW_HOSTS),
+  });
+  app.addHook('onClose', () => outbound.close());
   const llmOptions: LlmRouterOptions = {
     ...(config.LITELLM_PROXY_URL
       ? {
@@ -113,6 +120,7 @@ export async function buildApp(config: Config, deps: Deps): Promise<ServiceApp> 
     registry: app.metricsRegistry,
     logger: logger.child({ component: 'llm' }),
     fallbackGeneration: () => fallback.model,
+    outbound,
   };
   const llm = typeof deps.llm === 'function' ? deps.llm(llmOptions) : (deps.llm ?? new LlmRouter(llmOptions));
   const ctx: KbContext = {
@@ -126,6 +134,10 @@ export async function buildApp(config: Config, deps: Deps): Promise<ServiceApp> 
     logger,
     metrics: createKbMetrics(app.metricsRegistry),
     clock: deps.clock ?? (() => new Date()),
+    concurrency: {
+      chat: new PerUserConcurrency(config.CHAT_MAX_CONCURRENT_PER_USER, 'chat answers'),
+      search: new PerUserConcurrency(config.SEARCH_MAX_CONCURRENT_PER_USER, 'searches'),
+    },
   };
 
   // Upload size is checked per request against the hot-reloaded limit; this is a ceiling.

@@ -1,9 +1,16 @@
-import { CommonConfigSchema, InfraConfigSchema, loadConfig, portVariable } from '@lumikb/service-kit';
+import {
+  CommonConfigSchema,
+  InfraConfigSchema,
+  loadConfig,
+  OutboundConfigSchema,
+  portVariable,
+} from '@lumikb/service-kit';
 import { type Static, Type } from 'typebox';
 
 export const ConfigSchema = Type.Object({
   ...CommonConfigSchema,
   ...InfraConfigSchema,
+  ...OutboundConfigSchema,
   PORT: portVariable(8083),
   QDRANT_URL: Type.Optional(
     Type.String({
@@ -56,6 +63,16 @@ export const ConfigSchema = Type.Object({
     minimum: 0,
     description:
       'a PENDING document counts as lost under load only when the oldest waiting job message was published this much later than its own job (clock skew, relay latency)',
+  }),
+  CHAT_MAX_CONCURRENT_PER_USER: Type.Integer({
+    default: 4,
+    minimum: 1,
+    description: 'chat answers one user may have streaming at once, per replica (more: 429)',
+  }),
+  SEARCH_MAX_CONCURRENT_PER_USER: Type.Integer({
+    default: 8,
+    minimum: 1,
+    description: 'searches one user may have running at once, per replica (more: 429)',
   }),
   QUEUE_WORKERS_PING_MS: Type.Integer({
     default: 300,

@@ -8,6 +8,7 @@ import type { Config } from './config.ts';
 import type { KnowledgeBaseDatabase } from './db/database.ts';
 import type { DocumentStorage } from './documents/storage.ts';
 import type { KbMetrics } from './metrics.ts';
+import type { PerUserConcurrency } from './requests/caller-lifetime.ts';
 import type { SettingsSource } from './settings.ts';
 
 export interface KbContext {
@@ -21,4 +22,6 @@ export interface KbContext {
   logger: Logger;
   metrics: KbMetrics;
   clock: () => Date;
+  /** Per-user limits on the expensive requests. */
+  concurrency: { chat: PerUserConcurrency; search: PerUserConcurrency };
 }

@@ -32,4 +32,8 @@ export const errors = defineErrors({
   INVALID_IDEMPOTENCY_KEY: 'bad_request',
   IDEMPOTENCY_KEY_REUSED: 'unprocessable',
   IDEMPOTENCY_IN_PROGRESS: 'conflict',
+  /** A user already has CHAT_/SEARCH_MAX_CONCURRENT_PER_USER requests running (with Retry-After). */
+  TOO_MANY_CONCURRENT_REQUESTS: 'rate_limited',
+  /** The client left before the answer; nobody reads this response, it only ends the work. */
+  REQUEST_CANCELLED: 'bad_request',
 });

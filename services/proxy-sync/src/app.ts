@@ -1,9 +1,11 @@
 /** The proxy-sync service: mirrors active models into the LiteLLM proxy. */
 import { STREAMS } from '@lumikb/contracts';
+import { OutboundPolicy, parseAllowHosts } from '@lumikb/llm';
 import {
   connectPlatform,
   createPlatformApp,
   createServiceTokenSource,
+  ownServiceUrls,
   type PlatformDeps,
   type ServiceApp,
   type ServiceTokenSource,
@@ -60,8 +62,19 @@ export async function buildApp(config: Config, deps: Deps): Promise<ServiceApp> 
   const db = deps.db.db;
 
   const shutdown = new AbortController();
+  const outbound = new OutboundPolicy({
+    ownServiceUrls: [...ownServiceUrls(config), `http://127.0.0.1:${config.PORT}`],
+    allowHosts: parseAllowHosts(config.OUTBOUND_ALLOW_HOSTS),
+  });
+  app.addHook('onClose', () => outbound.close());
   const litellm = config.LITELLM_PROXY_URL
-    ? new LiteLlmClient(config.LITELLM_PROXY_URL, config.LITELLM_MASTER_KEY, config.LITELLM_TIMEOUT_MS, shutdown.signal)
+    ? new LiteLlmClient(
+        config.LITELLM_PROXY_URL,
+        config.LITELLM_MASTER_KEY,
+        config.LITELLM_TIMEOUT_MS,
+        shutdown.signal,
+        outbound,
+      )
     : undefined;
   const tokens =
     deps.serviceToken ??
@@ -78,6 +91,7 @@ export async function buildApp(config: Config, deps: Deps): Promise<ServiceApp> 
     registry,
     logger,
     urls: { ollamaUrlForProxy: config.OLLAMA_URL_FOR_PROXY, lmStudioUrlForProxy: config.LMSTUDIO_URL_FOR_PROXY },
+    outbound,
     retryMinMs: config.SYNC_RETRY_MIN_MS,
     retryMaxMs: config.SYNC_RETRY_MAX_MS,
     reconcileIntervalMs: config.RECONCILE_INTERVAL_MS,

@@ -1,4 +1,11 @@
-import { CommonConfigSchema, ConfigError, InfraConfigSchema, loadConfig, portVariable } from '@lumikb/service-kit';
+import {
+  CommonConfigSchema,
+  ConfigError,
+  InfraConfigSchema,
+  loadConfig,
+  OutboundConfigSchema,
+  portVariable,
+} from '@lumikb/service-kit';
 import { type Static, Type } from 'typebox';
 
 const url = (description: string) => Type.String({ pattern: '^https?://', description });
@@ -6,6 +13,8 @@ const url = (description: string) => Type.String({ pattern: '^https?://', descri
 export const ConfigSchema = Type.Object({
   ...CommonConfigSchema,
   ...InfraConfigSchema,
+  // Before REGISTRY_URL and AUTH_URL below, which this service also calls (their descriptions win).
+  ...OutboundConfigSchema,
   PORT: portVariable(8085),
   LITELLM_PROXY_URL: Type.Optional(
     url('LiteLLM proxy to mirror active models into (STORE_MODEL_IN_DB on); unset = the service idles'),

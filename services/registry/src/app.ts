@@ -1,7 +1,13 @@
 /** The registry service: LLM models, encrypted credentials, connection tests, defaults and LLM settings. */
 import { STREAMS } from '@lumikb/contracts';
-import { testModelConnection } from '@lumikb/llm';
-import { connectPlatform, createPlatformApp, type PlatformDeps, type ServiceApp } from '@lumikb/service-kit';
+import { OutboundPolicy, parseAllowHosts, testModelConnection } from '@lumikb/llm';
+import {
+  connectPlatform,
+  createPlatformApp,
+  ownServiceUrls,
+  type PlatformDeps,
+  type ServiceApp,
+} from '@lumikb/service-kit';
 import type { Logger } from 'pino';
 import type { Config } from './config.ts';
 import { SecretBox } from './crypto/secret-box.ts';
@@ -50,11 +56,17 @@ export async function buildApp(config: Config, deps: Deps): Promise<ServiceApp> 
   const db = deps.db.db;
   const logger = app.log as unknown as Logger;
   const secrets = new SecretBox(config.encryptionKeys);
+  const outbound = new OutboundPolicy({
+    ownServiceUrls: [...ownServiceUrls(config), `http://127.0.0.1:${config.PORT}`],
+    allowHosts: parseAllowHosts(config.OUTBOUND_ALLOW_HOSTS),
+  });
+  app.addHook('onClose', () => outbound.close());
   const models = new ModelService({
     db,
     secrets,
     tester: deps.tester ?? testModelConnection,
     testTimeoutMs: config.CONNECTION_TEST_TIMEOUT_MS,
+    outbound,
     litellm: config.LITELLM_PROXY_URL
       ? {
           url: config.LITELLM_PROXY_URL,

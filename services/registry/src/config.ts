@@ -1,10 +1,18 @@
-import { CommonConfigSchema, ConfigError, InfraConfigSchema, loadConfig, portVariable } from '@lumikb/service-kit';
+import {
+  CommonConfigSchema,
+  ConfigError,
+  InfraConfigSchema,
+  loadConfig,
+  OutboundConfigSchema,
+  portVariable,
+} from '@lumikb/service-kit';
 import { type Static, Type } from 'typebox';
 import { type EncryptionKey, parseEncryptionKeys } from './crypto/secret-box.ts';
 
 export const ConfigSchema = Type.Object({
   ...CommonConfigSchema,
   ...InfraConfigSchema,
+  ...OutboundConfigSchema,
   PORT: portVariable(8082),
   ENCRYPTION_KEYS: Type.String({
     minLength: 1,

@@ -18,4 +18,6 @@ export const errors = defineErrors({
   MODEL_TYPE_MISMATCH: 'bad_request',
   /** The stored API key cannot be decrypted with the configured ENCRYPTION_KEYS. */
   CREDENTIALS_UNREADABLE: 'unavailable',
+  /** The outbound policy refuses the model's endpoint (own service, metadata, link-local, private for a cloud provider). */
+  OUTBOUND_TARGET_REFUSED: 'unprocessable',
 });

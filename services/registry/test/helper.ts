@@ -24,7 +24,13 @@ export async function buildTestApp(
 ) {
   const { platform: shared, ...given } = extra;
   const platform = shared ?? (await createTestPlatform(t, { schemas: [REGISTRY_SCHEMA], streams: STREAMS_USED }));
-  const config = readConfig({ ENCRYPTION_KEYS: encryptionKeys(), ...platform.env, ...env });
+  const config = readConfig({
+    ENCRYPTION_KEYS: encryptionKeys(),
+    // The fake providers listen on 127.0.0.1: allowed the way an admin allows a LAN host.
+    OUTBOUND_ALLOW_HOSTS: '127.0.0.1',
+    ...platform.env,
+    ...env,
+  });
   const deps = await connect(config, { runMigrations: false });
   t.teardown(async () => {
     await deps.bus.close();

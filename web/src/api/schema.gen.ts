@@ -5086,6 +5086,20 @@ export interface paths {
           };
         };
         /** @description Default Response */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
         503: {
           headers: {
             [name: string]: unknown;
@@ -5178,6 +5192,20 @@ export interface paths {
         };
         /** @description Default Response */
         404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'text/event-stream': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        429: {
           headers: {
             [name: string]: unknown;
           };
@@ -6190,6 +6218,20 @@ export interface paths {
             };
           };
         };
+        /** @description Default Response */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
       };
     };
     delete?: never;
@@ -6661,6 +6703,20 @@ export interface paths {
         };
         /** @description Default Response */
         404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        422: {
           headers: {
             [name: string]: unknown;
           };

@@ -1,6 +1,7 @@
 import { caller, errorResponses, type ServiceApp } from '@lumikb/service-kit';
 import { Type } from 'typebox';
 import type { KbContext } from '../context.ts';
+import { callerSignal } from '../requests/caller-lifetime.ts';
 import { ChatRequestSchema } from './schemas.ts';
 import { type FallbackHolder, prepareChat, streamChat } from './service.ts';
 
@@ -17,17 +18,21 @@ export function registerChatRoutes(app: ServiceApp, ctx: KbContext, fallback: Fa
         produces: ['text/event-stream'],
         response: {
           200: Type.String({ description: 'text/event-stream' }),
-          ...errorResponses(400, 401, 404, 503),
+          ...errorResponses(400, 401, 404, 429, 503),
         },
       },
     },
     async (request, reply) => {
-      const chat = await prepareChat(ctx, caller(request), request.body);
-      const abort = new AbortController();
-      request.raw.on('close', () => {
-        if (!reply.raw.writableEnded) abort.abort();
-      });
+      // Before the first await: retrieval already costs an embedding call.
+      const claims = caller(request);
+      ctx.concurrency.chat.hold(claims.sub, reply);
+      const signal = callerSignal(request, reply);
+      const chat = await prepareChat(ctx, claims, request.body, signal);
       reply.hijack();
+      if (signal.aborted) {
+        reply.raw.end();
+        return;
+      }
       reply.raw.writeHead(200, {
         'content-type': 'text/event-stream; charset=utf-8',
         'cache-control': 'no-cache, no-transform',
@@ -36,11 +41,12 @@ export function registerChatRoutes(app: ServiceApp, ctx: KbContext, fallback: Fa
         'x-request-id': request.id,
       });
       try {
-        for await (const item of streamChat(ctx, chat, fallback, abort.signal)) {
-          if (abort.signal.aborted) break;
+        for await (const item of streamChat(ctx, chat, fallback, signal)) {
+          if (signal.aborted) break;
           reply.raw.write(`event: ${item.event}\ndata: ${JSON.stringify(item.data)}\n\n`);
         }
       } catch (error) {
+        if (signal.aborted) return;
         request.log.error({ err: error }, 'chat stream failed');
         reply.raw.write(
           `event: error\ndata: ${JSON.stringify({ code: 'INTERNAL_ERROR', message: 'The answer stream failed' })}\n\n`,

@@ -59,6 +59,7 @@ export async function prepareChat(
   ctx: KbContext,
   claims: AccessTokenClaims,
   request: ChatRequest,
+  signal?: AbortSignal,
 ): Promise<PreparedChat> {
   await requirePermission(ctx.db, request.kb_id, claims, 'READ');
   const kb = await findKb(ctx.db, request.kb_id);
@@ -84,6 +85,7 @@ export async function prepareChat(
   const { results, errors: failures } = await retrieve(ctx, [kb], request.message, {
     topK: config.top_k,
     similarityThreshold: config.similarity_threshold,
+    ...(signal ? { signal } : {}),
   });
   if (failures.length > 0) {
     const first = failures[0]!;

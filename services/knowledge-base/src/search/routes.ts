@@ -1,5 +1,6 @@
 import { caller, errorResponses, type ServiceApp } from '@lumikb/service-kit';
 import type { KbContext } from '../context.ts';
+import { callerSignal } from '../requests/caller-lifetime.ts';
 import { SearchRequestSchema, SearchResponseSchema } from './schemas.ts';
 import { search } from './service.ts';
 
@@ -12,9 +13,14 @@ export function registerSearchRoutes(app: ServiceApp, ctx: KbContext): void {
         tags: ['search'],
         summary: 'Semantic search across the knowledge bases the caller can read, with citations',
         body: SearchRequestSchema,
-        response: { 200: SearchResponseSchema, ...errorResponses(400, 401, 404, 503) },
+        response: { 200: SearchResponseSchema, ...errorResponses(400, 401, 404, 429, 503) },
       },
     },
-    async (request) => search(ctx, caller(request), request.body),
+    async (request, reply) => {
+      // Before the first await, so a client that leaves at once is noticed too.
+      const claims = caller(request);
+      ctx.concurrency.search.hold(claims.sub, reply);
+      return search(ctx, claims, request.body, callerSignal(request, reply));
+    },
   );
 }

@@ -1,16 +1,23 @@
 import { type Static, Type } from 'typebox';
 
+/** Limits that bound the work one search can ask for (embedding size, vector searches, rows). */
+export const SEARCH_QUERY_MAX_CHARS = 2_000;
+export const SEARCH_MAX_TOP_K = 50;
+export const SEARCH_MAX_KB_IDS = 50;
+
 export const SearchRequestSchema = Type.Object(
   {
-    query: Type.String({ minLength: 1, maxLength: 4_000 }),
+    query: Type.String({ minLength: 1, maxLength: SEARCH_QUERY_MAX_CHARS }),
     kb_ids: Type.Optional(
       Type.Array(Type.String({ format: 'uuid' }), {
         minItems: 1,
-        maxItems: 100,
+        maxItems: SEARCH_MAX_KB_IDS,
         description: 'KBs to search; all readable KBs when omitted',
       }),
     ),
-    top_k: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, description: 'results returned (default 10)' })),
+    top_k: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: SEARCH_MAX_TOP_K, description: 'results returned (default 10)' }),
+    ),
     similarity_threshold: Type.Optional(
       Type.Number({ minimum: 0, maximum: 1, description: "minimum relevance; each KB's own threshold when omitted" }),
     ),

@@ -47,7 +47,7 @@ export async function retrieve(
   ctx: KbContext,
   kbs: KnowledgeBaseRow[],
   query: string,
-  options: { topK: number; similarityThreshold?: number | undefined },
+  options: { topK: number; similarityThreshold?: number | undefined; signal?: AbortSignal },
 ): Promise<{ results: RetrievedPassage[]; errors: KbSearchError[] }> {
   const failures: KbSearchError[] = [];
   const byModel = new Map<string, KnowledgeBaseRow[]>();
@@ -71,10 +71,15 @@ export async function retrieve(
       }
       let vector: number[];
       try {
-        const [embedded] = await ctx.llm.embed(toLlmModel(model), [query]);
+        const [embedded] = await ctx.llm.embed(
+          toLlmModel(model),
+          [query],
+          options.signal ? { signal: options.signal } : {},
+        );
         if (!embedded) throw new Error('no embedding returned');
         vector = embedded;
       } catch (error) {
+        if (options.signal?.aborted) return;
         const message = error instanceof LlmError ? error.message : 'the embedding model did not answer';
         ctx.logger.warn({ err: error, modelId }, 'query embedding failed');
         for (const kb of group) {
@@ -86,6 +91,7 @@ export async function retrieve(
         }
         return;
       }
+      if (options.signal?.aborted) return;
       await Promise.all(
         group.map(async (kb) => {
           const overrides = kb.config_overrides as ConfigOverrides;
@@ -110,6 +116,7 @@ export async function retrieve(
     }),
   );
 
+  if (options.signal?.aborted) throw errors.REQUEST_CANCELLED('The client disconnected before the results were ready');
   hits.sort((a, b) => b.score - a.score);
   // Vectors of a document deleted a moment ago may still answer: only existing documents count.
   const names = await documentNames(ctx.db, [...new Set(hits.map((h) => h.hit.payload.document_id))]);
@@ -133,7 +140,7 @@ export async function retrieve(
   return { results, errors: failures };
 }
 
-export async function search(ctx: KbContext, claims: AccessTokenClaims, request: SearchRequest) {
+export async function search(ctx: KbContext, claims: AccessTokenClaims, request: SearchRequest, signal?: AbortSignal) {
   const stop = ctx.metrics.searchSeconds.startTimer();
   const topK = request.top_k ?? DEFAULT_SEARCH_TOP_K;
   let ids: string[];
@@ -147,6 +154,7 @@ export async function search(ctx: KbContext, claims: AccessTokenClaims, request:
   const { results, errors: failures } = await retrieve(ctx, kbs, request.query, {
     topK,
     similarityThreshold: request.similarity_threshold,
+    ...(signal ? { signal } : {}),
   });
   stop();
   if (kbs.length > 0 && failures.length === kbs.length) {

@@ -4,7 +4,7 @@
  * identities only). Failures surface as LlmError (timeout, unreachable, auth, …).
  */
 import type { ModelView } from '@lumikb/contracts';
-import { LlmError, requestJson } from '@lumikb/llm';
+import { LlmError, type OutboundPolicy, requestJson } from '@lumikb/llm';
 import type { ServiceTokenSource } from '@lumikb/service-kit';
 
 export interface ProxyDeployment {
@@ -37,7 +37,13 @@ export class LiteLlmClient {
     private readonly timeoutMs: number,
     /** Aborted at shutdown, so no call outlives the service. */
     private readonly signal?: AbortSignal,
+    /** The configured proxy may be private, but never metadata, link-local or one of our services. */
+    private readonly outbound?: OutboundPolicy,
   ) {}
+
+  private get guard() {
+    return this.outbound ? { outbound: { policy: this.outbound, allowPrivate: true } } : {};
+  }
 
   private call<T>(path: string, init: { method?: 'GET' | 'POST' | 'PATCH'; body?: unknown } = {}): Promise<T> {
     return requestJson<T>({
@@ -48,6 +54,7 @@ export class LiteLlmClient {
       target: TARGET,
       timeoutMs: this.timeoutMs,
       ...(this.signal ? { signal: this.signal } : {}),
+      ...this.guard,
     });
   }
 
@@ -57,6 +64,7 @@ export class LiteLlmClient {
       url: `${this.url.replace(/\/+$/, '')}/health/liveliness`,
       target: TARGET,
       timeoutMs: Math.min(this.timeoutMs, 2_000),
+      ...this.guard,
     });
   }
 

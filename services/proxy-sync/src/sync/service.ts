@@ -20,11 +20,17 @@ import {
 } from '@lumikb/contracts';
 import type { Kysely, Transaction } from '@lumikb/db';
 import { recordEvent } from '@lumikb/events';
-import { LlmError } from '@lumikb/llm';
+import {
+  allowsPrivateTargets,
+  LlmError,
+  OUTBOUND_TARGET_REFUSED,
+  type OutboundPolicy,
+  OutboundRefusedError,
+} from '@lumikb/llm';
 import type { Logger } from 'pino';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { ProxySyncDatabase, SyncState } from '../db/database.ts';
-import type { LiteLlmClient, ModelWithKey, ProxyEntry, RegistryClient } from './clients.ts';
+import type { LiteLlmClient, ModelWithKey, ProxyDeployment, ProxyEntry, RegistryClient } from './clients.ts';
 import { belongsInProxy, buildDeployment, type DesiredModel, entryMatches, type ProxyUrls } from './deployment.ts';
 import {
   applyModelView,
@@ -79,6 +85,8 @@ export interface SyncServiceOptions {
   /** Values that must never appear in an event or a log line. */
   secrets?: (string | undefined)[];
   metrics?: Registry;
+  /** Judges the endpoints handed to the proxy, which would otherwise call them for us. */
+  outbound?: OutboundPolicy;
 }
 
 export class ProxyNotConfiguredError extends Error {
@@ -337,6 +345,13 @@ export class SyncService {
     existing: ProxyEntry | undefined,
   ): Promise<SyncAction> {
     const wanted = buildDeployment(desired, apiKey, this.options.urls);
+    try {
+      await this.checkEndpoint(desired, wanted);
+    } catch (error) {
+      // The proxy must not keep calling an endpoint we would refuse ourselves.
+      if (existing && existing.model_info.db_model !== false) await litellm.remove(desired.id);
+      throw error;
+    }
     if (existing) {
       if (existing.model_info.db_model === false) {
         throw new Error(
@@ -353,6 +368,26 @@ export class SyncService {
       return 'updated';
     }
     return 'added';
+  }
+
+  /**
+   * The model's own endpoint, as the proxy would call it, through the outbound policy.
+   * Endpoints from our config (OLLAMA_URL_FOR_PROXY …) are trusted; a name that does not
+   * resolve here may resolve in the proxy's network, so only a resolved refusal counts.
+   */
+  private async checkEndpoint(desired: DesiredModel, wanted: ProxyDeployment): Promise<void> {
+    const base = wanted.litellm_params.api_base;
+    const configured = [this.options.urls.ollamaUrlForProxy, this.options.urls.lmStudioUrlForProxy];
+    if (!this.options.outbound || typeof base !== 'string' || configured.includes(base)) return;
+    try {
+      await this.options.outbound.check(base, { allowPrivate: allowsPrivateTargets(desired.provider) });
+    } catch (error) {
+      if (error instanceof OutboundRefusedError && error.reason === 'unresolvable') return;
+      if (error instanceof OutboundRefusedError) {
+        throw new LlmError('refused', `${OUTBOUND_TARGET_REFUSED}: ${error.message}`, { reason: error.reason });
+      }
+      throw error;
+    }
   }
 
   private async unregister(litellm: LiteLlmClient, id: string): Promise<SyncAction> {

@@ -2,13 +2,14 @@
  * Runs a connection test with a hard deadline, whatever the tester does, and scrubs the
  * API key from anything the provider echoed back before it is stored or shown.
  */
-import type { ConnectionTestResult, LiteLlmTarget, LlmModel, testModelConnection } from '@lumikb/llm';
+import type { ConnectionTestResult, LiteLlmTarget, LlmModel, OutboundPolicy, testModelConnection } from '@lumikb/llm';
 
 export type ConnectionTester = typeof testModelConnection;
 
 export interface BoundedTestOptions {
   timeoutMs: number;
   litellm?: LiteLlmTarget;
+  outbound?: OutboundPolicy;
 }
 
 export async function runConnectionTest(
@@ -38,6 +39,7 @@ export async function runConnectionTest(
       tester(model, apiKey !== undefined ? { apiKey } : {}, {
         timeoutMs: options.timeoutMs,
         ...(options.litellm ? { litellm: options.litellm } : {}),
+        ...(options.outbound ? { outbound: options.outbound } : {}),
       }),
       deadline,
     ]);

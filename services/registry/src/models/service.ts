@@ -17,7 +17,13 @@ import {
 } from '@lumikb/contracts';
 import type { Kysely, Transaction } from '@lumikb/db';
 import { type EventContext, recordEvent } from '@lumikb/events';
-import type { LiteLlmTarget, LlmModel } from '@lumikb/llm';
+import {
+  type ConnectionTestResult,
+  type LiteLlmTarget,
+  type LlmModel,
+  OUTBOUND_TARGET_REFUSED,
+  type OutboundPolicy,
+} from '@lumikb/llm';
 import { recordAudit } from '@lumikb/service-kit';
 import type { Logger } from 'pino';
 import { apiKeyContext, type SecretBox, SecretUnreadableError } from '../crypto/secret-box.ts';
@@ -61,7 +67,17 @@ export interface ModelServiceOptions {
   tester: ConnectionTester;
   testTimeoutMs: number;
   litellm?: LiteLlmTarget | undefined;
+  /** The fence around the endpoints tested (own services, metadata, private ranges). */
+  outbound?: OutboundPolicy | undefined;
   logger: Logger;
+}
+
+/** A target the outbound policy refused is the caller's mistake, not a failed test. */
+function refuseFencedTarget(result: ConnectionTestResult): void {
+  if (result.details.code !== OUTBOUND_TARGET_REFUSED) return;
+  throw errors.OUTBOUND_TARGET_REFUSED(result.message, {
+    ...(typeof result.details.reason === 'string' ? { reason: result.details.reason } : {}),
+  });
 }
 
 /** Changing these on an embedding model would make the vectors of its KBs meaningless. */
@@ -422,7 +438,9 @@ export class ModelService {
     const result = await runConnectionTest(this.options.tester, toLlmModel(row), apiKey, {
       timeoutMs: this.options.testTimeoutMs,
       ...(viaProxy ? { litellm: this.options.litellm } : {}),
+      ...(this.options.outbound ? { outbound: this.options.outbound } : {}),
     });
+    refuseFencedTarget(result);
     const testedAt = new Date();
     await recordTestResult(this.db, id, { tested_at: testedAt, ...result });
     return { ...result, tested_at: testedAt.toISOString() };
@@ -460,8 +478,12 @@ export class ModelService {
       this.options.tester,
       toLlmModel({ id: stored?.id ?? randomUUID(), type: input.type, provider: input.provider, ...normalized }),
       apiKey,
-      { timeoutMs: this.options.testTimeoutMs },
+      {
+        timeoutMs: this.options.testTimeoutMs,
+        ...(this.options.outbound ? { outbound: this.options.outbound } : {}),
+      },
     );
+    refuseFencedTarget(result);
     return { ...result, tested_at: new Date().toISOString() };
   }
 
