@@ -1,15 +1,13 @@
 /**
  * Text extraction per format. The result is normalised (LF line ends, no trailing
  * spaces, at most one blank line in a row) and is the text every chunk offset refers to.
- * Heavy parsers (pdf.js, mammoth) are loaded on first use only.
+ * Heavy parsers (pdf.js, mammoth) are loaded on first use only. Every parse runs under
+ * `ParseLimits`; a breach throws `ParseLimitError`.
  */
 import type { DocumentFormat } from '@lumikb/contracts';
+import { inspectArchive } from './archive.ts';
 import { decodeText } from './detect.ts';
-
-/** A document that cannot be read as it is (corrupt, encrypted, no text): retrying will not help. */
-export class ParseError extends Error {
-  override readonly name = 'ParseError';
-}
+import { DEFAULT_PARSE_LIMITS, ParseError, ParseLimitError, type ParseLimits } from './limits.ts';
 
 export function normaliseText(raw: string): string {
   return raw
@@ -21,7 +19,11 @@ export function normaliseText(raw: string): string {
     .trim();
 }
 
-export async function extractText(bytes: Uint8Array, format: DocumentFormat): Promise<string> {
+export async function extractText(
+  bytes: Uint8Array,
+  format: DocumentFormat,
+  limits: ParseLimits = DEFAULT_PARSE_LIMITS,
+): Promise<string> {
   let raw: string;
   switch (format) {
     case 'txt':
@@ -38,12 +40,14 @@ export async function extractText(bytes: Uint8Array, format: DocumentFormat): Pr
       break;
     }
     case 'pdf':
-      raw = await pdfToText(bytes);
+      raw = await pdfToText(bytes, limits);
       break;
     case 'docx':
-      raw = await docxToText(bytes);
+      raw = await docxToText(bytes, limits);
       break;
   }
+  // Checked before normalising: the regular expressions below are the costly part.
+  if (raw.length > limits.maxTextChars) throw new ParseLimitError('text_chars', raw.length, limits.maxTextChars);
   const text = normaliseText(raw);
   if (text.length === 0) {
     throw new ParseError(
@@ -143,7 +147,7 @@ interface PdfTextItem {
   hasEOL?: boolean;
 }
 
-export async function pdfToText(bytes: Uint8Array): Promise<string> {
+export async function pdfToText(bytes: Uint8Array, limits: ParseLimits = DEFAULT_PARSE_LIMITS): Promise<string> {
   const pdfjs = await import('pdfjs-dist/legacy/build/pdf.mjs');
   // pdf.js transfers (detaches) the buffer it is given: hand it a copy.
   const task = pdfjs.getDocument({
@@ -164,7 +168,9 @@ export async function pdfToText(bytes: Uint8Array): Promise<string> {
     throw new ParseError(`The PDF cannot be read: ${(error as Error).message ?? String(error)}`);
   }
   try {
+    if (doc.numPages > limits.maxPdfPages) throw new ParseLimitError('pdf_pages', doc.numPages, limits.maxPdfPages);
     const pages: string[] = [];
+    let chars = 0;
     for (let n = 1; n <= doc.numPages; n++) {
       const page = await doc.getPage(n);
       const content = await page.getTextContent();
@@ -175,8 +181,13 @@ export async function pdfToText(bytes: Uint8Array): Promise<string> {
         if (item.hasEOL) text += '\n';
         else if (item.str && !/\s$/.test(item.str)) text += ' ';
       }
-      pages.push(text.replace(/ +\n/g, '\n').trim());
+      const pageText = text.replace(/ +\n/g, '\n').trim();
+      pages.push(pageText);
       page.cleanup();
+      // Stop reading as soon as the text cannot fit, rather than after the last page.
+      chars += pageText.length + 2;
+      if (chars > limits.maxTextChars)
+        throw new ParseLimitError('text_chars', chars, limits.maxTextChars, { atLeast: true });
     }
     return pages.filter((p) => p.length > 0).join('\n\n');
   } finally {
@@ -184,7 +195,10 @@ export async function pdfToText(bytes: Uint8Array): Promise<string> {
   }
 }
 
-export async function docxToText(bytes: Uint8Array): Promise<string> {
+export async function docxToText(bytes: Uint8Array, limits: ParseLimits = DEFAULT_PARSE_LIMITS): Promise<string> {
+  // mammoth inflates every part into memory: the archive's budgets are checked first,
+  // streaming, so only a document known to fit is handed to it.
+  await inspectArchive(bytes, limits, 'The Word document');
   const mammoth = (await import('mammoth')).default;
   try {
     const result = await mammoth.extractRawText({ buffer: Buffer.from(bytes) });
