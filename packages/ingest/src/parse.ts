@@ -28,6 +28,9 @@ export async function extractText(
   switch (format) {
     case 'txt':
     case 'md': {
+      // Refused before decoding: a 50 MiB text must not cost a 100 MB string first.
+      const chars = minimumTextLength(bytes);
+      if (chars > limits.maxTextChars) throw new ParseLimitError('text_chars', chars, limits.maxTextChars);
       const text = decodeText(bytes);
       if (text === null) throw new ParseError('The file is not valid UTF-8 or UTF-16 text');
       raw = text;
@@ -147,7 +150,37 @@ interface PdfTextItem {
   hasEOL?: boolean;
 }
 
+/**
+ * A lower bound of the text's length in UTF-16 code units, without decoding: UTF-16 with a
+ * BOM has one unit per two bytes; UTF-8 at least one per character (bytes that are not
+ * continuation bytes).
+ */
+function minimumTextLength(bytes: Uint8Array): number {
+  if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {
+    return Math.floor((bytes.length - 2) / 2);
+  }
+  let chars = 0;
+  for (let i = 0; i < bytes.length; i++) if ((bytes[i]! & 0xc0) !== 0x80) chars++;
+  return chars;
+}
+
+/**
+ * The page count the PDF's page tree declares (the largest `/Count` of a `/Type /Pages`
+ * dictionary), read from the raw bytes before pdf.js loads the document: loading 20,000
+ * pages costs seconds and hundreds of MB before `numPages` can be asked. Page trees
+ * inside compressed object streams are not visible here; pdf.js's count still applies.
+ */
+function declaredPageCount(bytes: Uint8Array): number {
+  const raw = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+  let pages = 0;
+  const tree = /\/Type\s*\/Pages\b[^>]*?\/Count\s+(\d+)|\/Count\s+(\d+)[^>]*?\/Type\s*\/Pages\b/g;
+  for (let m = tree.exec(raw); m; m = tree.exec(raw)) pages = Math.max(pages, Number(m[1] ?? m[2]));
+  return pages;
+}
+
 export async function pdfToText(bytes: Uint8Array, limits: ParseLimits = DEFAULT_PARSE_LIMITS): Promise<string> {
+  const declared = declaredPageCount(bytes);
+  if (declared > limits.maxPdfPages) throw new ParseLimitError('pdf_pages', declared, limits.maxPdfPages);
   const pdfjs = await import('pdfjs-dist/legacy/build/pdf.mjs');
   // pdf.js transfers (detaches) the buffer it is given: hand it a copy.
   const task = pdfjs.getDocument({
