@@ -16,6 +16,7 @@ const OPTIONAL: Record<string, [string, string]> = {
   'vector-store': ['./vector-store.ts', 'benchVectorStore'],
   ingestion: ['./ingestion.ts', 'benchIngestion'],
   startup: ['./startup.ts', 'benchStartup'],
+  'hostile-files': ['./hostile-files.ts', 'benchHostileFiles'],
 };
 for (const [name, [file, exported]] of Object.entries(OPTIONAL)) {
   BENCHES[name] = async () => {

@@ -22,14 +22,22 @@ const externalThirdParty: Plugin = {
   },
 };
 
+/**
+ * Entry points a service starts as child processes, bundled beside its server.js (the
+ * ingestion worker parses untrusted files in sandbox processes: packages/ingest/src/sandbox.ts).
+ */
+const CHILD_ENTRIES: Record<string, Record<string, string>> = {
+  'ingestion-worker': { 'parse-worker': join(ROOT, 'packages', 'ingest', 'src', 'parse-worker.ts') },
+};
+
 const only = process.argv.slice(2);
 for (const service of SERVICES) {
   if (only.length > 0 && !only.includes(service.name)) continue;
   const dir = join(ROOT, 'services', service.name);
   const started = performance.now();
   await build({
-    entryPoints: [join(dir, 'src', 'server.ts')],
-    outfile: join(dir, 'dist', 'server.js'),
+    entryPoints: { server: join(dir, 'src', 'server.ts'), ...CHILD_ENTRIES[service.name] },
+    outdir: join(dir, 'dist'),
     bundle: true,
     platform: 'node',
     target: 'node20',

@@ -3,6 +3,7 @@
  * breaking at the best boundary available (paragraph, line, sentence, word). Every chunk
  * is exactly `text.slice(start, end)`, so citations can point into the original text.
  */
+import { ParseLimitError } from './limits.ts';
 
 export interface Chunk {
   index: number;
@@ -16,6 +17,8 @@ export interface Chunk {
 export interface ChunkOptions {
   chunkSize: number;
   chunkOverlap: number;
+  /** More chunks than this throws `ParseLimitError` as soon as the limit is passed. */
+  maxChunks?: number;
 }
 
 export const DEFAULT_CHUNK_OPTIONS: ChunkOptions = { chunkSize: 1000, chunkOverlap: 200 };
@@ -38,7 +41,7 @@ function bestBreak(text: string, min: number, max: number): number {
 }
 
 export function chunkText(text: string, options: ChunkOptions = DEFAULT_CHUNK_OPTIONS): Chunk[] {
-  const { chunkSize, chunkOverlap } = options;
+  const { chunkSize, chunkOverlap, maxChunks = Number.POSITIVE_INFINITY } = options;
   if (!Number.isInteger(chunkSize) || chunkSize < 1) throw new RangeError('chunkSize must be a positive integer');
   if (!Number.isInteger(chunkOverlap) || chunkOverlap < 0 || chunkOverlap >= chunkSize) {
     throw new RangeError('chunkOverlap must be an integer in [0, chunkSize)');
@@ -52,6 +55,8 @@ export function chunkText(text: string, options: ChunkOptions = DEFAULT_CHUNK_OP
     if (end < text.length) end = bestBreak(text, start + Math.floor(chunkSize / 2), end);
     let trimmed = end;
     while (trimmed > start && isSpace(text[trimmed - 1])) trimmed--;
+    if (chunks.length >= maxChunks)
+      throw new ParseLimitError('chunks', chunks.length + 1, maxChunks, { atLeast: true });
     chunks.push({ index: chunks.length, start, end: trimmed, text: text.slice(start, trimmed) });
     if (end >= text.length) break;
     let next = trimmed - chunkOverlap;

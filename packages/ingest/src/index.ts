@@ -1,3 +1,6 @@
+export * from './archive.ts';
 export * from './chunk.ts';
 export * from './detect.ts';
+export * from './limits.ts';
 export * from './parse.ts';
+export * from './sandbox.ts';

@@ -1,15 +1,13 @@
 /**
  * Text extraction per format. The result is normalised (LF line ends, no trailing
  * spaces, at most one blank line in a row) and is the text every chunk offset refers to.
- * Heavy parsers (pdf.js, mammoth) are loaded on first use only.
+ * Heavy parsers (pdf.js, mammoth) are loaded on first use only. Every parse runs under
+ * `ParseLimits`; a breach throws `ParseLimitError`.
  */
 import type { DocumentFormat } from '@lumikb/contracts';
+import { inspectArchive } from './archive.ts';
 import { decodeText } from './detect.ts';
-
-/** A document that cannot be read as it is (corrupt, encrypted, no text): retrying will not help. */
-export class ParseError extends Error {
-  override readonly name = 'ParseError';
-}
+import { DEFAULT_PARSE_LIMITS, ParseError, ParseLimitError, type ParseLimits } from './limits.ts';
 
 export function normaliseText(raw: string): string {
   return raw
@@ -21,11 +19,18 @@ export function normaliseText(raw: string): string {
     .trim();
 }
 
-export async function extractText(bytes: Uint8Array, format: DocumentFormat): Promise<string> {
+export async function extractText(
+  bytes: Uint8Array,
+  format: DocumentFormat,
+  limits: ParseLimits = DEFAULT_PARSE_LIMITS,
+): Promise<string> {
   let raw: string;
   switch (format) {
     case 'txt':
     case 'md': {
+      // Refused before decoding: a 50 MiB text must not cost a 100 MB string first.
+      const chars = minimumTextLength(bytes);
+      if (chars > limits.maxTextChars) throw new ParseLimitError('text_chars', chars, limits.maxTextChars);
       const text = decodeText(bytes);
       if (text === null) throw new ParseError('The file is not valid UTF-8 or UTF-16 text');
       raw = text;
@@ -38,12 +43,14 @@ export async function extractText(bytes: Uint8Array, format: DocumentFormat): Pr
       break;
     }
     case 'pdf':
-      raw = await pdfToText(bytes);
+      raw = await pdfToText(bytes, limits);
       break;
     case 'docx':
-      raw = await docxToText(bytes);
+      raw = await docxToText(bytes, limits);
       break;
   }
+  // Checked before normalising: the regular expressions below are the costly part.
+  if (raw.length > limits.maxTextChars) throw new ParseLimitError('text_chars', raw.length, limits.maxTextChars);
   const text = normaliseText(raw);
   if (text.length === 0) {
     throw new ParseError(
@@ -143,7 +150,37 @@ interface PdfTextItem {
   hasEOL?: boolean;
 }
 
-export async function pdfToText(bytes: Uint8Array): Promise<string> {
+/**
+ * A lower bound of the text's length in UTF-16 code units, without decoding: UTF-16 with a
+ * BOM has one unit per two bytes; UTF-8 at least one per character (bytes that are not
+ * continuation bytes).
+ */
+function minimumTextLength(bytes: Uint8Array): number {
+  if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {
+    return Math.floor((bytes.length - 2) / 2);
+  }
+  let chars = 0;
+  for (let i = 0; i < bytes.length; i++) if ((bytes[i]! & 0xc0) !== 0x80) chars++;
+  return chars;
+}
+
+/**
+ * The page count the PDF's page tree declares (the largest `/Count` of a `/Type /Pages`
+ * dictionary), read from the raw bytes before pdf.js loads the document: loading 20,000
+ * pages costs seconds and hundreds of MB before `numPages` can be asked. Page trees
+ * inside compressed object streams are not visible here; pdf.js's count still applies.
+ */
+function declaredPageCount(bytes: Uint8Array): number {
+  const raw = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+  let pages = 0;
+  const tree = /\/Type\s*\/Pages\b[^>]*?\/Count\s+(\d+)|\/Count\s+(\d+)[^>]*?\/Type\s*\/Pages\b/g;
+  for (let m = tree.exec(raw); m; m = tree.exec(raw)) pages = Math.max(pages, Number(m[1] ?? m[2]));
+  return pages;
+}
+
+export async function pdfToText(bytes: Uint8Array, limits: ParseLimits = DEFAULT_PARSE_LIMITS): Promise<string> {
+  const declared = declaredPageCount(bytes);
+  if (declared > limits.maxPdfPages) throw new ParseLimitError('pdf_pages', declared, limits.maxPdfPages);
   const pdfjs = await import('pdfjs-dist/legacy/build/pdf.mjs');
   // pdf.js transfers (detaches) the buffer it is given: hand it a copy.
   const task = pdfjs.getDocument({
@@ -164,7 +201,9 @@ export async function pdfToText(bytes: Uint8Array): Promise<string> {
     throw new ParseError(`The PDF cannot be read: ${(error as Error).message ?? String(error)}`);
   }
   try {
+    if (doc.numPages > limits.maxPdfPages) throw new ParseLimitError('pdf_pages', doc.numPages, limits.maxPdfPages);
     const pages: string[] = [];
+    let chars = 0;
     for (let n = 1; n <= doc.numPages; n++) {
       const page = await doc.getPage(n);
       const content = await page.getTextContent();
@@ -175,8 +214,13 @@ export async function pdfToText(bytes: Uint8Array): Promise<string> {
         if (item.hasEOL) text += '\n';
         else if (item.str && !/\s$/.test(item.str)) text += ' ';
       }
-      pages.push(text.replace(/ +\n/g, '\n').trim());
+      const pageText = text.replace(/ +\n/g, '\n').trim();
+      pages.push(pageText);
       page.cleanup();
+      // Stop reading as soon as the text cannot fit, rather than after the last page.
+      chars += pageText.length + 2;
+      if (chars > limits.maxTextChars)
+        throw new ParseLimitError('text_chars', chars, limits.maxTextChars, { atLeast: true });
     }
     return pages.filter((p) => p.length > 0).join('\n\n');
   } finally {
@@ -184,7 +228,10 @@ export async function pdfToText(bytes: Uint8Array): Promise<string> {
   }
 }
 
-export async function docxToText(bytes: Uint8Array): Promise<string> {
+export async function docxToText(bytes: Uint8Array, limits: ParseLimits = DEFAULT_PARSE_LIMITS): Promise<string> {
+  // mammoth inflates every part into memory: the archive's budgets are checked first,
+  // streaming, so only a document known to fit is handed to it.
+  await inspectArchive(bytes, limits, 'The Word document');
   const mammoth = (await import('mammoth')).default;
   try {
     const result = await mammoth.extractRawText({ buffer: Buffer.from(bytes) });

@@ -1,6 +1,8 @@
 /** Small documents of every supported format, generated in code so tests show their content. */
 import JSZip from 'jszip';
 
+export * from './bombs.ts';
+
 /** A one-page PDF (Helvetica, one text line per entry) with a correct xref table. */
 export function makePdf(lines: string[]): Buffer {
   const pdfEscape = (s: string) => s.replace(/[\\()]/g, (c) => `\\${c}`);

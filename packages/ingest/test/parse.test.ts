@@ -1,5 +1,5 @@
 import t from 'tap';
-import { extractText, ParseError } from '../src/parse.ts';
+import { extractText, ParseError } from '../src/index.ts';
 import { makeDocx, makeHtml, makePdf } from './fixtures.ts';
 
 t.test('txt and md keep their text, normalised', async (t) => {

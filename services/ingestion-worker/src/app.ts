@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { INGESTION_CONSUMERS, STREAMS } from '@lumikb/contracts';
 import { isNotFound } from '@lumikb/events';
+import { ParseSandbox } from '@lumikb/ingest';
 import { LlmRouter } from '@lumikb/llm';
 import {
   connectPlatform,
@@ -16,11 +17,11 @@ import {
 import { openVectorStore, type VectorStore, type VectorStoreOptions } from '@lumikb/vector-store';
 import type { Subscription } from 'nats';
 import type { Logger } from 'pino';
-import { backoffOf, type Config } from './config.ts';
+import { backoffOf, type Config, parseSandboxOptionsOf } from './config.ts';
 import { type IngestionWorkerDatabase, SCHEMA } from './db/database.ts';
 import { migrations } from './db/migrations/index.ts';
 import { JobConsumer } from './jobs/consumer.ts';
-import { type ProcessorHooks, processJob } from './jobs/processor.ts';
+import { type DocumentParser, type ProcessorHooks, processJob } from './jobs/processor.ts';
 import { createKbClient, type KbClient } from './kb-client.ts';
 import { createWorkerMetrics } from './metrics.ts';
 import { answerPresence } from './presence.ts';
@@ -38,6 +39,8 @@ export interface Deps extends PlatformDeps<IngestionWorkerDatabase> {
   /** Defaults to the knowledge-base service at KB_URL. */
   kb?: KbClient;
   hooks?: ProcessorHooks;
+  /** Defaults to sandbox processes under the PARSE_* budgets (closed with the app). */
+  parser?: DocumentParser;
 }
 
 export function vectorStoreOptionsOf(config: Config): VectorStoreOptions {
@@ -115,6 +118,10 @@ export async function buildApp(config: Config, deps: Deps): Promise<ServiceApp> 
     createServiceTokenSource({ authUrl: config.AUTH_URL, service: SERVICE, secret: config.SERVICE_CLIENT_SECRET });
   const kb = deps.kb ?? createKbClient({ baseUrl: config.KB_URL, token, timeoutMs: config.KB_REQUEST_TIMEOUT_MS });
 
+  // Untrusted files are parsed in sandbox processes: a hostile one cannot stall this event loop.
+  const sandbox = deps.parser ? undefined : new ParseSandbox(parseSandboxOptionsOf(config));
+  const parser = deps.parser ?? sandbox!;
+
   const counters = { processed: 0, failed: 0 };
   const consumer = new JobConsumer({
     bus,
@@ -129,6 +136,7 @@ export async function buildApp(config: Config, deps: Deps): Promise<ServiceApp> 
       const outcome = await processJob(
         {
           db: deps.db.db,
+          parser,
           kb,
           vectors: deps.vectors,
           llm,
@@ -164,6 +172,7 @@ export async function buildApp(config: Config, deps: Deps): Promise<ServiceApp> 
   app.addHook('onClose', async () => {
     presence?.unsubscribe();
     await consumer.stop(Math.max(0, config.SHUTDOWN_TIMEOUT_MS - 1_000));
+    await sandbox?.close();
     await deps.vectors.close().catch(() => {});
   });
   return app;

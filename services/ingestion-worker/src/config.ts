@@ -1,3 +1,4 @@
+import type { ParseSandboxOptions } from '@lumikb/ingest';
 import { CommonConfigSchema, InfraConfigSchema, loadConfig, portVariable } from '@lumikb/service-kit';
 import { type Static, Type } from 'typebox';
 
@@ -54,12 +55,52 @@ export const ConfigSchema = Type.Object({
   }),
   INDEX_BATCH_SIZE: Type.Integer({ default: 256, minimum: 1, description: 'points per vector-store upsert' }),
   KB_REQUEST_TIMEOUT_MS: Type.Integer({ default: 30_000, minimum: 100 }),
+  // Parse budgets (docs/ingestion.md#parse-limits): a document that exceeds one is FAILED
+  // with PARSE_LIMIT_EXCEEDED and not retried.
+  PARSE_MAX_INFLATED_BYTES: Type.Integer({
+    default: 100 * 1024 * 1024,
+    minimum: 1024,
+    description: 'bytes a docx may inflate to (all parts together), counted while inflating',
+  }),
+  PARSE_MAX_ARCHIVE_ENTRIES: Type.Integer({ default: 5_000, minimum: 1, description: 'parts a docx may hold' }),
+  PARSE_MAX_PDF_PAGES: Type.Integer({ default: 2_000, minimum: 1, description: 'pages of a PDF' }),
+  PARSE_MAX_TEXT_CHARS: Type.Integer({
+    default: 16 * 1024 * 1024,
+    minimum: 1,
+    description: 'characters of text extracted from one document',
+  }),
+  PARSE_MAX_CHUNKS: Type.Integer({ default: 20_000, minimum: 1, description: 'chunks of one document' }),
+  PARSE_TIMEOUT_MS: Type.Integer({
+    default: 120_000,
+    minimum: 100,
+    description: 'wall-clock limit of extracting (or chunking) one document in its sandbox process',
+  }),
+  PARSE_MEMORY_MB: Type.Integer({
+    default: 512,
+    minimum: 32,
+    description: 'heap of a parse sandbox process (--max-old-space-size); beyond it the parse is killed',
+  }),
 });
 export type Config = Static<typeof ConfigSchema>;
 
 /** Parsed once at start-up; the only place this service reads the environment. */
 export function readConfig(env: Record<string, string | undefined> = process.env): Config {
   return loadConfig('ingestion-worker', ConfigSchema, env);
+}
+
+export function parseSandboxOptionsOf(config: Config): ParseSandboxOptions {
+  return {
+    limits: {
+      maxInflatedBytes: config.PARSE_MAX_INFLATED_BYTES,
+      maxArchiveEntries: config.PARSE_MAX_ARCHIVE_ENTRIES,
+      maxPdfPages: config.PARSE_MAX_PDF_PAGES,
+      maxTextChars: config.PARSE_MAX_TEXT_CHARS,
+      maxChunks: config.PARSE_MAX_CHUNKS,
+    },
+    memoryMb: config.PARSE_MEMORY_MB,
+    timeoutMs: config.PARSE_TIMEOUT_MS,
+    idleProcesses: config.WORKER_CONCURRENCY,
+  };
 }
 
 export function backoffOf(config: Config): number[] {

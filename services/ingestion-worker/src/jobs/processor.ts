@@ -16,7 +16,7 @@ import {
 } from '@lumikb/contracts';
 import type { Kysely } from '@lumikb/db';
 import { type EventContext, recordEvent } from '@lumikb/events';
-import { chunkText, extractText, ParseError } from '@lumikb/ingest';
+import { type Chunk, type ChunkOptions, ParseError } from '@lumikb/ingest';
 import { DimensionMismatchError, LlmError, type LlmModel, type LlmRouter } from '@lumikb/llm';
 import { isVectorStoreError, pointId, type VectorPoint, type VectorStore } from '@lumikb/vector-store';
 import type { Logger } from 'pino';
@@ -45,8 +45,15 @@ export interface ProcessorHooks {
   afterBatch?(step: 'embed' | 'index', done: number, total: number, job: JobRef): Promise<void> | void;
 }
 
+/** Parsing and chunking under the parse budgets, out of the worker's process (a ParseSandbox). */
+export interface DocumentParser {
+  extract(bytes: Uint8Array, format: ProcessingJob['document']['format']): Promise<string>;
+  chunk(text: string, options: Omit<ChunkOptions, 'maxChunks'>): Promise<Chunk[]>;
+}
+
 export interface ProcessorDeps {
   db: Kysely<IngestionWorkerDatabase>;
+  parser: DocumentParser;
   kb: KbClient;
   vectors: VectorStore;
   llm: LlmRouter;
@@ -85,7 +92,7 @@ const ACTOR: Actor = { type: 'service', id: 'ingestion-worker' };
 /** Classifies an error from a step: permanent, gone, lease lost, or transient (anything else). */
 function classify(error: unknown): PermanentError | GoneError | LeaseLostError | Error {
   if (error instanceof PermanentError || error instanceof GoneError || error instanceof LeaseLostError) return error;
-  if (error instanceof ParseError) return new PermanentError(error.message);
+  if (error instanceof ParseError) return new PermanentError(permanentParseMessage(error));
   if (error instanceof KbGoneError) return new GoneError(error.message);
   if (isVectorStoreError(error, 'COLLECTION_NOT_FOUND')) return new GoneError('the knowledge base was deleted');
   if (isVectorStoreError(error, 'DIMENSION_MISMATCH')) {
@@ -97,6 +104,15 @@ function classify(error: unknown): PermanentError | GoneError | LeaseLostError |
     return new PermanentError(`Embedding failed: ${error.message}`, true);
   }
   return error instanceof Error ? error : new Error(String(error));
+}
+
+/**
+ * `CODE: reason`, and that it is final: parsing depends on the bytes only, so a retry of
+ * the unchanged file fails the same way (the document's error is all the API shows).
+ */
+function permanentParseMessage(error: ParseError): string {
+  const reason = error.message.startsWith(`${error.code}:`) ? error.message : `${error.code}: ${error.message}`;
+  return `${reason.replace(/\.$/, '')}. Permanent: retrying the unchanged file will fail again.`;
 }
 
 export async function processJob(deps: ProcessorDeps, job: JobRef, delivery: Delivery): Promise<Outcome> {
@@ -179,13 +195,13 @@ export async function processJob(deps: ProcessorDeps, job: JobRef, delivery: Del
     // parse
     await begin('parse');
     const bytes = await deps.kb.original(job.documentId);
-    const text = await extractText(bytes, current.format);
+    const text = await deps.parser.extract(bytes, current.format);
     finish('parse');
 
     // chunk
     await begin('chunk');
     const { chunk_size: chunkSize, chunk_overlap: chunkOverlap } = info.knowledge_base;
-    const chunks = chunkText(text, { chunkSize, chunkOverlap });
+    const chunks = await deps.parser.chunk(text, { chunkSize, chunkOverlap });
     if (chunks.length === 0) throw new PermanentError('The document contains no text to index');
     await deps.kb.saveContent(job.documentId, {
       attempt: job.attempt,

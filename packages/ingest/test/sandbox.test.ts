@@ -1,0 +1,60 @@
+import t from 'tap';
+import { chunkText, DEFAULT_PARSE_LIMITS, extractText, ParseSandbox } from '../src/index.ts';
+import { makeDocx, makeLongText, makeManyPagePdf, makePdf } from './fixtures.ts';
+
+t.test('the sandbox extracts and chunks exactly as in-process parsing does, reusing its process', async (t) => {
+  const sandbox = new ParseSandbox({ idleProcesses: 1 });
+  t.teardown(() => sandbox.close());
+  const docx = await makeDocx(['The pump must be serviced yearly.', 'Use only original parts.']);
+  const text = await sandbox.extract(docx, 'docx');
+  t.equal(text, await extractText(docx, 'docx'));
+  t.equal(await sandbox.extract(makePdf(['Page one.']), 'pdf'), 'Page one.');
+  const long = makeLongText(20_000).toString();
+  const options = { chunkSize: 500, chunkOverlap: 50 };
+  t.same(await sandbox.chunk(long, options), chunkText(long, options));
+  t.equal(sandbox.processes, 1, 'one process served every request');
+});
+
+t.test('document errors cross the process boundary as ParseErrors with their code', async (t) => {
+  const sandbox = new ParseSandbox({ limits: { ...DEFAULT_PARSE_LIMITS, maxChunks: 10 }, idleProcesses: 1 });
+  t.teardown(() => sandbox.close());
+  await t.rejects(sandbox.extract(Buffer.from('%PDF-1.4\ngarbage that is not a pdf'), 'pdf'), {
+    name: 'ParseError',
+    code: 'UNREADABLE_DOCUMENT',
+    message: /The PDF cannot be read/,
+  });
+  await t.rejects(sandbox.extract(makeManyPagePdf(20_000), 'pdf'), {
+    name: 'ParseLimitError',
+    message: 'PARSE_LIMIT_EXCEEDED: pdf_pages 20000 (limit 2000 pages)',
+  });
+  await t.rejects(sandbox.chunk(makeLongText(100_000).toString(), { chunkSize: 1000, chunkOverlap: 0 }), {
+    name: 'ParseLimitError',
+    limit: 'chunks',
+  });
+  t.equal(sandbox.processes, 1, 'a refused document does not cost the process');
+});
+
+t.test('a parse that outgrows its heap ends with PARSE_LIMIT_EXCEEDED and a fresh process takes over', async (t) => {
+  const sandbox = new ParseSandbox({ memoryMb: 48, idleProcesses: 1 });
+  t.teardown(() => sandbox.close());
+  // Within every size budget, but millions of elements make millions of text pieces.
+  const page = Buffer.from(`<!DOCTYPE html><body>${'<p>x</p>'.repeat(2_000_000)}</body>`);
+  await t.rejects(sandbox.extract(page, 'html'), {
+    name: 'ParseLimitError',
+    limit: 'memory_mb',
+    message: 'PARSE_LIMIT_EXCEEDED: memory_mb >48 (limit 48 MB of heap)',
+  });
+  t.equal(await sandbox.extract(Buffer.from('still working'), 'txt'), 'still working');
+});
+
+t.test('a parse that outlasts its time limit is stopped and a fresh process takes over', async (t) => {
+  const sandbox = new ParseSandbox({ timeoutMs: 300, idleProcesses: 1 });
+  t.teardown(() => sandbox.close());
+  // 1,999 pages are within the page budget; reading them takes seconds.
+  await t.rejects(sandbox.extract(makeManyPagePdf(1_999), 'pdf'), {
+    name: 'ParseLimitError',
+    limit: 'time_ms',
+    message: /^PARSE_LIMIT_EXCEEDED: time_ms >\d+ \(limit 300 ms\)$/,
+  });
+  t.equal(await sandbox.extract(Buffer.from('still working'), 'txt'), 'still working');
+});
