@@ -98,6 +98,7 @@ export function registerDocumentRoutes(app: ServiceApp, ctx: KbContext): void {
       const limit = maxUploadBytes(ctx.settings, ctx.config.MAX_UPLOAD_BYTES);
       const result = await idempotently(ctx, idempotencyScopeOf(request, claims.sub), async (db, claim) => {
         const items: BulkUploadItem[] = [];
+        const digests: [string, string | undefined][] = [];
         const parts = request.parts({
           limits: { fileSize: limit, files: ctx.config.MAX_BULK_FILES, fields: 20 },
         });
@@ -105,11 +106,14 @@ export function registerDocumentRoutes(app: ServiceApp, ctx: KbContext): void {
           for await (const part of parts) {
             if (part.type !== 'file') continue;
             const index = items.length;
+            // What the request asked for, whatever the outcome: the bytes' digest, or why they were refused.
+            let digest: string | undefined;
             try {
               // One transaction per file without a key (a failure later keeps what was stored);
               // with a key the whole request is one transaction, replayed as a whole.
               const document = await inTransaction(db, async (trx) => {
                 const received = await receiveFile(ctx, trx, { filename: part.filename, stream: part.file }, limit);
+                digest = received.sha256;
                 try {
                   return await storeDocument(ctx, trx, claims, kbId, received, eventContextOf(request), allowDuplicate);
                 } catch (error) {
@@ -118,12 +122,15 @@ export function registerDocumentRoutes(app: ServiceApp, ctx: KbContext): void {
                 }
               });
               items.push({ index, filename: document.filename, status: 201, document, error: null });
+              digests.push([document.filename, digest]);
             } catch (error) {
               if (!(error instanceof AppError) || !PER_FILE_ERRORS.has(error.code)) throw error;
               const details = (error.details ?? {}) as { filename?: string };
+              const filename = details.filename ?? cleanFilename(part.filename);
+              digests.push([filename, digest ?? error.code]);
               items.push({
                 index,
-                filename: details.filename ?? cleanFilename(part.filename),
+                filename,
                 status: STATUS_OF_KIND[error.kind],
                 document: null,
                 error: { code: error.code, message: error.message, details: error.details ?? null },
@@ -134,13 +141,7 @@ export function registerDocumentRoutes(app: ServiceApp, ctx: KbContext): void {
         if (items.length === 0) {
           throw errors.FILE_MISSING('The request contains no file; send each file as a multipart file part');
         }
-        await claim(
-          requestHash(
-            kbId,
-            allowDuplicate,
-            items.map((i) => [i.filename, i.document?.sha256 ?? i.error?.code]),
-          ),
-        );
+        await claim(requestHash(kbId, allowDuplicate, digests));
         const created = items.filter((i) => i.document).length;
         return {
           status: created === items.length ? 201 : 207,
