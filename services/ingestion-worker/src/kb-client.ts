@@ -1,6 +1,7 @@
 /**
  * Client of the knowledge-base service's internal API (service identity): what to
- * process, the original bytes, and where to keep the extracted text.
+ * process, the original bytes, and where to keep the extracted text. Originals and text
+ * travel as streams; the KB service keeps them in its blob store, piece by piece.
  */
 import type { DocumentFormat, DocumentStatus } from '@lumikb/contracts';
 import type { LlmModel } from '@lumikb/llm';
@@ -86,14 +87,58 @@ export function createKbClient(options: { baseUrl: string; token: ServiceTokenSo
       return (await (await call(`/internal/documents/${documentId}`)).json()) as ProcessingJob;
     },
     async original(documentId) {
-      return Buffer.from(await (await call(`/internal/documents/${documentId}/original`)).arrayBuffer());
+      const response = await call(`/internal/documents/${documentId}/original`);
+      // Parsing needs the whole file here; it arrives as a stream, read into one buffer of its announced size.
+      return readBody(response);
     },
     async saveContent(documentId, content) {
+      const { text, ...header } = content;
       await call(`/internal/documents/${documentId}/content`, {
         method: 'PUT',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(content),
-      });
+        headers: { 'content-type': 'application/vnd.lumikb.content' },
+        body: contentBody(header, text),
+        duplex: 'half',
+      } as RequestInit);
     },
   };
+}
+
+async function readBody(response: Response): Promise<Buffer> {
+  const announced = Number(response.headers.get('content-length'));
+  if (!response.body || !Number.isSafeInteger(announced) || announced <= 0) {
+    return Buffer.from(await response.arrayBuffer());
+  }
+  const bytes = Buffer.allocUnsafe(announced);
+  let filled = 0;
+  try {
+    for await (const piece of response.body) {
+      if (filled + piece.length > announced) throw new Error('the original is longer than announced');
+      bytes.set(piece, filled);
+      filled += piece.length;
+    }
+  } catch (error) {
+    throw new KbUnavailableError(
+      `reading the original failed: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
+  if (filled !== announced) throw new KbUnavailableError(`the original ended after ${filled} of ${announced} bytes`);
+  return bytes;
+}
+
+/** Characters of text per piece of the body (a piece never splits a surrogate pair). */
+const TEXT_PIECE_CHARS = 256 * 1024;
+
+/**
+ * The content upload body: one JSON line with the attempt and chunk offsets, then the
+ * text in UTF-8, sent in pieces so the text is never encoded whole.
+ */
+async function* contentBody(header: Record<string, unknown>, text: string): AsyncGenerator<Uint8Array> {
+  yield Buffer.from(`${JSON.stringify(header)}\n`);
+  for (let start = 0; start < text.length; ) {
+    let end = Math.min(start + TEXT_PIECE_CHARS, text.length);
+    const last = text.charCodeAt(end - 1);
+    if (end < text.length && last >= 0xd800 && last <= 0xdbff) end -= 1;
+    yield Buffer.from(text.slice(start, end), 'utf8');
+    start = end;
+  }
 }

@@ -20,9 +20,9 @@ import type { Config } from './config.ts';
 import type { KbContext } from './context.ts';
 import { type KnowledgeBaseDatabase, SCHEMA } from './db/database.ts';
 import { migrations } from './db/migrations/index.ts';
+import { type BlobStore, largeObjectStore } from './documents/blob-store.ts';
 import { createProcessingConsumer } from './documents/processing.ts';
 import { registerDocumentRoutes } from './documents/routes.ts';
-import { type DocumentStorage, postgresStorage } from './documents/storage.ts';
 import { startSweep } from './documents/sweep.ts';
 import { startKeyPurge } from './idempotency/service.ts';
 import { registerInternalRoutes } from './internal/routes.ts';
@@ -48,7 +48,7 @@ export interface Deps extends PlatformDeps<KnowledgeBaseDatabase> {
    * the service's options (metrics registry, fallback to the default generation model).
    */
   llm?: LlmRouter | ((options: LlmRouterOptions) => LlmRouter);
-  storage?: DocumentStorage;
+  blobs?: BlobStore;
   /** Defaults to a subscriber of config.updated (hot-reloaded settings). */
   settings?: SettingsSource;
   clock?: () => Date;
@@ -128,7 +128,7 @@ export async function buildApp(config: Config, deps: Deps): Promise<ServiceApp> 
     bus: deps.bus,
     vectors: deps.vectors,
     llm,
-    storage: deps.storage ?? postgresStorage(deps.db.db),
+    blobs: deps.blobs ?? largeObjectStore(),
     settings,
     config,
     logger,
@@ -141,7 +141,11 @@ export async function buildApp(config: Config, deps: Deps): Promise<ServiceApp> 
   };
 
   // Upload size is checked per request against the hot-reloaded limit; this is a ceiling.
-  await app.register(fastifyMultipart, { limits: { fileSize: 2_048 * 1024 * 1024, files: 1 } });
+  // A file cut at the limit is refused by the upload code (per file in a bulk upload).
+  await app.register(fastifyMultipart, {
+    limits: { fileSize: 2_048 * 1024 * 1024, files: 1 },
+    throwFileSizeLimit: false,
+  });
   registerKnowledgeBaseRoutes(app, ctx);
   registerPermissionRoutes(app, ctx);
   registerDocumentRoutes(app, ctx);

@@ -48,6 +48,11 @@ export const ConfigSchema = Type.Object({
     minimum: 0,
     description: 'automatic re-queues of a stuck document before it is marked FAILED',
   }),
+  MAX_BULK_FILES: Type.Integer({
+    default: 1_000,
+    minimum: 1,
+    description: 'file parts accepted in one bulk upload request',
+  }),
   IDEMPOTENCY_TTL_MS: Type.Integer({
     default: 24 * 3_600_000,
     minimum: 1_000,

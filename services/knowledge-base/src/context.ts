@@ -6,7 +6,7 @@ import type { VectorStore } from '@lumikb/vector-store';
 import type { Logger } from 'pino';
 import type { Config } from './config.ts';
 import type { KnowledgeBaseDatabase } from './db/database.ts';
-import type { DocumentStorage } from './documents/storage.ts';
+import type { BlobStore } from './documents/blob-store.ts';
 import type { KbMetrics } from './metrics.ts';
 import type { PerUserConcurrency } from './requests/caller-lifetime.ts';
 import type { SettingsSource } from './settings.ts';
@@ -16,7 +16,7 @@ export interface KbContext {
   bus: EventBus;
   vectors: VectorStore;
   llm: LlmRouter;
-  storage: DocumentStorage;
+  blobs: BlobStore;
   settings: SettingsSource;
   config: Config;
   logger: Logger;

@@ -42,7 +42,7 @@ t.test('the same content twice is refused with the existing document named', asy
   t.match(again.json(), {
     code: 'DUPLICATE_DOCUMENT',
     message: /report\.txt/,
-    details: { document_id: first.json().id, filename: 'report.txt' },
+    details: { document_id: first.json().id, existing_filename: 'report.txt', filename: 'report-copy.txt' },
   });
   t.equal(await documents(kb.id), 1, 'nothing stored for the duplicate');
 

@@ -81,13 +81,17 @@ export interface DocumentTable {
 
 export interface DocumentOriginalTable {
   document_id: string;
-  bytes: Buffer;
+  /** Large object holding the bytes as uploaded. */
+  blob_oid: number;
 }
 
 export interface DocumentContentTable {
   document_id: string;
   attempt: number;
-  text: string;
+  /** Text of rows written before large objects; new rows keep it in `text_oid` (UTF-8). */
+  text: string | null;
+  text_oid: number | null;
+  character_count: ColumnType<number, number, number>;
   chunks: Json<[number, number][]>;
   chunk_size: number;
   chunk_overlap: number;

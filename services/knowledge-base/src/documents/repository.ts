@@ -205,25 +205,72 @@ export async function updateProcessingState(
     .execute();
 }
 
+export async function saveOriginal(db: Db, documentId: string, blobId: number): Promise<void> {
+  await db.insertInto('document_originals').values({ document_id: documentId, blob_oid: blobId }).execute();
+}
+
+export async function findOriginalBlob(db: Db, documentId: string): Promise<number | undefined> {
+  const row = await db
+    .selectFrom('document_originals')
+    .select('blob_oid')
+    .where('document_id', '=', documentId)
+    .executeTakeFirst();
+  return row ? Number(row.blob_oid) : undefined;
+}
+
+/** Blob ids (originals and extracted texts) of one document or of all documents of a KB. */
+export async function blobsOf(db: Db, of: { documentId: string } | { kbId: string }): Promise<number[]> {
+  const ids = 'documentId' in of ? [of.documentId] : undefined;
+  const docs = db
+    .selectFrom('documents')
+    .select('id')
+    .where('kb_id', '=', 'kbId' in of ? of.kbId : '');
+  const originals = await db
+    .selectFrom('document_originals')
+    .select('blob_oid as id')
+    .where('document_id', 'in', ids ?? docs)
+    .execute();
+  const texts = await db
+    .selectFrom('document_contents')
+    .select('text_oid as id')
+    .where('document_id', 'in', ids ?? docs)
+    .where('text_oid', 'is not', null)
+    .execute();
+  return [...originals, ...texts].map((r) => Number(r.id));
+}
+
+/**
+ * Keeps the extracted text (a blob) and chunk offsets of an attempt; returns the blob of
+ * the text it replaces, for the caller to delete.
+ */
 export async function saveContent(
   db: Db,
   content: {
     document_id: string;
     attempt: number;
-    text: string;
+    text_oid: number;
+    character_count: number;
     chunks: [number, number][];
     chunk_size: number;
     chunk_overlap: number;
   },
-): Promise<void> {
-  const values = { ...content, chunks: JSON.stringify(content.chunks) };
+): Promise<number | undefined> {
+  const previous = await db
+    .selectFrom('document_contents')
+    .select('text_oid')
+    .where('document_id', '=', content.document_id)
+    .forUpdate()
+    .executeTakeFirst();
+  const values = { ...content, text: null, chunks: JSON.stringify(content.chunks) };
   await db
     .insertInto('document_contents')
     .values(values)
     .onConflict((oc) =>
       oc.column('document_id').doUpdateSet({
         attempt: values.attempt,
-        text: values.text,
+        text: null,
+        text_oid: values.text_oid,
+        character_count: values.character_count,
         chunks: values.chunks,
         chunk_size: values.chunk_size,
         chunk_overlap: values.chunk_overlap,
@@ -231,12 +278,13 @@ export async function saveContent(
       }),
     )
     .execute();
+  return previous?.text_oid != null ? Number(previous.text_oid) : undefined;
 }
 
 export async function findContent(db: Db, documentId: string) {
   return db
     .selectFrom('document_contents')
-    .select(['document_id', 'attempt', 'text', 'chunks', 'chunk_size', 'chunk_overlap'])
+    .select(['document_id', 'attempt', 'text', 'text_oid', 'chunks', 'chunk_size', 'chunk_overlap'])
     .where('document_id', '=', documentId)
     .executeTakeFirst();
 }

@@ -1,13 +1,16 @@
 /** Routes: documents of a knowledge base. */
-import { createHash } from 'node:crypto';
-import { caller, errorResponses, eventContextOf, type ServiceApp } from '@lumikb/service-kit';
+import { AppError, caller, errorResponses, eventContextOf, type ServiceApp, STATUS_OF_KIND } from '@lumikb/service-kit';
+import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { KbContext } from '../context.ts';
+import { inTransaction } from '../db/transaction.ts';
 import { errors } from '../errors.ts';
 import { idempotencyScopeOf, idempotently, requestHash, sendResult } from '../idempotency/service.ts';
 import { IdempotencyHeaders, KbIdParams } from '../knowledge-bases/schemas.ts';
 import { requirePermission } from '../permissions/service.ts';
 import { maxUploadBytes } from '../settings.ts';
+import { type BulkUploadItem, BulkUploadResultSchema } from './bulk-schemas.ts';
+import { receiveFile } from './receive.ts';
 import {
   DocumentContentSchema,
   DocumentListQuery,
@@ -17,13 +20,14 @@ import {
   UploadQuery,
 } from './schemas.ts';
 import {
+  cleanFilename,
   deleteKbDocument,
   documentContent,
   documentOriginal,
   getDocument,
   listKbDocuments,
   retryDocument,
-  uploadDocument,
+  storeDocument,
 } from './service.ts';
 
 const tags = ['documents'];
@@ -46,47 +50,102 @@ export function registerDocumentRoutes(app: ServiceApp, ctx: KbContext): void {
     },
     async (request, reply) => {
       const claims = caller(request);
-      await requirePermission(ctx.db, request.params.id, claims, 'WRITE');
-      if (!request.isMultipart()) {
-        throw errors.FILE_MISSING('Send the document as multipart/form-data with a "file" field');
-      }
+      const kbId = request.params.id;
+      const { allow_duplicate: allowDuplicate } = request.query;
+      await requirePermission(ctx.db, kbId, claims, 'WRITE');
       const limit = maxUploadBytes(ctx.settings, ctx.config.MAX_UPLOAD_BYTES);
-      const tooLarge = () => {
-        ctx.metrics.uploads.inc({ outcome: 'too_large' });
-        return errors.FILE_TOO_LARGE(`The file is larger than the upload limit of ${formatBytes(limit)}`, {
-          max_bytes: limit,
-        });
-      };
-      let file: Awaited<ReturnType<typeof request.file>>;
-      let bytes: Buffer;
-      try {
-        file = await request.file({ limits: { fileSize: limit, files: 1, fields: 20 } });
-        if (!file) throw errors.FILE_MISSING('The request contains no file; send it in a multipart field named "file"');
-        bytes = await file.toBuffer();
-      } catch (error) {
-        const code = (error as { code?: string }).code;
-        if (code === 'FST_REQ_FILE_TOO_LARGE') throw tooLarge();
-        if (code === 'FST_FILES_LIMIT' || code === 'FST_PARTS_LIMIT' || code === 'FST_FIELDS_LIMIT') {
-          throw errors.FILE_MISSING('Upload one file per request');
-        }
-        if (code === 'FST_INVALID_MULTIPART_CONTENT_TYPE' || code === 'FST_MULTIPART_PREMATURE_CLOSE') {
-          throw errors.FILE_MISSING('The multipart body is malformed or incomplete');
-        }
-        throw error;
-      }
-      if (file.file.truncated || bytes.length > limit) throw tooLarge();
-      const filename = file.filename;
+      const part = await multipartCall(request, () =>
+        request.file({ limits: { fileSize: limit, files: 1, fields: 20 } }),
+      );
+      if (!part) throw errors.FILE_MISSING('The request contains no file; send it in a multipart field named "file"');
+      const result = await idempotently(ctx, idempotencyScopeOf(request, claims.sub), (db, claim) =>
+        inTransaction(db, async (trx) => {
+          const received = await receiveFile(ctx, trx, { filename: part.filename, stream: part.file }, limit);
+          await claim(requestHash(kbId, allowDuplicate, received.filename, received.sha256));
+          return {
+            status: 201,
+            body: await storeDocument(ctx, trx, claims, kbId, received, eventContextOf(request), allowDuplicate),
+          };
+        }),
+      );
+      return sendResult(reply, result);
+    },
+  );
+
+  app.post(
+    '/api/v1/knowledge-bases/:id/documents/bulk',
+    {
+      config: { access: 'user' },
+      schema: {
+        tags,
+        summary: `Upload several documents in one request (multipart, any number of file parts up to ${ctx.config.MAX_BULK_FILES}; WRITE). 201 when every file was stored, 207 otherwise; each item holds its document or its error, and refused files store nothing.`,
+        consumes: ['multipart/form-data'],
+        params: KbIdParams,
+        querystring: UploadQuery,
+        headers: IdempotencyHeaders,
+        response: {
+          201: BulkUploadResultSchema,
+          207: BulkUploadResultSchema,
+          ...errorResponses(400, 401, 403, 404, 409, 413, 415, 422),
+        },
+      },
+    },
+    async (request, reply) => {
+      const claims = caller(request);
+      const kbId = request.params.id;
+      const { allow_duplicate: allowDuplicate } = request.query;
+      await requirePermission(ctx.db, kbId, claims, 'WRITE');
+      const limit = maxUploadBytes(ctx.settings, ctx.config.MAX_UPLOAD_BYTES);
       const result = await idempotently(ctx, idempotencyScopeOf(request, claims.sub), async (db, claim) => {
-        const allowDuplicate = request.query.allow_duplicate;
-        await claim(
-          requestHash(request.params.id, allowDuplicate, filename, createHash('sha256').update(bytes).digest('hex')),
-        );
+        const items: BulkUploadItem[] = [];
+        const digests: [string, string | undefined][] = [];
+        const parts = request.parts({
+          limits: { fileSize: limit, files: ctx.config.MAX_BULK_FILES, fields: 20 },
+        });
+        await multipartCall(request, async () => {
+          for await (const part of parts) {
+            if (part.type !== 'file') continue;
+            const index = items.length;
+            // What the request asked for, whatever the outcome: the bytes' digest, or why they were refused.
+            let digest: string | undefined;
+            try {
+              // One transaction per file without a key (a failure later keeps what was stored);
+              // with a key the whole request is one transaction, replayed as a whole.
+              const document = await inTransaction(db, async (trx) => {
+                const received = await receiveFile(ctx, trx, { filename: part.filename, stream: part.file }, limit);
+                digest = received.sha256;
+                try {
+                  return await storeDocument(ctx, trx, claims, kbId, received, eventContextOf(request), allowDuplicate);
+                } catch (error) {
+                  await ctx.blobs.delete(trx, received.blobId);
+                  throw error;
+                }
+              });
+              items.push({ index, filename: document.filename, status: 201, document, error: null });
+              digests.push([document.filename, digest]);
+            } catch (error) {
+              if (!(error instanceof AppError) || !PER_FILE_ERRORS.has(error.code)) throw error;
+              const details = (error.details ?? {}) as { filename?: string };
+              const filename = details.filename ?? cleanFilename(part.filename);
+              digests.push([filename, digest ?? error.code]);
+              items.push({
+                index,
+                filename,
+                status: STATUS_OF_KIND[error.kind],
+                document: null,
+                error: { code: error.code, message: error.message, details: error.details ?? null },
+              });
+            }
+          }
+        });
+        if (items.length === 0) {
+          throw errors.FILE_MISSING('The request contains no file; send each file as a multipart file part');
+        }
+        await claim(requestHash(kbId, allowDuplicate, digests));
+        const created = items.filter((i) => i.document).length;
         return {
-          status: 201,
-          body: await uploadDocument(ctx, claims, request.params.id, { filename, bytes }, eventContextOf(request), {
-            allowDuplicate,
-            db,
-          }),
+          status: created === items.length ? 201 : 207,
+          body: { created, failed: items.length - created, items },
         };
       });
       return sendResult(reply, result);
@@ -180,18 +239,35 @@ export function registerDocumentRoutes(app: ServiceApp, ctx: KbContext): void {
       },
     },
     async (request, reply) => {
-      const { doc, bytes } = await documentOriginal(ctx, caller(request), request.params.id, request.params.docId);
+      const { doc, content } = await documentOriginal(ctx, caller(request), request.params.id, request.params.docId);
       return reply
         .type(doc.content_type)
+        .header('content-length', String(doc.size_bytes))
         .header('content-disposition', `attachment; filename*=UTF-8''${encodeURIComponent(doc.filename)}`)
         .header('x-content-type-options', 'nosniff')
-        .send(bytes);
+        .send(content);
     },
   );
 }
 
-function formatBytes(n: number): string {
-  if (n >= 1024 * 1024) return `${Math.round((n / (1024 * 1024)) * 10) / 10} MiB`;
-  if (n >= 1024) return `${Math.round((n / 1024) * 10) / 10} KiB`;
-  return `${n} bytes`;
+/** Errors that refuse one file of a bulk upload; anything else fails the whole request. */
+const PER_FILE_ERRORS = new Set(['FILE_TOO_LARGE', 'UNSUPPORTED_FILE_TYPE', 'EMPTY_FILE', 'DUPLICATE_DOCUMENT']);
+
+/** Runs a multipart read, turning the plugin's errors about the body into FILE_MISSING (400). */
+async function multipartCall<T>(request: FastifyRequest, read: () => Promise<T>): Promise<T> {
+  if (!request.isMultipart()) {
+    throw errors.FILE_MISSING('Send the document as multipart/form-data with a "file" field');
+  }
+  try {
+    return await read();
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code === 'FST_FILES_LIMIT' || code === 'FST_PARTS_LIMIT' || code === 'FST_FIELDS_LIMIT') {
+      throw errors.FILE_MISSING('Too many files or fields in one request', { code });
+    }
+    if (code === 'FST_INVALID_MULTIPART_CONTENT_TYPE' || code === 'FST_MULTIPART_PREMATURE_CLOSE') {
+      throw errors.FILE_MISSING('The multipart body is malformed or incomplete');
+    }
+    throw error;
+  }
 }

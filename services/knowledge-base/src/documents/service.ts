@@ -2,7 +2,8 @@
  * Documents of a KB: upload (type checked by content, nothing stored when refused),
  * listing, deletion with its vectors, retry of failed processing and the extracted text.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
 import {
   type AccessTokenClaims,
   DocumentDeleted,
@@ -14,25 +15,28 @@ import {
 } from '@lumikb/contracts';
 import type { Kysely } from '@lumikb/db';
 import { type EventContext, recordEvent } from '@lumikb/events';
-import { detectFormat } from '@lumikb/ingest';
 import { recordAudit } from '@lumikb/service-kit';
 import { isVectorStoreError } from '@lumikb/vector-store';
 import type { KbContext } from '../context.ts';
 import type { KnowledgeBaseDatabase } from '../db/database.ts';
-import { inTransaction } from '../db/transaction.ts';
 import { errors } from '../errors.ts';
 import { documentCount, findKb, lockDocumentCount } from '../knowledge-bases/repository.ts';
 import { kbSummary } from '../knowledge-bases/service.ts';
 import { requirePermission } from '../permissions/service.ts';
 import { vectorCall } from '../vectors.ts';
+import { readWhole } from './blob-store.ts';
+import type { ReceivedFile } from './receive.ts';
 import {
+  blobsOf,
   type DocumentRow,
   deleteDocument,
   findByContent,
   findContent,
   findDocument,
+  findOriginalBlob,
   insertDocument,
   listDocuments,
+  saveOriginal,
   startNewAttempt,
 } from './repository.ts';
 import type { DocumentView } from './schemas.ts';
@@ -74,96 +78,83 @@ export function cleanFilename(raw: string | undefined): string {
   return (cleaned || 'document').slice(0, 255);
 }
 
-export interface UploadedFile {
-  filename: string | undefined;
-  bytes: Buffer;
-}
-
-export async function uploadDocument(
+/**
+ * Records a received file as a PENDING document of the KB, queued for processing, in the
+ * transaction that wrote its blob. Throws DUPLICATE_DOCUMENT when the KB holds the same
+ * bytes already, unless `allowDuplicate`.
+ */
+export async function storeDocument(
   ctx: KbContext,
+  trx: Kysely<KnowledgeBaseDatabase>,
   claims: AccessTokenClaims,
   kbId: string,
-  file: UploadedFile,
+  file: ReceivedFile,
   event: EventContext,
-  options: { allowDuplicate: boolean; db?: Kysely<KnowledgeBaseDatabase> } = { allowDuplicate: false },
+  allowDuplicate: boolean,
 ): Promise<DocumentView> {
-  const filename = cleanFilename(file.filename);
-  const detected = detectFormat(file.bytes, filename);
-  if (!detected.ok) {
-    ctx.metrics.uploads.inc({ outcome: detected.reason });
-    if (detected.reason === 'empty') throw errors.EMPTY_FILE(detected.message, { filename });
-    throw errors.UNSUPPORTED_FILE_TYPE(detected.message, {
-      filename,
-      supported: ['txt', 'md', 'html', 'pdf', 'docx'],
-    });
-  }
   const now = ctx.clock();
-  const doc = await inTransaction(options.db ?? ctx.db, async (trx) => {
-    // FOR SHARE: an upload and a change of the embedding model never interleave.
-    const kb = await trx.selectFrom('knowledge_bases').selectAll().where('id', '=', kbId).forShare().executeTakeFirst();
-    if (!kb) throw errors.KB_NOT_FOUND(`Knowledge base ${kbId} not found`, { kb_id: kbId });
-    const sha256 = createHash('sha256').update(file.bytes).digest('hex');
-    const duplicate = () => findByContent(trx, kbId, sha256);
-    const existing = options.allowDuplicate ? undefined : await duplicate();
-    const row =
-      existing === undefined
-        ? await insertDocument(
-            trx,
-            {
-              id: randomUUID(),
-              kb_id: kbId,
-              filename,
-              format: detected.format,
-              content_type: detected.contentType,
-              size_bytes: file.bytes.length,
-              sha256,
-              uploaded_by: claims.sub,
-              content_unique: !options.allowDuplicate,
-            },
-            now,
-          )
-        : undefined;
-    if (!row) {
-      // Found before inserting, or inserted by a concurrent upload that committed first.
-      const same = existing ?? (await duplicate());
-      ctx.metrics.uploads.inc({ outcome: 'duplicate' });
-      throw errors.DUPLICATE_DOCUMENT(
-        `This knowledge base already holds the same file as "${same?.filename ?? 'another document'}"; send allow_duplicate=true to keep both`,
-        { document_id: same?.id ?? null, filename: same?.filename ?? null },
-      );
-    }
-    await ctx.storage.put(row.id, file.bytes, trx);
-    await recordEvent(
-      trx,
-      DocumentUploaded,
-      {
-        document_id: row.id,
-        kb_id: kbId,
-        filename,
-        format: detected.format,
-        content_type: detected.contentType,
-        size_bytes: file.bytes.length,
-        sha256: row.sha256,
-        attempt: row.attempt,
-      },
-      event,
+  // FOR SHARE: an upload and a change of the embedding model never interleave.
+  const kb = await trx.selectFrom('knowledge_bases').select('id').where('id', '=', kbId).forShare().executeTakeFirst();
+  if (!kb) throw errors.KB_NOT_FOUND(`Knowledge base ${kbId} not found`, { kb_id: kbId });
+  const duplicate = () => findByContent(trx, kbId, file.sha256);
+  const existing = allowDuplicate ? undefined : await duplicate();
+  const row =
+    existing === undefined
+      ? await insertDocument(
+          trx,
+          {
+            id: randomUUID(),
+            kb_id: kbId,
+            filename: file.filename,
+            format: file.format,
+            content_type: file.contentType,
+            size_bytes: file.size,
+            sha256: file.sha256,
+            uploaded_by: claims.sub,
+            content_unique: !allowDuplicate,
+          },
+          now,
+        )
+      : undefined;
+  if (!row) {
+    // Found before inserting, or inserted by a concurrent upload that committed first.
+    const same = existing ?? (await duplicate());
+    ctx.metrics.uploads.inc({ outcome: 'duplicate' });
+    throw errors.DUPLICATE_DOCUMENT(
+      `This knowledge base already holds the same file as "${same?.filename ?? 'another document'}"; send allow_duplicate=true to keep both`,
+      { filename: file.filename, document_id: same?.id ?? null, existing_filename: same?.filename ?? null },
     );
-    await publishDocumentCount(trx, kbId, event);
-    await recordAudit(
-      trx,
-      SERVICE,
-      {
-        action: 'document.upload',
-        resourceType: 'document',
-        resourceId: row.id,
-        newValue: { kb_id: kbId, filename, format: detected.format, size_bytes: file.bytes.length },
-      },
-      event,
-    );
-    return row;
-  });
+  }
+  await saveOriginal(trx, row.id, file.blobId);
+  await recordEvent(
+    trx,
+    DocumentUploaded,
+    {
+      document_id: row.id,
+      kb_id: kbId,
+      filename: file.filename,
+      format: file.format,
+      content_type: file.contentType,
+      size_bytes: file.size,
+      sha256: row.sha256,
+      attempt: row.attempt,
+    },
+    event,
+  );
+  await publishDocumentCount(trx, kbId, event);
+  await recordAudit(
+    trx,
+    SERVICE,
+    {
+      action: 'document.upload',
+      resourceType: 'document',
+      resourceId: row.id,
+      newValue: { kb_id: kbId, filename: file.filename, format: file.format, size_bytes: file.size },
+    },
+    event,
+  );
   ctx.metrics.uploads.inc({ outcome: 'accepted' });
-  return toDocumentView(doc);
+  return toDocumentView(row);
 }
 
 /**
@@ -223,7 +214,7 @@ export async function deleteKbDocument(
   await ctx.db.transaction().execute(async (trx) => {
     const locked = await findDocument(trx, docId, { kbId, forUpdate: true });
     if (!locked) return;
-    await ctx.storage.delete(docId, trx);
+    await deleteDocumentBlobs(ctx, trx, { documentId: docId });
     await deleteDocument(trx, docId);
     await recordEvent(trx, DocumentDeleted, { document_id: docId, kb_id: kbId }, event);
     await publishDocumentCount(trx, kbId, event);
@@ -317,19 +308,24 @@ export async function documentContent(ctx: KbContext, claims: AccessTokenClaims,
       status: doc.status,
     });
   }
+  // The viewer shows the whole text: read whole here (the worker wrote it in pieces).
+  const text =
+    content.text_oid !== null
+      ? (await readWhole(ctx.blobs, ctx.db, Number(content.text_oid))).toString('utf8')
+      : (content.text ?? '');
   return {
     document_id: doc.id,
     kb_id: doc.kb_id,
     attempt: content.attempt,
-    text: content.text,
-    character_count: content.text.length,
+    text,
+    character_count: text.length,
     chunk_size: content.chunk_size,
     chunk_overlap: content.chunk_overlap,
     chunks: content.chunks.map(([start, end], index) => ({
       index,
       start_offset: start,
       end_offset: end,
-      text: content.text.slice(start, end),
+      text: text.slice(start, end),
     })),
   };
 }
@@ -337,8 +333,17 @@ export async function documentContent(ctx: KbContext, claims: AccessTokenClaims,
 export async function documentOriginal(ctx: KbContext, claims: AccessTokenClaims, kbId: string, docId: string) {
   await requirePermission(ctx.db, kbId, claims, 'READ');
   const doc = await documentOf(ctx, kbId, docId);
-  const bytes = await ctx.storage.get(doc.id);
-  if (!bytes)
+  const blobId = await findOriginalBlob(ctx.db, doc.id);
+  if (blobId === undefined)
     throw errors.DOCUMENT_NOT_FOUND(`The original file of document ${docId} is missing`, { document_id: docId });
-  return { doc, bytes };
+  return { doc, content: Readable.from(ctx.blobs.read(ctx.db, blobId)) };
+}
+
+/** Unlinks the blobs (original, extracted text) of one document or of every document of a KB. */
+export async function deleteDocumentBlobs(
+  ctx: KbContext,
+  trx: Kysely<KnowledgeBaseDatabase>,
+  of: { documentId: string } | { kbId: string },
+): Promise<void> {
+  for (const id of await blobsOf(trx, of)) await ctx.blobs.delete(trx, id);
 }

@@ -2,11 +2,16 @@
  * Routes for service identities (the ingestion worker): what a document is and how its
  * KB wants it processed, its original bytes, and the extracted text to keep for the viewer.
  */
+
+import { Readable } from 'node:stream';
 import { DocumentFormatSchema, DocumentStatusSchema } from '@lumikb/contracts';
+import type { Kysely } from '@lumikb/db';
 import { errorResponses, type ServiceApp } from '@lumikb/service-kit';
-import { Type } from 'typebox';
+import { type Static, Type } from 'typebox';
+import { Value } from 'typebox/value';
 import type { KbContext } from '../context.ts';
-import { findDocument, saveContent } from '../documents/repository.ts';
+import type { KnowledgeBaseDatabase } from '../db/database.ts';
+import { findDocument, findOriginalBlob, saveContent } from '../documents/repository.ts';
 import { errors } from '../errors.ts';
 import { effectiveConfig } from '../knowledge-bases/config.ts';
 import { findKb } from '../knowledge-bases/repository.ts';
@@ -52,16 +57,17 @@ export const ProcessingJobSchema = Type.Object({
   ]),
 });
 
-const ContentBody = Type.Object(
+/** First line of a content upload; the extracted text (UTF-8) follows it to the end of the body. */
+export const ContentHeaderSchema = Type.Object(
   {
     attempt: Type.Integer({ minimum: 1 }),
-    text: Type.String(),
     chunk_size: Type.Integer({ minimum: 1 }),
     chunk_overlap: Type.Integer({ minimum: 0 }),
     chunks: Type.Array(Type.Tuple([Type.Integer({ minimum: 0 }), Type.Integer({ minimum: 0 })])),
   },
   { additionalProperties: false },
 );
+export const CONTENT_MEDIA_TYPE = 'application/vnd.lumikb.content';
 
 export function registerInternalRoutes(app: ServiceApp, ctx: KbContext): void {
   app.get(
@@ -113,50 +119,137 @@ export function registerInternalRoutes(app: ServiceApp, ctx: KbContext): void {
       config: { access: 'service' },
       schema: {
         tags,
-        summary: 'Original bytes of a document (service identities)',
+        summary: 'Original bytes of a document, streamed from the blob store (service identities)',
         params: Params,
         response: { 200: Type.Unknown(), ...errorResponses(400, 401, 403, 404) },
       },
     },
     async (request, reply) => {
-      const bytes = await ctx.storage.get(request.params.docId);
-      if (!bytes) throw errors.DOCUMENT_NOT_FOUND(`Document ${request.params.docId} not found`);
-      return reply.type('application/octet-stream').send(bytes);
+      const doc = await findDocument(ctx.db, request.params.docId);
+      const blobId = doc ? await findOriginalBlob(ctx.db, doc.id) : undefined;
+      if (!doc || blobId === undefined) throw errors.DOCUMENT_NOT_FOUND(`Document ${request.params.docId} not found`);
+      return reply
+        .type('application/octet-stream')
+        .header('content-length', String(doc.size_bytes))
+        .send(Readable.from(ctx.blobs.read(ctx.db, blobId)));
     },
   );
 
-  app.put(
-    '/internal/documents/:docId/content',
-    {
-      config: { access: 'service' },
-      // Extracted text can be much larger than the usual JSON body.
-      bodyLimit: 512 * 1024 * 1024,
-      schema: {
-        tags,
-        summary: 'Store the extracted text and chunk offsets of an attempt (409 STALE_ATTEMPT for an old attempt)',
-        params: Params,
-        body: ContentBody,
-        response: { 204: { type: 'null' }, ...errorResponses(400, 401, 403, 404, 409) },
+  // The text arrives as a stream and goes to the blob store in pieces: no body parser.
+  app.register(async (scope) => {
+    scope.addContentTypeParser(CONTENT_MEDIA_TYPE, (_request, payload, done) => done(null, payload));
+    scope.put(
+      '/internal/documents/:docId/content',
+      {
+        config: { access: 'service' },
+        schema: {
+          tags,
+          summary: `Store the extracted text and chunk offsets of an attempt (409 STALE_ATTEMPT for an old attempt). Body (${CONTENT_MEDIA_TYPE}): one JSON line {attempt, chunk_size, chunk_overlap, chunks}, then the text as UTF-8.`,
+          consumes: [CONTENT_MEDIA_TYPE],
+          params: Params,
+          response: { 204: { type: 'null' }, ...errorResponses(400, 401, 403, 404, 409, 415) },
+        },
       },
-    },
-    async (request, reply) => {
-      const body = request.body;
-      for (const [start, end] of body.chunks) {
-        if (start > end || end > body.text.length) {
-          throw errors.INVALID_CONTENT('Chunk offsets must lie within the text', { start, end });
-        }
-      }
-      await ctx.db.transaction().execute(async (trx) => {
-        const doc = await findDocument(trx, request.params.docId, { forUpdate: true });
-        if (!doc) throw errors.DOCUMENT_NOT_FOUND(`Document ${request.params.docId} not found`);
-        if (doc.attempt !== body.attempt) {
-          throw errors.STALE_ATTEMPT(`Attempt ${body.attempt} is not the document's current attempt (${doc.attempt})`, {
-            current_attempt: doc.attempt,
+      async (request, reply) => {
+        const body = request.body as AsyncIterable<Buffer>;
+        const { docId } = request.params as Static<typeof Params>;
+        await ctx.db.transaction().execute(async (trx) => {
+          const iterator = body[Symbol.asyncIterator]();
+          const { header, rest } = await readHeaderLine(iterator);
+          const text = await storeText(ctx, trx, rest, iterator);
+          for (const [start, end] of header.chunks) {
+            if (start > end || end > text.characters) {
+              throw errors.INVALID_CONTENT('Chunk offsets must lie within the text', { start, end });
+            }
+          }
+          const doc = await findDocument(trx, docId, { forUpdate: true });
+          if (!doc) throw errors.DOCUMENT_NOT_FOUND(`Document ${docId} not found`);
+          if (doc.attempt !== header.attempt) {
+            throw errors.STALE_ATTEMPT(
+              `Attempt ${header.attempt} is not the document's current attempt (${doc.attempt})`,
+              { current_attempt: doc.attempt },
+            );
+          }
+          const replaced = await saveContent(trx, {
+            document_id: doc.id,
+            attempt: header.attempt,
+            text_oid: text.blobId,
+            character_count: text.characters,
+            chunks: header.chunks,
+            chunk_size: header.chunk_size,
+            chunk_overlap: header.chunk_overlap,
           });
-        }
-        await saveContent(trx, { document_id: doc.id, ...body });
-      });
-      return reply.status(204).send(null);
-    },
-  );
+          if (replaced !== undefined) await ctx.blobs.delete(trx, replaced);
+        });
+        return reply.status(204).send(null);
+      },
+    );
+  });
+}
+
+/** The chunk offsets line may be long (≈15 bytes per chunk), but not unbounded. */
+const MAX_HEADER_BYTES = 64 * 1024 * 1024;
+
+async function readHeaderLine(
+  iterator: AsyncIterator<Buffer>,
+): Promise<{ header: Static<typeof ContentHeaderSchema>; rest: Buffer }> {
+  const pieces: Buffer[] = [];
+  let size = 0;
+  for (;;) {
+    const next = await iterator.next();
+    if (next.done) throw errors.INVALID_CONTENT('The body ended before the header line');
+    const newline = next.value.indexOf(0x0a);
+    if (newline < 0) {
+      pieces.push(next.value);
+      size += next.value.length;
+      if (size > MAX_HEADER_BYTES) throw errors.INVALID_CONTENT('The header line is too long');
+      continue;
+    }
+    pieces.push(next.value.subarray(0, newline));
+    let header: unknown;
+    try {
+      header = JSON.parse(Buffer.concat(pieces).toString('utf8'));
+    } catch {
+      throw errors.INVALID_CONTENT('The header line is not JSON');
+    }
+    if (!Value.Check(ContentHeaderSchema, header)) {
+      throw errors.INVALID_CONTENT('The header line does not match {attempt, chunk_size, chunk_overlap, chunks}');
+    }
+    return { header, rest: next.value.subarray(newline + 1) };
+  }
+}
+
+/** Streams the text into a blob, counting its characters as JavaScript strings count them (offsets use them). */
+async function storeText(
+  ctx: KbContext,
+  trx: Kysely<KnowledgeBaseDatabase>,
+  first: Buffer,
+  iterator: AsyncIterator<Buffer>,
+): Promise<{ blobId: number; characters: number }> {
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  let characters = 0;
+  const count = (piece: Buffer) => {
+    try {
+      characters += decoder.decode(piece, { stream: true }).length;
+    } catch {
+      throw errors.INVALID_CONTENT('The text is not valid UTF-8');
+    }
+  };
+  async function* pieces(): AsyncGenerator<Buffer> {
+    count(first);
+    yield first;
+    for (;;) {
+      const next = await iterator.next();
+      if (next.done) break;
+      count(next.value);
+      yield next.value;
+    }
+    try {
+      characters += decoder.decode().length;
+    } catch {
+      throw errors.INVALID_CONTENT('The text is not valid UTF-8');
+    }
+  }
+  const blob = await ctx.blobs.write(trx, pieces());
+  return { blobId: blob.id, characters };
 }

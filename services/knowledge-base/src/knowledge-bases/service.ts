@@ -11,6 +11,7 @@ import { collectionName } from '@lumikb/vector-store';
 import type { KbContext } from '../context.ts';
 import type { KbPermissionLevel, KnowledgeBaseDatabase } from '../db/database.ts';
 import { inTransaction } from '../db/transaction.ts';
+import { blobsOf } from '../documents/repository.ts';
 import { errors } from '../errors.ts';
 import { findModels, type ProjectedModel } from '../models/repository.ts';
 import { embeddingSpecOf, modelSummary, resolveModel } from '../models/service.ts';
@@ -223,6 +224,8 @@ export async function deleteKnowledgeBase(ctx: KbContext, claims: AccessTokenCla
     const kb = await findKb(trx, id, { forUpdate: true });
     if (!kb) throw errors.KB_NOT_FOUND(`Knowledge base ${id} not found`, { kb_id: id });
     const count = await documentCount(trx, id);
+    // Large objects are not removed by the cascade: unlink the documents' blobs first.
+    for (const blobId of await blobsOf(trx, { kbId: id })) await ctx.blobs.delete(trx, blobId);
     await deleteKb(trx, id);
     await recordEvent(trx, KbDeleted, { id }, event);
     await recordAudit(

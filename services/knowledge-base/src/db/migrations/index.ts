@@ -3,6 +3,7 @@ import * as init from './0001-init.ts';
 import * as knowledgeBases from './0002-knowledge-bases.ts';
 import * as idempotencyKeys from './0003-idempotency-keys.ts';
 import * as uniqueDocumentContent from './0004-unique-document-content.ts';
+import * as largeObjectBlobs from './0005-large-object-blobs.ts';
 
 /** Ordered by name; never rename or edit a migration that has shipped. */
 export const migrations: MigrationSet = {
@@ -10,4 +11,5 @@ export const migrations: MigrationSet = {
   '0002-knowledge-bases': knowledgeBases,
   '0003-idempotency-keys': idempotencyKeys,
   '0004-unique-document-content': uniqueDocumentContent,
+  '0005-large-object-blobs': largeObjectBlobs,
 };
