@@ -9,9 +9,7 @@ import { createServiceApp } from '@lumikb/service-kit';
 import { testKeys, testLogger } from '@lumikb/test-kit';
 import t from 'tap';
 import { Agent, request } from 'undici';
-import { buildApp } from '../src/app.ts';
-import { readConfig } from '../src/config.ts';
-import { echoUpstream } from './helper.ts';
+import { buildTestApp } from './helper.ts';
 
 async function gatewayInFrontOfARealService(t: Tap) {
   const keys = testKeys();
@@ -21,18 +19,11 @@ async function gatewayInFrontOfARealService(t: Tap) {
   }));
   await auth.listen({ port: 0, host: '127.0.0.1' });
   t.teardown(() => auth.close());
-  const other = await echoUpstream(t, 'other');
-  const config = readConfig({
+  const { app: gateway } = await buildTestApp(t, {
     JWT_PUBLIC_KEY: keys.publicKey,
-    LOG_LEVEL: 'silent',
     AUTH_URL: `http://127.0.0.1:${(auth.server.address() as AddressInfo).port}`,
-    REGISTRY_URL: other.url,
-    KB_URL: other.url,
-    PROXY_SYNC_URL: other.url,
   });
-  const gateway = await buildApp(config, { logger: testLogger('gateway') });
   await gateway.listen({ port: 0, host: '127.0.0.1' });
-  t.teardown(() => gateway.close());
   // Our own client, closed at the end: no keep-alive socket holds the servers' close up.
   const client = new Agent({ keepAliveTimeout: 1 });
   t.teardown(() => client.destroy());
@@ -93,6 +84,10 @@ t.test(
       body,
     });
     t.equal(res.statusCode, 200);
-    t.equal(((await res.body.json()) as { upstream: string }).upstream, 'other', 'the upload reached the upstream');
+    t.equal(
+      ((await res.body.json()) as { upstream: string }).upstream,
+      'knowledge-base',
+      'the upload reached the upstream',
+    );
   },
 );
