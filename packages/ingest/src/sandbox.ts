@@ -36,7 +36,8 @@ export const DEFAULT_SANDBOX = { memoryMb: 512, timeoutMs: 120_000, idleProcesse
  */
 const FROM_SOURCE = import.meta.url.endsWith('.ts');
 const WORKER_PATH = fileURLToPath(new URL(FROM_SOURCE ? './parse-worker.ts' : './parse-worker.js', import.meta.url));
-const LOADER_ARGS = FROM_SOURCE ? [`--import=${import.meta.resolve('tsx')}`] : process.execArgv;
+/** Resolved on first spawn: services that only import detection never need tsx. */
+const loaderArgs = () => (FROM_SOURCE ? [`--import=${import.meta.resolve('tsx')}`] : process.execArgv);
 
 type Reply = { id: number; ok: true; response: ParseResponse } | { id: number; ok: false; error: WireError };
 
@@ -104,7 +105,7 @@ export class ParseSandbox {
 
   private spawn(): ChildProcess {
     const child = fork(WORKER_PATH, [], {
-      execArgv: [...LOADER_ARGS, `--max-old-space-size=${this.memoryMb}`],
+      execArgv: [...loaderArgs(), `--max-old-space-size=${this.memoryMb}`],
       // Structured clone over the channel: bytes travel as bytes, not as JSON arrays.
       serialization: 'advanced',
       stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
