@@ -24,6 +24,8 @@ export interface ParseSandboxOptions {
   timeoutMs?: number;
   /** Idle processes kept for reuse (the worker's concurrency). */
   idleProcesses?: number;
+  /** Another build of parse-worker to run (tests of the bundle); default: the one beside this module. */
+  workerPath?: string;
 }
 
 export const DEFAULT_SANDBOX = { memoryMb: 512, timeoutMs: 120_000, idleProcesses: 2 };
@@ -51,6 +53,7 @@ export class ParseSandbox {
   private readonly memoryMb: number;
   private readonly timeoutMs: number;
   private readonly idleProcesses: number;
+  private readonly workerPath: string | undefined;
   private readonly idle: ChildProcess[] = [];
   private readonly busy = new Set<ChildProcess>();
   private readonly stderr = new WeakMap<ChildProcess, string>();
@@ -63,6 +66,7 @@ export class ParseSandbox {
     this.memoryMb = options.memoryMb ?? DEFAULT_SANDBOX.memoryMb;
     this.timeoutMs = options.timeoutMs ?? DEFAULT_SANDBOX.timeoutMs;
     this.idleProcesses = options.idleProcesses ?? DEFAULT_SANDBOX.idleProcesses;
+    this.workerPath = options.workerPath;
   }
 
   /** The document's normalised text; throws `ParseError` (or `ParseLimitError`) for a bad document. */
@@ -104,8 +108,8 @@ export class ParseSandbox {
   }
 
   private spawn(): ChildProcess {
-    const child = fork(WORKER_PATH, [], {
-      execArgv: [...loaderArgs(), `--max-old-space-size=${this.memoryMb}`],
+    const child = fork(this.workerPath ?? WORKER_PATH, [], {
+      execArgv: [...(this.workerPath ? [] : loaderArgs()), `--max-old-space-size=${this.memoryMb}`],
       // Structured clone over the channel: bytes travel as bytes, not as JSON arrays.
       serialization: 'advanced',
       stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
