@@ -24,6 +24,8 @@ export interface ParseSandboxOptions {
   timeoutMs?: number;
   /** Idle processes kept for reuse (the worker's concurrency). */
   idleProcesses?: number;
+  /** Another build of parse-worker to run (tests of the bundle); default: the one beside this module. */
+  workerPath?: string;
 }
 
 export const DEFAULT_SANDBOX = { memoryMb: 512, timeoutMs: 120_000, idleProcesses: 2 };
@@ -36,7 +38,8 @@ export const DEFAULT_SANDBOX = { memoryMb: 512, timeoutMs: 120_000, idleProcesse
  */
 const FROM_SOURCE = import.meta.url.endsWith('.ts');
 const WORKER_PATH = fileURLToPath(new URL(FROM_SOURCE ? './parse-worker.ts' : './parse-worker.js', import.meta.url));
-const LOADER_ARGS = FROM_SOURCE ? [`--import=${import.meta.resolve('tsx')}`] : process.execArgv;
+/** Resolved on first spawn: services that only import detection never need tsx. */
+const loaderArgs = () => (FROM_SOURCE ? [`--import=${import.meta.resolve('tsx')}`] : process.execArgv);
 
 type Reply = { id: number; ok: true; response: ParseResponse } | { id: number; ok: false; error: WireError };
 
@@ -50,6 +53,7 @@ export class ParseSandbox {
   private readonly memoryMb: number;
   private readonly timeoutMs: number;
   private readonly idleProcesses: number;
+  private readonly workerPath: string | undefined;
   private readonly idle: ChildProcess[] = [];
   private readonly busy = new Set<ChildProcess>();
   private readonly stderr = new WeakMap<ChildProcess, string>();
@@ -62,6 +66,7 @@ export class ParseSandbox {
     this.memoryMb = options.memoryMb ?? DEFAULT_SANDBOX.memoryMb;
     this.timeoutMs = options.timeoutMs ?? DEFAULT_SANDBOX.timeoutMs;
     this.idleProcesses = options.idleProcesses ?? DEFAULT_SANDBOX.idleProcesses;
+    this.workerPath = options.workerPath;
   }
 
   /** The document's normalised text; throws `ParseError` (or `ParseLimitError`) for a bad document. */
@@ -103,8 +108,8 @@ export class ParseSandbox {
   }
 
   private spawn(): ChildProcess {
-    const child = fork(WORKER_PATH, [], {
-      execArgv: [...LOADER_ARGS, `--max-old-space-size=${this.memoryMb}`],
+    const child = fork(this.workerPath ?? WORKER_PATH, [], {
+      execArgv: [...(this.workerPath ? [] : loaderArgs()), `--max-old-space-size=${this.memoryMb}`],
       // Structured clone over the channel: bytes travel as bytes, not as JSON arrays.
       serialization: 'advanced',
       stdio: ['ignore', 'inherit', 'pipe', 'ipc'],

@@ -1,37 +1,41 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
 import t from 'tap';
 import { chunkText, DEFAULT_PARSE_LIMITS, extractText, ParseSandbox } from '../src/index.ts';
 import { makeDocx, makeLongText, makeManyPagePdf, makePdf } from './fixtures.ts';
 
+// One sandbox for the ordinary requests: its process (and pdf.js in it) is loaded once.
+const shared = new ParseSandbox({ limits: { ...DEFAULT_PARSE_LIMITS, maxChunks: 50 }, idleProcesses: 1 });
+t.teardown(() => shared.close());
+
 t.test('the sandbox extracts and chunks exactly as in-process parsing does, reusing its process', async (t) => {
-  const sandbox = new ParseSandbox({ idleProcesses: 1 });
-  t.teardown(() => sandbox.close());
   const docx = await makeDocx(['The pump must be serviced yearly.', 'Use only original parts.']);
-  const text = await sandbox.extract(docx, 'docx');
+  const text = await shared.extract(docx, 'docx');
   t.equal(text, await extractText(docx, 'docx'));
-  t.equal(await sandbox.extract(makePdf(['Page one.']), 'pdf'), 'Page one.');
-  const long = makeLongText(20_000).toString();
+  t.equal(await shared.extract(makePdf(['Page one.']), 'pdf'), 'Page one.');
+  const long = makeLongText(10_000).toString();
   const options = { chunkSize: 500, chunkOverlap: 50 };
-  t.same(await sandbox.chunk(long, options), chunkText(long, options));
-  t.equal(sandbox.processes, 1, 'one process served every request');
+  t.same(await shared.chunk(long, options), chunkText(long, options));
+  t.equal(shared.processes, 1, 'one process served every request');
 });
 
 t.test('document errors cross the process boundary as ParseErrors with their code', async (t) => {
-  const sandbox = new ParseSandbox({ limits: { ...DEFAULT_PARSE_LIMITS, maxChunks: 10 }, idleProcesses: 1 });
-  t.teardown(() => sandbox.close());
-  await t.rejects(sandbox.extract(Buffer.from('%PDF-1.4\ngarbage that is not a pdf'), 'pdf'), {
+  await t.rejects(shared.extract(Buffer.from('%PDF-1.4\ngarbage that is not a pdf'), 'pdf'), {
     name: 'ParseError',
     code: 'UNREADABLE_DOCUMENT',
     message: /The PDF cannot be read/,
   });
-  await t.rejects(sandbox.extract(makeManyPagePdf(20_000), 'pdf'), {
+  await t.rejects(shared.extract(makeManyPagePdf(20_000), 'pdf'), {
     name: 'ParseLimitError',
     message: 'PARSE_LIMIT_EXCEEDED: pdf_pages 20000 (limit 2000 pages)',
   });
-  await t.rejects(sandbox.chunk(makeLongText(100_000).toString(), { chunkSize: 1000, chunkOverlap: 0 }), {
+  await t.rejects(shared.chunk(makeLongText(100_000).toString(), { chunkSize: 1000, chunkOverlap: 0 }), {
     name: 'ParseLimitError',
     limit: 'chunks',
   });
-  t.equal(sandbox.processes, 1, 'a refused document does not cost the process');
+  t.equal(shared.processes, 1, 'a refused document does not cost the process');
 });
 
 t.test('a parse that outgrows its heap ends with PARSE_LIMIT_EXCEEDED and a fresh process takes over', async (t) => {
@@ -57,4 +61,25 @@ t.test('a parse that outlasts its time limit is stopped and a fresh process take
     message: /^PARSE_LIMIT_EXCEEDED: time_ms >\d+ \(limit 300 ms\)$/,
   });
   t.equal(await sandbox.extract(Buffer.from('still working'), 'txt'), 'still working');
+});
+
+t.test('the bundled parse-worker, as pnpm build emits it, works like the source', async (t) => {
+  // Built as scripts/build.ts does (workspace code inlined, packages left to node_modules),
+  // into this package so that its node_modules resolve as they do beside a deployed bundle.
+  const dir = mkdtempSync(join(fileURLToPath(new URL('.', import.meta.url)), '.bundle-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const outfile = join(dir, 'parse-worker.js');
+  await build({
+    entryPoints: [fileURLToPath(new URL('../src/parse-worker.ts', import.meta.url))],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    packages: 'external',
+    logLevel: 'warning',
+  });
+  const sandbox = new ParseSandbox({ workerPath: outfile, idleProcesses: 1 });
+  t.teardown(() => sandbox.close());
+  t.equal(await sandbox.extract(makePdf(['From the bundle.']), 'pdf'), 'From the bundle.');
+  await t.rejects(sandbox.extract(makeManyPagePdf(20_000), 'pdf'), { name: 'ParseLimitError', limit: 'pdf_pages' });
 });

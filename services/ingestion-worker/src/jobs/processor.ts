@@ -202,7 +202,7 @@ export async function processJob(deps: ProcessorDeps, job: JobRef, delivery: Del
     await begin('chunk');
     const { chunk_size: chunkSize, chunk_overlap: chunkOverlap } = info.knowledge_base;
     const chunks = await deps.parser.chunk(text, { chunkSize, chunkOverlap });
-    if (chunks.length === 0) throw new PermanentError('The document contains no text to index');
+    if (chunks.length === 0) throw new ParseError('The document contains no text to index');
     await deps.kb.saveContent(job.documentId, {
       attempt: job.attempt,
       text,
