@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { build, type Plugin } from 'esbuild';
+import { bundleConfigOf } from './lib/bundles.ts';
 import { SERVICES } from './lib/services.ts';
 import { ROOT } from './lib/stack.ts';
 
@@ -22,21 +23,15 @@ const externalThirdParty: Plugin = {
   },
 };
 
-/**
- * Entry points a service starts as child processes, bundled beside its server.js (the
- * ingestion worker parses untrusted files in sandbox processes: packages/ingest/src/sandbox.ts).
- */
-const CHILD_ENTRIES: Record<string, Record<string, string>> = {
-  'ingestion-worker': { 'parse-worker': join(ROOT, 'packages', 'ingest', 'src', 'parse-worker.ts') },
-};
-
 const only = process.argv.slice(2);
 for (const service of SERVICES) {
   if (only.length > 0 && !only.includes(service.name)) continue;
   const dir = join(ROOT, 'services', service.name);
   const started = performance.now();
   await build({
-    entryPoints: { server: join(dir, 'src', 'server.ts'), ...CHILD_ENTRIES[service.name] },
+    // server.ts plus the entry points a service starts as child processes, declared in its
+    // package.json (`lumikb.entryPoints`; the worker's parse sandbox: packages/ingest/src/sandbox.ts).
+    entryPoints: bundleConfigOf(dir).entries,
     outdir: join(dir, 'dist'),
     bundle: true,
     platform: 'node',
