@@ -212,3 +212,30 @@ t.test('upstream error bodies are summarised, never echoed', async (t) => {
   t.match(said, /^bad model x+…$/, 'the reason is one line without bidi controls');
   t.ok(said.length <= 200, `bounded (${said.length} chars)`);
 });
+
+t.test('a name that resolves to loopback is refused at connect time for a cloud provider', async (t) => {
+  let calls = 0;
+  const server = await startFakeServer(t, (_req, res) => {
+    calls++;
+    res.end('{}');
+  });
+  const port = new URL(server.url).port;
+  const policy = new OutboundPolicy({ resolve });
+  t.teardown(() => policy.close());
+  const result = await testModelConnection(
+    {
+      id: 'd',
+      type: 'generation',
+      provider: 'openai',
+      model_id: 'gpt',
+      api_endpoint: `http://rebind.example:${port}/v1`,
+      config: {},
+    },
+    { apiKey: 'sk-test' },
+    { outbound: policy },
+  );
+  t.equal(result.success, false);
+  t.match(result.details, { kind: 'refused', code: OUTBOUND_TARGET_REFUSED, reason: 'private' });
+  t.match(result.message, /rebind\.example \(127\.0\.0\.1\) is a loopback address/);
+  t.equal(calls, 0, 'no connection was made');
+});

@@ -16,6 +16,8 @@ export const errors = defineErrors({
   REGISTRATION_DISABLED: 'forbidden',
   CURRENT_PASSWORD_INCORRECT: 'bad_request',
   WEAK_PASSWORD: 'bad_request',
+  /** One of the most common passwords, ignoring case and leading/trailing digits or symbols. */
+  COMMON_PASSWORD: 'bad_request',
   EMAIL_TAKEN: 'conflict',
   USER_NOT_FOUND: 'not_found',
   GROUP_NOT_FOUND: 'not_found',

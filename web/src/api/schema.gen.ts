@@ -230,5488 +230,6 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
-  '/api/v1/auth/login': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /**
-     * Sign in with email and password
-     * @description Sets the httpOnly lumikb_access and lumikb_refresh cookies and returns the same tokens for API clients. Too many attempts for one account from one address (or from one address overall) are refused with 429 LOGIN_THROTTLED and Retry-After. A deactivated account answers 401 INVALID_CREDENTIALS.
-     */
-    post: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          'application/json': {
-            /**
-             * Format: email
-             * @description unique, compared case-insensitively; e.g. x@company.local
-             */
-            email: string;
-            password: string;
-          };
-        };
-      };
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description EdDSA JWT; also set as the httpOnly lumikb_access cookie */
-              access_token: string;
-              /** @enum {string} */
-              token_type: 'Bearer';
-              /** @description seconds */
-              expires_in: number;
-              /** Format: date-time */
-              expires_at: string;
-              /** @description single use; also set as the httpOnly lumikb_refresh cookie */
-              refresh_token: string;
-              /** Format: date-time */
-              refresh_expires_at: string;
-              user: {
-                /** Format: uuid */
-                id: string;
-                email: string;
-                name: string;
-                is_active: boolean;
-                permission_level: number;
-                groups: {
-                  /** Format: uuid */
-                  id: string;
-                  name: string;
-                  permission_level: number;
-                  is_system: boolean;
-                }[];
-                /** Format: date-time */
-                created_at: string;
-                /** Format: date-time */
-                updated_at: string;
-                /** Format: date-time */
-                last_login_at: string | null;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        429: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-      };
-    };
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/auth/refresh': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /**
-     * Exchange a refresh token for a new access and refresh token
-     * @description Each refresh token works once. Presenting one that was already exchanged revokes the whole session (401 REFRESH_TOKEN_REUSED).
-     */
-    post: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          'application/json': {
-            /** @description API clients send it here; the SPA relies on the httpOnly lumikb_refresh cookie */
-            refresh_token?: string;
-          };
-        };
-      };
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description EdDSA JWT; also set as the httpOnly lumikb_access cookie */
-              access_token: string;
-              /** @enum {string} */
-              token_type: 'Bearer';
-              /** @description seconds */
-              expires_in: number;
-              /** Format: date-time */
-              expires_at: string;
-              /** @description single use; also set as the httpOnly lumikb_refresh cookie */
-              refresh_token: string;
-              /** Format: date-time */
-              refresh_expires_at: string;
-              user: {
-                /** Format: uuid */
-                id: string;
-                email: string;
-                name: string;
-                is_active: boolean;
-                permission_level: number;
-                groups: {
-                  /** Format: uuid */
-                  id: string;
-                  name: string;
-                  permission_level: number;
-                  is_system: boolean;
-                }[];
-                /** Format: date-time */
-                created_at: string;
-                /** Format: date-time */
-                updated_at: string;
-                /** Format: date-time */
-                last_login_at: string | null;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-      };
-    };
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/auth/logout': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /** Sign out: revoke this session (or all of them) and clear the cookies */
-    post: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          'application/json': {
-            refresh_token?: string;
-            /** @description end every session of the user, on every device */
-            all?: boolean;
-          };
-        };
-      };
-      responses: {
-        /** @description Default Response */
-        204: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content?: never;
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-      };
-    };
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/auth/me': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** The signed-in user, their groups and effective permission level */
-    get: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** Format: uuid */
-              id: string;
-              email: string;
-              name: string;
-              is_active: boolean;
-              permission_level: number;
-              groups: {
-                /** Format: uuid */
-                id: string;
-                name: string;
-                permission_level: number;
-                is_system: boolean;
-              }[];
-              /** Format: date-time */
-              created_at: string;
-              /** Format: date-time */
-              updated_at: string;
-              /** Format: date-time */
-              last_login_at: string | null;
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-      };
-    };
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/auth/password': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /** Change your own password; every session (this one included) ends */
-    post: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          'application/json': {
-            current_password: string;
-            /** @description Rule: at least 12 characters (at most 256), with at least one letter and at least one digit or symbol, and not containing the email address */
-            new_password: string;
-          };
-        };
-      };
-      responses: {
-        /** @description Default Response */
-        204: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content?: never;
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-      };
-    };
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/auth/register': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /**
-     * Create your own account (only when SELF_REGISTRATION is on)
-     * @description New accounts join the Users group (level 1). 403 REGISTRATION_DISABLED when turned off.
-     */
-    post: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          'application/json': {
-            /**
-             * Format: email
-             * @description unique, compared case-insensitively; e.g. x@company.local
-             */
-            email: string;
-            name?: string;
-            /** @description Rule: at least 12 characters (at most 256), with at least one letter and at least one digit or symbol, and not containing the email address */
-            password: string;
-          };
-        };
-      };
-      responses: {
-        /** @description Default Response */
-        201: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** Format: uuid */
-              id: string;
-              email: string;
-              name: string;
-              is_active: boolean;
-              permission_level: number;
-              groups: {
-                /** Format: uuid */
-                id: string;
-                name: string;
-                permission_level: number;
-                is_system: boolean;
-              }[];
-              /** Format: date-time */
-              created_at: string;
-              /** Format: date-time */
-              updated_at: string;
-              /** Format: date-time */
-              last_login_at: string | null;
-            };
-          };
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-      };
-    };
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/admin/users': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** List and search users */
-    get: {
-      parameters: {
-        query: {
-          /** @description matches email or name (substring, any case) */
-          q?: string;
-          is_active?: boolean;
-          group_id?: string;
-          limit: number;
-          offset: number;
-        };
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              items: {
-                /** Format: uuid */
-                id: string;
-                email: string;
-                name: string;
-                is_active: boolean;
-                permission_level: number;
-                groups: {
-                  /** Format: uuid */
-                  id: string;
-                  name: string;
-                  permission_level: number;
-                  is_system: boolean;
-                }[];
-                /** Format: date-time */
-                created_at: string;
-                /** Format: date-time */
-                updated_at: string;
-                /** Format: date-time */
-                last_login_at: string | null;
-              }[];
-              total: number;
-              limit: number;
-              offset: number;
-            };
-          };
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-      };
-    };
-    put?: never;
-    /** Create a user (joins Users, plus any groups given) */
-    post: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          'application/json': {
-            /**
-             * Format: email
-             * @description unique, compared case-insensitively; e.g. x@company.local
-             */
-            email: string;
-            name?: string;
-            /** @description Rule: at least 12 characters (at most 256), with at least one letter and at least one digit or symbol, and not containing the email address */
-            password: string;
-            /** @description extra groups; every user is also in Users */
-            group_ids?: string[];
-          };
-        };
-      };
-      responses: {
-        /** @description Default Response */
-        201: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** Format: uuid */
-              id: string;
-              email: string;
-              name: string;
-              is_active: boolean;
-              permission_level: number;
-              groups: {
-                /** Format: uuid */
-                id: string;
-                name: string;
-                permission_level: number;
-                is_system: boolean;
-              }[];
-              /** Format: date-time */
-              created_at: string;
-              /** Format: date-time */
-              updated_at: string;
-              /** Format: date-time */
-              last_login_at: string | null;
-            };
-          };
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-      };
-    };
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/admin/users/{id}': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** One user with groups and effective level */
-    get: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          id: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** Format: uuid */
-              id: string;
-              email: string;
-              name: string;
-              is_active: boolean;
-              permission_level: number;
-              groups: {
-                /** Format: uuid */
-                id: string;
-                name: string;
-                permission_level: number;
-                is_system: boolean;
-              }[];
-              /** Format: date-time */
-              created_at: string;
-              /** Format: date-time */
-              updated_at: string;
-              /** Format: date-time */
-              last_login_at: string | null;
-            };
-          };
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-      };
-    };
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    /** Change a user's email or name */
-    patch: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          id: string;
-        };
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          'application/json': {
-            /**
-             * Format: email
-             * @description unique, compared case-insensitively; e.g. x@company.local
-             */
-            email?: string;
-            name?: string;
-          };
-        };
-      };
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** Format: uuid */
-              id: string;
-              email: string;
-              name: string;
-              is_active: boolean;
-              permission_level: number;
-              groups: {
-                /** Format: uuid */
-                id: string;
-                name: string;
-                permission_level: number;
-                is_system: boolean;
-              }[];
-              /** Format: date-time */
-              created_at: string;
-              /** Format: date-time */
-              updated_at: string;
-              /** Format: date-time */
-              last_login_at: string | null;
-            };
-          };
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-      };
-    };
-    trace?: never;
-  };
-  '/api/v1/admin/users/{id}/deactivate': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /**
-     * Deactivate a user: sign-in refused, every session revoked
-     * @description 409 LAST_ADMIN when this would leave no active administrator.
-     */
-    post: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          id: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** Format: uuid */
-              id: string;
-              email: string;
-              name: string;
-              is_active: boolean;
-              permission_level: number;
-              groups: {
-                /** Format: uuid */
-                id: string;
-                name: string;
-                permission_level: number;
-                is_system: boolean;
-              }[];
-              /** Format: date-time */
-              created_at: string;
-              /** Format: date-time */
-              updated_at: string;
-              /** Format: date-time */
-              last_login_at: string | null;
-            };
-          };
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-      };
-    };
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/admin/users/{id}/reactivate': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /** Reactivate a deactivated user */
-    post: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          id: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** Format: uuid */
-              id: string;
-              email: string;
-              name: string;
-              is_active: boolean;
-              permission_level: number;
-              groups: {
-                /** Format: uuid */
-                id: string;
-                name: string;
-                permission_level: number;
-                is_system: boolean;
-              }[];
-              /** Format: date-time */
-              created_at: string;
-              /** Format: date-time */
-              updated_at: string;
-              /** Format: date-time */
-              last_login_at: string | null;
-            };
-          };
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-      };
-    };
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/admin/users/{id}/reset-password': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /** Set a new password for a user; every one of the user's sessions ends */
-    post: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          id: string;
-        };
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          'application/json': {
-            /** @description Rule: at least 12 characters (at most 256), with at least one letter and at least one digit or symbol, and not containing the email address */
-            password: string;
-          };
-        };
-      };
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** Format: uuid */
-              id: string;
-              email: string;
-              name: string;
-              is_active: boolean;
-              permission_level: number;
-              groups: {
-                /** Format: uuid */
-                id: string;
-                name: string;
-                permission_level: number;
-                is_system: boolean;
-              }[];
-              /** Format: date-time */
-              created_at: string;
-              /** Format: date-time */
-              updated_at: string;
-              /** Format: date-time */
-              last_login_at: string | null;
-            };
-          };
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-      };
-    };
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/admin/groups': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** All groups with their permission level and member count */
-    get: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              items: {
-                /** Format: uuid */
-                id: string;
-                name: string;
-                description: string;
-                permission_level: number;
-                is_system: boolean;
-                member_count: number;
-                /** Format: date-time */
-                created_at: string;
-                /** Format: date-time */
-                updated_at: string;
-              }[];
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-      };
-    };
-    put?: never;
-    /** Create a group */
-    post: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          'application/json': {
-            name: string;
-            description?: string;
-            /** @description 1 User, 2 Operator, 3 Administrator */
-            permission_level: number;
-          };
-        };
-      };
-      responses: {
-        /** @description Default Response */
-        201: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** Format: uuid */
-              id: string;
-              name: string;
-              description: string;
-              permission_level: number;
-              is_system: boolean;
-              member_count: number;
-              /** Format: date-time */
-              created_at: string;
-              /** Format: date-time */
-              updated_at: string;
-            };
-          };
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-      };
-    };
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/admin/groups/{id}': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** One group */
-    get: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          id: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** Format: uuid */
-              id: string;
-              name: string;
-              description: string;
-              permission_level: number;
-              is_system: boolean;
-              member_count: number;
-              /** Format: date-time */
-              created_at: string;
-              /** Format: date-time */
-              updated_at: string;
-            };
-          };
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-      };
-    };
-    put?: never;
-    post?: never;
-    /** Delete a group (its members lose the level it granted) */
-    delete: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          id: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        204: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content?: never;
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-      };
-    };
-    options?: never;
-    head?: never;
-    /**
-     * Rename a group or change its description or level
-     * @description System groups keep their name and level (409 SYSTEM_GROUP_PROTECTED). Lowering a level that would leave no active administrator is refused (409 LAST_ADMIN).
-     */
-    patch: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          id: string;
-        };
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          'application/json': {
-            name?: string;
-            description?: string;
-            permission_level?: number;
-          };
-        };
-      };
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** Format: uuid */
-              id: string;
-              name: string;
-              description: string;
-              permission_level: number;
-              is_system: boolean;
-              member_count: number;
-              /** Format: date-time */
-              created_at: string;
-              /** Format: date-time */
-              updated_at: string;
-            };
-          };
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-      };
-    };
-    trace?: never;
-  };
-  '/api/v1/admin/groups/{id}/members': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** Members of a group */
-    get: {
-      parameters: {
-        query: {
-          limit: number;
-          offset: number;
-        };
-        header?: never;
-        path: {
-          id: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              items: {
-                /** Format: uuid */
-                id: string;
-                email: string;
-                name: string;
-                is_active: boolean;
-                permission_level: number;
-                groups: {
-                  /** Format: uuid */
-                  id: string;
-                  name: string;
-                  permission_level: number;
-                  is_system: boolean;
-                }[];
-                /** Format: date-time */
-                created_at: string;
-                /** Format: date-time */
-                updated_at: string;
-                /** Format: date-time */
-                last_login_at: string | null;
-              }[];
-              total: number;
-              limit: number;
-              offset: number;
-            };
-          };
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-      };
-    };
-    put?: never;
-    /** Add a user to a group */
-    post: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          id: string;
-        };
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          'application/json': {
-            /** Format: uuid */
-            user_id: string;
-          };
-        };
-      };
-      responses: {
-        /** @description Default Response */
-        201: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** Format: uuid */
-              id: string;
-              email: string;
-              name: string;
-              is_active: boolean;
-              permission_level: number;
-              groups: {
-                /** Format: uuid */
-                id: string;
-                name: string;
-                permission_level: number;
-                is_system: boolean;
-              }[];
-              /** Format: date-time */
-              created_at: string;
-              /** Format: date-time */
-              updated_at: string;
-              /** Format: date-time */
-              last_login_at: string | null;
-            };
-          };
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-      };
-    };
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/admin/groups/{id}/members/{userId}': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    post?: never;
-    /**
-     * Remove a user from a group
-     * @description 404 MEMBERSHIP_NOT_FOUND when the user is not a member; 409 LAST_ADMIN when it would leave no active administrator; 409 DEFAULT_GROUP_MEMBERSHIP for Users, which every user belongs to.
-     */
-    delete: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          id: string;
-          userId: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        204: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content?: never;
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-      };
-    };
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/admin/audit': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /**
-     * Audit records of every service, newest first
-     * @description Who did what to which resource, when, under which request id; secrets are redacted.
-     */
-    get: {
-      parameters: {
-        query: {
-          /** @description actor id or email */
-          actor?: string;
-          /** @description exact action, or a prefix ending in * (user.*) */
-          action?: string;
-          resource_type?: string;
-          resource_id?: string;
-          service?: string;
-          outcome?: 'success' | 'failure';
-          /** @description inclusive */
-          from?: string;
-          /** @description exclusive */
-          to?: string;
-          limit: number;
-          offset: number;
-        };
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              items: {
-                /** Format: uuid */
-                id: string;
-                /** Format: date-time */
-                occurred_at: string;
-                service: string;
-                action: string;
-                outcome: string;
-                resource_type: string;
-                resource_id: string | null;
-                actor: {
-                  type: string;
-                  id: string;
-                  email: string | null;
-                };
-                request_id: string | null;
-                ip: string | null;
-                old_value: unknown;
-                new_value: unknown;
-              }[];
-              total: number;
-              limit: number;
-              offset: number;
-            };
-          };
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-      };
-    };
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/knowledge-bases': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** Knowledge bases the caller can read */
-    get: {
-      parameters: {
-        query: {
-          limit: number;
-          offset: number;
-          /** @description filter by name (case-insensitive substring) */
-          q?: string;
-        };
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              items: {
-                /** Format: uuid */
-                id: string;
-                name: string;
-                description: string;
-                /** Format: uuid */
-                embedding_model_id: string;
-                /** Format: uuid */
-                generation_model_id: string;
-                embedding_model: {
-                  id: string;
-                  name: string;
-                  type: string;
-                  provider: string;
-                  model_id: string;
-                  status: string;
-                  is_default: boolean;
-                  config: {
-                    [key: string]: unknown;
-                  };
-                } | null;
-                generation_model: {
-                  id: string;
-                  name: string;
-                  type: string;
-                  provider: string;
-                  model_id: string;
-                  status: string;
-                  is_default: boolean;
-                  config: {
-                    [key: string]: unknown;
-                  };
-                } | null;
-                config_overrides: {
-                  /** @description characters per chunk (default 1000) */
-                  chunk_size?: number;
-                  /** @description characters shared by neighbouring chunks (default 200) */
-                  chunk_overlap?: number;
-                  /** @description passages retrieved (default 5) */
-                  top_k?: number;
-                  /** @description minimum relevance 0..1 (default 0) */
-                  similarity_threshold?: number;
-                  temperature?: number;
-                  max_tokens?: number;
-                  system_prompt?: string;
-                };
-                collection: string;
-                dimensions: number;
-                distance_metric: 'cosine' | 'dot' | 'euclidean';
-                document_count: number;
-                documents: {
-                  total: number;
-                  PENDING: number;
-                  PROCESSING: number;
-                  READY: number;
-                  FAILED: number;
-                };
-                embedding_model_locked: boolean;
-                permission: 'READ' | 'WRITE' | 'ADMIN';
-                created_by: string;
-                /** Format: date-time */
-                created_at: string;
-                /** Format: date-time */
-                updated_at: string;
-              }[];
-              total: number;
-              limit: number;
-              offset: number;
-            };
-          };
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-      };
-    };
-    put?: never;
-    /** Create a knowledge base (level 2) with its models, overrides and vector collection */
-    post: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          'application/json': {
-            name: string;
-            description?: string;
-            /**
-             * Format: uuid
-             * @description default embedding model when omitted
-             */
-            embedding_model_id?: string;
-            /**
-             * Format: uuid
-             * @description default generation model when omitted
-             */
-            generation_model_id?: string;
-            config_overrides?: {
-              /** @description characters per chunk (default 1000) */
-              chunk_size?: number;
-              /** @description characters shared by neighbouring chunks (default 200) */
-              chunk_overlap?: number;
-              /** @description passages retrieved (default 5) */
-              top_k?: number;
-              /** @description minimum relevance 0..1 (default 0) */
-              similarity_threshold?: number;
-              temperature?: number;
-              max_tokens?: number;
-              system_prompt?: string;
-            };
-          };
-        };
-      };
-      responses: {
-        /** @description Default Response */
-        201: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** Format: uuid */
-              id: string;
-              name: string;
-              description: string;
-              /** Format: uuid */
-              embedding_model_id: string;
-              /** Format: uuid */
-              generation_model_id: string;
-              embedding_model: {
-                id: string;
-                name: string;
-                type: string;
-                provider: string;
-                model_id: string;
-                status: string;
-                is_default: boolean;
-                config: {
-                  [key: string]: unknown;
-                };
-              } | null;
-              generation_model: {
-                id: string;
-                name: string;
-                type: string;
-                provider: string;
-                model_id: string;
-                status: string;
-                is_default: boolean;
-                config: {
-                  [key: string]: unknown;
-                };
-              } | null;
-              config_overrides: {
-                /** @description characters per chunk (default 1000) */
-                chunk_size?: number;
-                /** @description characters shared by neighbouring chunks (default 200) */
-                chunk_overlap?: number;
-                /** @description passages retrieved (default 5) */
-                top_k?: number;
-                /** @description minimum relevance 0..1 (default 0) */
-                similarity_threshold?: number;
-                temperature?: number;
-                max_tokens?: number;
-                system_prompt?: string;
-              };
-              collection: string;
-              dimensions: number;
-              distance_metric: 'cosine' | 'dot' | 'euclidean';
-              document_count: number;
-              documents: {
-                total: number;
-                PENDING: number;
-                PROCESSING: number;
-                READY: number;
-                FAILED: number;
-              };
-              embedding_model_locked: boolean;
-              permission: 'READ' | 'WRITE' | 'ADMIN';
-              created_by: string;
-              /** Format: date-time */
-              created_at: string;
-              /** Format: date-time */
-              updated_at: string;
-            };
-          };
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        503: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-      };
-    };
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/knowledge-bases/{id}': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** One knowledge base (READ) */
-    get: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          id: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** Format: uuid */
-              id: string;
-              name: string;
-              description: string;
-              /** Format: uuid */
-              embedding_model_id: string;
-              /** Format: uuid */
-              generation_model_id: string;
-              embedding_model: {
-                id: string;
-                name: string;
-                type: string;
-                provider: string;
-                model_id: string;
-                status: string;
-                is_default: boolean;
-                config: {
-                  [key: string]: unknown;
-                };
-              } | null;
-              generation_model: {
-                id: string;
-                name: string;
-                type: string;
-                provider: string;
-                model_id: string;
-                status: string;
-                is_default: boolean;
-                config: {
-                  [key: string]: unknown;
-                };
-              } | null;
-              config_overrides: {
-                /** @description characters per chunk (default 1000) */
-                chunk_size?: number;
-                /** @description characters shared by neighbouring chunks (default 200) */
-                chunk_overlap?: number;
-                /** @description passages retrieved (default 5) */
-                top_k?: number;
-                /** @description minimum relevance 0..1 (default 0) */
-                similarity_threshold?: number;
-                temperature?: number;
-                max_tokens?: number;
-                system_prompt?: string;
-              };
-              collection: string;
-              dimensions: number;
-              distance_metric: 'cosine' | 'dot' | 'euclidean';
-              document_count: number;
-              documents: {
-                total: number;
-                PENDING: number;
-                PROCESSING: number;
-                READY: number;
-                FAILED: number;
-              };
-              embedding_model_locked: boolean;
-              permission: 'READ' | 'WRITE' | 'ADMIN';
-              created_by: string;
-              /** Format: date-time */
-              created_at: string;
-              /** Format: date-time */
-              updated_at: string;
-            };
-          };
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-      };
-    };
-    put?: never;
-    post?: never;
-    /** Delete a knowledge base with its documents and vectors (ADMIN on the KB) */
-    delete: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          id: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        204: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content?: never;
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        503: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-      };
-    };
-    options?: never;
-    head?: never;
-    /** Rename or describe a knowledge base (ADMIN on the KB) */
-    patch: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          id: string;
-        };
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          'application/json': {
-            name?: string;
-            description?: string;
-          };
-        };
-      };
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** Format: uuid */
-              id: string;
-              name: string;
-              description: string;
-              /** Format: uuid */
-              embedding_model_id: string;
-              /** Format: uuid */
-              generation_model_id: string;
-              embedding_model: {
-                id: string;
-                name: string;
-                type: string;
-                provider: string;
-                model_id: string;
-                status: string;
-                is_default: boolean;
-                config: {
-                  [key: string]: unknown;
-                };
-              } | null;
-              generation_model: {
-                id: string;
-                name: string;
-                type: string;
-                provider: string;
-                model_id: string;
-                status: string;
-                is_default: boolean;
-                config: {
-                  [key: string]: unknown;
-                };
-              } | null;
-              config_overrides: {
-                /** @description characters per chunk (default 1000) */
-                chunk_size?: number;
-                /** @description characters shared by neighbouring chunks (default 200) */
-                chunk_overlap?: number;
-                /** @description passages retrieved (default 5) */
-                top_k?: number;
-                /** @description minimum relevance 0..1 (default 0) */
-                similarity_threshold?: number;
-                temperature?: number;
-                max_tokens?: number;
-                system_prompt?: string;
-              };
-              collection: string;
-              dimensions: number;
-              distance_metric: 'cosine' | 'dot' | 'euclidean';
-              document_count: number;
-              documents: {
-                total: number;
-                PENDING: number;
-                PROCESSING: number;
-                READY: number;
-                FAILED: number;
-              };
-              embedding_model_locked: boolean;
-              permission: 'READ' | 'WRITE' | 'ADMIN';
-              created_by: string;
-              /** Format: date-time */
-              created_at: string;
-              /** Format: date-time */
-              updated_at: string;
-            };
-          };
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-      };
-    };
-    trace?: never;
-  };
-  '/api/v1/knowledge-bases/{id}/model-config': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** Models and overrides of a KB, and whether the embedding model is locked (READ) */
-    get: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          id: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** Format: uuid */
-              kb_id: string;
-              /** Format: uuid */
-              embedding_model_id: string;
-              /** Format: uuid */
-              generation_model_id: string;
-              embedding_model: {
-                id: string;
-                name: string;
-                type: string;
-                provider: string;
-                model_id: string;
-                status: string;
-                is_default: boolean;
-                config: {
-                  [key: string]: unknown;
-                };
-              } | null;
-              generation_model: {
-                id: string;
-                name: string;
-                type: string;
-                provider: string;
-                model_id: string;
-                status: string;
-                is_default: boolean;
-                config: {
-                  [key: string]: unknown;
-                };
-              } | null;
-              config_overrides: {
-                /** @description characters per chunk (default 1000) */
-                chunk_size?: number;
-                /** @description characters shared by neighbouring chunks (default 200) */
-                chunk_overlap?: number;
-                /** @description passages retrieved (default 5) */
-                top_k?: number;
-                /** @description minimum relevance 0..1 (default 0) */
-                similarity_threshold?: number;
-                temperature?: number;
-                max_tokens?: number;
-                system_prompt?: string;
-              };
-              effective_config: {
-                chunk_size: number;
-                chunk_overlap: number;
-                top_k: number;
-                similarity_threshold: number;
-                temperature: number;
-                max_tokens: number;
-                system_prompt: string;
-              };
-              dimensions: number;
-              distance_metric: 'cosine' | 'dot' | 'euclidean';
-              embedding_model_locked: boolean;
-              lock_reason: string | null;
-              document_count: number;
-            };
-          };
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-      };
-    };
-    /** Change models and overrides (ADMIN on the KB). The embedding model is locked once the KB has a document (409 EMBEDDING_MODEL_LOCKED). */
-    put: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          id: string;
-        };
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          'application/json': {
-            /** Format: uuid */
-            embedding_model_id?: string;
-            /** Format: uuid */
-            generation_model_id?: string;
-            config_overrides?: {
-              /** @description characters per chunk (default 1000) */
-              chunk_size?: number;
-              /** @description characters shared by neighbouring chunks (default 200) */
-              chunk_overlap?: number;
-              /** @description passages retrieved (default 5) */
-              top_k?: number;
-              /** @description minimum relevance 0..1 (default 0) */
-              similarity_threshold?: number;
-              temperature?: number;
-              max_tokens?: number;
-              system_prompt?: string;
-            };
-          };
-        };
-      };
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** Format: uuid */
-              kb_id: string;
-              /** Format: uuid */
-              embedding_model_id: string;
-              /** Format: uuid */
-              generation_model_id: string;
-              embedding_model: {
-                id: string;
-                name: string;
-                type: string;
-                provider: string;
-                model_id: string;
-                status: string;
-                is_default: boolean;
-                config: {
-                  [key: string]: unknown;
-                };
-              } | null;
-              generation_model: {
-                id: string;
-                name: string;
-                type: string;
-                provider: string;
-                model_id: string;
-                status: string;
-                is_default: boolean;
-                config: {
-                  [key: string]: unknown;
-                };
-              } | null;
-              config_overrides: {
-                /** @description characters per chunk (default 1000) */
-                chunk_size?: number;
-                /** @description characters shared by neighbouring chunks (default 200) */
-                chunk_overlap?: number;
-                /** @description passages retrieved (default 5) */
-                top_k?: number;
-                /** @description minimum relevance 0..1 (default 0) */
-                similarity_threshold?: number;
-                temperature?: number;
-                max_tokens?: number;
-                system_prompt?: string;
-              };
-              effective_config: {
-                chunk_size: number;
-                chunk_overlap: number;
-                top_k: number;
-                similarity_threshold: number;
-                temperature: number;
-                max_tokens: number;
-                system_prompt: string;
-              };
-              dimensions: number;
-              distance_metric: 'cosine' | 'dot' | 'euclidean';
-              embedding_model_locked: boolean;
-              lock_reason: string | null;
-              document_count: number;
-            };
-          };
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        503: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-      };
-    };
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/knowledge-bases/{id}/permissions': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** Grants on a knowledge base (ADMIN on the KB) */
-    get: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          id: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              items: {
-                /** Format: uuid */
-                kb_id: string;
-                principal_type: 'user' | 'group';
-                /** Format: uuid */
-                principal_id: string;
-                permission: 'READ' | 'WRITE' | 'ADMIN';
-                granted_by: string;
-                /** Format: date-time */
-                created_at: string;
-                /** Format: date-time */
-                updated_at: string;
-              }[];
-            };
-          };
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-      };
-    };
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/knowledge-bases/{id}/permissions/{principalType}/{principalId}': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    /** Grant READ, WRITE or ADMIN to a user or group (ADMIN on the KB) */
-    put: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          id: string;
-          principalType: 'user' | 'group';
-          principalId: string;
-        };
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          'application/json': {
-            permission: 'READ' | 'WRITE' | 'ADMIN';
-          };
-        };
-      };
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** Format: uuid */
-              kb_id: string;
-              principal_type: 'user' | 'group';
-              /** Format: uuid */
-              principal_id: string;
-              permission: 'READ' | 'WRITE' | 'ADMIN';
-              granted_by: string;
-              /** Format: date-time */
-              created_at: string;
-              /** Format: date-time */
-              updated_at: string;
-            };
-          };
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-      };
-    };
-    post?: never;
-    /** Revoke a grant (ADMIN on the KB) */
-    delete: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          id: string;
-          principalType: 'user' | 'group';
-          principalId: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        204: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content?: never;
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-      };
-    };
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/admin/kb-permissions': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** Every grant on every knowledge base, filterable by principal or KB (administrators) */
-    get: {
-      parameters: {
-        query: {
-          principal_type?: 'user' | 'group';
-          principal_id?: string;
-          kb_id?: string;
-          limit: number;
-          offset: number;
-        };
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              items: {
-                /** Format: uuid */
-                kb_id: string;
-                principal_type: 'user' | 'group';
-                /** Format: uuid */
-                principal_id: string;
-                permission: 'READ' | 'WRITE' | 'ADMIN';
-                granted_by: string;
-                /** Format: date-time */
-                created_at: string;
-                /** Format: date-time */
-                updated_at: string;
-                kb_name: string;
-              }[];
-              total: number;
-              limit: number;
-              offset: number;
-            };
-          };
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-      };
-    };
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/knowledge-bases/{id}/documents': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** Documents of a knowledge base, newest first, filterable by status (READ) */
-    get: {
-      parameters: {
-        query: {
-          status?: 'PENDING' | 'PROCESSING' | 'READY' | 'FAILED';
-          /** @description filter by file name (substring) */
-          q?: string;
-          limit: number;
-          offset: number;
-        };
-        header?: never;
-        path: {
-          id: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              items: {
-                /** Format: uuid */
-                id: string;
-                /** Format: uuid */
-                kb_id: string;
-                filename: string;
-                format: 'txt' | 'md' | 'html' | 'pdf' | 'docx';
-                content_type: string;
-                size_bytes: number;
-                sha256: string;
-                status: 'PENDING' | 'PROCESSING' | 'READY' | 'FAILED';
-                processing_steps: {
-                  upload: {
-                    status: 'pending' | 'in_progress' | 'done' | 'error' | 'skipped';
-                    /** Format: date-time */
-                    started_at: string | null;
-                    /** Format: date-time */
-                    completed_at: string | null;
-                  };
-                  parse: {
-                    status: 'pending' | 'in_progress' | 'done' | 'error' | 'skipped';
-                    /** Format: date-time */
-                    started_at: string | null;
-                    /** Format: date-time */
-                    completed_at: string | null;
-                  };
-                  chunk: {
-                    status: 'pending' | 'in_progress' | 'done' | 'error' | 'skipped';
-                    /** Format: date-time */
-                    started_at: string | null;
-                    /** Format: date-time */
-                    completed_at: string | null;
-                  };
-                  embed: {
-                    status: 'pending' | 'in_progress' | 'done' | 'error' | 'skipped';
-                    /** Format: date-time */
-                    started_at: string | null;
-                    /** Format: date-time */
-                    completed_at: string | null;
-                  };
-                  index: {
-                    status: 'pending' | 'in_progress' | 'done' | 'error' | 'skipped';
-                    /** Format: date-time */
-                    started_at: string | null;
-                    /** Format: date-time */
-                    completed_at: string | null;
-                  };
-                };
-                current_step: string | null;
-                step_errors: {
-                  [key: string]: string;
-                };
-                error_message: string | null;
-                chunk_count: number;
-                character_count: number | null;
-                /** @description processing attempt (1 at upload, +1 per retry) */
-                attempt: number;
-                uploaded_by: string;
-                /** Format: date-time */
-                created_at: string;
-                /** Format: date-time */
-                updated_at: string;
-                /** Format: date-time */
-                processing_started_at: string | null;
-                /** Format: date-time */
-                processed_at: string | null;
-                duration_ms: number | null;
-              }[];
-              total: number;
-              limit: number;
-              offset: number;
-            };
-          };
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-      };
-    };
-    put?: never;
-    /** Upload a document (multipart field "file"; txt, md, html, pdf or docx; WRITE). 415 wrong type, 400 empty, 413 too large — nothing is stored then. */
-    post: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          id: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        201: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** Format: uuid */
-              id: string;
-              /** Format: uuid */
-              kb_id: string;
-              filename: string;
-              format: 'txt' | 'md' | 'html' | 'pdf' | 'docx';
-              content_type: string;
-              size_bytes: number;
-              sha256: string;
-              status: 'PENDING' | 'PROCESSING' | 'READY' | 'FAILED';
-              processing_steps: {
-                upload: {
-                  status: 'pending' | 'in_progress' | 'done' | 'error' | 'skipped';
-                  /** Format: date-time */
-                  started_at: string | null;
-                  /** Format: date-time */
-                  completed_at: string | null;
-                };
-                parse: {
-                  status: 'pending' | 'in_progress' | 'done' | 'error' | 'skipped';
-                  /** Format: date-time */
-                  started_at: string | null;
-                  /** Format: date-time */
-                  completed_at: string | null;
-                };
-                chunk: {
-                  status: 'pending' | 'in_progress' | 'done' | 'error' | 'skipped';
-                  /** Format: date-time */
-                  started_at: string | null;
-                  /** Format: date-time */
-                  completed_at: string | null;
-                };
-                embed: {
-                  status: 'pending' | 'in_progress' | 'done' | 'error' | 'skipped';
-                  /** Format: date-time */
-                  started_at: string | null;
-                  /** Format: date-time */
-                  completed_at: string | null;
-                };
-                index: {
-                  status: 'pending' | 'in_progress' | 'done' | 'error' | 'skipped';
-                  /** Format: date-time */
-                  started_at: string | null;
-                  /** Format: date-time */
-                  completed_at: string | null;
-                };
-              };
-              current_step: string | null;
-              step_errors: {
-                [key: string]: string;
-              };
-              error_message: string | null;
-              chunk_count: number;
-              character_count: number | null;
-              /** @description processing attempt (1 at upload, +1 per retry) */
-              attempt: number;
-              uploaded_by: string;
-              /** Format: date-time */
-              created_at: string;
-              /** Format: date-time */
-              updated_at: string;
-              /** Format: date-time */
-              processing_started_at: string | null;
-              /** Format: date-time */
-              processed_at: string | null;
-              duration_ms: number | null;
-            };
-          };
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        413: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        415: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-      };
-    };
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/knowledge-bases/{id}/documents/{docId}': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** One document with its processing steps (READ) */
-    get: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          id: string;
-          docId: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** Format: uuid */
-              id: string;
-              /** Format: uuid */
-              kb_id: string;
-              filename: string;
-              format: 'txt' | 'md' | 'html' | 'pdf' | 'docx';
-              content_type: string;
-              size_bytes: number;
-              sha256: string;
-              status: 'PENDING' | 'PROCESSING' | 'READY' | 'FAILED';
-              processing_steps: {
-                upload: {
-                  status: 'pending' | 'in_progress' | 'done' | 'error' | 'skipped';
-                  /** Format: date-time */
-                  started_at: string | null;
-                  /** Format: date-time */
-                  completed_at: string | null;
-                };
-                parse: {
-                  status: 'pending' | 'in_progress' | 'done' | 'error' | 'skipped';
-                  /** Format: date-time */
-                  started_at: string | null;
-                  /** Format: date-time */
-                  completed_at: string | null;
-                };
-                chunk: {
-                  status: 'pending' | 'in_progress' | 'done' | 'error' | 'skipped';
-                  /** Format: date-time */
-                  started_at: string | null;
-                  /** Format: date-time */
-                  completed_at: string | null;
-                };
-                embed: {
-                  status: 'pending' | 'in_progress' | 'done' | 'error' | 'skipped';
-                  /** Format: date-time */
-                  started_at: string | null;
-                  /** Format: date-time */
-                  completed_at: string | null;
-                };
-                index: {
-                  status: 'pending' | 'in_progress' | 'done' | 'error' | 'skipped';
-                  /** Format: date-time */
-                  started_at: string | null;
-                  /** Format: date-time */
-                  completed_at: string | null;
-                };
-              };
-              current_step: string | null;
-              step_errors: {
-                [key: string]: string;
-              };
-              error_message: string | null;
-              chunk_count: number;
-              character_count: number | null;
-              /** @description processing attempt (1 at upload, +1 per retry) */
-              attempt: number;
-              uploaded_by: string;
-              /** Format: date-time */
-              created_at: string;
-              /** Format: date-time */
-              updated_at: string;
-              /** Format: date-time */
-              processing_started_at: string | null;
-              /** Format: date-time */
-              processed_at: string | null;
-              duration_ms: number | null;
-            };
-          };
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-      };
-    };
-    put?: never;
-    post?: never;
-    /** Delete a document, its original and its vectors (WRITE) */
-    delete: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          id: string;
-          docId: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        204: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content?: never;
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        503: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-      };
-    };
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/knowledge-bases/{id}/documents/{docId}/retry': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /** Process a FAILED document again (WRITE; 409 DOCUMENT_NOT_FAILED otherwise) */
-    post: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          id: string;
-          docId: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** Format: uuid */
-              id: string;
-              /** Format: uuid */
-              kb_id: string;
-              filename: string;
-              format: 'txt' | 'md' | 'html' | 'pdf' | 'docx';
-              content_type: string;
-              size_bytes: number;
-              sha256: string;
-              status: 'PENDING' | 'PROCESSING' | 'READY' | 'FAILED';
-              processing_steps: {
-                upload: {
-                  status: 'pending' | 'in_progress' | 'done' | 'error' | 'skipped';
-                  /** Format: date-time */
-                  started_at: string | null;
-                  /** Format: date-time */
-                  completed_at: string | null;
-                };
-                parse: {
-                  status: 'pending' | 'in_progress' | 'done' | 'error' | 'skipped';
-                  /** Format: date-time */
-                  started_at: string | null;
-                  /** Format: date-time */
-                  completed_at: string | null;
-                };
-                chunk: {
-                  status: 'pending' | 'in_progress' | 'done' | 'error' | 'skipped';
-                  /** Format: date-time */
-                  started_at: string | null;
-                  /** Format: date-time */
-                  completed_at: string | null;
-                };
-                embed: {
-                  status: 'pending' | 'in_progress' | 'done' | 'error' | 'skipped';
-                  /** Format: date-time */
-                  started_at: string | null;
-                  /** Format: date-time */
-                  completed_at: string | null;
-                };
-                index: {
-                  status: 'pending' | 'in_progress' | 'done' | 'error' | 'skipped';
-                  /** Format: date-time */
-                  started_at: string | null;
-                  /** Format: date-time */
-                  completed_at: string | null;
-                };
-              };
-              current_step: string | null;
-              step_errors: {
-                [key: string]: string;
-              };
-              error_message: string | null;
-              chunk_count: number;
-              character_count: number | null;
-              /** @description processing attempt (1 at upload, +1 per retry) */
-              attempt: number;
-              uploaded_by: string;
-              /** Format: date-time */
-              created_at: string;
-              /** Format: date-time */
-              updated_at: string;
-              /** Format: date-time */
-              processing_started_at: string | null;
-              /** Format: date-time */
-              processed_at: string | null;
-              duration_ms: number | null;
-            };
-          };
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-      };
-    };
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/knowledge-bases/{id}/documents/{docId}/content': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** Extracted text and its chunks with character offsets, for the split-pane viewer (READ) */
-    get: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          id: string;
-          docId: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** Format: uuid */
-              document_id: string;
-              /** Format: uuid */
-              kb_id: string;
-              attempt: number;
-              text: string;
-              character_count: number;
-              chunk_size: number;
-              chunk_overlap: number;
-              chunks: {
-                index: number;
-                start_offset: number;
-                end_offset: number;
-                text: string;
-              }[];
-            };
-          };
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-      };
-    };
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/knowledge-bases/{id}/documents/{docId}/original': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** Download the file as uploaded (READ) */
-    get: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          id: string;
-          docId: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description the original bytes */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': unknown;
-          };
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-      };
-    };
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/search': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /** Semantic search across the knowledge bases the caller can read, with citations */
-    post: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          'application/json': {
-            query: string;
-            /** @description KBs to search; all readable KBs when omitted */
-            kb_ids?: string[];
-            /** @description results returned (default 10) */
-            top_k?: number;
-            /** @description minimum relevance; each KB's own threshold when omitted */
-            similarity_threshold?: number;
-          };
-        };
-      };
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              query: string;
-              top_k: number;
-              results: {
-                /** Format: uuid */
-                kb_id: string;
-                kb_name: string;
-                /** Format: uuid */
-                document_id: string;
-                document_name: string;
-                chunk_index: number;
-                start_offset: number;
-                end_offset: number;
-                text: string;
-                score: number;
-              }[];
-              searched_kb_ids: string[];
-              errors: {
-                /** Format: uuid */
-                kb_id: string;
-                code: string;
-                message: string;
-              }[];
-            };
-          };
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        429: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        503: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-      };
-    };
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/chat': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /** Ask a knowledge base (READ). Server-sent events: `token` {text}…, then `citations` {citations}, then `done` {model_id, fallback_used, fallback_reason, …}; `error` {code, message} if generation fails mid-way. */
-    post: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          'application/json': {
-            /** Format: uuid */
-            kb_id: string;
-            message: string;
-            /** @description earlier turns of the conversation, oldest first */
-            history?: {
-              role: 'user' | 'assistant';
-              content: string;
-            }[];
-          };
-        };
-      };
-      responses: {
-        /** @description text/event-stream */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'text/event-stream': string;
-          };
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'text/event-stream': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'text/event-stream': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'text/event-stream': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        429: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'text/event-stream': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        503: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'text/event-stream': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-      };
-    };
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/admin/queue/status': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** Ingestion queue: JetStream pending / in-flight / redelivered, workers connected */
-    get: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description pending + in flight */
-              queue_depth: number;
-              pending: number;
-              in_flight: number;
-              redelivered: number;
-              consumers: {
-                name: string;
-                event: string;
-                /** @description false until a worker has started once */
-                exists: boolean;
-                /** @description messages not yet delivered to a worker */
-                pending: number;
-                /** @description delivered, not yet acknowledged */
-                in_flight: number;
-                /** @description in flight after at least one failed or timed-out delivery */
-                redelivered: number;
-                waiting_pulls: number;
-              }[];
-              workers_connected: number;
-              workers: {
-                worker_id: string;
-                /** Format: date-time */
-                started_at: string;
-                concurrency: number;
-                in_flight: number;
-                processed: number;
-                failed: number;
-              }[];
-              documents: {
-                total: number;
-                PENDING: number;
-                PROCESSING: number;
-                READY: number;
-                FAILED: number;
-              };
-              /** Format: date-time */
-              checked_at: string;
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        503: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-      };
-    };
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/admin/queue/tasks': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** Processing tasks (documents) with their steps; PENDING and PROCESSING unless ?status= is given */
-    get: {
-      parameters: {
-        query: {
-          status?: 'PENDING' | 'PROCESSING' | 'READY' | 'FAILED';
-          kb_id?: string;
-          limit: number;
-          offset: number;
-        };
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              items: {
-                task_id: string;
-                task_name: string;
-                status: 'PENDING' | 'PROCESSING' | 'READY' | 'FAILED';
-                /** Format: date-time */
-                started_at: string | null;
-                /** @description milliseconds */
-                estimated_duration: number | null;
-                processing_steps: {
-                  upload: {
-                    status: 'pending' | 'in_progress' | 'done' | 'error' | 'skipped';
-                    /** Format: date-time */
-                    started_at: string | null;
-                    /** Format: date-time */
-                    completed_at: string | null;
-                  };
-                  parse: {
-                    status: 'pending' | 'in_progress' | 'done' | 'error' | 'skipped';
-                    /** Format: date-time */
-                    started_at: string | null;
-                    /** Format: date-time */
-                    completed_at: string | null;
-                  };
-                  chunk: {
-                    status: 'pending' | 'in_progress' | 'done' | 'error' | 'skipped';
-                    /** Format: date-time */
-                    started_at: string | null;
-                    /** Format: date-time */
-                    completed_at: string | null;
-                  };
-                  embed: {
-                    status: 'pending' | 'in_progress' | 'done' | 'error' | 'skipped';
-                    /** Format: date-time */
-                    started_at: string | null;
-                    /** Format: date-time */
-                    completed_at: string | null;
-                  };
-                  index: {
-                    status: 'pending' | 'in_progress' | 'done' | 'error' | 'skipped';
-                    /** Format: date-time */
-                    started_at: string | null;
-                    /** Format: date-time */
-                    completed_at: string | null;
-                  };
-                } | null;
-                current_step: string | null;
-                step_errors: {
-                  [key: string]: string;
-                } | null;
-                /** Format: uuid */
-                document_id: string;
-                /** Format: uuid */
-                kb_id: string;
-                kb_name: string;
-                filename: string;
-                attempt: number;
-                error_message: string | null;
-                /** Format: date-time */
-                created_at: string;
-                /** Format: date-time */
-                updated_at: string;
-              }[];
-              total: number;
-              limit: number;
-              offset: number;
-            };
-          };
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-      };
-    };
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/admin/queue/retry-failed': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /** Retry FAILED documents: the given ids, or all failed (optionally of one KB). Every document not queued is listed in errors. */
-    post: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          'application/json': {
-            document_ids?: string[];
-            /** @default false */
-            retry_all_failed?: boolean;
-            /**
-             * Format: uuid
-             * @description restrict to one knowledge base
-             */
-            kb_id?: string;
-          };
-        };
-      };
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              queued: number;
-              failed: number;
-              errors: {
-                document_id: string;
-                code: string;
-                error: string;
-              }[];
-            };
-          };
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-      };
-    };
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/admin/kb-stats': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** Per knowledge base: documents by status, chunks, vectors and storage */
-    get: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              items: {
-                /** Format: uuid */
-                kb_id: string;
-                name: string;
-                documents: {
-                  total: number;
-                  PENDING: number;
-                  PROCESSING: number;
-                  READY: number;
-                  FAILED: number;
-                };
-                chunk_count: number;
-                /** @description points in the collection (null if unknown) */
-                vector_count: number | null;
-                /** @description original files */
-                storage_bytes: number;
-                embedding_model_id: string;
-                generation_model_id: string;
-                /** Format: date-time */
-                last_upload_at: string | null;
-                /** Format: date-time */
-                created_at: string;
-              }[];
-              totals: {
-                knowledge_bases: number;
-                documents: number;
-                chunks: number;
-                storage_bytes: number;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-      };
-    };
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
   '/api/v1/admin/models/providers': {
     parameters: {
       query?: never;
@@ -7703,6 +2221,5870 @@ export interface paths {
         };
       };
     };
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/auth/login': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Sign in with email and password
+     * @description Sets the httpOnly lumikb_access and lumikb_refresh cookies and returns the same tokens for API clients. Too many attempts for one account from one address (or from one address overall) are refused with 429 LOGIN_THROTTLED and Retry-After. A deactivated account answers 401 INVALID_CREDENTIALS.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /**
+             * Format: email
+             * @description unique, compared case-insensitively; e.g. x@company.local
+             */
+            email: string;
+            password: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description EdDSA JWT; also set as the httpOnly lumikb_access cookie */
+              access_token: string;
+              /** @enum {string} */
+              token_type: 'Bearer';
+              /** @description seconds */
+              expires_in: number;
+              /** Format: date-time */
+              expires_at: string;
+              /** @description single use; also set as the httpOnly lumikb_refresh cookie */
+              refresh_token: string;
+              /** Format: date-time */
+              refresh_expires_at: string;
+              user: {
+                /** Format: uuid */
+                id: string;
+                email: string;
+                name: string;
+                is_active: boolean;
+                permission_level: number;
+                groups: {
+                  /** Format: uuid */
+                  id: string;
+                  name: string;
+                  permission_level: number;
+                  is_system: boolean;
+                }[];
+                /** Format: date-time */
+                created_at: string;
+                /** Format: date-time */
+                updated_at: string;
+                /** Format: date-time */
+                last_login_at: string | null;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/auth/refresh': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Exchange a refresh token for a new access and refresh token
+     * @description Each refresh token works once. Presenting one that was already exchanged revokes the whole session (401 REFRESH_TOKEN_REUSED).
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @description API clients send it here; the SPA relies on the httpOnly lumikb_refresh cookie */
+            refresh_token?: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description EdDSA JWT; also set as the httpOnly lumikb_access cookie */
+              access_token: string;
+              /** @enum {string} */
+              token_type: 'Bearer';
+              /** @description seconds */
+              expires_in: number;
+              /** Format: date-time */
+              expires_at: string;
+              /** @description single use; also set as the httpOnly lumikb_refresh cookie */
+              refresh_token: string;
+              /** Format: date-time */
+              refresh_expires_at: string;
+              user: {
+                /** Format: uuid */
+                id: string;
+                email: string;
+                name: string;
+                is_active: boolean;
+                permission_level: number;
+                groups: {
+                  /** Format: uuid */
+                  id: string;
+                  name: string;
+                  permission_level: number;
+                  is_system: boolean;
+                }[];
+                /** Format: date-time */
+                created_at: string;
+                /** Format: date-time */
+                updated_at: string;
+                /** Format: date-time */
+                last_login_at: string | null;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/auth/logout': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Sign out: revoke this session (or all of them) and clear the cookies */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            refresh_token?: string;
+            /** @description end every session of the user, on every device */
+            all?: boolean;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/auth/me': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The signed-in user, their groups and effective permission level */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** Format: uuid */
+              id: string;
+              email: string;
+              name: string;
+              is_active: boolean;
+              permission_level: number;
+              groups: {
+                /** Format: uuid */
+                id: string;
+                name: string;
+                permission_level: number;
+                is_system: boolean;
+              }[];
+              /** Format: date-time */
+              created_at: string;
+              /** Format: date-time */
+              updated_at: string;
+              /** Format: date-time */
+              last_login_at: string | null;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/auth/password': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Change your own password; every session (this one included) ends */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            current_password: string;
+            /** @description Rule: at least 12 characters (at most 256), with at least one letter and at least one digit or symbol, not containing the email address, and not one of the 10,000 most common passwords (ignoring case and leading or trailing digits and symbols) */
+            new_password: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/auth/register': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Create your own account (only when SELF_REGISTRATION is on)
+     * @description New accounts join the Users group (level 1). 403 REGISTRATION_DISABLED when turned off.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /**
+             * Format: email
+             * @description unique, compared case-insensitively; e.g. x@company.local
+             */
+            email: string;
+            name?: string;
+            /** @description Rule: at least 12 characters (at most 256), with at least one letter and at least one digit or symbol, not containing the email address, and not one of the 10,000 most common passwords (ignoring case and leading or trailing digits and symbols) */
+            password: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** Format: uuid */
+              id: string;
+              email: string;
+              name: string;
+              is_active: boolean;
+              permission_level: number;
+              groups: {
+                /** Format: uuid */
+                id: string;
+                name: string;
+                permission_level: number;
+                is_system: boolean;
+              }[];
+              /** Format: date-time */
+              created_at: string;
+              /** Format: date-time */
+              updated_at: string;
+              /** Format: date-time */
+              last_login_at: string | null;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/admin/users': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** List and search users */
+    get: {
+      parameters: {
+        query: {
+          /** @description matches email or name (substring, any case) */
+          q?: string;
+          is_active?: boolean;
+          group_id?: string;
+          limit: number;
+          offset: number;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                /** Format: uuid */
+                id: string;
+                email: string;
+                name: string;
+                is_active: boolean;
+                permission_level: number;
+                groups: {
+                  /** Format: uuid */
+                  id: string;
+                  name: string;
+                  permission_level: number;
+                  is_system: boolean;
+                }[];
+                /** Format: date-time */
+                created_at: string;
+                /** Format: date-time */
+                updated_at: string;
+                /** Format: date-time */
+                last_login_at: string | null;
+              }[];
+              total: number;
+              limit: number;
+              offset: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    /** Create a user (joins Users, plus any groups given) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /**
+             * Format: email
+             * @description unique, compared case-insensitively; e.g. x@company.local
+             */
+            email: string;
+            name?: string;
+            /** @description Rule: at least 12 characters (at most 256), with at least one letter and at least one digit or symbol, not containing the email address, and not one of the 10,000 most common passwords (ignoring case and leading or trailing digits and symbols) */
+            password: string;
+            /** @description extra groups; every user is also in Users */
+            group_ids?: string[];
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** Format: uuid */
+              id: string;
+              email: string;
+              name: string;
+              is_active: boolean;
+              permission_level: number;
+              groups: {
+                /** Format: uuid */
+                id: string;
+                name: string;
+                permission_level: number;
+                is_system: boolean;
+              }[];
+              /** Format: date-time */
+              created_at: string;
+              /** Format: date-time */
+              updated_at: string;
+              /** Format: date-time */
+              last_login_at: string | null;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/admin/users/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** One user with groups and effective level */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** Format: uuid */
+              id: string;
+              email: string;
+              name: string;
+              is_active: boolean;
+              permission_level: number;
+              groups: {
+                /** Format: uuid */
+                id: string;
+                name: string;
+                permission_level: number;
+                is_system: boolean;
+              }[];
+              /** Format: date-time */
+              created_at: string;
+              /** Format: date-time */
+              updated_at: string;
+              /** Format: date-time */
+              last_login_at: string | null;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    /** Change a user's email or name */
+    patch: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /**
+             * Format: email
+             * @description unique, compared case-insensitively; e.g. x@company.local
+             */
+            email?: string;
+            name?: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** Format: uuid */
+              id: string;
+              email: string;
+              name: string;
+              is_active: boolean;
+              permission_level: number;
+              groups: {
+                /** Format: uuid */
+                id: string;
+                name: string;
+                permission_level: number;
+                is_system: boolean;
+              }[];
+              /** Format: date-time */
+              created_at: string;
+              /** Format: date-time */
+              updated_at: string;
+              /** Format: date-time */
+              last_login_at: string | null;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+    trace?: never;
+  };
+  '/api/v1/admin/users/{id}/deactivate': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Deactivate a user: sign-in refused, every session revoked
+     * @description 409 LAST_ADMIN when this would leave no active administrator.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** Format: uuid */
+              id: string;
+              email: string;
+              name: string;
+              is_active: boolean;
+              permission_level: number;
+              groups: {
+                /** Format: uuid */
+                id: string;
+                name: string;
+                permission_level: number;
+                is_system: boolean;
+              }[];
+              /** Format: date-time */
+              created_at: string;
+              /** Format: date-time */
+              updated_at: string;
+              /** Format: date-time */
+              last_login_at: string | null;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/admin/users/{id}/reactivate': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Reactivate a deactivated user */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** Format: uuid */
+              id: string;
+              email: string;
+              name: string;
+              is_active: boolean;
+              permission_level: number;
+              groups: {
+                /** Format: uuid */
+                id: string;
+                name: string;
+                permission_level: number;
+                is_system: boolean;
+              }[];
+              /** Format: date-time */
+              created_at: string;
+              /** Format: date-time */
+              updated_at: string;
+              /** Format: date-time */
+              last_login_at: string | null;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/admin/users/{id}/reset-password': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Set a new password for a user; every one of the user's sessions ends */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @description Rule: at least 12 characters (at most 256), with at least one letter and at least one digit or symbol, not containing the email address, and not one of the 10,000 most common passwords (ignoring case and leading or trailing digits and symbols) */
+            password: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** Format: uuid */
+              id: string;
+              email: string;
+              name: string;
+              is_active: boolean;
+              permission_level: number;
+              groups: {
+                /** Format: uuid */
+                id: string;
+                name: string;
+                permission_level: number;
+                is_system: boolean;
+              }[];
+              /** Format: date-time */
+              created_at: string;
+              /** Format: date-time */
+              updated_at: string;
+              /** Format: date-time */
+              last_login_at: string | null;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/admin/groups': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** All groups with their permission level and member count */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                /** Format: uuid */
+                id: string;
+                name: string;
+                description: string;
+                permission_level: number;
+                is_system: boolean;
+                member_count: number;
+                /** Format: date-time */
+                created_at: string;
+                /** Format: date-time */
+                updated_at: string;
+              }[];
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    /** Create a group */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            name: string;
+            description?: string;
+            /** @description 1 User, 2 Operator, 3 Administrator */
+            permission_level: number;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** Format: uuid */
+              id: string;
+              name: string;
+              description: string;
+              permission_level: number;
+              is_system: boolean;
+              member_count: number;
+              /** Format: date-time */
+              created_at: string;
+              /** Format: date-time */
+              updated_at: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/admin/groups/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** One group */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** Format: uuid */
+              id: string;
+              name: string;
+              description: string;
+              permission_level: number;
+              is_system: boolean;
+              member_count: number;
+              /** Format: date-time */
+              created_at: string;
+              /** Format: date-time */
+              updated_at: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    /** Delete a group (its members lose the level it granted) */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    /**
+     * Rename a group or change its description or level
+     * @description System groups keep their name and level (409 SYSTEM_GROUP_PROTECTED). Lowering a level that would leave no active administrator is refused (409 LAST_ADMIN).
+     */
+    patch: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            name?: string;
+            description?: string;
+            permission_level?: number;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** Format: uuid */
+              id: string;
+              name: string;
+              description: string;
+              permission_level: number;
+              is_system: boolean;
+              member_count: number;
+              /** Format: date-time */
+              created_at: string;
+              /** Format: date-time */
+              updated_at: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+    trace?: never;
+  };
+  '/api/v1/admin/groups/{id}/members': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Members of a group */
+    get: {
+      parameters: {
+        query: {
+          limit: number;
+          offset: number;
+        };
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                /** Format: uuid */
+                id: string;
+                email: string;
+                name: string;
+                is_active: boolean;
+                permission_level: number;
+                groups: {
+                  /** Format: uuid */
+                  id: string;
+                  name: string;
+                  permission_level: number;
+                  is_system: boolean;
+                }[];
+                /** Format: date-time */
+                created_at: string;
+                /** Format: date-time */
+                updated_at: string;
+                /** Format: date-time */
+                last_login_at: string | null;
+              }[];
+              total: number;
+              limit: number;
+              offset: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    /** Add a user to a group */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** Format: uuid */
+            user_id: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** Format: uuid */
+              id: string;
+              email: string;
+              name: string;
+              is_active: boolean;
+              permission_level: number;
+              groups: {
+                /** Format: uuid */
+                id: string;
+                name: string;
+                permission_level: number;
+                is_system: boolean;
+              }[];
+              /** Format: date-time */
+              created_at: string;
+              /** Format: date-time */
+              updated_at: string;
+              /** Format: date-time */
+              last_login_at: string | null;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/admin/groups/{id}/members/{userId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /**
+     * Remove a user from a group
+     * @description 404 MEMBERSHIP_NOT_FOUND when the user is not a member; 409 LAST_ADMIN when it would leave no active administrator; 409 DEFAULT_GROUP_MEMBERSHIP for Users, which every user belongs to.
+     */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+          userId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/admin/audit': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Audit records of every service, newest first
+     * @description Who did what to which resource, when, under which request id; secrets are redacted.
+     */
+    get: {
+      parameters: {
+        query: {
+          /** @description actor id or email */
+          actor?: string;
+          /** @description exact action, or a prefix ending in * (user.*) */
+          action?: string;
+          resource_type?: string;
+          resource_id?: string;
+          service?: string;
+          outcome?: 'success' | 'failure';
+          /** @description inclusive */
+          from?: string;
+          /** @description exclusive */
+          to?: string;
+          limit: number;
+          offset: number;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                /** Format: uuid */
+                id: string;
+                /** Format: date-time */
+                occurred_at: string;
+                service: string;
+                action: string;
+                outcome: string;
+                resource_type: string;
+                resource_id: string | null;
+                actor: {
+                  type: string;
+                  id: string;
+                  email: string | null;
+                };
+                request_id: string | null;
+                ip: string | null;
+                old_value: unknown;
+                new_value: unknown;
+              }[];
+              total: number;
+              limit: number;
+              offset: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/knowledge-bases': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Knowledge bases the caller can read */
+    get: {
+      parameters: {
+        query: {
+          limit: number;
+          offset: number;
+          /** @description filter by name (case-insensitive substring) */
+          q?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                /** Format: uuid */
+                id: string;
+                name: string;
+                description: string;
+                /** Format: uuid */
+                embedding_model_id: string;
+                /** Format: uuid */
+                generation_model_id: string;
+                embedding_model: {
+                  id: string;
+                  name: string;
+                  type: string;
+                  provider: string;
+                  model_id: string;
+                  status: string;
+                  is_default: boolean;
+                  config: {
+                    [key: string]: unknown;
+                  };
+                } | null;
+                generation_model: {
+                  id: string;
+                  name: string;
+                  type: string;
+                  provider: string;
+                  model_id: string;
+                  status: string;
+                  is_default: boolean;
+                  config: {
+                    [key: string]: unknown;
+                  };
+                } | null;
+                config_overrides: {
+                  /** @description characters per chunk (default 1000) */
+                  chunk_size?: number;
+                  /** @description characters shared by neighbouring chunks (default 200) */
+                  chunk_overlap?: number;
+                  /** @description passages retrieved (default 5) */
+                  top_k?: number;
+                  /** @description minimum relevance 0..1 (default 0) */
+                  similarity_threshold?: number;
+                  temperature?: number;
+                  max_tokens?: number;
+                  system_prompt?: string;
+                };
+                collection: string;
+                dimensions: number;
+                distance_metric: 'cosine' | 'dot' | 'euclidean';
+                document_count: number;
+                documents: {
+                  total: number;
+                  PENDING: number;
+                  PROCESSING: number;
+                  READY: number;
+                  FAILED: number;
+                };
+                embedding_model_locked: boolean;
+                permission: 'READ' | 'WRITE' | 'ADMIN';
+                created_by: string;
+                /** Format: date-time */
+                created_at: string;
+                /** Format: date-time */
+                updated_at: string;
+              }[];
+              total: number;
+              limit: number;
+              offset: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    /** Create a knowledge base (level 2) with its models, overrides and vector collection. With an Idempotency-Key header a retry returns the first result. */
+    post: {
+      parameters: {
+        query?: never;
+        header?: {
+          /** @description a unique string per intended request (e.g. a UUID), 1–255 visible ASCII characters; kept 24 h */
+          'idempotency-key'?: string;
+        };
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            name: string;
+            description?: string;
+            /**
+             * Format: uuid
+             * @description default embedding model when omitted
+             */
+            embedding_model_id?: string;
+            /**
+             * Format: uuid
+             * @description default generation model when omitted
+             */
+            generation_model_id?: string;
+            config_overrides?: {
+              /** @description characters per chunk (default 1000) */
+              chunk_size?: number;
+              /** @description characters shared by neighbouring chunks (default 200) */
+              chunk_overlap?: number;
+              /** @description passages retrieved (default 5) */
+              top_k?: number;
+              /** @description minimum relevance 0..1 (default 0) */
+              similarity_threshold?: number;
+              temperature?: number;
+              max_tokens?: number;
+              system_prompt?: string;
+            };
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** Format: uuid */
+              id: string;
+              name: string;
+              description: string;
+              /** Format: uuid */
+              embedding_model_id: string;
+              /** Format: uuid */
+              generation_model_id: string;
+              embedding_model: {
+                id: string;
+                name: string;
+                type: string;
+                provider: string;
+                model_id: string;
+                status: string;
+                is_default: boolean;
+                config: {
+                  [key: string]: unknown;
+                };
+              } | null;
+              generation_model: {
+                id: string;
+                name: string;
+                type: string;
+                provider: string;
+                model_id: string;
+                status: string;
+                is_default: boolean;
+                config: {
+                  [key: string]: unknown;
+                };
+              } | null;
+              config_overrides: {
+                /** @description characters per chunk (default 1000) */
+                chunk_size?: number;
+                /** @description characters shared by neighbouring chunks (default 200) */
+                chunk_overlap?: number;
+                /** @description passages retrieved (default 5) */
+                top_k?: number;
+                /** @description minimum relevance 0..1 (default 0) */
+                similarity_threshold?: number;
+                temperature?: number;
+                max_tokens?: number;
+                system_prompt?: string;
+              };
+              collection: string;
+              dimensions: number;
+              distance_metric: 'cosine' | 'dot' | 'euclidean';
+              document_count: number;
+              documents: {
+                total: number;
+                PENDING: number;
+                PROCESSING: number;
+                READY: number;
+                FAILED: number;
+              };
+              embedding_model_locked: boolean;
+              permission: 'READ' | 'WRITE' | 'ADMIN';
+              created_by: string;
+              /** Format: date-time */
+              created_at: string;
+              /** Format: date-time */
+              updated_at: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/knowledge-bases/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** One knowledge base (READ) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** Format: uuid */
+              id: string;
+              name: string;
+              description: string;
+              /** Format: uuid */
+              embedding_model_id: string;
+              /** Format: uuid */
+              generation_model_id: string;
+              embedding_model: {
+                id: string;
+                name: string;
+                type: string;
+                provider: string;
+                model_id: string;
+                status: string;
+                is_default: boolean;
+                config: {
+                  [key: string]: unknown;
+                };
+              } | null;
+              generation_model: {
+                id: string;
+                name: string;
+                type: string;
+                provider: string;
+                model_id: string;
+                status: string;
+                is_default: boolean;
+                config: {
+                  [key: string]: unknown;
+                };
+              } | null;
+              config_overrides: {
+                /** @description characters per chunk (default 1000) */
+                chunk_size?: number;
+                /** @description characters shared by neighbouring chunks (default 200) */
+                chunk_overlap?: number;
+                /** @description passages retrieved (default 5) */
+                top_k?: number;
+                /** @description minimum relevance 0..1 (default 0) */
+                similarity_threshold?: number;
+                temperature?: number;
+                max_tokens?: number;
+                system_prompt?: string;
+              };
+              collection: string;
+              dimensions: number;
+              distance_metric: 'cosine' | 'dot' | 'euclidean';
+              document_count: number;
+              documents: {
+                total: number;
+                PENDING: number;
+                PROCESSING: number;
+                READY: number;
+                FAILED: number;
+              };
+              embedding_model_locked: boolean;
+              permission: 'READ' | 'WRITE' | 'ADMIN';
+              created_by: string;
+              /** Format: date-time */
+              created_at: string;
+              /** Format: date-time */
+              updated_at: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    /** Delete a knowledge base with its documents and vectors (ADMIN on the KB) */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    /** Rename or describe a knowledge base (ADMIN on the KB) */
+    patch: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            name?: string;
+            description?: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** Format: uuid */
+              id: string;
+              name: string;
+              description: string;
+              /** Format: uuid */
+              embedding_model_id: string;
+              /** Format: uuid */
+              generation_model_id: string;
+              embedding_model: {
+                id: string;
+                name: string;
+                type: string;
+                provider: string;
+                model_id: string;
+                status: string;
+                is_default: boolean;
+                config: {
+                  [key: string]: unknown;
+                };
+              } | null;
+              generation_model: {
+                id: string;
+                name: string;
+                type: string;
+                provider: string;
+                model_id: string;
+                status: string;
+                is_default: boolean;
+                config: {
+                  [key: string]: unknown;
+                };
+              } | null;
+              config_overrides: {
+                /** @description characters per chunk (default 1000) */
+                chunk_size?: number;
+                /** @description characters shared by neighbouring chunks (default 200) */
+                chunk_overlap?: number;
+                /** @description passages retrieved (default 5) */
+                top_k?: number;
+                /** @description minimum relevance 0..1 (default 0) */
+                similarity_threshold?: number;
+                temperature?: number;
+                max_tokens?: number;
+                system_prompt?: string;
+              };
+              collection: string;
+              dimensions: number;
+              distance_metric: 'cosine' | 'dot' | 'euclidean';
+              document_count: number;
+              documents: {
+                total: number;
+                PENDING: number;
+                PROCESSING: number;
+                READY: number;
+                FAILED: number;
+              };
+              embedding_model_locked: boolean;
+              permission: 'READ' | 'WRITE' | 'ADMIN';
+              created_by: string;
+              /** Format: date-time */
+              created_at: string;
+              /** Format: date-time */
+              updated_at: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+    trace?: never;
+  };
+  '/api/v1/knowledge-bases/{id}/model-config': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Models and overrides of a KB, and whether the embedding model is locked (READ) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** Format: uuid */
+              kb_id: string;
+              /** Format: uuid */
+              embedding_model_id: string;
+              /** Format: uuid */
+              generation_model_id: string;
+              embedding_model: {
+                id: string;
+                name: string;
+                type: string;
+                provider: string;
+                model_id: string;
+                status: string;
+                is_default: boolean;
+                config: {
+                  [key: string]: unknown;
+                };
+              } | null;
+              generation_model: {
+                id: string;
+                name: string;
+                type: string;
+                provider: string;
+                model_id: string;
+                status: string;
+                is_default: boolean;
+                config: {
+                  [key: string]: unknown;
+                };
+              } | null;
+              config_overrides: {
+                /** @description characters per chunk (default 1000) */
+                chunk_size?: number;
+                /** @description characters shared by neighbouring chunks (default 200) */
+                chunk_overlap?: number;
+                /** @description passages retrieved (default 5) */
+                top_k?: number;
+                /** @description minimum relevance 0..1 (default 0) */
+                similarity_threshold?: number;
+                temperature?: number;
+                max_tokens?: number;
+                system_prompt?: string;
+              };
+              effective_config: {
+                chunk_size: number;
+                chunk_overlap: number;
+                top_k: number;
+                similarity_threshold: number;
+                temperature: number;
+                max_tokens: number;
+                system_prompt: string;
+              };
+              dimensions: number;
+              distance_metric: 'cosine' | 'dot' | 'euclidean';
+              embedding_model_locked: boolean;
+              lock_reason: string | null;
+              document_count: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+    /** Change models and overrides (ADMIN on the KB). The embedding model is locked once the KB has a document (409 EMBEDDING_MODEL_LOCKED). */
+    put: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** Format: uuid */
+            embedding_model_id?: string;
+            /** Format: uuid */
+            generation_model_id?: string;
+            config_overrides?: {
+              /** @description characters per chunk (default 1000) */
+              chunk_size?: number;
+              /** @description characters shared by neighbouring chunks (default 200) */
+              chunk_overlap?: number;
+              /** @description passages retrieved (default 5) */
+              top_k?: number;
+              /** @description minimum relevance 0..1 (default 0) */
+              similarity_threshold?: number;
+              temperature?: number;
+              max_tokens?: number;
+              system_prompt?: string;
+            };
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** Format: uuid */
+              kb_id: string;
+              /** Format: uuid */
+              embedding_model_id: string;
+              /** Format: uuid */
+              generation_model_id: string;
+              embedding_model: {
+                id: string;
+                name: string;
+                type: string;
+                provider: string;
+                model_id: string;
+                status: string;
+                is_default: boolean;
+                config: {
+                  [key: string]: unknown;
+                };
+              } | null;
+              generation_model: {
+                id: string;
+                name: string;
+                type: string;
+                provider: string;
+                model_id: string;
+                status: string;
+                is_default: boolean;
+                config: {
+                  [key: string]: unknown;
+                };
+              } | null;
+              config_overrides: {
+                /** @description characters per chunk (default 1000) */
+                chunk_size?: number;
+                /** @description characters shared by neighbouring chunks (default 200) */
+                chunk_overlap?: number;
+                /** @description passages retrieved (default 5) */
+                top_k?: number;
+                /** @description minimum relevance 0..1 (default 0) */
+                similarity_threshold?: number;
+                temperature?: number;
+                max_tokens?: number;
+                system_prompt?: string;
+              };
+              effective_config: {
+                chunk_size: number;
+                chunk_overlap: number;
+                top_k: number;
+                similarity_threshold: number;
+                temperature: number;
+                max_tokens: number;
+                system_prompt: string;
+              };
+              dimensions: number;
+              distance_metric: 'cosine' | 'dot' | 'euclidean';
+              embedding_model_locked: boolean;
+              lock_reason: string | null;
+              document_count: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/knowledge-bases/{id}/permissions': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Grants on a knowledge base (ADMIN on the KB) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                /** Format: uuid */
+                kb_id: string;
+                principal_type: 'user' | 'group';
+                /** Format: uuid */
+                principal_id: string;
+                permission: 'READ' | 'WRITE' | 'ADMIN';
+                granted_by: string;
+                /** Format: date-time */
+                created_at: string;
+                /** Format: date-time */
+                updated_at: string;
+              }[];
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/knowledge-bases/{id}/permissions/{principalType}/{principalId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    /** Grant READ, WRITE or ADMIN to a user or group (ADMIN on the KB) */
+    put: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+          principalType: 'user' | 'group';
+          principalId: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            permission: 'READ' | 'WRITE' | 'ADMIN';
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** Format: uuid */
+              kb_id: string;
+              principal_type: 'user' | 'group';
+              /** Format: uuid */
+              principal_id: string;
+              permission: 'READ' | 'WRITE' | 'ADMIN';
+              granted_by: string;
+              /** Format: date-time */
+              created_at: string;
+              /** Format: date-time */
+              updated_at: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+    post?: never;
+    /** Revoke a grant (ADMIN on the KB) */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+          principalType: 'user' | 'group';
+          principalId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/admin/kb-permissions': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Every grant on every knowledge base, filterable by principal or KB (administrators) */
+    get: {
+      parameters: {
+        query: {
+          principal_type?: 'user' | 'group';
+          principal_id?: string;
+          kb_id?: string;
+          limit: number;
+          offset: number;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                /** Format: uuid */
+                kb_id: string;
+                principal_type: 'user' | 'group';
+                /** Format: uuid */
+                principal_id: string;
+                permission: 'READ' | 'WRITE' | 'ADMIN';
+                granted_by: string;
+                /** Format: date-time */
+                created_at: string;
+                /** Format: date-time */
+                updated_at: string;
+                kb_name: string;
+              }[];
+              total: number;
+              limit: number;
+              offset: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/knowledge-bases/{id}/documents': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Documents of a knowledge base, newest first, filterable by status (READ) */
+    get: {
+      parameters: {
+        query: {
+          status?: 'PENDING' | 'PROCESSING' | 'READY' | 'FAILED';
+          /** @description filter by file name (substring) */
+          q?: string;
+          limit: number;
+          offset: number;
+        };
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                /** Format: uuid */
+                id: string;
+                /** Format: uuid */
+                kb_id: string;
+                filename: string;
+                format: 'txt' | 'md' | 'html' | 'pdf' | 'docx';
+                content_type: string;
+                size_bytes: number;
+                sha256: string;
+                status: 'PENDING' | 'PROCESSING' | 'READY' | 'FAILED';
+                processing_steps: {
+                  upload: {
+                    status: 'pending' | 'in_progress' | 'done' | 'error' | 'skipped';
+                    /** Format: date-time */
+                    started_at: string | null;
+                    /** Format: date-time */
+                    completed_at: string | null;
+                  };
+                  parse: {
+                    status: 'pending' | 'in_progress' | 'done' | 'error' | 'skipped';
+                    /** Format: date-time */
+                    started_at: string | null;
+                    /** Format: date-time */
+                    completed_at: string | null;
+                  };
+                  chunk: {
+                    status: 'pending' | 'in_progress' | 'done' | 'error' | 'skipped';
+                    /** Format: date-time */
+                    started_at: string | null;
+                    /** Format: date-time */
+                    completed_at: string | null;
+                  };
+                  embed: {
+                    status: 'pending' | 'in_progress' | 'done' | 'error' | 'skipped';
+                    /** Format: date-time */
+                    started_at: string | null;
+                    /** Format: date-time */
+                    completed_at: string | null;
+                  };
+                  index: {
+                    status: 'pending' | 'in_progress' | 'done' | 'error' | 'skipped';
+                    /** Format: date-time */
+                    started_at: string | null;
+                    /** Format: date-time */
+                    completed_at: string | null;
+                  };
+                };
+                current_step: string | null;
+                step_errors: {
+                  [key: string]: string;
+                };
+                error_message: string | null;
+                chunk_count: number;
+                character_count: number | null;
+                /** @description processing attempt (1 at upload, +1 per retry) */
+                attempt: number;
+                uploaded_by: string;
+                /** Format: date-time */
+                created_at: string;
+                /** Format: date-time */
+                updated_at: string;
+                /** Format: date-time */
+                processing_started_at: string | null;
+                /** Format: date-time */
+                processed_at: string | null;
+                duration_ms: number | null;
+              }[];
+              total: number;
+              limit: number;
+              offset: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    /** Upload a document (multipart field "file"; txt, md, html, pdf or docx; WRITE). 415 wrong type, 400 empty, 413 too large, 409 DUPLICATE_DOCUMENT when the KB holds the same bytes (unless allow_duplicate=true) — nothing is stored then. */
+    post: {
+      parameters: {
+        query: {
+          /** @description keep the file even when the KB holds a document with the same bytes (otherwise 409 DUPLICATE_DOCUMENT) */
+          allow_duplicate: boolean;
+        };
+        header?: {
+          /** @description a unique string per intended request (e.g. a UUID), 1–255 visible ASCII characters; kept 24 h */
+          'idempotency-key'?: string;
+        };
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** Format: uuid */
+              id: string;
+              /** Format: uuid */
+              kb_id: string;
+              filename: string;
+              format: 'txt' | 'md' | 'html' | 'pdf' | 'docx';
+              content_type: string;
+              size_bytes: number;
+              sha256: string;
+              status: 'PENDING' | 'PROCESSING' | 'READY' | 'FAILED';
+              processing_steps: {
+                upload: {
+                  status: 'pending' | 'in_progress' | 'done' | 'error' | 'skipped';
+                  /** Format: date-time */
+                  started_at: string | null;
+                  /** Format: date-time */
+                  completed_at: string | null;
+                };
+                parse: {
+                  status: 'pending' | 'in_progress' | 'done' | 'error' | 'skipped';
+                  /** Format: date-time */
+                  started_at: string | null;
+                  /** Format: date-time */
+                  completed_at: string | null;
+                };
+                chunk: {
+                  status: 'pending' | 'in_progress' | 'done' | 'error' | 'skipped';
+                  /** Format: date-time */
+                  started_at: string | null;
+                  /** Format: date-time */
+                  completed_at: string | null;
+                };
+                embed: {
+                  status: 'pending' | 'in_progress' | 'done' | 'error' | 'skipped';
+                  /** Format: date-time */
+                  started_at: string | null;
+                  /** Format: date-time */
+                  completed_at: string | null;
+                };
+                index: {
+                  status: 'pending' | 'in_progress' | 'done' | 'error' | 'skipped';
+                  /** Format: date-time */
+                  started_at: string | null;
+                  /** Format: date-time */
+                  completed_at: string | null;
+                };
+              };
+              current_step: string | null;
+              step_errors: {
+                [key: string]: string;
+              };
+              error_message: string | null;
+              chunk_count: number;
+              character_count: number | null;
+              /** @description processing attempt (1 at upload, +1 per retry) */
+              attempt: number;
+              uploaded_by: string;
+              /** Format: date-time */
+              created_at: string;
+              /** Format: date-time */
+              updated_at: string;
+              /** Format: date-time */
+              processing_started_at: string | null;
+              /** Format: date-time */
+              processed_at: string | null;
+              duration_ms: number | null;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        413: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        415: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/knowledge-bases/{id}/documents/bulk': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Upload several documents in one request (multipart, any number of file parts up to 1000; WRITE). 201 when every file was stored, 207 otherwise; each item holds its document or its error, and refused files store nothing. */
+    post: {
+      parameters: {
+        query: {
+          /** @description keep the file even when the KB holds a document with the same bytes (otherwise 409 DUPLICATE_DOCUMENT) */
+          allow_duplicate: boolean;
+        };
+        header?: {
+          /** @description a unique string per intended request (e.g. a UUID), 1–255 visible ASCII characters; kept 24 h */
+          'idempotency-key'?: string;
+        };
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              created: number;
+              failed: number;
+              items: {
+                /** @description position of the file among the file parts, from 0 */
+                index: number;
+                filename: string;
+                /** @description 201 stored, or the status a single upload of this file would get */
+                status: number;
+                document: {
+                  /** Format: uuid */
+                  id: string;
+                  /** Format: uuid */
+                  kb_id: string;
+                  filename: string;
+                  format: 'txt' | 'md' | 'html' | 'pdf' | 'docx';
+                  content_type: string;
+                  size_bytes: number;
+                  sha256: string;
+                  status: 'PENDING' | 'PROCESSING' | 'READY' | 'FAILED';
+                  processing_steps: {
+                    upload: {
+                      status: 'pending' | 'in_progress' | 'done' | 'error' | 'skipped';
+                      /** Format: date-time */
+                      started_at: string | null;
+                      /** Format: date-time */
+                      completed_at: string | null;
+                    };
+                    parse: {
+                      status: 'pending' | 'in_progress' | 'done' | 'error' | 'skipped';
+                      /** Format: date-time */
+                      started_at: string | null;
+                      /** Format: date-time */
+                      completed_at: string | null;
+                    };
+                    chunk: {
+                      status: 'pending' | 'in_progress' | 'done' | 'error' | 'skipped';
+                      /** Format: date-time */
+                      started_at: string | null;
+                      /** Format: date-time */
+                      completed_at: string | null;
+                    };
+                    embed: {
+                      status: 'pending' | 'in_progress' | 'done' | 'error' | 'skipped';
+                      /** Format: date-time */
+                      started_at: string | null;
+                      /** Format: date-time */
+                      completed_at: string | null;
+                    };
+                    index: {
+                      status: 'pending' | 'in_progress' | 'done' | 'error' | 'skipped';
+                      /** Format: date-time */
+                      started_at: string | null;
+                      /** Format: date-time */
+                      completed_at: string | null;
+                    };
+                  };
+                  current_step: string | null;
+                  step_errors: {
+                    [key: string]: string;
+                  };
+                  error_message: string | null;
+                  chunk_count: number;
+                  character_count: number | null;
+                  /** @description processing attempt (1 at upload, +1 per retry) */
+                  attempt: number;
+                  uploaded_by: string;
+                  /** Format: date-time */
+                  created_at: string;
+                  /** Format: date-time */
+                  updated_at: string;
+                  /** Format: date-time */
+                  processing_started_at: string | null;
+                  /** Format: date-time */
+                  processed_at: string | null;
+                  duration_ms: number | null;
+                } | null;
+                error: {
+                  code: string;
+                  message: string;
+                  details: unknown;
+                } | null;
+              }[];
+            };
+          };
+        };
+        /** @description Default Response */
+        207: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              created: number;
+              failed: number;
+              items: {
+                /** @description position of the file among the file parts, from 0 */
+                index: number;
+                filename: string;
+                /** @description 201 stored, or the status a single upload of this file would get */
+                status: number;
+                document: {
+                  /** Format: uuid */
+                  id: string;
+                  /** Format: uuid */
+                  kb_id: string;
+                  filename: string;
+                  format: 'txt' | 'md' | 'html' | 'pdf' | 'docx';
+                  content_type: string;
+                  size_bytes: number;
+                  sha256: string;
+                  status: 'PENDING' | 'PROCESSING' | 'READY' | 'FAILED';
+                  processing_steps: {
+                    upload: {
+                      status: 'pending' | 'in_progress' | 'done' | 'error' | 'skipped';
+                      /** Format: date-time */
+                      started_at: string | null;
+                      /** Format: date-time */
+                      completed_at: string | null;
+                    };
+                    parse: {
+                      status: 'pending' | 'in_progress' | 'done' | 'error' | 'skipped';
+                      /** Format: date-time */
+                      started_at: string | null;
+                      /** Format: date-time */
+                      completed_at: string | null;
+                    };
+                    chunk: {
+                      status: 'pending' | 'in_progress' | 'done' | 'error' | 'skipped';
+                      /** Format: date-time */
+                      started_at: string | null;
+                      /** Format: date-time */
+                      completed_at: string | null;
+                    };
+                    embed: {
+                      status: 'pending' | 'in_progress' | 'done' | 'error' | 'skipped';
+                      /** Format: date-time */
+                      started_at: string | null;
+                      /** Format: date-time */
+                      completed_at: string | null;
+                    };
+                    index: {
+                      status: 'pending' | 'in_progress' | 'done' | 'error' | 'skipped';
+                      /** Format: date-time */
+                      started_at: string | null;
+                      /** Format: date-time */
+                      completed_at: string | null;
+                    };
+                  };
+                  current_step: string | null;
+                  step_errors: {
+                    [key: string]: string;
+                  };
+                  error_message: string | null;
+                  chunk_count: number;
+                  character_count: number | null;
+                  /** @description processing attempt (1 at upload, +1 per retry) */
+                  attempt: number;
+                  uploaded_by: string;
+                  /** Format: date-time */
+                  created_at: string;
+                  /** Format: date-time */
+                  updated_at: string;
+                  /** Format: date-time */
+                  processing_started_at: string | null;
+                  /** Format: date-time */
+                  processed_at: string | null;
+                  duration_ms: number | null;
+                } | null;
+                error: {
+                  code: string;
+                  message: string;
+                  details: unknown;
+                } | null;
+              }[];
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        413: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        415: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/knowledge-bases/{id}/documents/{docId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** One document with its processing steps (READ) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+          docId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** Format: uuid */
+              id: string;
+              /** Format: uuid */
+              kb_id: string;
+              filename: string;
+              format: 'txt' | 'md' | 'html' | 'pdf' | 'docx';
+              content_type: string;
+              size_bytes: number;
+              sha256: string;
+              status: 'PENDING' | 'PROCESSING' | 'READY' | 'FAILED';
+              processing_steps: {
+                upload: {
+                  status: 'pending' | 'in_progress' | 'done' | 'error' | 'skipped';
+                  /** Format: date-time */
+                  started_at: string | null;
+                  /** Format: date-time */
+                  completed_at: string | null;
+                };
+                parse: {
+                  status: 'pending' | 'in_progress' | 'done' | 'error' | 'skipped';
+                  /** Format: date-time */
+                  started_at: string | null;
+                  /** Format: date-time */
+                  completed_at: string | null;
+                };
+                chunk: {
+                  status: 'pending' | 'in_progress' | 'done' | 'error' | 'skipped';
+                  /** Format: date-time */
+                  started_at: string | null;
+                  /** Format: date-time */
+                  completed_at: string | null;
+                };
+                embed: {
+                  status: 'pending' | 'in_progress' | 'done' | 'error' | 'skipped';
+                  /** Format: date-time */
+                  started_at: string | null;
+                  /** Format: date-time */
+                  completed_at: string | null;
+                };
+                index: {
+                  status: 'pending' | 'in_progress' | 'done' | 'error' | 'skipped';
+                  /** Format: date-time */
+                  started_at: string | null;
+                  /** Format: date-time */
+                  completed_at: string | null;
+                };
+              };
+              current_step: string | null;
+              step_errors: {
+                [key: string]: string;
+              };
+              error_message: string | null;
+              chunk_count: number;
+              character_count: number | null;
+              /** @description processing attempt (1 at upload, +1 per retry) */
+              attempt: number;
+              uploaded_by: string;
+              /** Format: date-time */
+              created_at: string;
+              /** Format: date-time */
+              updated_at: string;
+              /** Format: date-time */
+              processing_started_at: string | null;
+              /** Format: date-time */
+              processed_at: string | null;
+              duration_ms: number | null;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    /** Delete a document, its original and its vectors (WRITE) */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+          docId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/knowledge-bases/{id}/documents/{docId}/retry': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Process a FAILED document again (WRITE; 409 DOCUMENT_NOT_FAILED otherwise) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+          docId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** Format: uuid */
+              id: string;
+              /** Format: uuid */
+              kb_id: string;
+              filename: string;
+              format: 'txt' | 'md' | 'html' | 'pdf' | 'docx';
+              content_type: string;
+              size_bytes: number;
+              sha256: string;
+              status: 'PENDING' | 'PROCESSING' | 'READY' | 'FAILED';
+              processing_steps: {
+                upload: {
+                  status: 'pending' | 'in_progress' | 'done' | 'error' | 'skipped';
+                  /** Format: date-time */
+                  started_at: string | null;
+                  /** Format: date-time */
+                  completed_at: string | null;
+                };
+                parse: {
+                  status: 'pending' | 'in_progress' | 'done' | 'error' | 'skipped';
+                  /** Format: date-time */
+                  started_at: string | null;
+                  /** Format: date-time */
+                  completed_at: string | null;
+                };
+                chunk: {
+                  status: 'pending' | 'in_progress' | 'done' | 'error' | 'skipped';
+                  /** Format: date-time */
+                  started_at: string | null;
+                  /** Format: date-time */
+                  completed_at: string | null;
+                };
+                embed: {
+                  status: 'pending' | 'in_progress' | 'done' | 'error' | 'skipped';
+                  /** Format: date-time */
+                  started_at: string | null;
+                  /** Format: date-time */
+                  completed_at: string | null;
+                };
+                index: {
+                  status: 'pending' | 'in_progress' | 'done' | 'error' | 'skipped';
+                  /** Format: date-time */
+                  started_at: string | null;
+                  /** Format: date-time */
+                  completed_at: string | null;
+                };
+              };
+              current_step: string | null;
+              step_errors: {
+                [key: string]: string;
+              };
+              error_message: string | null;
+              chunk_count: number;
+              character_count: number | null;
+              /** @description processing attempt (1 at upload, +1 per retry) */
+              attempt: number;
+              uploaded_by: string;
+              /** Format: date-time */
+              created_at: string;
+              /** Format: date-time */
+              updated_at: string;
+              /** Format: date-time */
+              processing_started_at: string | null;
+              /** Format: date-time */
+              processed_at: string | null;
+              duration_ms: number | null;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/knowledge-bases/{id}/documents/{docId}/content': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Extracted text and its chunks with character offsets, for the split-pane viewer (READ) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+          docId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** Format: uuid */
+              document_id: string;
+              /** Format: uuid */
+              kb_id: string;
+              attempt: number;
+              text: string;
+              character_count: number;
+              chunk_size: number;
+              chunk_overlap: number;
+              chunks: {
+                index: number;
+                start_offset: number;
+                end_offset: number;
+                text: string;
+              }[];
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/knowledge-bases/{id}/documents/{docId}/original': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Download the file as uploaded (READ) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+          docId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description the original bytes */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': unknown;
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/search': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Semantic search across the knowledge bases the caller can read, with citations */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            query: string;
+            /** @description KBs to search; all readable KBs when omitted */
+            kb_ids?: string[];
+            /** @description results returned (default 10) */
+            top_k?: number;
+            /** @description minimum relevance; each KB's own threshold when omitted */
+            similarity_threshold?: number;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              query: string;
+              top_k: number;
+              results: {
+                /** Format: uuid */
+                kb_id: string;
+                kb_name: string;
+                /** Format: uuid */
+                document_id: string;
+                document_name: string;
+                chunk_index: number;
+                start_offset: number;
+                end_offset: number;
+                text: string;
+                score: number;
+              }[];
+              searched_kb_ids: string[];
+              errors: {
+                /** Format: uuid */
+                kb_id: string;
+                code: string;
+                message: string;
+              }[];
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/chat': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Ask a knowledge base (READ). Server-sent events: `token` {text}…, then `citations` {citations}, then `done` {model_id, fallback_used, fallback_reason, …}; `error` {code, message} if generation fails mid-way. */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** Format: uuid */
+            kb_id: string;
+            message: string;
+            /** @description earlier turns of the conversation, oldest first */
+            history?: {
+              role: 'user' | 'assistant';
+              content: string;
+            }[];
+          };
+        };
+      };
+      responses: {
+        /** @description text/event-stream */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'text/event-stream': string;
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'text/event-stream': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'text/event-stream': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'text/event-stream': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'text/event-stream': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'text/event-stream': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/admin/queue/status': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Ingestion queue: JetStream pending / in-flight / redelivered, workers connected */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description pending + in flight */
+              queue_depth: number;
+              pending: number;
+              in_flight: number;
+              redelivered: number;
+              consumers: {
+                name: string;
+                event: string;
+                /** @description false until a worker has started once */
+                exists: boolean;
+                /** @description messages not yet delivered to a worker */
+                pending: number;
+                /** @description delivered, not yet acknowledged */
+                in_flight: number;
+                /** @description in flight after at least one failed or timed-out delivery */
+                redelivered: number;
+                waiting_pulls: number;
+              }[];
+              workers_connected: number;
+              workers: {
+                worker_id: string;
+                /** Format: date-time */
+                started_at: string;
+                concurrency: number;
+                in_flight: number;
+                processed: number;
+                failed: number;
+              }[];
+              documents: {
+                total: number;
+                PENDING: number;
+                PROCESSING: number;
+                READY: number;
+                FAILED: number;
+              };
+              /** Format: date-time */
+              checked_at: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/admin/queue/tasks': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Processing tasks (documents) with their steps; PENDING and PROCESSING unless ?status= is given */
+    get: {
+      parameters: {
+        query: {
+          status?: 'PENDING' | 'PROCESSING' | 'READY' | 'FAILED';
+          kb_id?: string;
+          limit: number;
+          offset: number;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                task_id: string;
+                task_name: string;
+                status: 'PENDING' | 'PROCESSING' | 'READY' | 'FAILED';
+                /** Format: date-time */
+                started_at: string | null;
+                /** @description milliseconds */
+                estimated_duration: number | null;
+                processing_steps: {
+                  upload: {
+                    status: 'pending' | 'in_progress' | 'done' | 'error' | 'skipped';
+                    /** Format: date-time */
+                    started_at: string | null;
+                    /** Format: date-time */
+                    completed_at: string | null;
+                  };
+                  parse: {
+                    status: 'pending' | 'in_progress' | 'done' | 'error' | 'skipped';
+                    /** Format: date-time */
+                    started_at: string | null;
+                    /** Format: date-time */
+                    completed_at: string | null;
+                  };
+                  chunk: {
+                    status: 'pending' | 'in_progress' | 'done' | 'error' | 'skipped';
+                    /** Format: date-time */
+                    started_at: string | null;
+                    /** Format: date-time */
+                    completed_at: string | null;
+                  };
+                  embed: {
+                    status: 'pending' | 'in_progress' | 'done' | 'error' | 'skipped';
+                    /** Format: date-time */
+                    started_at: string | null;
+                    /** Format: date-time */
+                    completed_at: string | null;
+                  };
+                  index: {
+                    status: 'pending' | 'in_progress' | 'done' | 'error' | 'skipped';
+                    /** Format: date-time */
+                    started_at: string | null;
+                    /** Format: date-time */
+                    completed_at: string | null;
+                  };
+                } | null;
+                current_step: string | null;
+                step_errors: {
+                  [key: string]: string;
+                } | null;
+                /** Format: uuid */
+                document_id: string;
+                /** Format: uuid */
+                kb_id: string;
+                kb_name: string;
+                filename: string;
+                attempt: number;
+                error_message: string | null;
+                /** Format: date-time */
+                created_at: string;
+                /** Format: date-time */
+                updated_at: string;
+              }[];
+              total: number;
+              limit: number;
+              offset: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/admin/queue/retry-failed': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Retry FAILED documents: the given ids, or all failed (optionally of one KB). Every document not queued is listed in errors. */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            document_ids?: string[];
+            /** @default false */
+            retry_all_failed?: boolean;
+            /**
+             * Format: uuid
+             * @description restrict to one knowledge base
+             */
+            kb_id?: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              queued: number;
+              failed: number;
+              errors: {
+                document_id: string;
+                code: string;
+                error: string;
+              }[];
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/admin/kb-stats': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Per knowledge base: documents by status, chunks, vectors and storage */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                /** Format: uuid */
+                kb_id: string;
+                name: string;
+                documents: {
+                  total: number;
+                  PENDING: number;
+                  PROCESSING: number;
+                  READY: number;
+                  FAILED: number;
+                };
+                chunk_count: number;
+                /** @description points in the collection (null if unknown) */
+                vector_count: number | null;
+                /** @description original files */
+                storage_bytes: number;
+                embedding_model_id: string;
+                generation_model_id: string;
+                /** Format: date-time */
+                last_upload_at: string | null;
+                /** Format: date-time */
+                created_at: string;
+              }[];
+              totals: {
+                knowledge_bases: number;
+                documents: number;
+                chunks: number;
+                storage_bytes: number;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
     post?: never;
     delete?: never;
     options?: never;

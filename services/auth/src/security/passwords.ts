@@ -3,6 +3,7 @@
  * strength rule every new password must meet.
  */
 import { randomBytes, type ScryptOptions, scrypt, timingSafeEqual } from 'node:crypto';
+import { COMMON_PASSWORDS_CHECKED } from './common-passwords.ts';
 
 /** OWASP's scrypt setting N=2^15, r=8, p=3: 32 MiB per hash, run on libuv's thread pool. */
 const PARAMS = { N: 2 ** 15, r: 8, p: 3 } as const;
@@ -53,7 +54,9 @@ export const PASSWORD_MIN_LENGTH = 12;
 export const PASSWORD_MAX_LENGTH = 256;
 export const PASSWORD_RULE =
   `at least ${PASSWORD_MIN_LENGTH} characters (at most ${PASSWORD_MAX_LENGTH}), ` +
-  'with at least one letter and at least one digit or symbol, and not containing the email address';
+  'with at least one letter and at least one digit or symbol, not containing the email address, ' +
+  `and not one of the ${COMMON_PASSWORDS_CHECKED.toLocaleString('en')} most common passwords ` +
+  '(ignoring case and leading or trailing digits and symbols)';
 
 /** Returns why the password is too weak, or undefined when it meets PASSWORD_RULE. */
 export function passwordWeakness(password: string, email?: string): string | undefined {

@@ -11,6 +11,7 @@ import { REDACTED } from '@lumikb/service-kit';
 import type { Logger } from 'pino';
 import { audit } from '../audit/record.ts';
 import type { AuthDatabase } from '../db/database.ts';
+import { isCommonPassword } from '../security/common-passwords.ts';
 import { generatePassword, hashPassword, PASSWORD_RULE, passwordWeakness } from '../security/passwords.ts';
 import { revokeAllOfUser } from '../sessions/repository.ts';
 import * as repo from './repository.ts';
@@ -29,6 +30,8 @@ export async function ensureFirstAdmin(
   if (settings.password !== undefined) {
     const why = passwordWeakness(settings.password, email);
     if (why) throw new Error(`LUMIKB_ADMIN_PASSWORD ${why}. Rule: ${PASSWORD_RULE}`);
+    if (isCommonPassword(settings.password))
+      throw new Error('LUMIKB_ADMIN_PASSWORD is one of the most common passwords');
   }
   // Cheap check first: on every start but the first, there is nothing to do.
   if ((await repo.countActiveAdministrators(db)) > 0) return { created: false };

@@ -7,6 +7,7 @@ import { audit } from '../audit/record.ts';
 import type { AuthDatabase } from '../db/database.ts';
 import { errors } from '../errors.ts';
 import { findGroupsByIds } from '../groups/repository.ts';
+import { isCommonPassword } from '../security/common-passwords.ts';
 import { hashPassword, PASSWORD_RULE, passwordWeakness } from '../security/passwords.ts';
 import { revokeAllOfUser } from '../sessions/repository.ts';
 import * as repo from './repository.ts';
@@ -18,6 +19,11 @@ type Db = Kysely<AuthDatabase>;
 export function assertStrongPassword(password: string, email?: string): void {
   const why = passwordWeakness(password, email);
   if (why) throw errors.WEAK_PASSWORD(`Password ${why}. Rule: ${PASSWORD_RULE}`, { rule: PASSWORD_RULE });
+  if (isCommonPassword(password)) {
+    throw errors.COMMON_PASSWORD('This password is one of the most common ones, the first an attacker tries', {
+      rule: PASSWORD_RULE,
+    });
+  }
 }
 
 export async function getUser(db: Db, id: string): Promise<repo.UserWithGroups> {

@@ -70,12 +70,22 @@ export function toDocumentView(doc: DocumentRow): DocumentView {
   };
 }
 
-/** A file name safe to show and store: the base name, no control characters, bounded. */
+/** Control (C0, C1), format (bidi overrides and isolates, zero-width, BOM) and line/paragraph separators. */
+const CONTROL_OR_INVISIBLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu;
+/** Breaks and tabs separate words: they become one space, not nothing. */
+const LINE_OR_TAB = /[\t\n\v\f\r\u0085\u2028\u2029]+/g;
+
+/**
+ * The file name as shown and stored: its last path segment, NFC, without characters
+ * that only deceive (a right-to-left override shows "invoice\u202Efdp.exe" as
+ * "invoiceexe.pdf") or break a line, at most 255 characters.
+ */
 export function cleanFilename(raw: string | undefined): string {
-  const base = (raw ?? '').split(/[\\/]/).pop() ?? '';
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point
-  const cleaned = base.replace(/[\u0000-\u001f\u007f]/g, '').trim();
-  return (cleaned || 'document').slice(0, 255);
+  const base = (raw ?? '').normalize('NFC').split(/[\\/]/).pop() ?? '';
+  const cleaned = base.replace(LINE_OR_TAB, ' ').replace(CONTROL_OR_INVISIBLE, '').replace(/ {2,}/g, ' ').trim();
+  return Array.from(cleaned || 'document')
+    .slice(0, 255)
+    .join('');
 }
 
 /**
