@@ -168,6 +168,23 @@ export async function lockDocumentCount(trx: Db, kbId: string): Promise<void> {
   await sql`select pg_advisory_xact_lock(hashtextextended(${`kb-document-count:${kbId}`}, 0))`.execute(trx);
 }
 
+/**
+ * Documents whose vectors are in the KB's collection: READY with chunks, or PROCESSING
+ * (writing them now). PENDING and FAILED documents have none (a failed attempt's vectors
+ * are removed), so they do not tie the KB to its embedding model.
+ */
+export async function embeddedDocumentCount(db: Db, kbId: string): Promise<number> {
+  const row = await db
+    .selectFrom('documents')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('kb_id', '=', kbId)
+    .where((eb) =>
+      eb.or([eb('status', '=', 'PROCESSING'), eb.and([eb('status', '=', 'READY'), eb('chunk_count', '>', 0)])]),
+    )
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
 export async function documentCount(db: Db, kbId: string): Promise<number> {
   const row = await db
     .selectFrom('documents')
