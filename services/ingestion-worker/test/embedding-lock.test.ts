@@ -41,6 +41,12 @@ t.test('a KB whose only document failed to embed is not locked; an embedded docu
       })
     ).json();
   t.match(await modelConfig(), { embedding_model_locked: false, lock_reason: null, document_count: 1 });
+  const view = await kbApp.app.inject({
+    method: 'GET',
+    url: `/api/v1/knowledge-bases/${kb.id}`,
+    headers: auth(tokens.operator),
+  });
+  t.match(view.json(), { embedding_model_locked: false, document_count: 1 }, 'the KB page agrees');
 
   const change = await kbApp.app.inject({
     method: 'PUT',
