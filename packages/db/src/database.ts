@@ -38,6 +38,7 @@ export function createDatabase<DB>(options: DatabaseOptions): DatabaseHandle<DB>
   // pg-pool has no listener: without this the process would crash. The query itself
   // still rejects, and the pool discards the client.
   pool.on('connect', (client) => client.on('error', () => {}));
+  tagConnectFailures(pool);
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) }).withSchema(options.schema);
   let closed = false;
   return {
@@ -53,6 +54,22 @@ export function createDatabase<DB>(options: DatabaseOptions): DatabaseHandle<DB>
       await db.destroy();
     },
   };
+}
+
+/**
+ * Marks the errors of a failed checkout (refused, reset, timed out) as the database's,
+ * so the error handler answers 503 DATABASE_UNAVAILABLE: a raw socket error alone could
+ * as well come from an outbound HTTP call, which is not a database outage.
+ */
+function tagConnectFailures(pool: pg.Pool): void {
+  const connect = pool.connect.bind(pool) as () => Promise<pg.PoolClient>;
+  pool.connect = ((callback?: unknown) => {
+    if (callback) return (connect as (cb: unknown) => void)(callback);
+    return connect().catch((error: unknown) => {
+      if (error && typeof error === 'object') (error as { dependency?: string }).dependency = 'database';
+      throw error;
+    });
+  }) as typeof pool.connect;
 }
 
 export async function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {

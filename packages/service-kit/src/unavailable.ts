@@ -7,18 +7,6 @@
 
 export type UnavailableDependency = 'database' | 'bus';
 
-/** Socket-level failures of a connection we opened (pg reports them raw). */
-const SOCKET_ERRNOS = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EPIPE',
-]);
-
 /**
  * SQLSTATEs that say the server cannot serve us now: class 08 (connection exception),
  * 57P01–57P03 (admin shutdown, crash shutdown, cannot connect now), 53300 (too many
@@ -50,32 +38,25 @@ const NATS_UNAVAILABLE_CODES = new Set([
 ]);
 
 interface ErrorLike {
+  /** Set by `@lumikb/db` on a failed pool checkout (refused, reset, timed out). */
+  dependency?: unknown;
   name?: unknown;
   code?: unknown;
   message?: unknown;
-  syscall?: unknown;
-  cause?: unknown;
-  errors?: unknown;
+  /** Present on errors the Postgres server sent. */
+  severity?: unknown;
 }
 
-export function unavailableDependency(error: unknown, depth = 0): UnavailableDependency | undefined {
-  if (!error || typeof error !== 'object' || depth > 3) return undefined;
+export function unavailableDependency(error: unknown): UnavailableDependency | undefined {
+  if (!error || typeof error !== 'object') return undefined;
   const e = error as ErrorLike;
   const code = typeof e.code === 'string' ? e.code : undefined;
   const message = typeof e.message === 'string' ? e.message : '';
   if (e.name === 'NatsError') return code && NATS_UNAVAILABLE_CODES.has(code) ? 'bus' : undefined;
-  // A failed outbound fetch (TypeError 'fetch failed' with the errno in its cause) is an
-  // upstream's problem, not ours; routes that call upstreams map those themselves.
-  if (error instanceof TypeError) return undefined;
-  if (code && SOCKET_ERRNOS.has(code) && typeof e.syscall === 'string') return 'database';
-  if (code && /^[0-9A-Z]{5}$/.test(code) && isUnavailableSqlState(code)) return 'database';
+  // A raw socket error is the database's only when our pool tagged it: it could as well
+  // come from an outbound HTTP call, which routes map to their own upstream codes.
+  if (e.dependency === 'database') return 'database';
+  if (code && typeof e.severity === 'string' && isUnavailableSqlState(code)) return 'database';
   if (PG_UNAVAILABLE_MESSAGES.some((m) => message.startsWith(m))) return 'database';
-  // pg reports "every address refused" as an AggregateError of errno errors.
-  if (Array.isArray(e.errors)) {
-    for (const inner of e.errors) {
-      const found = unavailableDependency(inner, depth + 1);
-      if (found) return found;
-    }
-  }
-  return e.cause ? unavailableDependency(e.cause, depth + 1) : undefined;
+  return undefined;
 }

@@ -275,6 +275,14 @@ t.test('model-config: says whether the embedding model is locked; locked once a 
     payload: body.payload,
   });
   t.equal(upload.statusCode, 201);
+  const pending = await call('GET', `/api/v1/knowledge-bases/${kb.id}/model-config`, tokens.operator);
+  t.match(pending.json(), { embedding_model_locked: false, document_count: 1 }, 'a PENDING document has no vectors');
+  // What the worker's reports leave behind once the document is embedded.
+  await deps.db.db
+    .updateTable('documents')
+    .set({ status: 'READY', chunk_count: 1 })
+    .where('id', '=', upload.json().id)
+    .execute();
 
   const locked = await call('GET', `/api/v1/knowledge-bases/${kb.id}/model-config`, tokens.operator);
   t.match(locked.json(), { embedding_model_locked: true, lock_reason: /1 document/, document_count: 1 });

@@ -168,6 +168,27 @@ export async function lockDocumentCount(trx: Db, kbId: string): Promise<void> {
   await sql`select pg_advisory_xact_lock(hashtextextended(${`kb-document-count:${kbId}`}, 0))`.execute(trx);
 }
 
+/**
+ * Documents whose vectors are in the KB's collection: READY, or PROCESSING (writing them
+ * now). PENDING and FAILED documents have none (a failed attempt's vectors are removed),
+ * so they do not tie the KB to its embedding model.
+ */
+export const EMBEDDED_STATUSES = ['READY', 'PROCESSING'] as const satisfies readonly DocumentStatus[];
+
+export function embeddedOf(counts: DocumentCounts): number {
+  return EMBEDDED_STATUSES.reduce((n, status) => n + counts[status], 0);
+}
+
+export async function embeddedDocumentCount(db: Db, kbId: string): Promise<number> {
+  const row = await db
+    .selectFrom('documents')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('kb_id', '=', kbId)
+    .where('status', 'in', EMBEDDED_STATUSES)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
 export async function documentCount(db: Db, kbId: string): Promise<number> {
   const row = await db
     .selectFrom('documents')

@@ -23,6 +23,8 @@ import {
   deleteKb,
   documentCount,
   documentCounts,
+  embeddedDocumentCount,
+  embeddedOf,
   emptyCounts,
   findKb,
   insertKb,
@@ -73,7 +75,7 @@ function toView(
     distance_metric: kb.distance_metric,
     document_count: counts.total,
     documents: counts,
-    embedding_model_locked: counts.total > 0,
+    embedding_model_locked: embeddedOf(counts) > 0,
     permission,
     created_by: kb.created_by,
     created_at: kb.created_at.toISOString(),
@@ -238,13 +240,19 @@ export async function deleteKnowledgeBase(ctx: KbContext, claims: AccessTokenCla
   });
 }
 
-function lockReason(count: number): string | null {
-  return count > 0
-    ? `The knowledge base has ${count} document${count === 1 ? '' : 's'} embedded with this model; vectors from another model would be meaningless in its collection. Create a new knowledge base to use another embedding model.`
+function lockReason(embedded: number): string | null {
+  return embedded > 0
+    ? `The knowledge base has ${embedded} document${embedded === 1 ? '' : 's'} embedded with this model; vectors from another model would be meaningless in its collection. Create a new knowledge base to use another embedding model.`
     : null;
 }
 
-async function modelConfigView(ctx: KbContext, kb: KnowledgeBaseRow, count: number): Promise<ModelConfigView> {
+/** `count`: all documents; `embedded`: those with vectors, which lock the embedding model. */
+async function modelConfigView(
+  ctx: KbContext,
+  kb: KnowledgeBaseRow,
+  count: number,
+  embedded: number,
+): Promise<ModelConfigView> {
   const models = await findModels(ctx.db, [kb.embedding_model_id, kb.generation_model_id]);
   const overrides = kb.config_overrides as ConfigOverrides;
   return {
@@ -257,8 +265,8 @@ async function modelConfigView(ctx: KbContext, kb: KnowledgeBaseRow, count: numb
     effective_config: effectiveConfig(overrides, ctx.settings.snapshot),
     dimensions: kb.dimensions,
     distance_metric: kb.distance_metric,
-    embedding_model_locked: count > 0,
-    lock_reason: lockReason(count),
+    embedding_model_locked: embedded > 0,
+    lock_reason: lockReason(embedded),
     document_count: count,
   };
 }
@@ -267,7 +275,7 @@ export async function getModelConfig(ctx: KbContext, claims: AccessTokenClaims, 
   await requirePermission(ctx.db, id, claims, 'READ');
   const kb = await findKb(ctx.db, id);
   if (!kb) throw errors.KB_NOT_FOUND(`Knowledge base ${id} not found`, { kb_id: id });
-  return modelConfigView(ctx, kb, await documentCount(ctx.db, id));
+  return modelConfigView(ctx, kb, await documentCount(ctx.db, id), await embeddedDocumentCount(ctx.db, id));
 }
 
 /**
@@ -288,6 +296,7 @@ export async function updateModelConfig(
     const before = await findKb(trx, id, { forUpdate: true });
     if (!before) throw errors.KB_NOT_FOUND(`Knowledge base ${id} not found`, { kb_id: id });
     const count = await documentCount(trx, id);
+    const embedded = await embeddedDocumentCount(trx, id);
     const changes: Parameters<typeof updateKb>[2] = {};
     const changed: string[] = [];
 
@@ -295,10 +304,10 @@ export async function updateModelConfig(
       input.embedding_model_id !== undefined && input.embedding_model_id !== before.embedding_model_id;
     let newSpec: { dimensions: number; distance: KnowledgeBaseRow['distance_metric'] } | undefined;
     if (embeddingChange) {
-      if (count > 0) {
-        throw errors.EMBEDDING_MODEL_LOCKED(lockReason(count)!, {
+      if (embedded > 0) {
+        throw errors.EMBEDDING_MODEL_LOCKED(lockReason(embedded)!, {
           kb_id: id,
-          document_count: count,
+          document_count: embedded,
           embedding_model_id: before.embedding_model_id,
         });
       }
@@ -318,7 +327,7 @@ export async function updateModelConfig(
       changes.config_overrides = input.config_overrides;
       changed.push('config_overrides');
     }
-    if (changed.length === 0) return { kb: before, count };
+    if (changed.length === 0) return { kb: before, count, embedded };
 
     const after = await updateKb(trx, id, changes);
     await recordEvent(trx, KbUpdated, { kb: kbSummary(after, count), changed_fields: changed }, event);
@@ -343,7 +352,7 @@ export async function updateModelConfig(
       event,
     );
     if (newSpec) {
-      // The KB is empty: give it a collection sized for the new model. If that fails the
+      // No document has vectors: give the KB a collection sized for the new model. If that fails the
       // transaction rolls back and the old collection is put back as it was.
       try {
         await vectorCall('Recreating the vector collection', async () => {
@@ -364,7 +373,7 @@ export async function updateModelConfig(
         throw error;
       }
     }
-    return { kb: after, count };
+    return { kb: after, count, embedded };
   });
-  return modelConfigView(ctx, result.kb, result.count);
+  return modelConfigView(ctx, result.kb, result.count, result.embedded);
 }
