@@ -18,6 +18,7 @@ import {
 import { type SettingsSource, SettingsSubscriber } from '@lumikb/settings';
 import type { Logger } from 'pino';
 import type { Config } from './config.ts';
+import { installOriginCheck } from './csrf.ts';
 import { type GatewayDatabase, SCHEMA } from './db/database.ts';
 import { migrations } from './db/migrations/index.ts';
 import { upstreamHeaders } from './forwarded-headers.ts';
@@ -124,6 +125,12 @@ export async function buildApp(config: Config, deps: Deps): Promise<ServiceApp> 
       },
     },
   });
+  installOriginCheck(
+    app,
+    config.PUBLIC_ORIGINS.split(',')
+      .map((o) => o.trim())
+      .filter(Boolean),
+  );
   installRateLimiter(app, { db: deps.db.db, limits: () => settings.snapshot.system.rate_limits });
 
   for (const route of API_ROUTES) {
