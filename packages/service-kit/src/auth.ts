@@ -6,7 +6,13 @@
 
 import fastifyCookie from '@fastify/cookie';
 import fastifyJwt from '@fastify/jwt';
-import { ACCESS_LEVEL, type AccessTokenClaims, type RouteAccess } from '@lumikb/contracts';
+import {
+  ACCESS_LEVEL,
+  type AccessTokenClaims,
+  type RouteAccess,
+  TOKEN_AUDIENCE,
+  TOKEN_ISSUER,
+} from '@lumikb/contracts';
 import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
 import { kitErrors } from './errors.ts';
 import type { RevocationList } from './revocations.ts';
@@ -60,7 +66,12 @@ export async function installAuth(app: FastifyInstance, options: AuthOptions): P
   await app.register(fastifyCookie);
   await app.register(fastifyJwt, {
     secret: { public: options.publicKey, private: 'verify-only' },
-    verify: { algorithms: ['EdDSA'] },
+    verify: {
+      algorithms: ['EdDSA'],
+      allowedIss: TOKEN_ISSUER,
+      allowedAud: TOKEN_AUDIENCE,
+      requiredClaims: ['iss', 'aud'],
+    },
     cookie: { cookieName: ACCESS_COOKIE, signed: false },
   });
   app.decorate('classifiedRoutes', [] as ClassifiedRoute[]);
