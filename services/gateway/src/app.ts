@@ -92,7 +92,8 @@ export async function buildApp(config: Config, deps: Deps): Promise<ServiceApp> 
     trustProxy: trustedProxies(config.TRUSTED_PROXIES),
     pools: [deps.db.pool],
     readiness: () => [
-      { name: 'postgres', check: () => deps.db.ping() },
+      // Not critical: without Postgres the rate limits fail open and the gateway still serves.
+      { name: 'postgres', critical: false, check: () => deps.db.ping() },
       ...(subscriber ? [subscriber.readiness()] : []),
       ...(Object.entries(upstreams) as [Upstream, string][]).map(([name, base]) => ({
         name,
