@@ -15,6 +15,7 @@ const OPTIONAL: Record<string, [string, string]> = {
   llm: ['./llm.ts', 'benchLlm'],
   'vector-store': ['./vector-store.ts', 'benchVectorStore'],
   ingestion: ['./ingestion.ts', 'benchIngestion'],
+  'gateway-rate-limit': ['./gateway-rate-limit.ts', 'benchGatewayRateLimit'],
 };
 for (const [name, [file, exported]] of Object.entries(OPTIONAL)) {
   BENCHES[name] = async () => {
