@@ -17,6 +17,7 @@ const OPTIONAL: Record<string, [string, string]> = {
   ingestion: ['./ingestion.ts', 'benchIngestion'],
   startup: ['./startup.ts', 'benchStartup'],
   'hostile-files': ['./hostile-files.ts', 'benchHostileFiles'],
+  'gateway-rate-limit': ['./gateway-rate-limit.ts', 'benchGatewayRateLimit'],
 };
 for (const [name, [file, exported]] of Object.entries(OPTIONAL)) {
   BENCHES[name] = async () => {

@@ -24,3 +24,11 @@ export interface AccessTokenClaims {
   /** Service identity name (e.g. `proxy-sync`) when typ is `service`. */
   svc?: string;
 }
+
+/**
+ * Every token auth issues names auth as its issuer and the platform as its audience, and
+ * every verifier requires both: a token signed for another purpose or system with the
+ * same key (a shared test key, a future token type) is not accepted as a LumiKB one.
+ */
+export const TOKEN_ISSUER = 'lumikb-auth';
+export const TOKEN_AUDIENCE = 'lumikb';

@@ -5,6 +5,7 @@
  */
 import { type Static, Type } from 'typebox';
 import { defineEvent } from './envelope.ts';
+import { literalUnion } from './literal-union.ts';
 
 /** The three seeded, system-protected groups. Their ids are fixed on every installation. */
 export const DEFAULT_GROUPS = {
@@ -77,3 +78,29 @@ export const GroupDeleted = defineEvent(
   'group.deleted',
   Type.Object({ id: Type.String({ format: 'uuid' }), member_ids: Type.Array(Type.String({ format: 'uuid' })) }),
 );
+
+/** Why a user's access tokens were revoked. */
+export const REVOCATION_REASONS = [
+  'deactivated',
+  'password_changed',
+  'password_reset',
+  'logout_all',
+  'access_reduced',
+] as const;
+
+/**
+ * Every access token of the user issued before `revoked_before` is void, on every
+ * service: each service's token verifier keeps these (for the longest access-token
+ * lifetime) and refuses such tokens with 401 TOKEN_REVOKED. Published on deactivation,
+ * a password change or reset, sign-out everywhere, and when the user's access shrinks
+ * (removed from a group, a group deleted or its level lowered).
+ */
+export const UserSessionsRevoked = defineEvent(
+  'user.sessions_revoked',
+  Type.Object({
+    user_id: Type.String({ format: 'uuid' }),
+    revoked_before: Type.String({ format: 'date-time' }),
+    reason: literalUnion(REVOCATION_REASONS),
+  }),
+);
+export type RevocationReason = (typeof REVOCATION_REASONS)[number];

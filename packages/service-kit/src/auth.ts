@@ -6,9 +6,16 @@
 
 import fastifyCookie from '@fastify/cookie';
 import fastifyJwt from '@fastify/jwt';
-import { ACCESS_LEVEL, type AccessTokenClaims, type RouteAccess } from '@lumikb/contracts';
+import {
+  ACCESS_LEVEL,
+  type AccessTokenClaims,
+  type RouteAccess,
+  TOKEN_AUDIENCE,
+  TOKEN_ISSUER,
+} from '@lumikb/contracts';
 import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
 import { kitErrors } from './errors.ts';
+import type { RevocationList } from './revocations.ts';
 
 export const ACCESS_COOKIE = 'lumikb_access';
 
@@ -31,6 +38,8 @@ export interface AuthOptions {
    * static files and proxies, and every upstream enforces its own routes' access.
    */
   defaultAccess?: RouteAccess;
+  /** Users whose earlier tokens were revoked (sign-out everywhere, deactivation, …). */
+  revocations?: RevocationList;
 }
 
 declare module 'fastify' {
@@ -57,7 +66,12 @@ export async function installAuth(app: FastifyInstance, options: AuthOptions): P
   await app.register(fastifyCookie);
   await app.register(fastifyJwt, {
     secret: { public: options.publicKey, private: 'verify-only' },
-    verify: { algorithms: ['EdDSA'] },
+    verify: {
+      algorithms: ['EdDSA'],
+      allowedIss: TOKEN_ISSUER,
+      allowedAud: TOKEN_AUDIENCE,
+      requiredClaims: ['iss', 'aud'],
+    },
     cookie: { cookieName: ACCESS_COOKIE, signed: false },
   });
   app.decorate('classifiedRoutes', [] as ClassifiedRoute[]);
@@ -77,6 +91,10 @@ export async function installAuth(app: FastifyInstance, options: AuthOptions): P
     if (access === 'public') return;
     const guard = async (request: FastifyRequest) => {
       const claims = await verify(request);
+      const iat = (claims as { iat?: number }).iat ?? 0;
+      if (claims.typ === 'access' && options.revocations?.isRevoked(claims.sub, iat)) {
+        throw kitErrors.TOKEN_REVOKED('This session was ended; sign in again');
+      }
       if (access === 'service') {
         if (claims.typ !== 'service') throw kitErrors.FORBIDDEN('This route is for service identities only');
       } else {

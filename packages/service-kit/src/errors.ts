@@ -71,6 +71,7 @@ export const kitErrors = defineErrors({
   UNAUTHENTICATED: 'unauthenticated',
   TOKEN_EXPIRED: 'unauthenticated',
   TOKEN_INVALID: 'unauthenticated',
+  TOKEN_REVOKED: 'unauthenticated',
   FORBIDDEN: 'forbidden',
   INSUFFICIENT_LEVEL: 'forbidden',
   PAYLOAD_TOO_LARGE: 'payload_too_large',

@@ -7,6 +7,7 @@ export * from './errors.ts';
 export * from './metrics.ts';
 export * from './platform.ts';
 export * from './readiness.ts';
+export * from './revocations.ts';
 export * from './run.ts';
 export * from './schemas.ts';
 export * from './service-token.ts';

@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import { createServiceApp, type ServiceApp } from './app.ts';
 import { pemFromEnv, trustedProxies } from './config.ts';
 import type { ReadinessCheck } from './readiness.ts';
+import { RevocationFollower } from './revocations.ts';
 
 export interface InfraConfig {
   DATABASE_URL: string;
@@ -82,13 +83,15 @@ export interface PlatformApp<DB> {
 
 export async function createPlatformApp<DB>(options: PlatformAppOptions<DB>): Promise<PlatformApp<DB>> {
   const { db, bus } = options.deps;
+  // Caught up with recent revocations before the first request is served.
+  const revocations = await RevocationFollower.start({ bus, ...(options.logger ? { logger: options.logger } : {}) });
   const app = await createServiceApp({
     service: options.service,
     description: options.description,
     logLevel: options.config.LOG_LEVEL,
     ...(options.logger ? { logger: options.logger } : {}),
     ...(options.bodyLimit ? { bodyLimit: options.bodyLimit } : {}),
-    auth: { publicKey: pemFromEnv(options.config.JWT_PUBLIC_KEY) },
+    auth: { publicKey: pemFromEnv(options.config.JWT_PUBLIC_KEY), revocations: revocations.list },
     trustProxy: trustedProxies(options.config.TRUSTED_PROXIES),
     pools: [db.pool],
     readiness: () => [
@@ -109,6 +112,7 @@ export async function createPlatformApp<DB>(options: PlatformAppOptions<DB>): Pr
   // Hooks run in reverse registration order on close; domain plugins added later stop
   // their consumers first, then this hook flushes the outbox and closes connections.
   app.addHook('onClose', async () => {
+    await revocations.stop();
     await relay.stop();
     await bus.close();
     await db.close();

@@ -118,6 +118,16 @@ t.test('the guard: anonymous 401, bad tokens 401, low level 403, cookie accepted
   const tampered = `${h}.${Buffer.from(JSON.stringify({ ...claims, lvl: 3 })).toString('base64url')}.${s}`;
   t.equal((await get({ authorization: `Bearer ${tampered}` })).statusCode, 401, 'a raised level breaks the signature');
 
+  for (const [what, extra] of [
+    ['another audience', { aud: 'some-other-system' }],
+    ['another issuer', { iss: 'someone-else' }],
+    ['no audience', { aud: undefined }],
+  ] as const) {
+    const token = signJwt(keys.privateKey, { sub: 'u', typ: 'access', lvl: 3, groups: [], ...extra });
+    const res = await get({ authorization: `Bearer ${token}` });
+    t.equal(res.json().code, 'TOKEN_INVALID', `a token signed with our key but for ${what} is refused`);
+  }
+
   const low = await get({ authorization: `Bearer ${userToken(keys, 2)}` });
   t.equal(low.statusCode, 403);
   t.match(low.json(), { code: 'INSUFFICIENT_LEVEL', details: { required: 3, actual: 2 } });

@@ -1,6 +1,6 @@
 /** Ed25519 key pairs and signed tokens for tests (the auth service issues real ones). */
 import { generateKeyPairSync, randomUUID, sign } from 'node:crypto';
-import type { AccessTokenClaims } from '@lumikb/contracts';
+import { type AccessTokenClaims, TOKEN_AUDIENCE, TOKEN_ISSUER } from '@lumikb/contracts';
 
 export interface KeyPair {
   publicKey: string;
@@ -20,7 +20,16 @@ const b64url = (data: string | Buffer) => Buffer.from(data).toString('base64url'
 export function signJwt(privateKey: string, claims: Record<string, unknown>, ttlSeconds = 300): string {
   const now = Math.floor(Date.now() / 1000);
   const header = b64url(JSON.stringify({ alg: 'EdDSA', typ: 'JWT' }));
-  const payload = b64url(JSON.stringify({ iat: now, exp: now + ttlSeconds, jti: randomUUID(), ...claims }));
+  const payload = b64url(
+    JSON.stringify({
+      iat: now,
+      exp: now + ttlSeconds,
+      jti: randomUUID(),
+      iss: TOKEN_ISSUER,
+      aud: TOKEN_AUDIENCE,
+      ...claims,
+    }),
+  );
   const signature = sign(null, Buffer.from(`${header}.${payload}`), privateKey);
   return `${header}.${payload}.${b64url(signature)}`;
 }

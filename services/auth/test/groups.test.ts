@@ -76,7 +76,14 @@ t.test('new users join Users automatically; the effective level is the MAX over 
 
   const lowered = await call('PATCH', `/api/v1/admin/groups/${leads.id}`, { permission_level: 1 });
   t.equal(lowered.statusCode, 200, 'the built-in admin remains, so lowering is allowed');
-  const me = await app.inject({ method: 'GET', url: '/api/v1/auth/me', headers: bearer(session.access_token) });
+  const stale = await app.inject({ method: 'GET', url: '/api/v1/auth/me', headers: bearer(session.access_token) });
+  t.equal(stale.json().code, 'TOKEN_REVOKED', 'a token claiming the old, higher level is void');
+  const renewed = await app.inject({
+    method: 'POST',
+    url: '/api/v1/auth/refresh',
+    payload: { refresh_token: session.refresh_token },
+  });
+  const me = await app.inject({ method: 'GET', url: '/api/v1/auth/me', headers: bearer(renewed.json().access_token) });
   t.equal(me.json().permission_level, 2, "a group's level change changes its members' level");
 
   const members = await call('GET', `/api/v1/admin/groups/${reviewers.id}/members`);

@@ -93,7 +93,7 @@ t.test("a deactivated user's still-valid token is refused, and so is their refre
   t.ok(await login(app, 'sam@company.local', PASSWORD), 'the reactivated user signs in again');
 });
 
-t.test('auth checks the current level, not the one frozen in the token', async (t) => {
+t.test('demotion voids the old token; the refreshed one carries the new level', async (t) => {
   const { app } = await buildTestApp(t);
   const admin = await login(app, ADMIN_EMAIL, ADMIN_PASSWORD);
   const op = await createUser(app, admin.access_token, {
@@ -110,6 +110,18 @@ t.test('auth checks the current level, not the one frozen in the token', async (
     headers: bearer(admin.access_token),
   });
   const after = await app.inject({ method: 'GET', url: '/api/v1/admin/audit', headers: bearer(session.access_token) });
-  t.equal(after.statusCode, 403, 'demotion applies at once in auth');
-  t.equal(after.json().code, 'INSUFFICIENT_LEVEL');
+  t.equal(after.statusCode, 401, 'demotion voids the token claiming the old level at once');
+  t.equal(after.json().code, 'TOKEN_REVOKED');
+  const renewed = await app.inject({
+    method: 'POST',
+    url: '/api/v1/auth/refresh',
+    payload: { refresh_token: session.refresh_token },
+  });
+  t.equal(decode(renewed.json().access_token).lvl, 1, 'the session goes on at the new level');
+  const refused = await app.inject({
+    method: 'GET',
+    url: '/api/v1/admin/audit',
+    headers: bearer(renewed.json().access_token),
+  });
+  t.equal(refused.json().code, 'INSUFFICIENT_LEVEL');
 });

@@ -19,6 +19,7 @@ import { type SettingsSource, SettingsSubscriber } from '@lumikb/settings';
 import type { Logger } from 'pino';
 import { installBodyLimit } from './body-limit.ts';
 import type { Config } from './config.ts';
+import { installOriginCheck } from './csrf.ts';
 import { type GatewayDatabase, SCHEMA } from './db/database.ts';
 import { migrations } from './db/migrations/index.ts';
 import { upstreamHeaders } from './forwarded-headers.ts';
@@ -93,7 +94,8 @@ export async function buildApp(config: Config, deps: Deps): Promise<ServiceApp> 
     trustProxy: trustedProxies(config.TRUSTED_PROXIES),
     pools: [deps.db.pool],
     readiness: () => [
-      { name: 'postgres', check: () => deps.db.ping() },
+      // Not critical: without Postgres the rate limits fail open and the gateway still serves.
+      { name: 'postgres', critical: false, check: () => deps.db.ping() },
       ...(subscriber ? [subscriber.readiness()] : []),
       ...(Object.entries(upstreams) as [Upstream, string][]).map(([name, base]) => ({
         name,
@@ -126,6 +128,12 @@ export async function buildApp(config: Config, deps: Deps): Promise<ServiceApp> 
       },
     },
   });
+  installOriginCheck(
+    app,
+    config.PUBLIC_ORIGINS.split(',')
+      .map((o) => o.trim())
+      .filter(Boolean),
+  );
   installRateLimiter(app, { db: deps.db.db, limits: () => settings.snapshot.system.rate_limits });
 
   installBodyLimit(app, config.MAX_BODY_BYTES);

@@ -23,6 +23,12 @@ export const ConfigSchema = Type.Object({
     description:
       'largest non-upload API body (every service refuses more); multipart uploads are limited by the KB service',
   }),
+  PUBLIC_ORIGINS: Type.String({
+    default: '',
+    description:
+      'comma-separated origins the web app is served from (https://kb.example.com); cookie-authenticated ' +
+      'writes from any other Origin get 403 CSRF_ORIGIN_MISMATCH. Empty = the origin each request was sent to',
+  }),
   UPSTREAM_TIMEOUT_MS: Type.Integer({ default: 300_000, minimum: 1_000, description: 'long enough for streamed chat' }),
 });
 export type Config = Static<typeof ConfigSchema>;

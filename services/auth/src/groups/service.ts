@@ -8,6 +8,7 @@ import { type EventContext, recordEvent } from '@lumikb/events';
 import { audit } from '../audit/record.ts';
 import type { AuthDatabase } from '../db/database.ts';
 import { errors } from '../errors.ts';
+import { revokeAccessTokens } from '../sessions/revocation.ts';
 import * as users from '../users/repository.ts';
 import { assertAdministratorRemains, getUser } from '../users/service.ts';
 import * as repo from './repository.ts';
@@ -84,9 +85,12 @@ export async function updateGroup(
       if (changes.name !== undefined && (await repo.groupNameTaken(trx, changes.name, id))) {
         throw nameTaken(changes.name);
       }
+      const membersBefore =
+        changes.permissionLevel !== undefined ? await levelsOf(trx, await repo.memberIds(trx, id)) : undefined;
       await repo.updateGroup(trx, id, changes);
       if (changes.permissionLevel !== undefined && changes.permissionLevel < before.permissionLevel) {
         await assertAdministratorRemains(trx, `Cannot lower the level of group ${before.name}`);
+        if (membersBefore) await revokeWhereLevelDropped(trx, membersBefore, context);
       }
       const after = await getGroup(trx, id);
       const changed = Object.keys(changes).map((k) => (k === 'permissionLevel' ? 'permission_level' : k));
@@ -118,12 +122,16 @@ export async function deleteGroup(db: Db, id: string, context: EventContext): Pr
       throw errors.SYSTEM_GROUP_PROTECTED(`${group.name} is a system group and cannot be deleted`, { id });
     }
     const members = await repo.memberIds(trx, id);
+    const levelsBefore = await levelsOf(trx, members);
     await repo.deleteGroup(trx, id);
     await assertAdministratorRemains(trx, `Cannot delete group ${group.name}`);
     await recordEvent(trx, GroupDeleted, { id, member_ids: members }, context);
     const after = await users.groupsOf(trx, members);
     for (const userId of members) {
       const groups = after.get(userId) ?? [];
+      if (users.effectiveLevel(groups) < (levelsBefore.get(userId) ?? 0)) {
+        await revokeAccessTokens(trx, userId, 'access_reduced', context);
+      }
       await recordEvent(
         trx,
         GroupMembershipChanged,
@@ -197,6 +205,8 @@ export async function removeMember(db: Db, groupId: string, userId: string, cont
     await users.removeMembership(trx, userId, groupId);
     await assertAdministratorRemains(trx, `Cannot remove ${before.email} from ${group.name}`);
     const after = (await users.findUserWithGroups(trx, userId))!;
+    // Tokens carry the old level: every service must stop honouring them now.
+    if (after.level < before.level) await revokeAccessTokens(trx, userId, 'access_reduced', context);
     await membershipChanged(trx, group, before, after, 'removed', context);
   });
 }
@@ -232,4 +242,18 @@ async function membershipChanged(
     },
     context,
   );
+}
+
+/** Each user's effective level now. */
+async function levelsOf(trx: Db, userIds: string[]): Promise<Map<string, number>> {
+  const groups = await users.groupsOf(trx, userIds);
+  return new Map(userIds.map((id) => [id, users.effectiveLevel(groups.get(id) ?? [])]));
+}
+
+/** Revokes the tokens of those whose level is now lower than in `before` (their tokens claim more). */
+async function revokeWhereLevelDropped(trx: Db, before: Map<string, number>, context: EventContext): Promise<void> {
+  const now = await levelsOf(trx, [...before.keys()]);
+  for (const [userId, level] of before) {
+    if ((now.get(userId) ?? 0) < level) await revokeAccessTokens(trx, userId, 'access_reduced', context);
+  }
 }

@@ -12,7 +12,7 @@ import {
   randomUUID,
   sign,
 } from 'node:crypto';
-import type { AccessTokenClaims } from '@lumikb/contracts';
+import { type AccessTokenClaims, TOKEN_AUDIENCE, TOKEN_ISSUER } from '@lumikb/contracts';
 import { pemFromEnv } from '@lumikb/service-kit';
 
 export interface IssuedToken {
@@ -60,7 +60,9 @@ export class TokenIssuer {
     const nowMs = this.now();
     const iat = nowMs / 1000;
     const exp = Math.floor(nowMs / 1000) + ttlSeconds;
-    const payload = b64url(JSON.stringify({ ...claims, iat, exp, jti: randomUUID() }));
+    const payload = b64url(
+      JSON.stringify({ ...claims, iss: TOKEN_ISSUER, aud: TOKEN_AUDIENCE, iat, exp, jti: randomUUID() }),
+    );
     const signature = sign(null, Buffer.from(`${HEADER}.${payload}`), this.key);
     return {
       token: `${HEADER}.${payload}.${b64url(signature)}`,

@@ -15,6 +15,7 @@ import { hashRefreshToken, type IssuedToken, newRefreshToken, type TokenIssuer }
 import * as users from '../users/repository.ts';
 import { setPassword } from '../users/service.ts';
 import * as repo from './repository.ts';
+import { revokeAccessTokens } from './revocation.ts';
 import { admitAttempt, settleSuccess, type ThrottleLimits } from './throttle.ts';
 
 type Db = Kysely<AuthDatabase>;
@@ -223,7 +224,7 @@ export async function logout(
   await deps.db.transaction().execute(async (trx) => {
     let revoked = 0;
     if (input.all) {
-      await users.updateUser(trx, userId, { revokeTokens: true });
+      await revokeAccessTokens(trx, userId, 'logout_all', context);
       revoked = await repo.revokeAllOfUser(trx, userId, 'logout_all');
     } else if (input.refreshToken) {
       const record = await repo.lockRefreshToken(trx, hashRefreshToken(input.refreshToken));

@@ -10,6 +10,7 @@ import { findGroupsByIds } from '../groups/repository.ts';
 import { isCommonPassword } from '../security/common-passwords.ts';
 import { hashPassword, PASSWORD_RULE, passwordWeakness } from '../security/passwords.ts';
 import { revokeAllOfUser } from '../sessions/repository.ts';
+import { revokeAccessTokens } from '../sessions/revocation.ts';
 import * as repo from './repository.ts';
 import { auditValueOf, toUserSummary } from './schemas.ts';
 
@@ -163,8 +164,9 @@ export async function setActive(
     if (!active) await repo.lockAdministrators(trx);
     const before = await getUser(trx, id);
     if (before.isActive === active) return before;
-    await repo.updateUser(trx, id, { isActive: active, ...(active ? {} : { revokeTokens: true }) });
+    await repo.updateUser(trx, id, { isActive: active });
     if (!active) {
+      await revokeAccessTokens(trx, id, 'deactivated', context);
       await assertAdministratorRemains(trx, 'Cannot deactivate this user');
       await revokeAllOfUser(trx, id, 'deactivated');
     }
@@ -209,7 +211,13 @@ export async function setPassword(
   assertStrongPassword(password, existing.email);
   const passwordHash = await hashPassword(password);
   return db.transaction().execute(async (trx) => {
-    await repo.updateUser(trx, id, { passwordHash, revokeTokens: true });
+    await repo.updateUser(trx, id, { passwordHash });
+    await revokeAccessTokens(
+      trx,
+      id,
+      action === 'auth.password_change' ? 'password_changed' : 'password_reset',
+      context,
+    );
     await revokeAllOfUser(trx, id, action === 'auth.password_change' ? 'password_changed' : 'password_reset');
     const after = await reload(trx, id);
     await recordEvent(
