@@ -23,6 +23,7 @@ import type { Logger } from 'pino';
 import type { IngestionWorkerDatabase } from '../db/database.ts';
 import { type KbClient, KbGoneError, type ProcessingJob } from '../kb-client.ts';
 import type { WorkerMetrics } from '../metrics.ts';
+import type { Limit } from './embed-limit.ts';
 import { claimJob, holdsLease, type Lease, nextSeq, setJobStatus } from './repository.ts';
 
 export interface JobRef {
@@ -55,6 +56,8 @@ export interface ProcessorDeps {
   metrics: WorkerMetrics;
   progressIntervalMs: number;
   indexBatchSize: number;
+  /** Shared by every document of this worker: bounds the embedding batches in flight. */
+  embedLimit: Limit;
   hooks?: ProcessorHooks | undefined;
 }
 
@@ -203,7 +206,7 @@ export async function processJob(deps: ProcessorDeps, job: JobRef, delivery: Del
     const vectors: number[][] = [];
     for (let start = 0; start < chunks.length; start += batchSize) {
       const batch = chunks.slice(start, start + batchSize).map((c) => c.text);
-      vectors.push(...(await deps.llm.embed(model, batch)));
+      vectors.push(...(await deps.embedLimit(() => deps.llm.embed(model, batch))));
       await deps.hooks?.afterBatch?.('embed', vectors.length, chunks.length, job);
       await progress('embed', vectors.length, chunks.length);
     }
