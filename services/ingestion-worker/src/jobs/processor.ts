@@ -14,7 +14,7 @@ import {
   type ProcessingStep,
   type ProcessingSteps,
 } from '@lumikb/contracts';
-import type { Kysely } from '@lumikb/db';
+import { type Kysely, sql } from '@lumikb/db';
 import { type EventContext, recordEvent } from '@lumikb/events';
 import { chunkText, extractText, ParseError } from '@lumikb/ingest';
 import { DimensionMismatchError, LlmError, type LlmModel, type LlmRouter } from '@lumikb/llm';
@@ -136,6 +136,10 @@ export async function processJob(deps: ProcessorDeps, job: JobRef, delivery: Del
 
   const emit = async (changed: ProcessingStep, progress?: { done: number; total: number }) => {
     await deps.db.transaction().execute(async (trx) => {
+      // A step report need not wait for the disk: losing the last ones in a database crash
+      // is no worse than a worker crash a moment earlier (the job is redone), and the final
+      // report's ordinary commit makes every earlier one durable too.
+      await sql`set local synchronous_commit = off`.execute(trx);
       const seq = await nextSeq(trx, lease);
       if (seq === undefined) throw new LeaseLostError('another worker took over this document');
       await recordEvent(
