@@ -1,4 +1,5 @@
 /** 7-27 Queue monitoring: live figures, step breakdown of a failure, bulk retry with per-document results. */
+import { randomUUID } from 'node:crypto';
 import { DOCUMENTS, KBS, seeded, USERS } from '../fixtures/data.ts';
 import { expect, test } from '../fixtures/test.ts';
 import { ApiSession } from '../support/api.ts';
@@ -34,8 +35,10 @@ test('bulk retry queues the selected failures again and reports each one that co
   const data = seeded();
   const admin = await ApiSession.signIn(data.baseURL, USERS.admin.email, USERS.admin.password);
   try {
-    const a = await admin.upload(data.kbs.ollama, 'bulk-a.pdf', DOCUMENTS.broken.body, 'application/pdf');
-    const b = await admin.upload(data.kbs.ollama, 'bulk-b.pdf', DOCUMENTS.broken.body, 'application/pdf');
+    // Bytes of their own (the same file twice is refused as DUPLICATE_DOCUMENT), just as unreadable.
+    const brokenCopy = () => `${DOCUMENTS.broken.body}%${randomUUID()}\n`;
+    const a = await admin.upload(data.kbs.ollama, 'bulk-a.pdf', brokenCopy(), 'application/pdf');
+    const b = await admin.upload(data.kbs.ollama, 'bulk-b.pdf', brokenCopy(), 'application/pdf');
     await admin.waitForDocument(data.kbs.ollama, a.id, ['FAILED']);
     await admin.waitForDocument(data.kbs.ollama, b.id, ['FAILED']);
 

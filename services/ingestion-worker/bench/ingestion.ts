@@ -28,6 +28,33 @@ function documentText(seed: number, chars: number): string {
   return out;
 }
 
+/** Uploads in bulk requests of 100 files, as an import would. */
+async function uploadAll(pipeline: Awaited<ReturnType<typeof startPipeline>>, kbId: string, texts: string[]) {
+  const ids: string[] = [];
+  for (let start = 0; start < texts.length; start += 100) {
+    const boundary = `----bench${start}`;
+    const parts = texts
+      .slice(start, start + 100)
+      .map(
+        (text, i) =>
+          `--${boundary}\r\nContent-Disposition: form-data; name="files"; filename="doc-${start + i}.txt"\r\n` +
+          `Content-Type: text/plain\r\n\r\n${text}\r\n`,
+      );
+    const res = await pipeline.kb.app.inject({
+      method: 'POST',
+      url: `/api/v1/knowledge-bases/${kbId}/documents/bulk`,
+      headers: {
+        authorization: `Bearer ${pipeline.kb.tokens.operator}`,
+        'content-type': `multipart/form-data; boundary=${boundary}`,
+      },
+      payload: `${parts.join('')}--${boundary}--\r\n`,
+    });
+    if (res.statusCode !== 201) throw new Error(`bulk upload failed: ${res.statusCode} ${res.body.slice(0, 300)}`);
+    for (const item of res.json().items as { document: { id: string } }[]) ids.push(item.document.id);
+  }
+  return ids;
+}
+
 interface Scenario {
   label: string;
   documents: number;
@@ -36,10 +63,19 @@ interface Scenario {
   batchLatencyMs?: number;
 }
 
+/** Embedding batches in flight (the worker's EMBED_CONCURRENCY, and the limit's concurrency). */
+const EMBED_CONCURRENCY = 2;
+/** Documents in flight: more than the embedder's slots, so it never waits for the rest of the pipeline. */
+const DOCUMENTS_IN_FLIGHT = 8;
+
 async function runScenario(t: Teardown, scenario: Scenario) {
-  const concurrency = 2;
+  const concurrency = EMBED_CONCURRENCY;
   const pipeline = await startPipeline(t, {
-    workerEnv: { WORKER_CONCURRENCY: String(concurrency), PROGRESS_INTERVAL_MS: '1000' },
+    workerEnv: {
+      WORKER_CONCURRENCY: String(DOCUMENTS_IN_FLIGHT),
+      EMBED_CONCURRENCY: String(EMBED_CONCURRENCY),
+      PROGRESS_INTERVAL_MS: '1000',
+    },
     workerOptions: { llm: new LlmRouter({ retries: 0 }) },
   });
   let embeddingModelId = pipeline.models.embedding.id;
@@ -103,8 +139,7 @@ async function runScenario(t: Teardown, scenario: Scenario) {
   const aloneSeconds = (performance.now() - aloneStarted) / 1000;
 
   const started = performance.now();
-  const ids: string[] = [];
-  for (const [i, text] of texts.entries()) ids.push((await pipeline.api.upload(kb.id, `doc-${i}.txt`, text)).id);
+  const ids = await uploadAll(pipeline, kb.id, texts);
   await waitFor(
     async () => {
       const rows = await pipeline.kb.deps.db.db
@@ -130,6 +165,7 @@ async function runScenario(t: Teardown, scenario: Scenario) {
   return {
     chunks: totalChunks,
     documents: scenario.documents,
+    documentsPerSecond: scenario.documents / pipelineSeconds,
     batchSize,
     pipeline: totalChunks / pipelineSeconds,
     alone: totalChunks / aloneSeconds,
@@ -137,7 +173,7 @@ async function runScenario(t: Teardown, scenario: Scenario) {
 }
 
 export async function benchIngestion(
-  options: { documents?: number; charsPerDocument?: number; batchLatencyMs?: number } = {},
+  options: { documents?: number; charsPerDocument?: number; batchLatencyMs?: number; smallDocuments?: number } = {},
 ): Promise<Record<string, string | number>> {
   const teardowns: (() => unknown)[] = [];
   const t: Teardown = { teardown: (fn) => void teardowns.push(fn) };
@@ -153,14 +189,22 @@ export async function benchIngestion(
       charsPerDocument: chars,
       batchLatencyMs: latency,
     });
+    const small = await runScenario(t, {
+      label: 'Small documents',
+      documents: options.smallDocuments ?? Number(process.env.INGEST_BENCH_SMALL_DOCUMENTS ?? 1_000),
+      charsPerDocument: 300,
+    });
     return {
-      workload: `${documents} txt documents, ${local.chunks} chunks of ≤500 chars, worker concurrency 2`,
+      workload: `${documents} txt documents, ${local.chunks} chunks of ≤500 chars, ${DOCUMENTS_IN_FLIGHT} documents and ${EMBED_CONCURRENCY} embedding batches in flight`,
       'built-in embedder: pipeline chunks/s': fmt(local.pipeline),
       'built-in embedder: embedding alone chunks/s': fmt(local.alone),
       'built-in embedder: pipeline / alone': (local.pipeline / local.alone).toFixed(2),
       [`fake provider (${latency} ms per batch of ${fake.batchSize}): pipeline chunks/s`]: fmt(fake.pipeline),
       'fake provider: embedding alone chunks/s (the limit)': fmt(fake.alone),
       'fake provider: pipeline / alone': (fake.pipeline / fake.alone).toFixed(2),
+      [`${small.documents} one-chunk documents (built-in embedder): documents/s`]: fmt(small.documentsPerSecond),
+      'one-chunk documents: embedding alone documents/s': fmt(small.alone / (small.chunks / small.documents)),
+      'one-chunk documents: pipeline / alone': (small.pipeline / small.alone).toFixed(3),
     };
   } finally {
     for (const fn of teardowns.reverse()) await fn();

@@ -21,6 +21,7 @@ import { backoffOf, type Config, parseSandboxOptionsOf } from './config.ts';
 import { type IngestionWorkerDatabase, SCHEMA } from './db/database.ts';
 import { migrations } from './db/migrations/index.ts';
 import { JobConsumer } from './jobs/consumer.ts';
+import { createLimit } from './jobs/embed-limit.ts';
 import { type DocumentParser, type ProcessorHooks, processJob } from './jobs/processor.ts';
 import { createKbClient, type KbClient } from './kb-client.ts';
 import { createWorkerMetrics } from './metrics.ts';
@@ -123,6 +124,7 @@ export async function buildApp(config: Config, deps: Deps): Promise<ServiceApp> 
   const parser = deps.parser ?? sandbox!;
 
   const counters = { processed: 0, failed: 0 };
+  const embedLimit = createLimit(config.EMBED_CONCURRENCY);
   const consumer = new JobConsumer({
     bus,
     logger: logger.child({ component: 'jobs' }),
@@ -145,6 +147,7 @@ export async function buildApp(config: Config, deps: Deps): Promise<ServiceApp> 
           metrics,
           progressIntervalMs: config.PROGRESS_INTERVAL_MS,
           indexBatchSize: config.INDEX_BATCH_SIZE,
+          embedLimit,
           hooks: deps.hooks,
         },
         job,

@@ -33,6 +33,13 @@ export const ConfigSchema = Type.Object({
   LITELLM_MASTER_KEY: Type.Optional(Type.String({ description: 'key for the LiteLLM proxy' })),
   WORKER_ID: Type.String({ default: '', description: 'name shown in queue monitoring (default host-pid)' }),
   WORKER_CONCURRENCY: Type.Integer({ default: 2, minimum: 1, maximum: 64, description: 'documents processed at once' }),
+  EMBED_CONCURRENCY: Type.Integer({
+    default: 2,
+    minimum: 1,
+    maximum: 64,
+    description:
+      'embedding batches in flight per worker, across its documents (set WORKER_CONCURRENCY above it to keep the embedder busy)',
+  }),
   JOB_ACK_WAIT_MS: Type.Integer({
     default: 60_000,
     minimum: 500,

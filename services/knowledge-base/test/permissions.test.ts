@@ -23,7 +23,8 @@ t.test('user and group grants decide who reads, writes and administers a KB', as
   const call = (method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: string, token: string, payload?: object) =>
     app.inject({ method, url, headers: auth(token), ...(payload !== undefined ? { payload } : {}) });
   const upload = (kbId: string, token: string) => {
-    const body = multipart('note.txt', 'A short note.');
+    // A note of its own each time: the same bytes twice in a KB are a DUPLICATE_DOCUMENT.
+    const body = multipart('note.txt', `A short note ${randomUUID()}.`);
     return app.inject({
       method: 'POST',
       url: `/api/v1/knowledge-bases/${kbId}/documents`,

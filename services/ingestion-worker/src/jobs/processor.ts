@@ -14,7 +14,7 @@ import {
   type ProcessingStep,
   type ProcessingSteps,
 } from '@lumikb/contracts';
-import type { Kysely } from '@lumikb/db';
+import { type Kysely, sql } from '@lumikb/db';
 import { type EventContext, recordEvent } from '@lumikb/events';
 import { type Chunk, type ChunkOptions, ParseError } from '@lumikb/ingest';
 import { DimensionMismatchError, LlmError, type LlmModel, type LlmRouter } from '@lumikb/llm';
@@ -23,6 +23,7 @@ import type { Logger } from 'pino';
 import type { IngestionWorkerDatabase } from '../db/database.ts';
 import { type KbClient, KbGoneError, type ProcessingJob } from '../kb-client.ts';
 import type { WorkerMetrics } from '../metrics.ts';
+import type { Limit } from './embed-limit.ts';
 import { claimJob, holdsLease, type Lease, nextSeq, setJobStatus } from './repository.ts';
 
 export interface JobRef {
@@ -62,6 +63,8 @@ export interface ProcessorDeps {
   metrics: WorkerMetrics;
   progressIntervalMs: number;
   indexBatchSize: number;
+  /** Shared by every document of this worker: bounds the embedding batches in flight. */
+  embedLimit: Limit;
   hooks?: ProcessorHooks | undefined;
 }
 
@@ -149,6 +152,10 @@ export async function processJob(deps: ProcessorDeps, job: JobRef, delivery: Del
 
   const emit = async (changed: ProcessingStep, progress?: { done: number; total: number }) => {
     await deps.db.transaction().execute(async (trx) => {
+      // A step report need not wait for the disk: losing the last ones in a database crash
+      // is no worse than a worker crash a moment earlier (the job is redone), and the final
+      // report's ordinary commit makes every earlier one durable too.
+      await sql`set local synchronous_commit = off`.execute(trx);
       const seq = await nextSeq(trx, lease);
       if (seq === undefined) throw new LeaseLostError('another worker took over this document');
       await recordEvent(
@@ -219,7 +226,7 @@ export async function processJob(deps: ProcessorDeps, job: JobRef, delivery: Del
     const vectors: number[][] = [];
     for (let start = 0; start < chunks.length; start += batchSize) {
       const batch = chunks.slice(start, start + batchSize).map((c) => c.text);
-      vectors.push(...(await deps.llm.embed(model, batch)));
+      vectors.push(...(await deps.embedLimit(() => deps.llm.embed(model, batch))));
       await deps.hooks?.afterBatch?.('embed', vectors.length, chunks.length, job);
       await progress('embed', vectors.length, chunks.length);
     }
