@@ -26,7 +26,7 @@ export interface StackOptions {
   rawLogs?: boolean;
   /** Progress lines (default: stdout). */
   log?: (line: string) => void;
-  /** The services' own log lines (default: the same as `log`). */
+  /** The services' own log lines (default: stdout, whatever `log` does). */
   serviceLog?: (line: string) => void;
   skipWebBuild?: boolean;
   /** Run the sources with tsx instead of the bundles (also `LUMIKB_START_WITH_TSX=1`). */
@@ -88,7 +88,7 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
 
   const supervisor = new Supervisor(
     SERVICES.map((s) => s.name),
-    { raw: options.rawLogs ?? false, write: options.serviceLog ?? log },
+    { raw: options.rawLogs ?? false, ...(options.serviceLog ? { write: options.serviceLog } : {}) },
   );
   const startedAt = new Map<string, number>();
   const stop = () => supervisor.stop();
