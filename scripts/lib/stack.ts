@@ -26,13 +26,15 @@ export interface StackOptions {
   rawLogs?: boolean;
   /** Progress lines (default: stdout). */
   log?: (line: string) => void;
-  /** The services' own log lines (default: the same as `log`). */
+  /** The services' own log lines (default: stdout, whatever `log` does). */
   serviceLog?: (line: string) => void;
   skipWebBuild?: boolean;
   /** Run the sources with tsx instead of the bundles (also `LUMIKB_START_WITH_TSX=1`). */
   tsx?: boolean;
   /** Aborting it (Ctrl-C during the start) stops every process started so far. */
   signal?: AbortSignal;
+  /** A service that exits this many times before it is ready fails the start (default 3). */
+  startAttempts?: number;
 }
 
 export interface RunningStack {
@@ -49,9 +51,6 @@ export interface RunningStack {
 
 const SECRET_VARIABLES = ['JWT_PUBLIC_KEY', 'JWT_PRIVATE_KEY', 'ENCRYPTION_KEYS', 'SERVICE_CLIENT_SECRET'] as const;
 
-/** A service that exits this many times before it is ready fails the start. */
-const START_ATTEMPTS = 3;
-
 export async function startStack(options: StackOptions = {}): Promise<RunningStack> {
   const started = performance.now();
   const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
@@ -60,6 +59,7 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
   env.DATABASE_URL ??= 'postgres://postgres@127.0.0.1:5432/lumikb';
   env.NATS_URL ??= 'nats://127.0.0.1:4222';
   const useTsx = options.tsx ?? env.LUMIKB_START_WITH_TSX === '1';
+  const startAttempts = options.startAttempts ?? 3;
 
   const production = env.NODE_ENV === 'production';
   const missing = SECRET_VARIABLES.filter((v) => !env[v]);
@@ -91,7 +91,7 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
 
   const supervisor = new Supervisor(
     SERVICES.map((s) => s.name),
-    { raw: options.rawLogs ?? false, write: options.serviceLog ?? log },
+    { raw: options.rawLogs ?? false, ...(options.serviceLog ? { write: options.serviceLog } : {}) },
   );
   const startedAt = new Map<string, number>();
   const stop = () => supervisor.stop();
@@ -197,7 +197,7 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
         }),
       );
       if (pending.size === 0) break;
-      const crashing = [...pending].filter((name) => (supervisor.exits.get(name) ?? 0) >= START_ATTEMPTS);
+      const crashing = [...pending].filter((name) => (supervisor.exits.get(name) ?? 0) >= startAttempts);
       if (crashing.length > 0) {
         throw new Error(`${crashing.join(', ')} keeps exiting at start-up; see its log lines above`);
       }

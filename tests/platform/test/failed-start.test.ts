@@ -96,7 +96,10 @@ t.test('a service that cannot start stops the whole start, and no process or por
     env,
     secretsDir,
     skipWebBuild: true,
+    // What is under test is the clean-up, not the retries: fail at auth's first exit.
+    startAttempts: 1,
     log: (line) => lines.push(line),
+    serviceLog: (line) => lines.push(line),
   });
 
   await t.rejects(stack.waitUntilReady(60_000), /auth keeps exiting at start-up/, 'the start fails naming auth');
