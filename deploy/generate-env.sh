@@ -69,8 +69,11 @@ LITELLM_SALT_KEY=sk-$(hex 24)
 GRAFANA_ADMIN_PASSWORD=$(hex 16)
 
 # Production only (deploy/docker-compose.prod.yml): Slack-compatible incoming webhook
-# that receives alerts, and the public URL of the platform.
+# that receives alerts.
 # ALERT_WEBHOOK_URL=
+
+# The URL users reach the platform at (e.g. https://kb.example.com), given to the gateway
+# as PUBLIC_ORIGINS for its CSRF check; needed when a proxy rewrites the Host header.
 # LUMIKB_PUBLIC_URL=
 EOF
 }
