@@ -82,6 +82,7 @@ export const ROUTE_ACCESS: Record<string, Record<string, RouteAccess>> = {
     'PUT /api/v1/knowledge-bases/:id/permissions/:principalType/:principalId': 'user',
     'DELETE /api/v1/knowledge-bases/:id/permissions/:principalType/:principalId': 'user',
     'POST /api/v1/knowledge-bases/:id/documents': 'user',
+    'POST /api/v1/knowledge-bases/:id/documents/bulk': 'user',
     'GET /api/v1/knowledge-bases/:id/documents': 'user',
     'GET /api/v1/knowledge-bases/:id/documents/:docId': 'user',
     'DELETE /api/v1/knowledge-bases/:id/documents/:docId': 'user',

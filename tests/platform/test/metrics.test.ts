@@ -80,6 +80,8 @@ const EXPECTED: Record<Service, string[]> = {
   'ingestion-worker': [
     ...KIT,
     ...OUTBOX,
+    // Its job consumer counts terminated (poison) messages like every event consumer.
+    ...CONSUMERS,
     ...MODELS,
     'lumikb_queue_depth',
     'lumikb_documents_processed_total',

@@ -6,7 +6,7 @@
 import { Readable } from 'node:stream';
 import { DocumentFormatSchema, DocumentStatusSchema } from '@lumikb/contracts';
 import type { Kysely } from '@lumikb/db';
-import { errorResponses, type ServiceApp } from '@lumikb/service-kit';
+import { errorResponses, kitErrors, type ServiceApp } from '@lumikb/service-kit';
 import { type Static, Type } from 'typebox';
 import { Value } from 'typebox/value';
 import type { KbContext } from '../context.ts';
@@ -151,7 +151,11 @@ export function registerInternalRoutes(app: ServiceApp, ctx: KbContext): void {
         },
       },
       async (request, reply) => {
-        const body = request.body as AsyncIterable<Buffer>;
+        // Any other media type was parsed by the kit's parsers (JSON, text): not a stream.
+        const body = request.body as AsyncIterable<Buffer> | undefined;
+        if (typeof body?.[Symbol.asyncIterator] !== 'function') {
+          throw kitErrors.UNSUPPORTED_MEDIA_TYPE(`The body must be ${CONTENT_MEDIA_TYPE}`);
+        }
         const { docId } = request.params as Static<typeof Params>;
         await ctx.db.transaction().execute(async (trx) => {
           const iterator = body[Symbol.asyncIterator]();
