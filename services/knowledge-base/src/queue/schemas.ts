@@ -76,7 +76,9 @@ export const KbStatsSchema = Type.Object({
   items: Type.Array(
     Type.Object({
       kb_id: Type.String({ format: 'uuid' }),
-      name: Type.String(),
+      name: Type.Union([Type.String(), Type.Null()], {
+        description: 'null when the caller may not read the KB (an operator who is not a member)',
+      }),
       documents: DocumentCountsSchema,
       chunk_count: Type.Integer(),
       vector_count: Type.Union([Type.Integer(), Type.Null()], {

@@ -4,6 +4,7 @@
  * failed documents (every document accounted for) and per-KB statistics.
  */
 import {
+  type AccessTokenClaims,
   type Actor,
   type DocumentStatus,
   INGESTION_CONSUMERS,
@@ -23,6 +24,7 @@ import { requeueFailedDocument } from '../documents/service.ts';
 import type { QueueSnapshot } from '../documents/sweep.ts';
 import { errors } from '../errors.ts';
 import { documentCounts, emptyCounts } from '../knowledge-bases/repository.ts';
+import { permissionsOf } from '../permissions/service.ts';
 
 export interface ConsumerStatus {
   name: string;
@@ -286,7 +288,12 @@ export async function bulkRetry(ctx: KbContext, input: BulkRetryInput, actor: { 
   return { queued, failed: failures.length, errors: failures };
 }
 
-export async function kbStats(ctx: KbContext) {
+/**
+ * Per-KB statistics. Operators (level 2) run the platform without being members of every
+ * KB: they get ids and figures for all, but a KB's name only where they may read the KB
+ * (the name is content, and often says whose it is). Administrators see every name.
+ */
+export async function kbStats(ctx: KbContext, claims: AccessTokenClaims) {
   const kbs = await ctx.db
     .selectFrom('knowledge_bases')
     .select(['id', 'name', 'collection', 'embedding_model_id', 'generation_model_id', 'created_at'])
@@ -312,13 +319,14 @@ export async function kbStats(ctx: KbContext) {
           .execute(),
   ]);
   const byKb = new Map(sums.map((s) => [s.kb_id, s]));
+  const readable = await permissionsOf(ctx.db, ids, claims);
   const items = await Promise.all(
     kbs.map(async (kb) => {
       const sum = byKb.get(kb.id);
       const info = await ctx.vectors.collectionInfo(kb.collection).catch(() => undefined);
       return {
         kb_id: kb.id,
-        name: kb.name,
+        name: readable.has(kb.id) ? kb.name : null,
         documents: counts.get(kb.id) ?? emptyCounts(),
         chunk_count: Number(sum?.chunks ?? 0),
         vector_count: info ? info.points : null,

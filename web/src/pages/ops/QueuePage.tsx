@@ -8,7 +8,7 @@ import { api, call, type ResponseOf, toApiError } from '../../api/client.ts';
 import { type Query, useQuery } from '../../api/hooks.ts';
 import { Button } from '../../components/Button.tsx';
 import { SelectField } from '../../components/Field.tsx';
-import { formatDateTime, formatMs, formatNumber, formatRelative } from '../../components/format.ts';
+import { formatDateTime, formatMs, formatNumber, formatRelative, kbLabel } from '../../components/format.ts';
 import { CardGrid, PageHeader, StatCard, Tabs, Toolbar } from '../../components/Layout.tsx';
 import { ConfirmModal } from '../../components/Modal.tsx';
 import { Empty, ErrorBanner, QueryView } from '../../components/States.tsx';
@@ -128,7 +128,7 @@ export function QueuePage() {
 
   const kbOptions = [
     { value: '', label: 'All knowledge bases' },
-    ...(kbs.data?.items ?? []).map((k) => ({ value: k.kb_id, label: k.name })),
+    ...(kbs.data?.items ?? []).map((k) => ({ value: k.kb_id, label: kbLabel(k) })),
   ];
 
   return (
