@@ -120,9 +120,9 @@ export async function buildApp(config: Config, deps: Deps): Promise<ServiceApp> 
     contentSecurityPolicy: {
       directives: {
         defaultSrc: ["'self'"],
-        // No inline script or <style> anywhere: the built SPA, the placeholder page and
-        // Swagger UI at /docs (v5+) load only files. React's style={...} props are set
-        // through the DOM, which CSP does not block. See docs/security.md.
+        // No inline script or <style>: the built SPA, the placeholder page and Swagger UI
+        // load files (React's style={...} props go through the DOM, which CSP does not
+        // block). /docs adds one hash for Swagger's logo stylesheet. See docs/security.md.
         scriptSrc: ["'self'"],
         styleSrc: ["'self'"],
         imgSrc: ["'self'", 'data:'],

@@ -1,5 +1,7 @@
 /** The Content Security Policy forbids inline script and style on every page we serve. */
+import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
+import { SWAGGER_LOGO_STYLE } from '@lumikb/service-kit';
 import t from 'tap';
 import { buildTestApp } from './helper.ts';
 
@@ -38,4 +40,18 @@ t.test('the pages themselves need no inline script or style, so the policy break
   }
   const css = await app.inject({ method: 'GET', url: '/placeholder.css' });
   t.equal(css.statusCode, 200, 'the placeholder styles come from a file');
+});
+
+t.test("/docs allows Swagger UI's one inline stylesheet by its hash, and nothing else does", async (t) => {
+  const { app } = await buildTestApp(t, { WEB_DIST: PLACEHOLDER });
+  const hash = `'sha256-${createHash('sha256').update(SWAGGER_LOGO_STYLE).digest('base64')}'`;
+  const styleSrc = async (url: string) =>
+    directive(String((await app.inject({ method: 'GET', url })).headers['content-security-policy']), 'style-src');
+  t.equal(await styleSrc('/docs'), `style-src 'self' ${hash}`);
+  t.equal(await styleSrc('/'), "style-src 'self'", 'the web app gets no exception');
+  // The hash is only right while the logo's stylesheet is this text: an upgrade that
+  // changes it must update SWAGGER_LOGO_STYLE (the logo would lose its colours otherwise).
+  const preset = await app.inject({ method: 'GET', url: '/docs/static/swagger-ui-standalone-preset.js' });
+  t.equal(preset.statusCode, 200);
+  t.ok(preset.body.includes(`"${SWAGGER_LOGO_STYLE}"`), 'Swagger UI still renders exactly this stylesheet');
 });
