@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { userToken } from '@lumikb/test-kit';
 import t from 'tap';
-import { auth, buildTestApp, seedDefaultModels } from './helper.ts';
+import { auth, buildTestApp, multipart, seedDefaultModels } from './helper.ts';
 
 t.test('operators get every KB with its figures, but names only of KBs they may read', async (t) => {
   const built = await buildTestApp(t);
@@ -34,4 +34,44 @@ t.test('operators get every KB with its figures, but names only of KBs they may 
   const asAdmin = await stats(adminToken);
   t.equal(asAdmin.nameOf(foreign), 'HR: salary review 2027', 'an administrator sees every name');
   t.equal(asAdmin.nameOf(own), 'Ops runbooks');
+});
+
+t.test('the processing queue shows operators file and KB names only where they may read', async (t) => {
+  const built = await buildTestApp(t);
+  await seedDefaultModels(built);
+  const { app, keys } = built;
+  const operatorToken = userToken(keys, 2, { sub: randomUUID() });
+  const ownerToken = userToken(keys, 2, { sub: randomUUID() });
+  const kb = (
+    await app.inject({
+      method: 'POST',
+      url: '/api/v1/knowledge-bases',
+      headers: auth(ownerToken),
+      payload: { name: 'Legal: pending litigation' },
+    })
+  ).json().id as string;
+  const body = multipart('settlement-offer-acme.txt', 'Confidential.');
+  const upload = await app.inject({
+    method: 'POST',
+    url: `/api/v1/knowledge-bases/${kb}/documents`,
+    headers: { ...auth(ownerToken), ...body.headers },
+    payload: body.payload,
+  });
+  t.equal(upload.statusCode, 201);
+  const documentId = upload.json().id as string;
+
+  const taskOf = async (token: string) => {
+    const res = await app.inject({ method: 'GET', url: '/api/v1/admin/queue/tasks', headers: auth(token) });
+    t.equal(res.statusCode, 200);
+    return (res.json().items as { document_id: string; kb_name: string | null; filename: string | null }[]).find(
+      (i) => i.document_id === documentId,
+    );
+  };
+  const asOperator = await taskOf(operatorToken);
+  t.match(asOperator, { kb_id: kb, document_id: documentId, kb_name: null, filename: null }, 'ids, no names');
+  t.notMatch(JSON.stringify(asOperator), /Legal|settlement/);
+  t.match(await taskOf(userToken(keys, 3, { sub: randomUUID() })), {
+    kb_name: 'Legal: pending litigation',
+    filename: 'settlement-offer-acme.txt',
+  });
 });

@@ -53,3 +53,8 @@ export function formatMs(ms: number | null | undefined): string {
 export function kbLabel(kb: { kb_id: string; name: string | null }): string {
   return kb.name ?? `KB ${kb.kb_id.slice(0, 8)}…`;
 }
+
+/** A processing task's file name, or its document's short id where the caller may not see it. */
+export function taskLabel(task: { document_id: string; filename: string | null }): string {
+  return task.filename ?? `Document ${task.document_id.slice(0, 8)}…`;
+}

@@ -38,7 +38,7 @@ export function registerQueueRoutes(app: ServiceApp, ctx: KbContext): void {
         response: { 200: TaskListSchema, ...errorResponses(400, 401, 403) },
       },
     },
-    async (request) => queueTasks(ctx, request.query),
+    async (request) => queueTasks(ctx, request.query, caller(request)),
   );
 
   app.post(

@@ -166,9 +166,14 @@ async function durationRate(ctx: KbContext): Promise<number | null> {
   return ms > 0 && bytes > 0 ? ms / bytes : null;
 }
 
+/**
+ * Processing tasks for operators. As in kbStats, a KB's name and its documents' file
+ * names are shown only where the caller may read the KB; ids, states and steps always.
+ */
 export async function queueTasks(
   ctx: KbContext,
   filter: { status?: DocumentStatus | undefined; kb_id?: string | undefined; limit: number; offset: number },
+  claims: AccessTokenClaims,
 ) {
   let query = ctx.db.selectFrom('documents').innerJoin('knowledge_bases', 'knowledge_bases.id', 'documents.kb_id');
   query = filter.status
@@ -186,7 +191,9 @@ export async function queueTasks(
     query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
     durationRate(ctx),
   ]);
+  const readable = await permissionsOf(ctx.db, [...new Set(rows.map((r) => r.kb_id))], claims);
   const items = (rows as (DocumentRow & { kb_name: string })[]).map((doc) => {
+    const visible = readable.has(doc.kb_id);
     const startedAt = doc.processing_started_at ?? null;
     return {
       task_id: `${doc.id}:${doc.attempt}`,
@@ -204,8 +211,8 @@ export async function queueTasks(
       step_errors: doc.step_errors ?? {},
       document_id: doc.id,
       kb_id: doc.kb_id,
-      kb_name: doc.kb_name,
-      filename: doc.filename,
+      kb_name: visible ? doc.kb_name : null,
+      filename: visible ? doc.filename : null,
       attempt: doc.attempt,
       error_message: doc.error_message,
       created_at: doc.created_at.toISOString(),
