@@ -96,8 +96,13 @@ export async function seed(options: { baseURL: string; ollamaUrl: string; litell
       embedding_model_id: ollamaEmbedding,
       generation_model_id: ollamaGeneration,
     });
-    // The user reads the handbook; operators see everything through the operations pages.
+    // The user reads the handbook. Operators (the group) read both KBs: operations pages
+    // name only the KBs and files an operator may read (docs/security.md). A group grant,
+    // so the admin spec's user grant to the operator comes and goes without touching it.
     await admin.put(`/api/v1/knowledge-bases/${handbook}/permissions/user/${user}`, { permission: 'READ' });
+    for (const kb of [handbook, ollama]) {
+      await admin.put(`/api/v1/knowledge-bases/${kb}/permissions/group/${OPERATORS_GROUP}`, { permission: 'READ' });
+    }
 
     const ready = await ensureDocument(admin, handbook, DOCUMENTS.ready, 'text/markdown');
     const broken = await ensureDocument(admin, handbook, DOCUMENTS.broken, 'application/pdf');

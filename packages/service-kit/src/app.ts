@@ -16,6 +16,7 @@ import Fastify, {
 } from 'fastify';
 import type { Logger } from 'pino';
 import { type AuthOptions, installAuth } from './auth.ts';
+import { allowSwaggerLogoStyle } from './docs-csp.ts';
 import { installErrorHandlers, type NotFoundFallback } from './error-handler.ts';
 import { installJsonBodyParser } from './json-body.ts';
 import { installMetrics, type PoolLike, Registry } from './metrics.ts';
@@ -135,6 +136,8 @@ export async function createServiceApp(options: ServiceAppOptions): Promise<Serv
   const transform = options.transformOpenApi;
   await app.register(fastifySwaggerUi, {
     routePrefix: '/docs',
+    // Where a Content Security Policy is set (the gateway), /docs may apply its logo's style.
+    transformStaticCSP: allowSwaggerLogoStyle,
     ...(transform ? { transformSpecification: (spec: Record<string, unknown>) => transform(spec) } : {}),
   });
 

@@ -2,6 +2,7 @@ export * from './app.ts';
 export * from './audit.ts';
 export * from './auth.ts';
 export * from './config.ts';
+export * from './docs-csp.ts';
 export * from './error-handler.ts';
 export * from './errors.ts';
 export * from './metrics.ts';

@@ -4,12 +4,13 @@ import { hostname } from 'node:os';
 import { INGESTION_CONSUMERS, STREAMS } from '@lumikb/contracts';
 import { isNotFound } from '@lumikb/events';
 import { ParseSandbox } from '@lumikb/ingest';
-import { LlmRouter } from '@lumikb/llm';
+import { LlmRouter, OutboundPolicy, parseAllowHosts } from '@lumikb/llm';
 import {
   connectPlatform,
   createPlatformApp,
   createServiceTokenSource,
   DependencyError,
+  ownServiceUrls,
   type PlatformDeps,
   type ServiceApp,
   type ServiceTokenSource,
@@ -100,6 +101,12 @@ export async function buildApp(config: Config, deps: Deps): Promise<ServiceApp> 
     return depth;
   };
   const metrics = createWorkerMetrics(app.metricsRegistry, queueDepth);
+  // Embedding endpoints are chosen by admins: never one of the platform's own services.
+  const outbound = new OutboundPolicy({
+    ownServiceUrls: [...ownServiceUrls(config), `http://127.0.0.1:${config.PORT}`],
+    allowHosts: parseAllowHosts(config.OUTBOUND_ALLOW_HOSTS),
+  });
+  app.addHook('onClose', () => outbound.close());
   const llm =
     deps.llm ??
     new LlmRouter({
@@ -113,6 +120,7 @@ export async function buildApp(config: Config, deps: Deps): Promise<ServiceApp> 
         : {}),
       registry: app.metricsRegistry,
       logger: logger.child({ component: 'llm' }),
+      outbound,
     });
   const token =
     deps.serviceToken ??

@@ -1,5 +1,11 @@
 import type { ParseSandboxOptions } from '@lumikb/ingest';
-import { CommonConfigSchema, InfraConfigSchema, loadConfig, portVariable } from '@lumikb/service-kit';
+import {
+  CommonConfigSchema,
+  InfraConfigSchema,
+  loadConfig,
+  OutboundConfigSchema,
+  portVariable,
+} from '@lumikb/service-kit';
 import { type Static, Type } from 'typebox';
 
 const url = (fallback: string, description: string) =>
@@ -8,6 +14,8 @@ const url = (fallback: string, description: string) =>
 export const ConfigSchema = Type.Object({
   ...CommonConfigSchema,
   ...InfraConfigSchema,
+  // The platform's own addresses (refused as embedding endpoints) and OUTBOUND_ALLOW_HOSTS.
+  ...OutboundConfigSchema,
   PORT: portVariable(8084),
   KB_URL: url('http://127.0.0.1:8083', 'knowledge-base service (internal document API)'),
   AUTH_URL: url('http://127.0.0.1:8081', 'auth service (service tokens)'),

@@ -48,3 +48,13 @@ export function formatMs(ms: number | null | undefined): string {
   if (ms === null || ms === undefined) return '—';
   return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
 }
+
+/** A KB's name, or its short id where the caller may not see the name (operators outside it). */
+export function kbLabel(kb: { kb_id: string; name: string | null }): string {
+  return kb.name ?? `KB ${kb.kb_id.slice(0, 8)}…`;
+}
+
+/** A processing task's file name, or its document's short id where the caller may not see it. */
+export function taskLabel(task: { document_id: string; filename: string | null }): string {
+  return task.filename ?? `Document ${task.document_id.slice(0, 8)}…`;
+}

@@ -35,6 +35,8 @@ export async function insertAuditRecord(db: Db, event: EventOf<typeof AuditRecor
 
 export interface AuditFilter {
   actor?: string;
+  /** Whether `actor` may also match an e-mail address (administrators only). */
+  actorByEmail?: boolean;
   action?: string;
   resourceType?: string;
   resourceId?: string;
@@ -55,9 +57,11 @@ export async function listAuditRecords(
   let query = db.selectFrom('audit_log');
   if (filter.actor) {
     const actor = filter.actor;
-    query = query.where((eb) =>
-      eb.or([eb('actor_id', '=', actor), eb(sql<string>`lower(actor_email)`, '=', actor.toLowerCase())]),
-    );
+    query = filter.actorByEmail
+      ? query.where((eb) =>
+          eb.or([eb('actor_id', '=', actor), eb(sql<string>`lower(actor_email)`, '=', actor.toLowerCase())]),
+        )
+      : query.where('actor_id', '=', actor);
   }
   if (filter.action) {
     // `user.*` selects every action under a prefix.

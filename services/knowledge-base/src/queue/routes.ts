@@ -1,5 +1,5 @@
 /** Routes: processing queue monitoring and KB statistics (operators, level 2). */
-import { errorResponses, eventContextOf, type ServiceApp } from '@lumikb/service-kit';
+import { caller, errorResponses, eventContextOf, type ServiceApp } from '@lumikb/service-kit';
 import type { KbContext } from '../context.ts';
 import {
   BulkRetryRequestSchema,
@@ -38,7 +38,7 @@ export function registerQueueRoutes(app: ServiceApp, ctx: KbContext): void {
         response: { 200: TaskListSchema, ...errorResponses(400, 401, 403) },
       },
     },
-    async (request) => queueTasks(ctx, request.query),
+    async (request) => queueTasks(ctx, request.query, caller(request)),
   );
 
   app.post(
@@ -63,9 +63,11 @@ export function registerQueueRoutes(app: ServiceApp, ctx: KbContext): void {
       schema: {
         tags,
         summary: 'Per knowledge base: documents by status, chunks, vectors and storage',
+        description:
+          'Every KB with its figures; `name` is null for a KB the caller may not read (operators who are not members).',
         response: { 200: KbStatsSchema, ...errorResponses(401, 403) },
       },
     },
-    async () => kbStats(ctx),
+    async (request) => kbStats(ctx, caller(request)),
   );
 }

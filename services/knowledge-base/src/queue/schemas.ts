@@ -35,8 +35,10 @@ export const TaskInfoSchema = Type.Object({
   step_errors: Type.Union([StepErrorsSchema, Type.Null()]),
   document_id: Type.String({ format: 'uuid' }),
   kb_id: Type.String({ format: 'uuid' }),
-  kb_name: Type.String(),
-  filename: Type.String(),
+  kb_name: Type.Union([Type.String(), Type.Null()], {
+    description: 'null when the caller may not read the KB (an operator who is not a member)',
+  }),
+  filename: Type.Union([Type.String(), Type.Null()], { description: 'null when kb_name is' }),
   attempt: Type.Integer(),
   error_message: Type.Union([Type.String(), Type.Null()]),
   created_at: Type.String({ format: 'date-time' }),
@@ -76,7 +78,9 @@ export const KbStatsSchema = Type.Object({
   items: Type.Array(
     Type.Object({
       kb_id: Type.String({ format: 'uuid' }),
-      name: Type.String(),
+      name: Type.Union([Type.String(), Type.Null()], {
+        description: 'null when the caller may not read the KB (an operator who is not a member)',
+      }),
       documents: DocumentCountsSchema,
       chunk_count: Type.Integer(),
       vector_count: Type.Union([Type.Integer(), Type.Null()], {

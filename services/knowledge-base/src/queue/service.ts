@@ -4,6 +4,7 @@
  * failed documents (every document accounted for) and per-KB statistics.
  */
 import {
+  type AccessTokenClaims,
   type Actor,
   type DocumentStatus,
   INGESTION_CONSUMERS,
@@ -23,6 +24,7 @@ import { requeueFailedDocument } from '../documents/service.ts';
 import type { QueueSnapshot } from '../documents/sweep.ts';
 import { errors } from '../errors.ts';
 import { documentCounts, emptyCounts } from '../knowledge-bases/repository.ts';
+import { permissionsOf } from '../permissions/service.ts';
 
 export interface ConsumerStatus {
   name: string;
@@ -164,9 +166,14 @@ async function durationRate(ctx: KbContext): Promise<number | null> {
   return ms > 0 && bytes > 0 ? ms / bytes : null;
 }
 
+/**
+ * Processing tasks for operators. As in kbStats, a KB's name and its documents' file
+ * names are shown only where the caller may read the KB; ids, states and steps always.
+ */
 export async function queueTasks(
   ctx: KbContext,
   filter: { status?: DocumentStatus | undefined; kb_id?: string | undefined; limit: number; offset: number },
+  claims: AccessTokenClaims,
 ) {
   let query = ctx.db.selectFrom('documents').innerJoin('knowledge_bases', 'knowledge_bases.id', 'documents.kb_id');
   query = filter.status
@@ -184,7 +191,9 @@ export async function queueTasks(
     query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
     durationRate(ctx),
   ]);
+  const readable = await permissionsOf(ctx.db, [...new Set(rows.map((r) => r.kb_id))], claims);
   const items = (rows as (DocumentRow & { kb_name: string })[]).map((doc) => {
+    const visible = readable.has(doc.kb_id);
     const startedAt = doc.processing_started_at ?? null;
     return {
       task_id: `${doc.id}:${doc.attempt}`,
@@ -202,8 +211,8 @@ export async function queueTasks(
       step_errors: doc.step_errors ?? {},
       document_id: doc.id,
       kb_id: doc.kb_id,
-      kb_name: doc.kb_name,
-      filename: doc.filename,
+      kb_name: visible ? doc.kb_name : null,
+      filename: visible ? doc.filename : null,
       attempt: doc.attempt,
       error_message: doc.error_message,
       created_at: doc.created_at.toISOString(),
@@ -286,7 +295,12 @@ export async function bulkRetry(ctx: KbContext, input: BulkRetryInput, actor: { 
   return { queued, failed: failures.length, errors: failures };
 }
 
-export async function kbStats(ctx: KbContext) {
+/**
+ * Per-KB statistics. Operators (level 2) run the platform without being members of every
+ * KB: they get ids and figures for all, but a KB's name only where they may read the KB
+ * (the name is content, and often says whose it is). Administrators see every name.
+ */
+export async function kbStats(ctx: KbContext, claims: AccessTokenClaims) {
   const kbs = await ctx.db
     .selectFrom('knowledge_bases')
     .select(['id', 'name', 'collection', 'embedding_model_id', 'generation_model_id', 'created_at'])
@@ -312,13 +326,14 @@ export async function kbStats(ctx: KbContext) {
           .execute(),
   ]);
   const byKb = new Map(sums.map((s) => [s.kb_id, s]));
+  const readable = await permissionsOf(ctx.db, ids, claims);
   const items = await Promise.all(
     kbs.map(async (kb) => {
       const sum = byKb.get(kb.id);
       const info = await ctx.vectors.collectionInfo(kb.collection).catch(() => undefined);
       return {
         kb_id: kb.id,
-        name: kb.name,
+        name: readable.has(kb.id) ? kb.name : null,
         documents: counts.get(kb.id) ?? emptyCounts(),
         chunk_count: Number(sum?.chunks ?? 0),
         vector_count: info ? info.points : null,

@@ -121,7 +121,7 @@ export function AuditPage() {
       />
       <form onSubmit={submit} aria-label="Audit filters">
         <Toolbar>
-          <TextField label="Actor" value={draft.actor} onChange={set('actor')} placeholder="email or id" />
+          <TextField label="Actor" value={draft.actor} onChange={set('actor')} placeholder="id (administrators: or e-mail)" />
           <TextField
             label="Action"
             value={draft.action}

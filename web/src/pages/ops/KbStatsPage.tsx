@@ -4,7 +4,7 @@ import { api, call, type ResponseOf } from '../../api/client.ts';
 import { useQuery } from '../../api/hooks.ts';
 import { Button } from '../../components/Button.tsx';
 import { TextField } from '../../components/Field.tsx';
-import { formatBytes, formatDateTime, formatNumber, formatRelative } from '../../components/format.ts';
+import { formatBytes, formatDateTime, formatNumber, formatRelative, kbLabel } from '../../components/format.ts';
 import { CardGrid, PageHeader, StatCard, Toolbar } from '../../components/Layout.tsx';
 import { Empty, QueryView } from '../../components/States.tsx';
 import { StatusBadge } from '../../components/StatusBadge.tsx';
@@ -25,7 +25,7 @@ export function KbStatsPage() {
       header: 'Knowledge base',
       render: (k) => (
         <span>
-          <strong>{k.name}</strong>
+          <strong>{kbLabel(k)}</strong>
           <span className="cell-sub">created {formatDateTime(k.created_at)}</span>
         </span>
       ),
@@ -102,7 +102,7 @@ export function KbStatsPage() {
       >
         {(s) => {
           const failed = s.items.reduce((n, k) => n + k.documents.FAILED, 0);
-          const rows = s.items.filter((k) => k.name.toLowerCase().includes(q.trim().toLowerCase()));
+          const rows = s.items.filter((k) => kbLabel(k).toLowerCase().includes(q.trim().toLowerCase()));
           return (
             <div className="stack">
               <section aria-label="Totals">

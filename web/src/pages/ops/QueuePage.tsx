@@ -8,7 +8,7 @@ import { api, call, type ResponseOf, toApiError } from '../../api/client.ts';
 import { type Query, useQuery } from '../../api/hooks.ts';
 import { Button } from '../../components/Button.tsx';
 import { SelectField } from '../../components/Field.tsx';
-import { formatDateTime, formatMs, formatNumber, formatRelative } from '../../components/format.ts';
+import { formatDateTime, formatMs, formatNumber, formatRelative, kbLabel, taskLabel } from '../../components/format.ts';
 import { CardGrid, PageHeader, StatCard, Tabs, Toolbar } from '../../components/Layout.tsx';
 import { ConfirmModal } from '../../components/Modal.tsx';
 import { Empty, ErrorBanner, QueryView } from '../../components/States.tsx';
@@ -62,7 +62,9 @@ export function QueuePage() {
   const retry = async (body: { document_ids?: string[]; retry_all_failed?: boolean; kb_id?: string }) => {
     setRetrying(true);
     setOutcome(undefined);
-    const names = new Map(rows.map((t) => [t.document_id, `${t.filename} (${t.kb_name})`]));
+    const names = new Map(
+      rows.map((t) => [t.document_id, `${taskLabel(t)} (${kbLabel({ kb_id: t.kb_id, name: t.kb_name })})`]),
+    );
     try {
       const result = await call(api.POST('/api/v1/admin/queue/retry-failed', { body }));
       setOutcome({ result, names });
@@ -82,10 +84,10 @@ export function QueuePage() {
       header: 'Document',
       render: (t) => (
         <span>
-          <strong className="truncate" style={{ maxWidth: '28ch' }} title={t.filename}>
-            {t.filename}
+          <strong className="truncate" style={{ maxWidth: '28ch' }} title={taskLabel(t)}>
+            {taskLabel(t)}
           </strong>
-          <span className="cell-sub">{t.kb_name}</span>
+          <span className="cell-sub">{kbLabel({ kb_id: t.kb_id, name: t.kb_name })}</span>
         </span>
       ),
     },
@@ -118,7 +120,7 @@ export function QueuePage() {
             size="sm"
             onClick={() => void retry({ document_ids: [t.document_id] })}
             disabled={retrying}
-            aria-label={`Retry ${t.filename}`}
+            aria-label={`Retry ${taskLabel(t)}`}
           >
             Retry
           </Button>
@@ -128,7 +130,7 @@ export function QueuePage() {
 
   const kbOptions = [
     { value: '', label: 'All knowledge bases' },
-    ...(kbs.data?.items ?? []).map((k) => ({ value: k.kb_id, label: k.name })),
+    ...(kbs.data?.items ?? []).map((k) => ({ value: k.kb_id, label: kbLabel(k) })),
   ];
 
   return (
@@ -205,7 +207,7 @@ export function QueuePage() {
                     selected: new Set(selection),
                     onChange: setSelected,
                     canSelect: (t) => t.status === 'FAILED',
-                    rowLabel: (t) => t.filename,
+                    rowLabel: (t) => taskLabel(t),
                   }}
                   expansion={{
                     expanded,
@@ -216,7 +218,7 @@ export function QueuePage() {
                         else next.add(key);
                         return next;
                       }),
-                    rowLabel: (t) => t.filename,
+                    rowLabel: (t) => taskLabel(t),
                     render: (t) => <TaskDetail task={t} />,
                   }}
                 />
@@ -287,7 +289,7 @@ function TaskDetail({ task }: { task: Task }) {
       <StepBreakdown
         steps={task.processing_steps as ProcessingSteps | null}
         errors={task.step_errors}
-        label={`Processing steps of ${task.filename}`}
+        label={`Processing steps of ${taskLabel(task)}`}
       />
       <p className="kv-inline">
         <span>Attempt {task.attempt}</span>
