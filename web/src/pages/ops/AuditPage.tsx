@@ -121,7 +121,12 @@ export function AuditPage() {
       />
       <form onSubmit={submit} aria-label="Audit filters">
         <Toolbar>
-          <TextField label="Actor" value={draft.actor} onChange={set('actor')} placeholder="id (administrators: or e-mail)" />
+          <TextField
+            label="Actor"
+            value={draft.actor}
+            onChange={set('actor')}
+            placeholder="id (administrators: or e-mail)"
+          />
           <TextField
             label="Action"
             value={draft.action}
