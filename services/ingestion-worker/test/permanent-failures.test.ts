@@ -39,3 +39,22 @@ t.test('a parse over its time limit is stopped and FAILED, and the next document
   const next = await api.upload(base.id, 'next.txt', 'The sandbox was replaced.');
   t.equal((await api.waitForStatus(base.id, next.id, ['READY', 'FAILED'])).status, 'READY');
 });
+
+t.test('a parse that outlasts the ack wait keeps its lease: one delivery, READY', async (t) => {
+  // Before parsing moved out of the worker's event loop, a long parse starved the
+  // heartbeat: the job lost its lease and restarted from zero (issue 12, finding 2).
+  const ackWaitMs = 600;
+  const pipeline = await startPipeline(t, {
+    workerEnv: { JOB_ACK_WAIT_MS: String(ackWaitMs), WORKER_CONCURRENCY: '1' },
+  });
+  const { api } = pipeline;
+  const base = await api.createKb({ name: 'Long parse' });
+  const started = performance.now();
+  const doc = await api.upload(base.id, 'long.pdf', makeManyPagePdf(1_999));
+  const done = await api.waitForStatus(base.id, doc.id, ['READY', 'FAILED'], 120_000);
+  const tookMs = performance.now() - started;
+  t.equal(done.status, 'READY', String(done.error_message ?? ''));
+  // Only meaningful when the work outlasted several ack waits (a PDF of 1,999 pages does).
+  t.ok(tookMs > 3 * ackWaitMs, `processing took ${Math.round(tookMs)} ms, over three ack waits`);
+  t.equal(await deliveriesOf(pipeline, doc.id), 1, 'the job was never redelivered');
+});
