@@ -5,7 +5,9 @@ export class ApiSession {
   private constructor(readonly ctx: APIRequestContext) {}
 
   static async signIn(baseURL: string, email: string, password: string): Promise<ApiSession> {
-    const ctx = await request.newContext({ baseURL });
+    // A browser sends Origin with every write; the gateway refuses cookie-authenticated
+    // writes without a matching one (CSRF_ORIGIN_MISMATCH), so this client sends it too.
+    const ctx = await request.newContext({ baseURL, extraHTTPHeaders: { origin: new URL(baseURL).origin } });
     const res = await ctx.post('/api/v1/auth/login', { data: { email, password } });
     if (!res.ok()) throw new Error(`sign-in of ${email} failed: ${res.status()} ${await res.text()}`);
     return new ApiSession(ctx);
