@@ -244,9 +244,19 @@ t.test('the last config.updated on the stream is kept a true and complete statem
     logger: testLogger(),
     intervalMs: 60_000,
   });
+  // The relay publishes first and marks the outbox row sent after: until both, the
+  // keeper rightly answers 'pending'.
+  const relayed = async (version: number) =>
+    (await lastPublishedSettings(test.bus))?.version === version &&
+    (await test.deps.db.db
+      .selectFrom('outbox')
+      .select('id')
+      .where('subject', '=', ConfigUpdated.type)
+      .where('sent_at', 'is', null)
+      .executeTakeFirst()) === undefined;
   await admin.put('/api/v1/admin/config', { session_timeout_minutes: 60 });
   const current = (await admin.get('/api/v1/admin/config')).body.version;
-  await waitFor(async () => (await lastPublishedSettings(test.bus))?.version === current, { what: 'the relay' });
+  await waitFor(() => relayed(current), { what: 'the relay' });
   t.equal(await keeper.checkOnce(), 'current');
 
   // The stream lost it (purged, or aged out): the current settings are stated again.
@@ -255,6 +265,7 @@ t.test('the last config.updated on the stream is kept a true and complete statem
   t.equal(await keeper.checkOnce(), 'restated');
   const restated = await waitFor(() => lastPublishedSettings(test.bus));
   t.equal(restated.version, current, 'restated at the same version');
+  await waitFor(() => relayed(current), { what: 'the restatement relayed' });
   const { bus } = await createTestBus(t, { prefix: test.prefix });
   const late = await SettingsSubscriber.start({ bus });
   t.teardown(() => late.stop());
