@@ -6,18 +6,9 @@
 import { makeDocxBomb, makeDocxWithEntries, makeLongText, makeManyPagePdf } from '@lumikb/ingest/testing';
 import { waitFor } from '@lumikb/test-kit';
 import t from 'tap';
-import { type Pipeline, startPipeline } from './pipeline-helper.ts';
+import { deliveriesOf, startPipeline } from './pipeline-helper.ts';
 
 const MiB = 1024 * 1024;
-
-async function deliveriesOf(pipeline: Pipeline, documentId: string): Promise<number> {
-  const job = await pipeline
-    .worker!.deps.db.db.selectFrom('jobs')
-    .select('deliveries')
-    .where('document_id', '=', documentId)
-    .executeTakeFirstOrThrow();
-  return job.deliveries;
-}
 
 t.test('hostile files end FAILED with PARSE_LIMIT_EXCEEDED, once, while the worker stays responsive', async (t) => {
   const pipeline = await startPipeline(t, { workerEnv: { PARSE_MAX_CHUNKS: '50', WORKER_CONCURRENCY: '2' } });

@@ -5,16 +5,7 @@
  */
 import { makeManyPagePdf } from '@lumikb/ingest/testing';
 import t from 'tap';
-import { type Pipeline, startPipeline } from './pipeline-helper.ts';
-
-async function deliveriesOf(pipeline: Pipeline, documentId: string): Promise<number> {
-  const job = await pipeline
-    .worker!.deps.db.db.selectFrom('jobs')
-    .select('deliveries')
-    .where('document_id', '=', documentId)
-    .executeTakeFirstOrThrow();
-  return job.deliveries;
-}
+import { deliveriesOf, startPipeline } from './pipeline-helper.ts';
 
 t.test('an unreadable file fails at once and says it will fail again', async (t) => {
   const pipeline = await startPipeline(t);

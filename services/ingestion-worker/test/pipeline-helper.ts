@@ -97,6 +97,16 @@ export async function startPipeline(t: Teardown, options: PipelineOptions = {}) 
 
 export type Pipeline = Awaited<ReturnType<typeof startPipeline>>;
 
+/** How many times the document's job was delivered to a worker (1 = never retried). */
+export async function deliveriesOf(pipeline: Pipeline, documentId: string): Promise<number> {
+  const job = await pipeline
+    .worker!.deps.db.db.selectFrom('jobs')
+    .select('deliveries')
+    .where('document_id', '=', documentId)
+    .executeTakeFirstOrThrow();
+  return job.deliveries;
+}
+
 /** Parses a text/event-stream body into its events. */
 export function parseSse(body: string): { event: string; data: Record<string, unknown> }[] {
   return body
