@@ -7,6 +7,7 @@ export * from './infra.ts';
 export * from './logger.ts';
 export * from './platform.ts';
 export * from './settings.ts';
+export * from './sse.ts';
 export * from './tcp-proxy.ts';
 export * from './tokens.ts';
 export * from './wait.ts';

@@ -18,6 +18,8 @@ export const API_ROUTES: readonly { prefix: string; upstream: Upstream }[] = [
   { prefix: '/api/v1/knowledge-bases', upstream: 'knowledge-base' },
   { prefix: '/api/v1/search', upstream: 'knowledge-base' },
   { prefix: '/api/v1/chat', upstream: 'knowledge-base' },
+  { prefix: '/api/v1/conversations', upstream: 'knowledge-base' },
+  { prefix: '/api/v1/admin/chat-feedback', upstream: 'knowledge-base' },
   { prefix: '/api/v1/admin/queue', upstream: 'knowledge-base' },
   { prefix: '/api/v1/admin/kb-stats', upstream: 'knowledge-base' },
   { prefix: '/api/v1/admin/kb-permissions', upstream: 'knowledge-base' },

@@ -107,14 +107,5 @@ export async function deliveriesOf(pipeline: Pipeline, documentId: string): Prom
   return job.deliveries;
 }
 
-/** Parses a text/event-stream body into its events. */
-export function parseSse(body: string): { event: string; data: Record<string, unknown> }[] {
-  return body
-    .split('\n\n')
-    .filter((block) => block.trim().length > 0)
-    .map((block) => {
-      const event = /^event: (.*)$/m.exec(block)?.[1] ?? 'message';
-      const data = /^data: (.*)$/m.exec(block)?.[1] ?? '{}';
-      return { event, data: JSON.parse(data) as Record<string, unknown> };
-    });
-}
+/** Parses a text/event-stream body into its events (kept here for the worker's tests' imports). */
+export { parseSse } from '@lumikb/test-kit';

@@ -18,6 +18,8 @@ import { registerChatRoutes } from './chat/routes.ts';
 import type { FallbackHolder } from './chat/service.ts';
 import type { Config } from './config.ts';
 import type { KbContext } from './context.ts';
+import { registerConversationRoutes } from './conversations/routes.ts';
+import { AnswerRegistry, startLapsedAnswerSweep } from './conversations/service.ts';
 import { type KnowledgeBaseDatabase, SCHEMA } from './db/database.ts';
 import { migrations } from './db/migrations/index.ts';
 import { type BlobStore, largeObjectStore } from './documents/blob-store.ts';
@@ -150,7 +152,9 @@ export async function buildApp(config: Config, deps: Deps): Promise<ServiceApp> 
   registerPermissionRoutes(app, ctx);
   registerDocumentRoutes(app, ctx);
   registerSearchRoutes(app, ctx);
-  registerChatRoutes(app, ctx, fallback);
+  const answers = new AnswerRegistry();
+  registerChatRoutes(app, ctx, fallback, answers);
+  registerConversationRoutes(app, ctx, fallback, answers);
   registerQueueRoutes(app, ctx);
   registerInternalRoutes(app, ctx);
 
@@ -166,12 +170,17 @@ export async function buildApp(config: Config, deps: Deps): Promise<ServiceApp> 
   ];
   let stopSweep: (() => void) | undefined;
   let stopKeyPurge: (() => void) | undefined;
+  let stopAnswerSweep: (() => void) | undefined;
   app.addHook('onReady', async () => {
     for (const consumer of consumers) await consumer.start();
+    stopAnswerSweep = startLapsedAnswerSweep(ctx);
     stopSweep = startSweep(ctx, () => queueProbe(ctx));
     stopKeyPurge = startKeyPurge(ctx);
   });
+  // Answers still being written end "interrupted" (their text kept) before the service goes.
+  app.addHook('preClose', async () => answers.shutdown());
   app.addHook('onClose', async () => {
+    stopAnswerSweep?.();
     stopSweep?.();
     stopKeyPurge?.();
     await Promise.all(consumers.map((c) => c.stop()));

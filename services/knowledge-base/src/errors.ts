@@ -34,6 +34,14 @@ export const errors = defineErrors({
   IDEMPOTENCY_IN_PROGRESS: 'conflict',
   /** A user already has CHAT_/SEARCH_MAX_CONCURRENT_PER_USER requests running (with Retry-After). */
   TOO_MANY_CONCURRENT_REQUESTS: 'rate_limited',
+  CONVERSATION_NOT_FOUND: 'not_found',
+  MESSAGE_NOT_FOUND: 'not_found',
+  /** None of a conversation's KBs can be asked (deleted, or the owner lost READ). */
+  CONVERSATION_KBS_UNAVAILABLE: 'conflict',
+  CONVERSATION_FULL: 'conflict',
+  MESSAGE_NOT_STREAMING: 'conflict',
+  /** Feedback or regeneration of a message that is not an answer, or /chat against another KB. */
+  INVALID_MESSAGE_TARGET: 'bad_request',
   /** The client left before the answer; nobody reads this response, it only ends the work. */
   REQUEST_CANCELLED: 'bad_request',
 });

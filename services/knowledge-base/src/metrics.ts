@@ -6,7 +6,13 @@ export interface KbMetrics {
   searchSeconds: Histogram;
   uploads: Counter<'outcome'>;
   chatAnswers: Counter<'fallback'>;
+  conversationsCreated: Counter;
+  conversationMessages: Counter<'kb_id' | 'model_id' | 'status'>;
+  answerSeconds: Histogram<'model_id'>;
+  firstTokenSeconds: Histogram<'model_id'>;
 }
+
+const ANSWER_BUCKETS = [0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 60, 120];
 
 export function createKbMetrics(registry: Registry): KbMetrics {
   return {
@@ -32,6 +38,31 @@ export function createKbMetrics(registry: Registry): KbMetrics {
       name: 'lumikb_chat_answers_total',
       help: 'Chat answers streamed, by whether the default generation model stood in',
       labelNames: ['fallback'],
+      registers: [registry],
+    }),
+    conversationsCreated: new Counter({
+      name: 'lumikb_conversations_created_total',
+      help: 'Conversations created (through /api/v1/conversations or a first /api/v1/chat question)',
+      registers: [registry],
+    }),
+    conversationMessages: new Counter({
+      name: 'lumikb_conversation_answers_total',
+      help: 'Answers written into conversations, by the KB whose model answered, the model and how the answer ended',
+      labelNames: ['kb_id', 'model_id', 'status'],
+      registers: [registry],
+    }),
+    answerSeconds: new Histogram({
+      name: 'lumikb_answer_duration_seconds',
+      help: 'Time from a question to the end of its answer (retrieval, generation and storage)',
+      labelNames: ['model_id'],
+      buckets: ANSWER_BUCKETS,
+      registers: [registry],
+    }),
+    firstTokenSeconds: new Histogram({
+      name: 'lumikb_answer_first_token_seconds',
+      help: 'Time from a question to the first token of its answer',
+      labelNames: ['model_id'],
+      buckets: ANSWER_BUCKETS,
       registers: [registry],
     }),
   };

@@ -91,6 +91,18 @@ export const ROUTE_ACCESS: Record<string, Record<string, RouteAccess>> = {
     'GET /api/v1/knowledge-bases/:id/documents/:docId/original': 'user',
     'POST /api/v1/search': 'user',
     'POST /api/v1/chat': 'user',
+    'POST /api/v1/conversations': 'user',
+    'GET /api/v1/conversations': 'user',
+    'GET /api/v1/conversations/:id': 'user',
+    'PATCH /api/v1/conversations/:id': 'user',
+    'DELETE /api/v1/conversations/:id': 'user',
+    'POST /api/v1/conversations/:id/messages': 'user',
+    'POST /api/v1/conversations/:id/messages/:messageId/regenerate': 'user',
+    'POST /api/v1/conversations/:id/messages/:messageId/stop': 'user',
+    'PUT /api/v1/conversations/:id/messages/:messageId/feedback': 'user',
+    'DELETE /api/v1/conversations/:id/messages/:messageId/feedback': 'user',
+    'GET /api/v1/conversations/:id/export': 'user',
+    'GET /api/v1/admin/chat-feedback': 'operator',
     'GET /api/v1/admin/queue/status': 'operator',
     'GET /api/v1/admin/queue/tasks': 'operator',
     'POST /api/v1/admin/queue/retry-failed': 'operator',
@@ -114,7 +126,12 @@ export const ROUTE_ACCESS: Record<string, Record<string, RouteAccess>> = {
  * KB stats: level 2); `service` routes live under an `internal` prefix; and anonymous access is
  * limited to sign-in, refresh, registration, probes, metrics and docs.
  */
-export const OPERATIONS_PREFIXES = ['/api/v1/admin/queue', '/api/v1/admin/audit', '/api/v1/admin/kb-stats'];
+export const OPERATIONS_PREFIXES = [
+  '/api/v1/admin/queue',
+  '/api/v1/admin/audit',
+  '/api/v1/admin/kb-stats',
+  '/api/v1/admin/chat-feedback',
+];
 
 export const PUBLIC_ALLOWED = new Set([
   'GET /health',

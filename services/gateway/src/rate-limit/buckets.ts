@@ -17,11 +17,14 @@ const SETTING: Record<Bucket, keyof RateLimits> = {
 
 // The upload itself and any one-segment variant (bulk import), not /documents/:id/retry.
 const UPLOAD = /^\/api\/v1\/knowledge-bases\/[^/]+\/documents(\/[^/]+)?$/;
+// A question in a conversation, and a regenerated answer: each costs what a chat question does.
+const CONVERSATION_ANSWER = /^\/api\/v1\/conversations\/[^/]+\/messages(\/[^/]+\/regenerate)?$/;
 
 export function bucketOf(method: string, path: string): Bucket {
   if (method === 'POST' && UPLOAD.test(path)) return 'upload';
   if (method === 'POST' && (path === '/api/v1/search' || path.startsWith('/api/v1/search/'))) return 'search';
   if (method === 'POST' && (path === '/api/v1/chat' || path.startsWith('/api/v1/chat/'))) return 'chat';
+  if (method === 'POST' && CONVERSATION_ANSWER.test(path)) return 'chat';
   return 'api';
 }
 

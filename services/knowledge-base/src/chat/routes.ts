@@ -1,11 +1,19 @@
 import { caller, errorResponses, type ServiceApp } from '@lumikb/service-kit';
 import { Type } from 'typebox';
 import type { KbContext } from '../context.ts';
+import { answerHeaders } from '../conversations/routes.ts';
+import { type AnswerRegistry, startAsk, streamAnswer } from '../conversations/service.ts';
 import { callerSignal } from '../requests/caller-lifetime.ts';
+import { sendEventStream } from './event-stream.ts';
 import { ChatRequestSchema } from './schemas.ts';
-import { type FallbackHolder, prepareChat, streamChat } from './service.ts';
+import type { FallbackHolder } from './service.ts';
 
-export function registerChatRoutes(app: ServiceApp, ctx: KbContext, fallback: FallbackHolder): void {
+export function registerChatRoutes(
+  app: ServiceApp,
+  ctx: KbContext,
+  fallback: FallbackHolder,
+  answers: AnswerRegistry,
+): void {
   app.post(
     '/api/v1/chat',
     {
@@ -13,12 +21,12 @@ export function registerChatRoutes(app: ServiceApp, ctx: KbContext, fallback: Fa
       schema: {
         tags: ['chat'],
         summary:
-          'Ask a knowledge base (READ). Server-sent events: `token` {text}…, then `citations` {citations}, then `done` {model_id, fallback_used, fallback_reason, …}; `error` {code, message} if generation fails mid-way.',
+          'Ask a knowledge base (READ). Server-sent events: `token` {text}…, then `citations` {citations}, then `done` {model_id, fallback_used, fallback_reason, conversation_id, message_id, …}; `error` {code, message} if generation fails mid-way. Every question and answer is saved in one of your conversations (a new one unless conversation_id is given).',
         body: ChatRequestSchema,
         produces: ['text/event-stream'],
         response: {
           200: Type.String({ description: 'text/event-stream' }),
-          ...errorResponses(400, 401, 404, 429, 503),
+          ...errorResponses(400, 401, 404, 409, 429, 503),
         },
       },
     },
@@ -27,33 +35,23 @@ export function registerChatRoutes(app: ServiceApp, ctx: KbContext, fallback: Fa
       const claims = caller(request);
       ctx.concurrency.chat.hold(claims.sub, reply);
       const signal = callerSignal(request, reply);
-      const chat = await prepareChat(ctx, claims, request.body, signal);
-      reply.hijack();
-      if (signal.aborted) {
-        reply.raw.end();
-        return;
-      }
-      reply.raw.writeHead(200, {
-        'content-type': 'text/event-stream; charset=utf-8',
-        'cache-control': 'no-cache, no-transform',
-        connection: 'keep-alive',
-        'x-accel-buffering': 'no',
-        'x-request-id': request.id,
-      });
-      try {
-        for await (const item of streamChat(ctx, chat, fallback, signal)) {
-          if (signal.aborted) break;
-          reply.raw.write(`event: ${item.event}\ndata: ${JSON.stringify(item.data)}\n\n`);
-        }
-      } catch (error) {
-        if (signal.aborted) return;
-        request.log.error({ err: error }, 'chat stream failed');
-        reply.raw.write(
-          `event: error\ndata: ${JSON.stringify({ code: 'INTERNAL_ERROR', message: 'The answer stream failed' })}\n\n`,
-        );
-      } finally {
-        reply.raw.end();
-      }
+      const { kb_id, message, conversation_id, history } = request.body;
+      const started = await startAsk(
+        ctx,
+        claims,
+        conversation_id
+          ? { conversationId: conversation_id, kbId: kb_id }
+          : { newConversation: { kbIds: [kb_id.toLowerCase()], history: history ?? [] } },
+        message,
+        signal,
+      );
+      await sendEventStream(
+        request,
+        reply,
+        signal,
+        streamAnswer(ctx, started, fallback, answers, signal),
+        answerHeaders(started),
+      );
     },
   );
 }

@@ -4,6 +4,13 @@ export const ChatRequestSchema = Type.Object(
   {
     kb_id: Type.String({ format: 'uuid' }),
     message: Type.String({ minLength: 1, maxLength: 8_000 }),
+    conversation_id: Type.Optional(
+      Type.String({
+        format: 'uuid',
+        description:
+          'continue this conversation of yours (its saved turns are the history); without it a new conversation is saved',
+      }),
+    ),
     history: Type.Optional(
       Type.Array(
         Type.Object(
@@ -13,7 +20,10 @@ export const ChatRequestSchema = Type.Object(
           },
           { additionalProperties: false },
         ),
-        { maxItems: 50, description: 'earlier turns of the conversation, oldest first' },
+        {
+          maxItems: 50,
+          description: 'earlier turns, oldest first, for a new conversation (ignored with conversation_id)',
+        },
       ),
     ),
   },

@@ -8,12 +8,12 @@ import type { ChatMessage, GenerateChunk, LlmModel } from '@lumikb/llm';
 import type { KbContext } from '../context.ts';
 import { errors } from '../errors.ts';
 import { effectiveConfig } from '../knowledge-bases/config.ts';
-import { findKb } from '../knowledge-bases/repository.ts';
+import { findKbs } from '../knowledge-bases/repository.ts';
 import type { ConfigOverrides } from '../knowledge-bases/schemas.ts';
 import { findDefaultModel, findModel, type ProjectedModel } from '../models/repository.ts';
 import { toLlmModel } from '../models/service.ts';
 import { requirePermission } from '../permissions/service.ts';
-import { type RetrievedPassage, retrieve } from '../search/service.ts';
+import { type KbSearchError, type RetrievedPassage, retrieve } from '../search/service.ts';
 import type { ChatRequest } from './schemas.ts';
 
 export type ChatEvent =
@@ -30,6 +30,13 @@ export type ChatEvent =
         finish_reason: string;
         usage: unknown;
         passages_retrieved: number;
+        /** Where the answer was saved (every answer is saved in its asker's conversation). */
+        conversation_id?: string;
+        question_id?: string;
+        message_id?: string;
+        version?: number;
+        /** KBs not asked and why (a conversation's KB deleted, read access lost, search failed). */
+        notes?: string[];
       };
     }
   | { event: 'error'; data: { code: string; message: string } };
@@ -40,11 +47,16 @@ export interface FallbackHolder {
 }
 
 export interface PreparedChat {
+  /** The KB whose generation model answers (the first of those asked). */
   kbId: string;
+  /** Every KB the passages were retrieved from. */
+  kbIds: string[];
   model: ProjectedModel;
   /** Why the KB's own model is not used (null when it is). */
   substitutedBecause: string | null;
   passages: RetrievedPassage[];
+  /** KBs that could not be searched while others could (the answer says so). */
+  retrievalFailures: KbSearchError[];
   messages: ChatMessage[];
   temperature: number;
   maxTokens: number;
@@ -54,16 +66,42 @@ export interface PreparedChat {
   defaultModel: ProjectedModel | undefined;
 }
 
-/** Everything that can fail with a plain JSON error happens here, before the stream starts. */
-export async function prepareChat(
+/** One question to one or more KBs, with the earlier turns (oldest first). */
+export interface Question {
+  kbIds: string[];
+  message: string;
+  history?: readonly ChatMessage[];
+}
+
+/** `/api/v1/chat`'s body as a question. */
+export const prepareChat = (ctx: KbContext, claims: AccessTokenClaims, request: ChatRequest, signal?: AbortSignal) =>
+  prepareAnswer(
+    ctx,
+    claims,
+    {
+      kbIds: [request.kb_id],
+      message: request.message,
+      history: (request.history ?? []).map((m) => ({ role: m.role, content: m.content })),
+    },
+    signal,
+  );
+
+/**
+ * Everything that can fail with a plain JSON error happens here, before the stream starts.
+ * The first KB's generation model and settings answer; retrieval spans every KB, each with
+ * its own embedding model. A KB that cannot be searched while others can becomes a note.
+ */
+export async function prepareAnswer(
   ctx: KbContext,
   claims: AccessTokenClaims,
-  request: ChatRequest,
+  question: Question,
   signal?: AbortSignal,
 ): Promise<PreparedChat> {
-  await requirePermission(ctx.db, request.kb_id, claims, 'READ');
-  const kb = await findKb(ctx.db, request.kb_id);
-  if (!kb) throw errors.KB_NOT_FOUND(`Knowledge base ${request.kb_id} not found`);
+  for (const kbId of question.kbIds) await requirePermission(ctx.db, kbId, claims, 'READ');
+  const found = await findKbs(ctx.db, question.kbIds);
+  const kbs = question.kbIds.flatMap((id) => found.filter((kb) => kb.id === id));
+  const kb = kbs[0];
+  if (!kb) throw errors.KB_NOT_FOUND(`Knowledge base ${question.kbIds[0]} not found`);
   const settings = ctx.settings.snapshot;
   const config = effectiveConfig(kb.config_overrides as ConfigOverrides, settings);
   const fallbackAllowed = settings.llm.generation_defaults.fallback_to_default;
@@ -82,12 +120,13 @@ export async function prepareChat(
     substitutedBecause = why;
   }
 
-  const { results, errors: failures } = await retrieve(ctx, [kb], request.message, {
+  const { results, errors: failures } = await retrieve(ctx, kbs, question.message, {
     topK: config.top_k,
-    similarityThreshold: config.similarity_threshold,
+    // One KB: its own threshold; several: each KB's own (retrieve reads it per KB).
+    similarityThreshold: kbs.length === 1 ? config.similarity_threshold : undefined,
     ...(signal ? { signal } : {}),
   });
-  if (failures.length > 0) {
+  if (failures.length >= kbs.length) {
     const first = failures[0]!;
     const fail =
       first.code === 'VECTOR_STORE_UNAVAILABLE' ? errors.VECTOR_STORE_UNAVAILABLE : errors.EMBEDDING_UNAVAILABLE;
@@ -95,14 +134,16 @@ export async function prepareChat(
   }
   const messages: ChatMessage[] = [
     { role: 'system', content: config.system_prompt },
-    ...(request.history ?? []).map((m) => ({ role: m.role, content: m.content })),
-    { role: 'user', content: request.message },
+    ...(question.history ?? []),
+    { role: 'user', content: question.message },
   ];
   return {
     kbId: kb.id,
+    kbIds: kbs.map((k) => k.id),
     model,
     substitutedBecause,
     passages: results,
+    retrievalFailures: failures,
     messages,
     temperature: config.temperature,
     maxTokens: config.max_tokens,

@@ -6,6 +6,7 @@ import type { EventKitTables } from '@lumikb/events';
 export const SCHEMA = 'kb';
 
 type Json<T> = ColumnType<T, string, string>;
+type NullableJson<T> = ColumnType<T | null, string | null | undefined, string | null>;
 type CreatedAt = ColumnType<Date, Date | undefined, Date>;
 
 export interface ModelTable {
@@ -109,7 +110,61 @@ export interface IdempotencyKeyTable {
   expires_at: Date;
 }
 
+export type MessageStatus = 'complete' | 'streaming' | 'stopped' | 'interrupted' | 'failed';
+
+export interface ConversationTable {
+  id: string;
+  owner_id: string;
+  title: string;
+  title_is_custom: Generated<boolean>;
+  kb_ids: Json<string[]>;
+  message_count: Generated<number>;
+  created_at: CreatedAt;
+  updated_at: CreatedAt;
+}
+
+export interface ConversationMessageTable {
+  id: string;
+  conversation_id: string;
+  /** Order in the conversation; a regenerated answer gets a new seq and a higher version. */
+  seq: number;
+  role: 'user' | 'assistant';
+  /** The question an answer replies to (null for questions). */
+  reply_to: string | null;
+  version: Generated<number>;
+  content: string;
+  status: MessageStatus;
+  /** The KBs an answer was retrieved from (those still readable when it was asked). */
+  kb_ids: ColumnType<string[], string | undefined, string>;
+  citations: ColumnType<unknown[], string | undefined, string>;
+  model_id: string | null;
+  model_name: string | null;
+  fallback_reason: string | null;
+  error: NullableJson<{ code: string; message: string }>;
+  timings: NullableJson<{ first_token_ms: number | null; total_ms: number }>;
+  usage: NullableJson<unknown>;
+  /** Plain notes shown with the answer (KBs no longer readable, …). */
+  notes: ColumnType<string[], string | undefined, string>;
+  stop_requested: Generated<boolean>;
+  lease_expires_at: Date | null;
+  created_at: CreatedAt;
+  completed_at: Date | null;
+}
+
+export interface MessageFeedbackTable {
+  message_id: string;
+  kb_ids: Json<string[]>;
+  model_id: string | null;
+  helpful: boolean;
+  comment: string | null;
+  created_at: CreatedAt;
+  updated_at: CreatedAt;
+}
+
 export interface KnowledgeBaseDatabase extends EventKitTables {
+  conversations: ConversationTable;
+  conversation_messages: ConversationMessageTable;
+  message_feedback: MessageFeedbackTable;
   idempotency_keys: IdempotencyKeyTable;
   models: ModelTable;
   knowledge_bases: KnowledgeBaseTable;

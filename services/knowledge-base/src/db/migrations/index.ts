@@ -4,6 +4,7 @@ import * as knowledgeBases from './0002-knowledge-bases.ts';
 import * as idempotencyKeys from './0003-idempotency-keys.ts';
 import * as uniqueDocumentContent from './0004-unique-document-content.ts';
 import * as largeObjectBlobs from './0005-large-object-blobs.ts';
+import * as conversations from './0006-conversations.ts';
 
 /** Ordered by name; never rename or edit a migration that has shipped. */
 export const migrations: MigrationSet = {
@@ -12,4 +13,5 @@ export const migrations: MigrationSet = {
   '0003-idempotency-keys': idempotencyKeys,
   '0004-unique-document-content': uniqueDocumentContent,
   '0005-large-object-blobs': largeObjectBlobs,
+  '0006-conversations': conversations,
 };
