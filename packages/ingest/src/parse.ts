@@ -27,7 +27,10 @@ export async function extractText(
   let raw: string;
   switch (format) {
     case 'txt':
-    case 'md': {
+    case 'md':
+    case 'csv':
+    case 'tsv':
+    case 'eml': {
       // Refused before decoding: a 50 MiB text must not cost a 100 MB string first.
       const chars = minimumTextLength(bytes);
       if (chars > limits.maxTextChars) throw new ParseLimitError('text_chars', chars, limits.maxTextChars);
@@ -48,6 +51,8 @@ export async function extractText(
     case 'docx':
       raw = await docxToText(bytes, limits);
       break;
+    default:
+      throw new ParseError(`Reading ${format} documents is not available yet`);
   }
   // Checked before normalising: the regular expressions below are the costly part.
   if (raw.length > limits.maxTextChars) throw new ParseLimitError('text_chars', raw.length, limits.maxTextChars);
