@@ -39,12 +39,12 @@ export function describeLocation(location: ChunkLocation | null | undefined): st
       `${location.slide_end && location.slide_end !== location.slide ? 'slides' : 'slide'} ${range(location.slide, location.slide_end)}`,
     );
   }
-  if (location.sheet !== undefined) {
+  if (location.sheet !== undefined || location.row_start !== undefined) {
     const rows =
       location.row_start !== undefined
-        ? ` ${location.row_end !== undefined && location.row_end !== location.row_start ? 'rows' : 'row'} ${range(location.row_start, location.row_end)}`
+        ? `${location.row_end !== undefined && location.row_end !== location.row_start ? 'rows' : 'row'} ${range(location.row_start, location.row_end)}`
         : '';
-    parts.push(`${location.sheet}${rows}`);
+    parts.push([location.sheet, rows].filter(Boolean).join(' '));
   }
   if (location.headings && location.headings.length > 0) parts.push(location.headings.join(' › '));
   return parts.join(' · ');
