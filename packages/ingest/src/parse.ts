@@ -324,7 +324,10 @@ async function pdfInto(sink: TextSink, bytes: Uint8Array, limits: ParseLimits): 
     }
     const ocr = withoutText.length > 0 && (await ocrAvailable(limits.ocr));
     if (ocr) {
-      for (const n of withoutText) pages[n - 1] = await ocrPdfPage(bytes, n);
+      for (const n of withoutText) pages[n - 1] = (await ocrPdfPage(bytes, n)).trim();
+      if (pages.every((page) => page === '')) {
+        throw new ParseError('The PDF has no text layer and OCR found no text on its pages', 'NO_TEXT_LAYER');
+      }
     } else if (withoutText.length === doc.numPages) {
       throw new ParseError(
         `The PDF has no text layer (a scanned document): OCR is not installed on this machine (install tesseract-ocr and poppler-utils in the worker's image to read scans)`,
