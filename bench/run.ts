@@ -15,6 +15,7 @@ const OPTIONAL: Record<string, [string, string]> = {
   llm: ['./llm.ts', 'benchLlm'],
   'vector-store': ['./vector-store.ts', 'benchVectorStore'],
   ingestion: ['./ingestion.ts', 'benchIngestion'],
+  ingest: ['./ingest.ts', 'benchIngestFormats'],
   startup: ['./startup.ts', 'benchStartup'],
   'hostile-files': ['./hostile-files.ts', 'benchHostileFiles'],
   'gateway-rate-limit': ['./gateway-rate-limit.ts', 'benchGatewayRateLimit'],

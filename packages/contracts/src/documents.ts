@@ -9,6 +9,7 @@
  */
 import { type Static, Type } from 'typebox';
 import { defineEvent } from './envelope.ts';
+import { DOCUMENT_FORMATS } from './file-types.ts';
 import { literalUnion } from './literal-union.ts';
 
 export const DOCUMENT_STATUSES = ['PENDING', 'PROCESSING', 'READY', 'FAILED'] as const;
@@ -43,15 +44,7 @@ export type ProcessingSteps = Static<typeof ProcessingStepsSchema>;
 export const StepErrorsSchema = Type.Record(Type.String(), Type.String());
 export type StepErrors = Static<typeof StepErrorsSchema>;
 
-export const DOCUMENT_FORMATS = ['txt', 'md', 'html', 'pdf', 'docx'] as const;
-export type DocumentFormat = (typeof DOCUMENT_FORMATS)[number];
-export const DocumentFormatSchema = Type.Union([
-  Type.Literal('txt'),
-  Type.Literal('md'),
-  Type.Literal('html'),
-  Type.Literal('pdf'),
-  Type.Literal('docx'),
-]);
+export const DocumentFormatSchema = literalUnion(DOCUMENT_FORMATS);
 
 const Uuid = Type.String({ format: 'uuid' });
 const Attempt = Type.Integer({ minimum: 1, description: 'processing attempt this event belongs to' });

@@ -30,7 +30,9 @@ export async function inspectArchive(
   bytes: Uint8Array,
   limits: ArchiveLimits,
   what = 'The archive',
-): Promise<ArchiveSummary> {
+  keep?: (name: string) => boolean,
+): Promise<ArchiveSummary & { files: Map<string, Buffer> }> {
+  const files = new Map<string, Buffer>();
   let zip: yauzl.ZipFile;
   try {
     zip = await openZip(bytes);
@@ -60,9 +62,11 @@ export async function inspectArchive(
             new ParseLimitError('inflated_bytes', inflated + entry.uncompressedSize, limits.maxInflatedBytes),
           );
         }
+        const kept: Buffer[] | undefined = keep?.(entry.fileName) ? [] : undefined;
         zip.openReadStream(entry, (error, stream) => {
           if (error) return fail(error);
           stream.on('data', (chunk: Buffer) => {
+            kept?.push(chunk);
             inflated += chunk.length;
             if (inflated > limits.maxInflatedBytes) {
               stream.destroy();
@@ -70,7 +74,10 @@ export async function inspectArchive(
             }
           });
           stream.on('error', fail);
-          stream.on('end', () => zip.readEntry());
+          stream.on('end', () => {
+            if (kept) files.set(entry.fileName, Buffer.concat(kept));
+            zip.readEntry();
+          });
         });
       });
       zip.readEntry();
@@ -81,5 +88,19 @@ export async function inspectArchive(
   } finally {
     zip.close();
   }
-  return { entries, inflatedBytes: inflated };
+  return { entries, inflatedBytes: inflated, files };
+}
+
+/**
+ * The parts of a zip-based document that `keep` selects, inflated under the same budgets
+ * as `inspectArchive` (every entry counts, kept or not), so what is kept is at most
+ * `maxInflatedBytes` in memory.
+ */
+export async function readArchive(
+  bytes: Uint8Array,
+  limits: ArchiveLimits,
+  what: string,
+  keep: (name: string) => boolean,
+): Promise<Map<string, Buffer>> {
+  return (await inspectArchive(bytes, limits, what, keep)).files;
 }

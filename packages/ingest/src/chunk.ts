@@ -3,6 +3,7 @@
  * breaking at the best boundary available (paragraph, line, sentence, word). Every chunk
  * is exactly `text.slice(start, end)`, so citations can point into the original text.
  */
+import type { ChunkLocation } from '@lumikb/contracts';
 import { ParseLimitError } from './limits.ts';
 
 export interface Chunk {
@@ -69,5 +70,91 @@ export function chunkText(text: string, options: ChunkOptions = DEFAULT_CHUNK_OP
     }
     start = next;
   }
+  return chunks;
+}
+
+/** A chunk and where it is in the document (absent for text without structure). */
+export interface LocatedChunk extends Chunk {
+  location?: ChunkLocation;
+}
+
+/** Sections whose locations differ only in their page/slide/row numbers can share a chunk. */
+function groupKey(location: ChunkLocation): string {
+  return JSON.stringify([location.sheet ?? null, location.headings ?? null, location.part ?? null]);
+}
+
+/** The location of consecutive sections of one group: their pages, slides or rows as a range. */
+function mergeLocations(first: ChunkLocation, last: ChunkLocation): ChunkLocation {
+  const merged: ChunkLocation = { ...first };
+  const span = (from: 'page' | 'slide' | 'row_start', to: 'page_end' | 'slide_end' | 'row_end') => {
+    const end = last[to] ?? last[from];
+    if (first[from] !== undefined && end !== undefined && end !== first[from]) merged[to] = end;
+  };
+  span('page', 'page_end');
+  span('slide', 'slide_end');
+  span('row_start', 'row_end');
+  return merged;
+}
+
+/**
+ * Structure first, size second: consecutive sections of one group (the rows of a sheet,
+ * the paragraphs under one heading, pages, slides) are packed into chunks of up to
+ * `chunkSize` without splitting a section; only a section larger than `chunkSize` is split
+ * by `chunkText` (with overlap). Text without sections is chunked by size as before.
+ */
+export function chunkDocument(
+  doc: { text: string; sections: readonly { start: number; end: number; location: ChunkLocation }[] },
+  options: ChunkOptions = DEFAULT_CHUNK_OPTIONS,
+): LocatedChunk[] {
+  if (doc.sections.length === 0) return chunkText(doc.text, options);
+  const { chunkSize, maxChunks = Number.POSITIVE_INFINITY } = options;
+  // Validates the options the same way for both paths.
+  chunkText('', options);
+  const chunks: LocatedChunk[] = [];
+  const push = (start: number, end: number, location: ChunkLocation) => {
+    if (chunks.length >= maxChunks)
+      throw new ParseLimitError('chunks', chunks.length + 1, maxChunks, { atLeast: true });
+    chunks.push({ index: chunks.length, start, end, text: doc.text.slice(start, end), location });
+  };
+  // Text outside every section (a note at the end, a preamble) is a section of its own.
+  const sections: { start: number; end: number; location: ChunkLocation }[] = [];
+  let at = 0;
+  for (const section of doc.sections) {
+    if (section.start > at && doc.text.slice(at, section.start).trim())
+      sections.push({ start: at, end: section.start, location: {} });
+    sections.push(section);
+    at = section.end;
+  }
+  if (at < doc.text.length && doc.text.slice(at).trim())
+    sections.push({ start: at, end: doc.text.length, location: {} });
+
+  let group: { start: number; end: number; first: ChunkLocation; last: ChunkLocation } | undefined;
+  const flush = () => {
+    if (group) push(group.start, group.end, mergeLocations(group.first, group.last));
+    group = undefined;
+  };
+  for (const section of sections) {
+    let { start } = section;
+    const { end } = section;
+    while (start < end && /\s/.test(doc.text[start]!)) start++;
+    if (start >= end) continue;
+    if (end - start > chunkSize) {
+      flush();
+      for (const piece of chunkText(doc.text.slice(start, end), { ...options, maxChunks: Number.POSITIVE_INFINITY })) {
+        push(start + piece.start, start + piece.end, section.location);
+      }
+      continue;
+    }
+    if (group && groupKey(group.first) === groupKey(section.location) && end - group.start <= chunkSize) {
+      group.end = end;
+      group.last = section.location;
+    } else {
+      flush();
+      group = { start, end, first: section.location, last: section.location };
+    }
+  }
+  flush();
+  // An empty location says nothing: leave it out.
+  for (const chunk of chunks) if (chunk.location && Object.keys(chunk.location).length === 0) delete chunk.location;
   return chunks;
 }

@@ -13,6 +13,12 @@ export interface ParseLimits {
   /** Characters of extracted text (UTF-16 code units). */
   maxTextChars: number;
   maxChunks: number;
+  /** Attachments of a mail read as parts of it (all levels together). */
+  maxAttachments: number;
+  /** Levels of mails inside mails: an .eml attached to itself stops here. */
+  maxAttachmentDepth: number;
+  /** OCR of PDF pages without a text layer when tesseract and pdftoppm are installed (default true). */
+  ocr?: boolean;
 }
 
 export const DEFAULT_PARSE_LIMITS: ParseLimits = {
@@ -21,15 +27,29 @@ export const DEFAULT_PARSE_LIMITS: ParseLimits = {
   maxPdfPages: 2_000,
   maxTextChars: 16 * 1024 * 1024,
   maxChunks: 20_000,
+  maxAttachments: 20,
+  maxAttachmentDepth: 3,
 };
 
-/** Stable codes of parse failures; both mean the unchanged file will fail again. */
-export type ParseErrorCode = 'UNREADABLE_DOCUMENT' | 'PARSE_LIMIT_EXCEEDED';
+/** Stable codes of parse failures; every one means the unchanged file will fail again. */
+export const PARSE_ERROR_CODES = [
+  'UNREADABLE_DOCUMENT',
+  'PARSE_LIMIT_EXCEEDED',
+  /** Password-protected office file or PDF. */
+  'ENCRYPTED_DOCUMENT',
+  /** A PDF whose pages have no text layer, and no OCR on the machine to read them. */
+  'NO_TEXT_LAYER',
+] as const;
+export type ParseErrorCode = (typeof PARSE_ERROR_CODES)[number];
 
 /** A document that cannot be read as it is (corrupt, encrypted, no text): retrying will not help. */
 export class ParseError extends Error {
   override readonly name: string = 'ParseError';
-  readonly code: ParseErrorCode = 'UNREADABLE_DOCUMENT';
+  readonly code: ParseErrorCode;
+  constructor(message: string, code: ParseErrorCode = 'UNREADABLE_DOCUMENT') {
+    super(message);
+    this.code = code;
+  }
 }
 
 /** Which budget was exceeded, with the unit its value and limit are counted in. */
@@ -39,6 +59,7 @@ export const PARSE_LIMIT_UNITS = {
   pdf_pages: 'pages',
   text_chars: 'characters',
   chunks: 'chunks',
+  attachments: 'attachments',
   memory_mb: 'MB of heap',
   time_ms: 'ms',
 } as const;
@@ -51,7 +72,6 @@ export type ParseLimitName = keyof typeof PARSE_LIMIT_UNITS;
  */
 export class ParseLimitError extends ParseError {
   override readonly name = 'ParseLimitError';
-  override readonly code = 'PARSE_LIMIT_EXCEEDED';
   constructor(
     readonly limit: ParseLimitName,
     readonly value: number,
@@ -60,6 +80,7 @@ export class ParseLimitError extends ParseError {
   ) {
     super(
       `PARSE_LIMIT_EXCEEDED: ${limit} ${options.atLeast ? '>' : ''}${value} (limit ${max} ${PARSE_LIMIT_UNITS[limit]})`,
+      'PARSE_LIMIT_EXCEEDED',
     );
     this.atLeast = options.atLeast ?? false;
   }

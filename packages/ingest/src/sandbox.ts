@@ -12,7 +12,8 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { DocumentFormat } from '@lumikb/contracts';
-import type { Chunk, ChunkOptions } from './chunk.ts';
+import type { ChunkOptions, LocatedChunk } from './chunk.ts';
+import type { ExtractedDocument, Section } from './document.ts';
 import { DEFAULT_PARSE_LIMITS, ParseLimitError, type ParseLimits } from './limits.ts';
 import { fromWireError, type ParseRequest, type ParseResponse, type WireError } from './parse-job.ts';
 
@@ -71,20 +72,46 @@ export class ParseSandbox {
 
   /** The document's normalised text; throws `ParseError` (or `ParseLimitError`) for a bad document. */
   async extract(bytes: Uint8Array, format: DocumentFormat): Promise<string> {
-    const response = await this.run({ kind: 'extract', bytes, format, limits: this.limits });
-    if (response.kind !== 'extract') throw new Error('parse sandbox answered the wrong request');
-    return response.text;
+    return (await this.extractDocument(bytes, format)).text;
   }
 
-  /** The text's chunks, at most `limits.maxChunks` of them. */
-  async chunk(text: string, options: Omit<ChunkOptions, 'maxChunks'>): Promise<Chunk[]> {
-    const response = await this.run({ kind: 'chunk', text, options: { ...options, maxChunks: this.limits.maxChunks } });
+  /** The document's text with its structure (sections with locations) and notes on what was skipped. */
+  async extractDocument(bytes: Uint8Array, format: DocumentFormat): Promise<ExtractedDocument> {
+    const response = await this.run({ kind: 'extract', bytes, format, limits: this.limits });
+    if (response.kind !== 'extract') throw new Error('parse sandbox answered the wrong request');
+    return response.document;
+  }
+
+  /** The text's chunks by size, at most `limits.maxChunks` of them. */
+  chunk(text: string, options: Omit<ChunkOptions, 'maxChunks'>): Promise<LocatedChunk[]> {
+    return this.chunkDocument({ text, sections: [] }, options);
+  }
+
+  /** Chunks that follow the document's sections, each with its location. */
+  async chunkDocument(
+    doc: { text: string; sections: Section[] },
+    options: Omit<ChunkOptions, 'maxChunks'>,
+  ): Promise<LocatedChunk[]> {
+    const { text, sections } = doc;
+    const response = await this.run({
+      kind: 'chunk',
+      text,
+      sections,
+      options: { ...options, maxChunks: this.limits.maxChunks },
+    });
     if (response.kind !== 'chunk') throw new Error('parse sandbox answered the wrong request');
-    const chunks: Chunk[] = [];
+    const chunks: LocatedChunk[] = [];
     for (let i = 0; i < response.ranges.length; i += 2) {
       const start = response.ranges[i]!;
       const end = response.ranges[i + 1]!;
-      chunks.push({ index: chunks.length, start, end, text: text.slice(start, end) });
+      const location = response.locations[i / 2];
+      chunks.push({
+        index: chunks.length,
+        start,
+        end,
+        text: text.slice(start, end),
+        ...(location ? { location } : {}),
+      });
     }
     return chunks;
   }

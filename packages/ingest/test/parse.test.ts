@@ -1,5 +1,5 @@
 import t from 'tap';
-import { extractText, ParseError } from '../src/index.ts';
+import { DEFAULT_PARSE_LIMITS, extractText, ParseError } from '../src/index.ts';
 import { makeDocx, makeHtml, makePdf } from './fixtures.ts';
 
 t.test('txt and md keep their text, normalised', async (t) => {
@@ -37,7 +37,11 @@ t.test('docx paragraphs are extracted', async (t) => {
 
 t.test('unreadable documents fail with a ParseError that says why', async (t) => {
   await t.rejects(extractText(Buffer.from('%PDF-1.4\ngarbage that is not a pdf'), 'pdf'), ParseError);
-  await t.rejects(extractText(makePdf([]), 'pdf'), { name: 'ParseError', message: /no extractable text/ });
+  await t.rejects(extractText(makePdf([]), 'pdf', { ...DEFAULT_PARSE_LIMITS, ocr: false }), {
+    name: 'ParseError',
+    code: 'NO_TEXT_LAYER',
+    message: /no text layer .*OCR is not installed/,
+  });
   await t.rejects(extractText(Buffer.from('PK\u0003\u0004 broken zip'), 'docx'), {
     name: 'ParseError',
     message: /Word document cannot be read/,

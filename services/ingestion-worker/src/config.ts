@@ -75,9 +75,14 @@ export const ConfigSchema = Type.Object({
   PARSE_MAX_INFLATED_BYTES: Type.Integer({
     default: 100 * 1024 * 1024,
     minimum: 1024,
-    description: 'bytes a docx may inflate to (all parts together), counted while inflating',
+    description:
+      'bytes a zip-based document (docx, xlsx, pptx, odt, epub) may inflate to, all parts together, counted while inflating',
   }),
-  PARSE_MAX_ARCHIVE_ENTRIES: Type.Integer({ default: 5_000, minimum: 1, description: 'parts a docx may hold' }),
+  PARSE_MAX_ARCHIVE_ENTRIES: Type.Integer({
+    default: 5_000,
+    minimum: 1,
+    description: 'parts (zip entries) a zip-based document may hold',
+  }),
   PARSE_MAX_PDF_PAGES: Type.Integer({ default: 2_000, minimum: 1, description: 'pages of a PDF' }),
   PARSE_MAX_TEXT_CHARS: Type.Integer({
     default: 16 * 1024 * 1024,
@@ -85,6 +90,16 @@ export const ConfigSchema = Type.Object({
     description: 'characters of text extracted from one document',
   }),
   PARSE_MAX_CHUNKS: Type.Integer({ default: 20_000, minimum: 1, description: 'chunks of one document' }),
+  PARSE_MAX_ATTACHMENTS: Type.Integer({
+    default: 20,
+    minimum: 0,
+    description: 'attachments of a mail read, all levels',
+  }),
+  PARSE_MAX_ATTACHMENT_DEPTH: Type.Integer({ default: 3, minimum: 0, description: 'levels of mails inside mails' }),
+  PARSE_OCR: Type.Boolean({
+    default: true,
+    description: 'OCR of PDF pages without text when tesseract and pdftoppm are installed',
+  }),
   PARSE_TIMEOUT_MS: Type.Integer({
     default: 120_000,
     minimum: 100,
@@ -111,6 +126,9 @@ export function parseSandboxOptionsOf(config: Config): ParseSandboxOptions {
       maxPdfPages: config.PARSE_MAX_PDF_PAGES,
       maxTextChars: config.PARSE_MAX_TEXT_CHARS,
       maxChunks: config.PARSE_MAX_CHUNKS,
+      maxAttachments: config.PARSE_MAX_ATTACHMENTS,
+      maxAttachmentDepth: config.PARSE_MAX_ATTACHMENT_DEPTH,
+      ocr: config.PARSE_OCR,
     },
     memoryMb: config.PARSE_MEMORY_MB,
     timeoutMs: config.PARSE_TIMEOUT_MS,

@@ -3,7 +3,7 @@
  * process, the original bytes, and where to keep the extracted text. Originals and text
  * travel as streams; the KB service keeps them in its blob store, piece by piece.
  */
-import type { DocumentFormat, DocumentStatus } from '@lumikb/contracts';
+import type { ChunkLocation, DocumentFormat, DocumentStatus } from '@lumikb/contracts';
 import type { LlmModel } from '@lumikb/llm';
 import type { ServiceTokenSource } from '@lumikb/service-kit';
 
@@ -51,7 +51,14 @@ export interface KbClient {
   original(documentId: string): Promise<Buffer>;
   saveContent(
     documentId: string,
-    content: { attempt: number; text: string; chunk_size: number; chunk_overlap: number; chunks: [number, number][] },
+    content: {
+      attempt: number;
+      text: string;
+      chunk_size: number;
+      chunk_overlap: number;
+      /** [start, end], and the chunk's location when the document has structure. */
+      chunks: ([number, number] | [number, number, ChunkLocation])[];
+    },
   ): Promise<void>;
 }
 

@@ -81,6 +81,9 @@ t.test('every format is processed to READY and found by search with the right ci
       `${format}: citation offsets point at the text`,
     );
     t.same(body.chunks[top.chunk_index].text, top.text, `${format}: citation chunk index matches the viewer`);
+    t.same(top.location, body.chunks[top.chunk_index].location, `${format}: search and viewer give one location`);
+    if (format === 'pdf') t.same(top.location, { page: 1 }, 'a PDF passage says its page');
+    if (format === 'md') t.same(top.location?.headings, ['Volcano notes'], 'a Markdown passage says its heading');
     t.notMatch(body.text, /do-not-index/, 'scripts never reach the index');
   }
 
@@ -93,13 +96,14 @@ t.test('every format is processed to READY and found by search with the right ci
 });
 
 t.test('a parse failure ends FAILED at the parse step with the reason, and nothing is indexed', async (t) => {
-  const { api, kb } = await startPipeline(t);
+  // Without OCR (as on a machine without tesseract): the reason says OCR is not installed.
+  const { api, kb } = await startPipeline(t, { workerEnv: { PARSE_OCR: 'false' } });
   const base = await api.createKb({ name: 'Scans' });
   const scanned = await api.upload(base.id, 'scan.pdf', makePdf([]));
   const doc = await api.waitForStatus(base.id, scanned.id, ['READY', 'FAILED']);
   t.equal(doc.status, 'FAILED');
   t.equal(doc.current_step, 'parse');
-  t.match(doc.step_errors, { parse: /no extractable text/ });
+  t.match(doc.step_errors, { parse: /^NO_TEXT_LAYER: .*OCR is not installed.*Permanent/ });
   t.match(doc.processing_steps, {
     upload: { status: 'done' },
     parse: { status: 'error' },

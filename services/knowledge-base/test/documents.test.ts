@@ -4,7 +4,7 @@
  * worker's reports applied once, in order, with stale ones ignored.
  */
 import { randomUUID } from 'node:crypto';
-import { DEFAULT_SETTINGS_SNAPSHOT, initialProcessingSteps } from '@lumikb/contracts';
+import { ACCEPTED_FILE_TYPES, DEFAULT_SETTINGS_SNAPSHOT, initialProcessingSteps } from '@lumikb/contracts';
 import { makeDocx, makePdf, PNG_BYTES } from '@lumikb/ingest/testing';
 import { type Teardown, waitFor } from '@lumikb/test-kit';
 import { pointId } from '@lumikb/vector-store';
@@ -48,7 +48,7 @@ t.test('bad uploads are refused with a code and nothing is stored', async (t) =>
     ['picture.pdf', PNG_BYTES, 415, 'UNSUPPORTED_FILE_TYPE'],
     ['picture.png', PNG_BYTES, 415, 'UNSUPPORTED_FILE_TYPE'],
     ['fake.pdf', 'just text pretending', 415, 'UNSUPPORTED_FILE_TYPE'],
-    ['table.csv', 'a,b\n1,2', 415, 'UNSUPPORTED_FILE_TYPE'],
+    ['table.csv', Buffer.from([0x50, 0x4b, 0x03, 0x04, 0, 0, 1, 2, 3]), 415, 'UNSUPPORTED_FILE_TYPE'],
     ['binary.txt', Buffer.from([0, 1, 2, 3, 0, 0, 9]), 415, 'UNSUPPORTED_FILE_TYPE'],
     ['empty.txt', '', 400, 'EMPTY_FILE'],
     ['blank.md', '   \n\n  ', 400, 'EMPTY_FILE'],
@@ -78,6 +78,14 @@ t.test('bad uploads are refused with a code and nothing is stored', async (t) =>
   t.same(await stored(), { documents: 0, originals: 0, uploadedEvents: 0 }, 'no row, no bytes, no event');
   const tooLarge = await upload('large.txt', 'x'.repeat(2048));
   t.match(tooLarge.json(), { message: /1 KiB/, details: { max_bytes: 1024 } });
+  const zipAsCsv = await upload('table.csv', Buffer.from([0x50, 0x4b, 0x03, 0x04, 0, 0, 1, 2, 3]));
+  t.match(zipAsCsv.json(), {
+    message: /named \.csv but its content is a ZIP archive, not a CSV/,
+    details: { supported: ACCEPTED_FILE_TYPES.map((type) => type.format) },
+  });
+  const readme = await upload('README.FHS', 'The Filesystem Hierarchy Standard, as Debian ships it.\n');
+  t.equal(readme.statusCode, 201, 'a text file of an unknown type is accepted as text');
+  t.equal(readme.json().format, 'txt');
 });
 
 t.test('the upload limit follows the hot-reloaded max_upload_size_mb setting (config.updated)', async (t) => {

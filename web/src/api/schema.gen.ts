@@ -6095,7 +6095,19 @@ export interface paths {
                 /** Format: uuid */
                 kb_id: string;
                 filename: string;
-                format: 'txt' | 'md' | 'html' | 'pdf' | 'docx';
+                format:
+                  | 'txt'
+                  | 'md'
+                  | 'html'
+                  | 'pdf'
+                  | 'docx'
+                  | 'csv'
+                  | 'tsv'
+                  | 'xlsx'
+                  | 'pptx'
+                  | 'odt'
+                  | 'epub'
+                  | 'eml';
                 content_type: string;
                 size_bytes: number;
                 sha256: string;
@@ -6208,7 +6220,7 @@ export interface paths {
       };
     };
     put?: never;
-    /** Upload a document (multipart field "file"; txt, md, html, pdf or docx; WRITE). 415 wrong type, 400 empty, 413 too large, 409 DUPLICATE_DOCUMENT when the KB holds the same bytes (unless allow_duplicate=true) — nothing is stored then. */
+    /** Upload a document (multipart field "file"; txt, md, html, pdf, docx, csv, tsv, xlsx, pptx, odt, epub or eml, and any text file whatever its name; WRITE). 415 wrong type, 400 empty, 413 too large, 409 DUPLICATE_DOCUMENT when the KB holds the same bytes (unless allow_duplicate=true) — nothing is stored then. */
     post: {
       parameters: {
         query: {
@@ -6238,7 +6250,7 @@ export interface paths {
               /** Format: uuid */
               kb_id: string;
               filename: string;
-              format: 'txt' | 'md' | 'html' | 'pdf' | 'docx';
+              format: 'txt' | 'md' | 'html' | 'pdf' | 'docx' | 'csv' | 'tsv' | 'xlsx' | 'pptx' | 'odt' | 'epub' | 'eml';
               content_type: string;
               size_bytes: number;
               sha256: string;
@@ -6470,7 +6482,19 @@ export interface paths {
                   /** Format: uuid */
                   kb_id: string;
                   filename: string;
-                  format: 'txt' | 'md' | 'html' | 'pdf' | 'docx';
+                  format:
+                    | 'txt'
+                    | 'md'
+                    | 'html'
+                    | 'pdf'
+                    | 'docx'
+                    | 'csv'
+                    | 'tsv'
+                    | 'xlsx'
+                    | 'pptx'
+                    | 'odt'
+                    | 'epub'
+                    | 'eml';
                   content_type: string;
                   size_bytes: number;
                   sha256: string;
@@ -6562,7 +6586,19 @@ export interface paths {
                   /** Format: uuid */
                   kb_id: string;
                   filename: string;
-                  format: 'txt' | 'md' | 'html' | 'pdf' | 'docx';
+                  format:
+                    | 'txt'
+                    | 'md'
+                    | 'html'
+                    | 'pdf'
+                    | 'docx'
+                    | 'csv'
+                    | 'tsv'
+                    | 'xlsx'
+                    | 'pptx'
+                    | 'odt'
+                    | 'epub'
+                    | 'eml';
                   content_type: string;
                   size_bytes: number;
                   sha256: string;
@@ -6785,7 +6821,7 @@ export interface paths {
               /** Format: uuid */
               kb_id: string;
               filename: string;
-              format: 'txt' | 'md' | 'html' | 'pdf' | 'docx';
+              format: 'txt' | 'md' | 'html' | 'pdf' | 'docx' | 'csv' | 'tsv' | 'xlsx' | 'pptx' | 'odt' | 'epub' | 'eml';
               content_type: string;
               size_bytes: number;
               sha256: string;
@@ -7026,7 +7062,7 @@ export interface paths {
               /** Format: uuid */
               kb_id: string;
               filename: string;
-              format: 'txt' | 'md' | 'html' | 'pdf' | 'docx';
+              format: 'txt' | 'md' | 'html' | 'pdf' | 'docx' | 'csv' | 'tsv' | 'xlsx' | 'pptx' | 'odt' | 'epub' | 'eml';
               content_type: string;
               size_bytes: number;
               sha256: string;
@@ -7209,6 +7245,18 @@ export interface paths {
                 start_offset: number;
                 end_offset: number;
                 text: string;
+                /** @description where the chunk is: page, slide, sheet and rows, heading path, attachment */
+                location?: {
+                  page?: number;
+                  page_end?: number;
+                  slide?: number;
+                  slide_end?: number;
+                  sheet?: string;
+                  row_start?: number;
+                  row_end?: number;
+                  headings?: string[];
+                  part?: string;
+                };
               }[];
             };
           };
@@ -7410,6 +7458,18 @@ export interface paths {
                 chunk_index: number;
                 start_offset: number;
                 end_offset: number;
+                /** @description where the chunk is: page, slide, sheet and rows, heading path, attachment */
+                location?: {
+                  page?: number;
+                  page_end?: number;
+                  slide?: number;
+                  slide_end?: number;
+                  sheet?: string;
+                  row_start?: number;
+                  row_end?: number;
+                  headings?: string[];
+                  part?: string;
+                };
                 text: string;
                 score: number;
               }[];

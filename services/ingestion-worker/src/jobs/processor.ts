@@ -16,7 +16,7 @@ import {
 } from '@lumikb/contracts';
 import { type Kysely, sql } from '@lumikb/db';
 import { type EventContext, recordEvent } from '@lumikb/events';
-import { type Chunk, type ChunkOptions, ParseError } from '@lumikb/ingest';
+import { type ChunkOptions, type ExtractedDocument, type LocatedChunk, ParseError, type Section } from '@lumikb/ingest';
 import { DimensionMismatchError, LlmError, type LlmModel, type LlmRouter } from '@lumikb/llm';
 import { isVectorStoreError, pointId, type VectorPoint, type VectorStore } from '@lumikb/vector-store';
 import type { Logger } from 'pino';
@@ -48,8 +48,11 @@ export interface ProcessorHooks {
 
 /** Parsing and chunking under the parse budgets, out of the worker's process (a ParseSandbox). */
 export interface DocumentParser {
-  extract(bytes: Uint8Array, format: ProcessingJob['document']['format']): Promise<string>;
-  chunk(text: string, options: Omit<ChunkOptions, 'maxChunks'>): Promise<Chunk[]>;
+  extractDocument(bytes: Uint8Array, format: ProcessingJob['document']['format']): Promise<ExtractedDocument>;
+  chunkDocument(
+    doc: { text: string; sections: Section[] },
+    options: Omit<ChunkOptions, 'maxChunks'>,
+  ): Promise<LocatedChunk[]>;
 }
 
 export interface ProcessorDeps {
@@ -202,20 +205,21 @@ export async function processJob(deps: ProcessorDeps, job: JobRef, delivery: Del
     // parse
     await begin('parse');
     const bytes = await deps.kb.original(job.documentId);
-    const text = await deps.parser.extract(bytes, current.format);
+    const extracted = await deps.parser.extractDocument(bytes, current.format);
+    const { text } = extracted;
     finish('parse');
 
     // chunk
     await begin('chunk');
     const { chunk_size: chunkSize, chunk_overlap: chunkOverlap } = info.knowledge_base;
-    const chunks = await deps.parser.chunk(text, { chunkSize, chunkOverlap });
+    const chunks = await deps.parser.chunkDocument(extracted, { chunkSize, chunkOverlap });
     if (chunks.length === 0) throw new ParseError('The document contains no text to index');
     await deps.kb.saveContent(job.documentId, {
       attempt: job.attempt,
       text,
       chunk_size: chunkSize,
       chunk_overlap: chunkOverlap,
-      chunks: chunks.map((c) => [c.start, c.end]),
+      chunks: chunks.map((c) => (c.location ? [c.start, c.end, c.location] : [c.start, c.end])),
     });
     finish('chunk');
 
@@ -250,6 +254,8 @@ export async function processJob(deps: ProcessorDeps, job: JobRef, delivery: Del
           text: c.text,
           start_offset: c.start,
           end_offset: c.end,
+          // Where the chunk is (page, slide, sheet rows, headings); absent for plain text.
+          ...(c.location ? { location: c.location } : {}),
         },
       }));
       await deps.vectors.upsert(collection, points);

@@ -1,5 +1,5 @@
 /** Tables of the `kb` schema. */
-import type { ProcessingSteps, StepErrors } from '@lumikb/contracts';
+import type { ChunkLocation, ProcessingSteps, StepErrors } from '@lumikb/contracts';
 import type { ColumnType, Generated } from '@lumikb/db';
 import type { EventKitTables } from '@lumikb/events';
 
@@ -93,7 +93,8 @@ export interface DocumentContentTable {
   text: string | null;
   text_oid: number | null;
   character_count: ColumnType<number, number, number>;
-  chunks: Json<[number, number][]>;
+  /** [start, end], with the chunk's location as a third element when the document has structure. */
+  chunks: Json<([number, number] | [number, number, ChunkLocation])[]>;
   chunk_size: number;
   chunk_overlap: number;
   created_at: Generated<Date>;

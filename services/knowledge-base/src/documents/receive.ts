@@ -4,7 +4,7 @@
  * hashed and counted. A file over the limit is refused as soon as the limit is reached.
  */
 import { createHash } from 'node:crypto';
-import type { DocumentFormat } from '@lumikb/contracts';
+import { ACCEPTED_FILE_TYPES, type DocumentFormat } from '@lumikb/contracts';
 import type { Kysely } from '@lumikb/db';
 import { detectFormat } from '@lumikb/ingest';
 import type { KbContext } from '../context.ts';
@@ -68,7 +68,7 @@ export async function receiveFile(
     if (detected.reason === 'empty') throw errors.EMPTY_FILE(detected.message, { filename });
     throw errors.UNSUPPORTED_FILE_TYPE(detected.message, {
       filename,
-      supported: ['txt', 'md', 'html', 'pdf', 'docx'],
+      supported: ACCEPTED_FILE_TYPES.map((type) => type.format),
     });
   }
 

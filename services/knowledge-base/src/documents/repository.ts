@@ -1,5 +1,11 @@
 /** SQL of documents, their extracted content and processing state. */
-import { type DocumentStatus, initialProcessingSteps, type ProcessingSteps, type StepErrors } from '@lumikb/contracts';
+import {
+  type ChunkLocation,
+  type DocumentStatus,
+  initialProcessingSteps,
+  type ProcessingSteps,
+  type StepErrors,
+} from '@lumikb/contracts';
 import { type Kysely, sql } from '@lumikb/db';
 import type { DocumentTable, KnowledgeBaseDatabase } from '../db/database.ts';
 
@@ -250,7 +256,7 @@ export async function saveContent(
     attempt: number;
     text_oid: number;
     character_count: number;
-    chunks: [number, number][];
+    chunks: ([number, number] | [number, number, ChunkLocation])[];
     chunk_size: number;
     chunk_overlap: number;
   },

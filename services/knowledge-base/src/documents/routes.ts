@@ -1,4 +1,5 @@
 /** Routes: documents of a knowledge base. */
+import { acceptedTypesSentence } from '@lumikb/contracts';
 import { AppError, caller, errorResponses, eventContextOf, type ServiceApp, STATUS_OF_KIND } from '@lumikb/service-kit';
 import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
@@ -39,8 +40,7 @@ export function registerDocumentRoutes(app: ServiceApp, ctx: KbContext): void {
       config: { access: 'user' },
       schema: {
         tags,
-        summary:
-          'Upload a document (multipart field "file"; txt, md, html, pdf or docx; WRITE). 415 wrong type, 400 empty, 413 too large, 409 DUPLICATE_DOCUMENT when the KB holds the same bytes (unless allow_duplicate=true) — nothing is stored then.',
+        summary: `Upload a document (multipart field "file"; ${acceptedTypesSentence()}; WRITE). 415 wrong type, 400 empty, 413 too large, 409 DUPLICATE_DOCUMENT when the KB holds the same bytes (unless allow_duplicate=true) — nothing is stored then.`,
         consumes: ['multipart/form-data'],
         params: KbIdParams,
         querystring: UploadQuery,

@@ -1,4 +1,10 @@
-import { DocumentFormatSchema, DocumentStatusSchema, ProcessingStepsSchema, StepErrorsSchema } from '@lumikb/contracts';
+import {
+  ChunkLocationSchema,
+  DocumentFormatSchema,
+  DocumentStatusSchema,
+  ProcessingStepsSchema,
+  StepErrorsSchema,
+} from '@lumikb/contracts';
 import { type Static, Type } from 'typebox';
 
 export const DocumentSchema = Type.Object({
@@ -50,6 +56,7 @@ export const ChunkViewSchema = Type.Object({
   start_offset: Type.Integer(),
   end_offset: Type.Integer(),
   text: Type.String(),
+  location: Type.Optional(ChunkLocationSchema),
 });
 
 export const DocumentContentSchema = Type.Object({

@@ -331,11 +331,13 @@ export async function documentContent(ctx: KbContext, claims: AccessTokenClaims,
     character_count: text.length,
     chunk_size: content.chunk_size,
     chunk_overlap: content.chunk_overlap,
-    chunks: content.chunks.map(([start, end], index) => ({
+    chunks: content.chunks.map(([start, end, location], index) => ({
       index,
       start_offset: start,
       end_offset: end,
       text: text.slice(start, end),
+      // Documents processed before locations existed have none; re-processing adds them.
+      ...(location ? { location } : {}),
     })),
   };
 }

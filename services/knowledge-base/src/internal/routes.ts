@@ -4,7 +4,7 @@
  */
 
 import { Readable } from 'node:stream';
-import { DocumentFormatSchema, DocumentStatusSchema } from '@lumikb/contracts';
+import { ChunkLocationSchema, DocumentFormatSchema, DocumentStatusSchema } from '@lumikb/contracts';
 import type { Kysely } from '@lumikb/db';
 import { errorResponses, kitErrors, type ServiceApp } from '@lumikb/service-kit';
 import { type Static, Type } from 'typebox';
@@ -63,7 +63,13 @@ export const ContentHeaderSchema = Type.Object(
     attempt: Type.Integer({ minimum: 1 }),
     chunk_size: Type.Integer({ minimum: 1 }),
     chunk_overlap: Type.Integer({ minimum: 0 }),
-    chunks: Type.Array(Type.Tuple([Type.Integer({ minimum: 0 }), Type.Integer({ minimum: 0 })])),
+    // [start, end], or [start, end, location] for a document with structure (pages, slides, rows, headings).
+    chunks: Type.Array(
+      Type.Union([
+        Type.Tuple([Type.Integer({ minimum: 0 }), Type.Integer({ minimum: 0 })]),
+        Type.Tuple([Type.Integer({ minimum: 0 }), Type.Integer({ minimum: 0 }), ChunkLocationSchema]),
+      ]),
+    ),
   },
   { additionalProperties: false },
 );

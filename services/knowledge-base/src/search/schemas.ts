@@ -1,3 +1,4 @@
+import { ChunkLocationSchema } from '@lumikb/contracts';
 import { type Static, Type } from 'typebox';
 
 /** Limits that bound the work one search can ask for (embedding size, vector searches, rows). */
@@ -34,6 +35,8 @@ export const CitationSchema = Type.Object({
   chunk_index: Type.Integer(),
   start_offset: Type.Integer(),
   end_offset: Type.Integer(),
+  /** Where the passage is (page, slide, sheet rows, heading path); absent for plain text and older documents. */
+  location: Type.Optional(ChunkLocationSchema),
   text: Type.String(),
   /** Relevance, higher is better: the cosine/dot similarity, or 1 − d²/2 for euclidean KBs (same scale). */
   score: Type.Number(),

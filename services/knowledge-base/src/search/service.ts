@@ -3,9 +3,10 @@
  * each KB is searched in its own collection with its own model's vectors, and the hits
  * are merged by relevance. A KB that cannot be searched is reported, never silently left out.
  */
-import type { AccessTokenClaims } from '@lumikb/contracts';
+import { type AccessTokenClaims, type ChunkLocation, ChunkLocationSchema } from '@lumikb/contracts';
 import { LlmError } from '@lumikb/llm';
 import type { Distance, SearchHit } from '@lumikb/vector-store';
+import { Value } from 'typebox/value';
 import type { KbContext } from '../context.ts';
 import { documentNames } from '../documents/repository.ts';
 import { errors } from '../errors.ts';
@@ -41,6 +42,15 @@ export interface KbSearchError {
 }
 
 export interface RetrievedPassage extends Citation {}
+
+/**
+ * The chunk's location from its vector payload, when it has a valid one: points written
+ * before locations existed have none, and a payload is not trusted blindly.
+ */
+function locationOf(payload: SearchHit['payload']): { location?: ChunkLocation } {
+  const location = payload.location;
+  return location !== undefined && Value.Check(ChunkLocationSchema, location) ? { location } : {};
+}
 
 /** Searches the given KBs (already permission-checked) and returns merged citations. */
 export async function retrieve(
@@ -132,6 +142,7 @@ export async function retrieve(
       chunk_index: hit.payload.chunk_index,
       start_offset: hit.payload.start_offset,
       end_offset: hit.payload.end_offset,
+      ...locationOf(hit.payload),
       text: hit.payload.text,
       score,
     });

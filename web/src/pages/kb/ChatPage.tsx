@@ -4,6 +4,7 @@
  * viewer at the cited chunk, and the page says when a fallback model answered or when the
  * built-in extractive answerer (no LLM) quoted the sources.
  */
+import { describeLocation } from '@lumikb/contracts/chunk-location';
 import { type FormEvent, type KeyboardEvent, type ReactNode, useEffect, useRef, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import type { ApiError } from '../../api/client.ts';
@@ -338,7 +339,7 @@ function AnswerText({ text, citations }: { text: string; citations: Citation[] |
           to={viewerPath(citation.kb_id, citation.document_id, citation.chunk_index)}
           className="citation-badge citation-link"
           aria-label={`Source ${m[1]}: ${citation.document_name}, chunk ${citation.chunk_index + 1}`}
-          title={`${citation.document_name} · chunk ${citation.chunk_index + 1}`}
+          title={`${citation.document_name} · chunk ${citation.chunk_index + 1}${citation.location ? ` · ${describeLocation(citation.location)}` : ''}`}
         >
           {m[1]}
         </Link>
@@ -367,6 +368,9 @@ function Sources({ citations }: { citations: Citation[] }) {
             <span className="stack-tight">
               <Link to={viewerPath(c.kb_id, c.document_id, c.chunk_index)}>
                 {c.document_name} · chunk {c.chunk_index + 1}
+                {c.location && describeLocation(c.location) ? (
+                  <span data-testid="citation-location"> · {describeLocation(c.location)}</span>
+                ) : null}
               </Link>
               <span className="cell-sub">{c.text.length > 220 ? `${c.text.slice(0, 220)}…` : c.text}</span>
             </span>

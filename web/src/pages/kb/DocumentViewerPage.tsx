@@ -4,6 +4,7 @@
  * the text and scrolls only the text panel to it; `?chunk=N` (search and chat citations)
  * opens the viewer at that chunk.
  */
+import { describeLocation } from '@lumikb/contracts/chunk-location';
 import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { useParams, useSearchParams } from 'react-router';
 import { api, call, errorFromResponse, sessionFetch, toApiError } from '../../api/client.ts';
@@ -226,7 +227,7 @@ function Viewer({ content, filename }: { content: DocumentContent; filename: str
               <h2>Text</h2>
               <span className="muted">
                 {active
-                  ? `Chunk ${active.index + 1} highlighted · characters ${formatNumber(active.start_offset)}–${formatNumber(active.end_offset)}`
+                  ? `Chunk ${active.index + 1}${active.location ? ` (${describeLocation(active.location)})` : ''} highlighted · characters ${formatNumber(active.start_offset)}–${formatNumber(active.end_offset)}`
                   : 'Choose a chunk to highlight it'}
               </span>
             </div>
@@ -270,6 +271,11 @@ function Viewer({ content, filename }: { content: DocumentContent; filename: str
                     >
                       <span className="chunk-meta">
                         <strong>Chunk {c.index + 1}</strong>
+                        {c.location && describeLocation(c.location) ? (
+                          <span className="chunk-location" data-testid="chunk-location">
+                            {describeLocation(c.location)}
+                          </span>
+                        ) : null}
                         <span className="muted">
                           {formatNumber(c.start_offset)}–{formatNumber(c.end_offset)}
                         </span>

@@ -3,6 +3,7 @@
  * (KB, document, chunk, relevance) that opens the document viewer at that chunk. The
  * query and the KB choice live in the URL, so a search can be shared and reloaded.
  */
+import { describeLocation } from '@lumikb/contracts/chunk-location';
 import { type FormEvent, useEffect, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { api, call } from '../../api/client.ts';
@@ -193,7 +194,14 @@ function ResultItem({ hit, rank }: { hit: SearchHit; rank: number }) {
         </span>
       </div>
       <p className="result-meta muted">
-        {hit.kb_name} · chunk {hit.chunk_index + 1} · characters {hit.start_offset}–{hit.end_offset}
+        {hit.kb_name} · chunk {hit.chunk_index + 1}
+        {hit.location && describeLocation(hit.location) ? (
+          <>
+            {' · '}
+            <span data-testid="hit-location">{describeLocation(hit.location)}</span>
+          </>
+        ) : null}{' '}
+        · characters {hit.start_offset}–{hit.end_offset}
       </p>
       <p className="result-text">{hit.text.length > 600 ? `${hit.text.slice(0, 600)}…` : hit.text}</p>
       <Link

@@ -2,13 +2,18 @@
  * Upload documents by drag and drop or the file picker, several at a time, each with its
  * own progress bar and outcome (the server's reason when it refuses one).
  */
+
+import { ACCEPTED_FILE_TYPES } from '@lumikb/contracts/file-types';
 import { type DragEvent, useCallback, useEffect, useRef, useState } from 'react';
 import type { ApiError } from '../../api/client.ts';
 import { Button } from '../../components/Button.tsx';
 import { formatBytes } from '../../components/format.ts';
 import { type KbDocument, type UploadHandle, uploadDocument } from './kbApi.ts';
 
-const ACCEPT = '.txt,.md,.markdown,.html,.htm,.pdf,.docx,text/plain,text/markdown,text/html,application/pdf';
+/** From the one list of accepted types (contracts), as the API's 415 message says it. */
+const ACCEPTED = ACCEPTED_FILE_TYPES.filter((type) => type.format !== 'txt')
+  .map((type) => `${type.label} (.${type.extensions[0]})`)
+  .join(', ');
 const PARALLEL = 3;
 
 interface Item {
@@ -104,13 +109,14 @@ export function UploadZone({ kbId, onUploaded }: { kbId: string; onUploaded: (do
           Upload documents
         </h2>
         <p className="muted">
-          Drop files here or choose them: text, Markdown, HTML, PDF or Word (.docx). Several at once are fine.
+          Drop files here or choose them: {ACCEPTED}, and any text file whatever its name (README, Makefile, .conf,
+          source code, JSON, YAML, XML). Several at once are fine.
         </p>
         <input
           ref={input}
           type="file"
           multiple
-          accept={ACCEPT}
+          // No `accept` filter: a text file of any name (README.FHS, Makefile) is accepted.
           className="sr-only"
           tabIndex={-1}
           aria-label="Files to upload"
