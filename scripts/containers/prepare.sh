@@ -113,11 +113,15 @@ debian_image() {
 build_base() {
   local image="$1" dockerfile="$2" context="$3"; shift 3
   local key
-  key="$( { cat "$dockerfile"; printf '%s\n' "$@"; (cd "$context" && find . -type f -print0 | sort -z | xargs -0 sha256sum);
+  # Inputs: the Dockerfile, the build args, the context's files (or BUILD_KEY_INPUTS, which
+  # stands for a context CONTEXT_HOOK creates only when a build is needed), the base image.
+  key="$( { cat "$dockerfile"; printf '%s\n' "$@";
+            if [ -n "${BUILD_KEY_INPUTS:-}" ]; then echo "$BUILD_KEY_INPUTS"; else (cd "$context" && find . -type f -print0 | sort -z | xargs -0 sha256sum); fi;
             for a in "$@"; do case "$a" in DEBIAN_IMAGE=*) label_of "${a#DEBIAN_IMAGE=}";; esac; done; } \
           | sha256sum | cut -c1-16)"
   [ "$(label_of "$image")" = "$key" ] && { say "$image is up to date"; return; }
   say "building $image …"
+  [ -n "${CONTEXT_HOOK:-}" ] && "$CONTEXT_HOOK"
   local args=()
   for a in "$@"; do args+=(--build-arg "$a"); done
   podman build -q --pull=never --label "lumikb.inputs=$key" "${args[@]}" -f "$dockerfile" -t "$image" "$context" \
@@ -131,21 +135,31 @@ debian_image bookworm
 # Node 20 from the machine itself (Debian's nodejs is 18, too old for us).
 node_bin="$(command -v node)" || fail "no node on PATH to put into localhost/node:20-bookworm-slim"
 case "$("$node_bin" --version)" in v20.*) ;; *) fail "node on PATH is $("$node_bin" --version), not 20.x" ;; esac
-node_ctx="$STATE/node-context"
-rm -rf "$node_ctx" && mkdir -p "$node_ctx"
-cp "$(readlink -f "$node_bin")" "$node_ctx/node"
 global="$(npm root -g)"
-cp -R "$global/npm" "$node_ctx/npm"
-if [ -d "$global/pnpm" ]; then cp -R "$global/pnpm" "$node_ctx/pnpm"; else mkdir -p "$node_ctx/pnpm"; say "note: no global pnpm to copy; the image build installs it with npm"; fi
-build_base localhost/node:20-bookworm-slim "$BASES/node.Dockerfile" "$node_ctx" DEBIAN_IMAGE=localhost/debian:bookworm
+CA_BUNDLE="${LUMIKB_CA_BUNDLE:-/etc/ssl/certs/ca-certificates.crt}"
+[ -s "$CA_BUNDLE" ] || fail "no CA bundle at $CA_BUNDLE for localhost/node:20-bookworm-slim (set LUMIKB_CA_BUNDLE)"
+# Key from what goes in (binary hash, npm and pnpm versions): no copying when nothing changed.
+node_key_inputs="$(sha256sum "$(readlink -f "$node_bin")" | cut -c1-64) ca $(sha256sum "$CA_BUNDLE" | cut -c1-64) npm $(npm --version) pnpm $(pnpm --version 2>/dev/null || echo none)"
+node_ctx="$STATE/node-context"
+prepare_node_context() {
+  rm -rf "$node_ctx" && mkdir -p "$node_ctx"
+  cp "$(readlink -f "$node_bin")" "$node_ctx/node"
+  cp "$CA_BUNDLE" "$node_ctx/ca-certificates.crt"
+  cp -R "$global/npm" "$node_ctx/npm"
+  if [ -d "$global/pnpm" ]; then cp -R "$global/pnpm" "$node_ctx/pnpm"; else mkdir -p "$node_ctx/pnpm"; say "note: no global pnpm to copy; the image build installs it with npm"; fi
+}
+BUILD_KEY_INPUTS="$node_key_inputs" CONTEXT_HOOK=prepare_node_context \
+  build_base localhost/node:20-bookworm-slim "$BASES/node.Dockerfile" "$node_ctx" DEBIAN_IMAGE=localhost/debian:bookworm
 rm -rf "$node_ctx"
 
-build_base localhost/postgres:15-bookworm "$BASES/postgres.Dockerfile" "$BASES" DEBIAN_IMAGE=localhost/debian:bookworm
-build_base localhost/nats:2.9-bookworm "$BASES/nats.Dockerfile" "$BASES" DEBIAN_IMAGE=localhost/debian:bookworm
+# Their key inputs: the entrypoint (the one context file they use) rather than the whole folder.
+pg_inputs="$(sha256sum "$BASES/postgres-entrypoint.sh" | cut -c1-64)"
+BUILD_KEY_INPUTS="$pg_inputs" build_base localhost/postgres:15-bookworm "$BASES/postgres.Dockerfile" "$BASES" DEBIAN_IMAGE=localhost/debian:bookworm
+BUILD_KEY_INPUTS=none build_base localhost/nats:2.9-bookworm "$BASES/nats.Dockerfile" "$BASES" DEBIAN_IMAGE=localhost/debian:bookworm
 
 if [ "$PGVECTOR" = 1 ]; then
   debian_image trixie
-  build_base localhost/postgres:17-pgvector "$BASES/postgres.Dockerfile" "$BASES" \
+  BUILD_KEY_INPUTS="$pg_inputs" build_base localhost/postgres:17-pgvector "$BASES/postgres.Dockerfile" "$BASES" \
     DEBIAN_IMAGE=localhost/debian:trixie PG_MAJOR=17 "PG_PACKAGES=postgresql-17 postgresql-17-pgvector"
 else
   say "skipped localhost/postgres:17-pgvector (trixie + postgresql-17-pgvector): pass --pgvector to build it (~3 min)"

@@ -4,6 +4,10 @@
 ARG DEBIAN_IMAGE=localhost/debian:bookworm
 FROM ${DEBIAN_IMAGE}
 COPY node /usr/local/bin/node
+# The machine's CA bundle: where registry traffic passes a TLS-inspecting proxy (ours
+# does), node, npm and pnpm inside the build must trust what the machine trusts.
+COPY ca-certificates.crt /etc/ssl/certs/ca-certificates.crt
+ENV NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt
 COPY npm /usr/local/lib/node_modules/npm
 COPY pnpm /usr/local/lib/node_modules/pnpm
 RUN ln -s ../lib/node_modules/npm/bin/npm-cli.js /usr/local/bin/npm \
