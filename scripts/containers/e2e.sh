@@ -17,6 +17,7 @@ PROJECT="${LUMIKB_CONTAINERS_PROJECT:-lumikb-e2e-containers}"
 PORT="${LUMIKB_CONTAINERS_PORT:-47080}"
 started=$SECONDS
 passed=0 failed=0
+COMPOSE=()
 check() { # name, command...
   local name="$1"; shift
   if "$@"; then passed=$((passed + 1)); say "ok   $name"; else failed=$((failed + 1)); say "FAIL $name"; fi
@@ -27,7 +28,7 @@ record() { # suite passed failed
 }
 finish() {
   stop_health_ticker
-  if [ "${LUMIKB_KEEP_STACK:-0}" != 1 ] && [ -n "${COMPOSE:-}" ]; then
+  if [ "${LUMIKB_KEEP_STACK:-0}" != 1 ] && [ ${#COMPOSE[@]} -gt 0 ]; then
     "${COMPOSE[@]}" logs --no-color >"$CONTAINERS_STATE/$PROJECT.log" 2>&1 || true
     "${COMPOSE[@]}" down -v --remove-orphans >/dev/null 2>&1 || true
   fi
@@ -37,6 +38,7 @@ finish() {
 }
 trap 'finish; exit $?' EXIT
 
+[ -x "${E2E_CHROMIUM:-/usr/bin/chromium}" ] || say "no chromium at ${E2E_CHROMIUM:-/usr/bin/chromium}: the browser suite will fail (apt-get install chromium)"
 bash "$HERE/prepare.sh" || { failed=$((failed + 1)); exit 1; }
 load_engine || { failed=$((failed + 1)); exit 1; }
 t0=$SECONDS
@@ -90,4 +92,15 @@ E2E_S=$((SECONDS - t0))
 t0=$SECONDS
 COMPOSE_CMD="${COMPOSE[*]}" PROJECT="$PROJECT" PORT="$PORT" check "container faults (faults.sh)" bash "$HERE/faults.sh"
 FAULTS_S=$((SECONDS - t0))
-say "times: build ${BUILD_S} s, up+healthy ${UP_S} s, browser suite ${E2E_S} s, faults ${FAULTS_S} s"
+
+# The production file next (its own project and ports); the e2e stack goes down first.
+if [ "${LUMIKB_KEEP_STACK:-0}" != 1 ]; then
+  stop_health_ticker
+  "${COMPOSE[@]}" logs --no-color >"$CONTAINERS_STATE/$PROJECT.log" 2>&1 || true
+  "${COMPOSE[@]}" down -v --remove-orphans >/dev/null 2>&1 || true
+  COMPOSE=()
+  t0=$SECONDS
+  check "production file: refuses without secrets, healthy with them (prod-check.sh)" bash "$HERE/prod-check.sh"
+  PROD_S=$((SECONDS - t0))
+fi
+say "times: build ${BUILD_S} s, up+healthy ${UP_S} s, browser suite ${E2E_S} s, faults ${FAULTS_S} s, production file ${PROD_S:-0} s"
