@@ -24,8 +24,9 @@ if [ ! -s "$PGDATA/PG_VERSION" ]; then
   echo "host all all all scram-sha-256" >> "$PGDATA/pg_hba.conf"
   pg_ctl -D "$PGDATA" -o "-c listen_addresses=''" -w start >/dev/null
   if [ "$POSTGRES_DB" != postgres ]; then
-    psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname postgres \
-      -v db="$POSTGRES_DB" -c 'CREATE DATABASE :"db"' >/dev/null
+    # From stdin: psql does not interpolate variables in -c commands.
+    echo 'CREATE DATABASE :"db"' | psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname postgres \
+      -v db="$POSTGRES_DB" >/dev/null
   fi
   for f in /docker-entrypoint-initdb.d/*; do
     case "$f" in
