@@ -3,7 +3,7 @@
 # (Debian bookworm, root, no systemd, no registry but Debian's and npm's) — see
 # docs/operations.md#containers-with-docker-or-podman.
 #
-#   1. apt-installs podman, runc, debootstrap and docker-compose when missing;
+#   1. apt-installs podman, runc, debootstrap, docker-compose and CNI's dnsname plugin when missing;
 #   2. writes containers.conf (three settings, each fixing an error seen here);
 #   3. starts podman's Docker API socket (`podman system service`, no systemd);
 #   4. builds the local base images the Dockerfile and Compose files are pointed at
@@ -43,6 +43,9 @@ command -v podman >/dev/null || missing+=(podman)
 command -v runc >/dev/null || missing+=(runc)
 command -v debootstrap >/dev/null || missing+=(debootstrap)
 command -v docker-compose >/dev/null || missing+=(docker-compose)
+# podman 4.3 uses CNI here: without the dnsname plugin, Compose networks have no
+# service-name DNS (the services fail with "getaddrinfo ENOTFOUND postgres").
+[ -x /usr/lib/cni/dnsname ] || missing+=(golang-github-containernetworking-plugin-dnsname)
 if [ ${#missing[@]} -gt 0 ]; then
   [ "$(id -u)" = 0 ] || fail "install ${missing[*]}: apt-get needs root (run as root or install them yourself)"
   say "installing ${missing[*]} with apt-get …"
