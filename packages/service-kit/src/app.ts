@@ -91,6 +91,10 @@ export async function createServiceApp(options: ServiceAppOptions): Promise<Serv
             timestamp: () => `,"time":"${new Date().toISOString()}"`,
           },
         }),
+    // Fastify's 10 s default is too short on a loaded 2-core machine starting six services
+    // in containers at once (@fastify/swagger-ui did not start in time); a plugin that
+    // really hangs still fails the start, a minute later.
+    pluginTimeout: 60_000,
     // genReqId reads x-request-id itself so an unsafe value is replaced, not trusted.
     requestIdHeader: false,
     logController: new LogController({

@@ -9,6 +9,16 @@ export interface FakeServer {
   close(): Promise<void>;
 }
 
+/**
+ * Where fakes listen and the host their URLs name. Default loopback. A test stack in
+ * containers (scripts/containers/) sets LUMIKB_FAKES_HOST=0.0.0.0 and
+ * LUMIKB_FAKES_URL_HOST=host.containers.internal, so the services in the containers can
+ * call the fakes a test starts on the host (the URL is what the test registers in the API).
+ */
+export const fakesBindHost = (): string => process.env.LUMIKB_FAKES_HOST || '127.0.0.1';
+const fakesUrlHost = (): string =>
+  process.env.LUMIKB_FAKES_URL_HOST || (fakesBindHost() === '0.0.0.0' ? '127.0.0.1' : fakesBindHost());
+
 export type FakeHandler = (req: IncomingMessage & { body: string }, res: ServerResponse) => void | Promise<void>;
 
 export async function startFakeServer(t: Teardown | undefined, handler: FakeHandler): Promise<FakeServer> {
@@ -23,10 +33,10 @@ export async function startFakeServer(t: Teardown | undefined, handler: FakeHand
       });
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(0, fakesBindHost(), resolve));
   const { port } = server.address() as AddressInfo;
   const fake: FakeServer = {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://${fakesUrlHost()}:${port}`,
     server,
     close: () =>
       new Promise<void>((resolve) => {

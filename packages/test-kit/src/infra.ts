@@ -25,7 +25,7 @@ async function resolveInfra(): Promise<TestInfra> {
   if (envDb && envNats) return { postgresUrl: envDb, natsUrl: envNats, source: 'env' };
 
   if (await dockerAnswers()) {
-    const started = await startContainers(!envDb, !envNats);
+    const started = await startInfraContainers(!envDb, !envNats);
     return {
       postgresUrl: envDb ?? started.postgresUrl!,
       natsUrl: envNats ?? started.natsUrl!,
@@ -52,30 +52,74 @@ async function dockerAnswers(): Promise<boolean> {
   }
 }
 
-/** Reused containers: every test process of a run shares the same two. */
-async function startContainers(postgres: boolean, nats: boolean) {
+/**
+ * Images of the test containers: the official ones by default; machines without a
+ * registry point these at local builds (scripts/containers/prepare.sh makes
+ * localhost/postgres:15-bookworm and localhost/nats:2.9-bookworm).
+ */
+export const testContainerImages = () => ({
+  postgres: process.env.LUMIKB_TEST_POSTGRES_IMAGE || 'postgres:15-alpine',
+  nats: process.env.LUMIKB_TEST_NATS_IMAGE || 'nats:2.10-alpine',
+});
+
+/**
+ * Postgres and/or NATS in containers (reused within a run when TESTCONTAINERS_REUSE_ENABLE
+ * is set). Waits on the ports and a first query, not on a container HEALTHCHECK: podman
+ * without systemd never runs those (docs/operations.md#containers-with-docker-or-podman).
+ */
+export async function startInfraContainers(postgres: boolean, nats: boolean) {
   const { GenericContainer, Wait } = await import('testcontainers');
-  const result: { postgresUrl?: string; natsUrl?: string } = {};
+  const images = testContainerImages();
+  const result: { postgresUrl?: string; natsUrl?: string; stop(): Promise<void> } = {
+    stop: async () => {},
+  };
+  const stops: (() => Promise<unknown>)[] = [];
+  result.stop = async () => {
+    await Promise.all(stops.map((s) => s()));
+  };
   if (postgres) {
-    const { PostgreSqlContainer } = await import('@testcontainers/postgresql');
-    const pg = await new PostgreSqlContainer('postgres:15-alpine')
-      .withUsername('postgres')
-      .withPassword('postgres')
-      .withDatabase('postgres')
+    const pg = await new GenericContainer(images.postgres)
+      .withEnvironment({ POSTGRES_USER: 'postgres', POSTGRES_PASSWORD: 'postgres', POSTGRES_DB: 'postgres' })
+      .withExposedPorts(5432)
+      .withWaitStrategy(Wait.forListeningPorts())
+      .withStartupTimeout(120_000)
       .withReuse()
       .start();
-    result.postgresUrl = pg.getConnectionUri();
+    stops.push(() => pg.stop());
+    result.postgresUrl = `postgres://postgres:postgres@${pg.getHost()}:${pg.getMappedPort(5432)}/postgres`;
+    await untilPostgresAnswers(result.postgresUrl);
   }
   if (nats) {
-    const container = await new GenericContainer('nats:2.10-alpine')
-      .withCommand(['-js', '-sd', '/data'])
+    const container = await new GenericContainer(images.nats)
+      .withCommand(['-js', '-sd', '/tmp/nats'])
       .withExposedPorts(4222)
       .withWaitStrategy(Wait.forLogMessage(/Server is ready/))
+      .withStartupTimeout(60_000)
       .withReuse()
       .start();
+    stops.push(() => container.stop());
     result.natsUrl = `nats://${container.getHost()}:${container.getMappedPort(4222)}`;
   }
   return result;
+}
+
+/** The official image's entrypoint restarts the server after initdb: the port can open before it is ready. */
+async function untilPostgresAnswers(url: string): Promise<void> {
+  const { default: pg } = await import('pg');
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const client = new pg.Client({ connectionString: url });
+    try {
+      await client.connect();
+      await client.query('SELECT 1');
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((r) => setTimeout(r, 500));
+    } finally {
+      await client.end().catch(() => {});
+    }
+  }
 }
 
 /** The same URL pointing at another database. */

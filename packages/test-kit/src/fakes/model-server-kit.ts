@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Teardown } from '../database.ts';
-import { type FakeServer, sendJson, startFakeServer } from '../fake-server.ts';
+import { type FakeServer, fakesBindHost, sendJson, startFakeServer } from '../fake-server.ts';
 
 export interface RecordedRequest {
   method: string;
@@ -153,7 +153,7 @@ export async function startControlledServer(
       if (mode !== 'refuse' && wasRefusing) {
         await new Promise<void>((resolve, reject) => {
           fake.server.once('error', reject);
-          fake.server.listen(port, '127.0.0.1', () => {
+          fake.server.listen(port, fakesBindHost(), () => {
             fake.server.off('error', reject);
             resolve();
           });
