@@ -3,6 +3,7 @@ export * from './config.ts';
 export * from './documents.ts';
 export * from './envelope.ts';
 export * from './events.ts';
+export * from './internal-registry.ts';
 export * from './knowledge-bases.ts';
 export * from './literal-union.ts';
 export * from './models.ts';
