@@ -1,22 +1,11 @@
 /**
  * The two services proxy-sync talks to: the LiteLLM proxy's model management API
  * (reference/protocols.md §1) and the registry's internal credentials API (service
- * identities only). The proxy's failures surface as LlmError (timeout, unreachable,
- * auth, …), the registry's as InternalCallError (the platform's own codes).
+ * identities only). Failures surface as LlmError (timeout, unreachable, auth, …).
  */
-import {
-  INTERNAL_REGISTRY_PATHS,
-  type ModelCredentialsList,
-  ModelCredentialsListSchema,
-  ModelCredentialsSchema,
-} from '@lumikb/contracts';
+import type { ModelView } from '@lumikb/contracts';
 import { LlmError, type OutboundPolicy, requestJson } from '@lumikb/llm';
-import {
-  createInternalClient,
-  InternalCallError,
-  type InternalClient,
-  type ServiceTokenSource,
-} from '@lumikb/service-kit';
+import type { ServiceTokenSource } from '@lumikb/service-kit';
 
 export interface ProxyDeployment {
   model_name: string;
@@ -129,39 +118,57 @@ export class LiteLlmClient {
 }
 
 /** The registry's model view with its decrypted key (never logged, never stored here). */
-export type ModelWithKey = ModelCredentialsList['items'][number];
+export interface ModelWithKey extends ModelView {
+  api_key: string | null;
+  credentials_error?: string;
+}
 
-/**
- * The registry's internal credentials API, through the platform's internal client (its
- * contract in @lumikb/contracts), not the LLM package's HTTP helper: a registry outage
- * or a token failure is an InternalCallError, not an LLM provider's "auth" error.
- */
 export class RegistryClient {
-  private readonly http: InternalClient;
+  constructor(
+    private readonly url: string,
+    private readonly token: ServiceTokenSource,
+    private readonly timeoutMs: number,
+    private readonly signal?: AbortSignal,
+  ) {}
 
-  constructor(url: string, token: ServiceTokenSource, timeoutMs: number, signal?: AbortSignal) {
-    this.http = createInternalClient({
+  private async get<T>(path: string): Promise<T> {
+    let token: string;
+    try {
+      token = await this.token();
+    } catch (error) {
+      throw new LlmError(
+        'auth',
+        `cannot obtain a service token to call the registry: ${error instanceof Error ? error.message : error}`,
+      );
+    }
+    return requestJson<T>({
+      url: `${this.url.replace(/\/+$/, '')}${path}`,
+      headers: { authorization: `Bearer ${token}` },
       target: 'the registry',
-      baseUrl: url,
-      token,
-      timeoutMs,
-      ...(signal ? { signal } : {}),
+      timeoutMs: this.timeoutMs,
+      ...(this.signal ? { signal: this.signal } : {}),
     });
   }
 
   /** A model with its key; undefined when the registry no longer has it. */
   async credentials(id: string): Promise<ModelWithKey | undefined> {
     try {
-      return await this.http.get(INTERNAL_REGISTRY_PATHS.modelCredentials(id), ModelCredentialsSchema);
+      return await this.get<ModelWithKey>(`/internal/models/${encodeURIComponent(id)}/credentials`);
     } catch (error) {
-      // Only the registry's own "no such model" means deleted; a missing route (an older
-      // registry answers ROUTE_NOT_FOUND) must not.
-      if (error instanceof InternalCallError && error.upstreamCode === 'MODEL_NOT_FOUND') return undefined;
+      // A missing route (an older registry) must not read as "model deleted".
+      if (
+        error instanceof LlmError &&
+        error.kind === 'not_found' &&
+        !/route/i.test(String(error.details.provider_message))
+      ) {
+        return undefined;
+      }
       throw error;
     }
   }
 
   async list(): Promise<ModelWithKey[]> {
-    return (await this.http.get(INTERNAL_REGISTRY_PATHS.models, ModelCredentialsListSchema)).items;
+    const body = await this.get<{ items?: ModelWithKey[] }>('/internal/models');
+    return body.items ?? [];
   }
 }

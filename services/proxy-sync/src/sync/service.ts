@@ -27,7 +27,6 @@ import {
   type OutboundPolicy,
   OutboundRefusedError,
 } from '@lumikb/llm';
-import { InternalCallError } from '@lumikb/service-kit';
 import type { Logger } from 'pino';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { ProxySyncDatabase, SyncState } from '../db/database.ts';
@@ -434,10 +433,7 @@ export class SyncService {
     const alias = proxyAlias(row.id);
     const message = scrub(describe(error), [...this.secrets, ...extraSecrets]).slice(0, 1_000);
     // Cancelled by shutdown: not a failure; the change stays pending for the next start.
-    const aborted =
-      (error instanceof LlmError && error.kind === 'aborted') ||
-      (error instanceof InternalCallError && error.code === 'UPSTREAM_ABORTED');
-    if (!this.running && aborted) return message;
+    if (!this.running && error instanceof LlmError && error.kind === 'aborted') return message;
     const retryIn = this.backoff(row.attempts + 1);
     this.operations.inc({ action: belongsInProxy(desired) ? 'register' : 'remove', outcome: 'failure' });
     this.failures.inc();
