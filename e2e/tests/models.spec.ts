@@ -119,10 +119,13 @@ test('set default moves the Default badge to the chosen model', async ({ page })
     await expect(llama).toContainText('Default');
     const local = page.getByRole('row', { name: /Built-in extractive answerer/ });
     await expect(local.getByRole('button', { name: /Make .* the default/ })).toBeVisible();
-    // A default cannot be deleted: the server says why.
+    // A default cannot be deleted: the server refuses and the dialog says why.
     await llama.getByRole('button', { name: `Delete ${MODELS.ollamaGeneration.name}` }).click();
-    const dialog = page.getByRole('dialog');
-    await expect(dialog).toContainText('default');
+    const dialog = page.getByRole('dialog', { name: `Delete ${MODELS.ollamaGeneration.name}?` });
+    await dialog.getByRole('button', { name: 'Delete model' }).click();
+    await expect(dialog.getByRole('alert')).toContainText('DEFAULT_MODEL_REQUIRED');
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await expect(llama).toContainText('Default');
   } finally {
     await admin.post(`/api/v1/admin/models/${data.models.localGeneration}/set-default`);
     await admin.dispose();

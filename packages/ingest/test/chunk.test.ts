@@ -31,6 +31,8 @@ t.test('chunks are exact slices with offsets, within size, covering the whole te
 
 t.test('overlap repeats the end of the previous chunk, starting at a word', async (t) => {
   const chunks = chunkText(text, { chunkSize: 300, chunkOverlap: 80 });
+  // ~4,300 characters in 300-character chunks: many pairs to check, not a vacuous loop.
+  t.ok(chunks.length >= 15, `the text is cut into many chunks (got ${chunks.length})`);
   for (let i = 1; i < chunks.length; i++) {
     const prev = chunks[i - 1]!;
     const cur = chunks[i]!;
@@ -41,7 +43,12 @@ t.test('overlap repeats the end of the previous chunk, starting at a word', asyn
 
 t.test('prefers paragraph and sentence boundaries', async (t) => {
   const chunks = chunkText(text, { chunkSize: 250, chunkOverlap: 0 });
+  t.ok(chunks.length >= 15, `the text is cut into many chunks (got ${chunks.length})`);
   for (const c of chunks.slice(0, -1)) t.match(c.text, /[.!?]$/, 'ends at the end of a sentence');
+  t.ok(
+    chunks.some((c) => text[c.end] === '\n'),
+    'some chunks end exactly at a paragraph break',
+  );
 });
 
 t.test('a text without spaces is still cut to size; short text is one chunk', async (t) => {

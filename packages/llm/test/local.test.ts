@@ -40,7 +40,11 @@ t.test('the hashing embedder is deterministic, L2-normalised and sized as asked'
   t.equal(hashEmbed(text, 1024).length, 1024);
   t.ok(Math.abs(norm(hashEmbed('', 64)) - 1) < 1e-9, 'an empty text still gets a valid unit vector');
   t.ok(Math.abs(norm(hashEmbed('!!! ...', 64)) - 1) < 1e-9, 'punctuation only, too');
-  t.ok(Math.abs(hashEmbed('Résumé ÉCOLE', 32).reduce((s, x) => s + x, 0)) >= 0, 'unicode words embed');
+  // Accented words are words: they move the vector away from the empty text's, and the
+  // accents are kept (résumé is not resume).
+  t.notSame(hashEmbed('Résumé ÉCOLE', 32), hashEmbed('', 32), 'unicode words embed');
+  t.same(hashEmbed('Résumé ÉCOLE', 32), hashEmbed('résumé école', 32), 'lowercased across unicode');
+  t.notSame(hashEmbed('résumé', 32), hashEmbed('resume', 32), 'accents are not stripped');
   t.same(hashEmbed('The Cat'), hashEmbed('the cat'), 'lowercased');
   // A pinned value catches accidental changes to the hashing (stored vectors would all go stale).
   t.equal(

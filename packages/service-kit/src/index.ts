@@ -5,6 +5,7 @@ export * from './config.ts';
 export * from './docs-csp.ts';
 export * from './error-handler.ts';
 export * from './errors.ts';
+export * from './internal-client.ts';
 export * from './metrics.ts';
 export * from './platform.ts';
 export * from './readiness.ts';

@@ -149,7 +149,11 @@ t.test('an admin password reset ends the user’s sessions; the new password wor
     payload: { refresh_token: session.refresh_token },
   });
   t.equal(refresh.json().code, 'REFRESH_TOKEN_REVOKED');
-  await t.rejects(login(app, 'rae@company.local', PASSWORD));
+  await t.rejects(
+    login(app, 'rae@company.local', PASSWORD),
+    /failed: 401 .*"code":"INVALID_CREDENTIALS"/,
+    'the old password no longer works',
+  );
   t.ok(await login(app, 'rae@company.local', 'brand-new-secret-77'));
 });
 

@@ -85,10 +85,13 @@ t.test(
     t.equal(giraffes.results[0].kb_name, 'Animals');
 
     const only = (await api.search({ query: 'giraffes', kb_ids: [cables.id], top_k: 5 })).json();
-    t.ok(
-      only.results.every((r: { kb_id: string }) => r.kb_id === cables.id),
+    // The nearest hit is returned even for an unrelated query (no threshold): Cables' one chunk.
+    t.same(
+      only.results.map((r: { kb_id: string; document_id: string }) => [r.kb_id, r.document_id]),
+      [[cables.id, docs.cables.id]],
       'kb_ids limits the search',
     );
+    t.same(only.searched_kb_ids, [cables.id], 'and only that KB is searched');
 
     const stranger = userToken(pipeline.platform.keys, 1);
     const none = (await api.search({ query: 'giraffes' }, stranger)).json();

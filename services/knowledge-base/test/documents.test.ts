@@ -4,13 +4,20 @@
  * worker's reports applied once, in order, with stale ones ignored.
  */
 import { randomUUID } from 'node:crypto';
-import { ACCEPTED_FILE_TYPES, DEFAULT_SETTINGS_SNAPSHOT, initialProcessingSteps } from '@lumikb/contracts';
+import {
+  ACCEPTED_FILE_TYPES,
+  DEFAULT_SETTINGS_SNAPSHOT,
+  INGESTION_CONSUMERS,
+  initialProcessingSteps,
+  STREAMS,
+} from '@lumikb/contracts';
 import { makeDocx, makePdf, PNG_BYTES } from '@lumikb/ingest/testing';
 import { type Teardown, waitFor } from '@lumikb/test-kit';
 import { pointId } from '@lumikb/vector-store';
+import { AckPolicy } from 'nats';
 import t from 'tap';
 import { sweepStuckDocuments } from '../src/documents/sweep.ts';
-import { auth, buildTestApp, multipart, seedDefaultModels } from './helper.ts';
+import { auth, buildTestApp, multipart, queueProbe, seedDefaultModels } from './helper.ts';
 
 async function setup(t: Teardown, env: Record<string, string> = {}, options: Parameters<typeof buildTestApp>[2] = {}) {
   const built = await buildTestApp(t, env, options);
@@ -349,9 +356,22 @@ t.test(
       { STUCK_DOCUMENT_AFTER_MS: '60000', STUCK_MAX_REQUEUES: '1' },
       { clock: () => now },
     );
+    // The real queue: the worker's durable consumers on this test's stream, with no worker
+    // behind them, so job messages wait there until the test drains them.
+    const stream = deps.bus.streamName(STREAMS.DOCUMENTS);
+    for (const { durable, event } of INGESTION_CONSUMERS) {
+      await deps.bus.jsm.consumers.add(stream, {
+        durable_name: durable,
+        filter_subject: deps.bus.subject(event),
+        ack_policy: AckPolicy.Explicit,
+      });
+    }
     const doc = (await upload('a.txt', 'stuck')).json();
     const ctx = { ...deps, db: deps.db.db, config, clock: () => now } as never;
-    const probe = async () => ({ pending: 0, inFlight: 0 });
+    const probe = () => queueProbe(ctx);
+    const waitForQueue = (pending: number) =>
+      waitFor(async () => (await probe())?.pending === pending, { what: `${pending} job messages in the queue` });
+    await waitForQueue(1);
     await deps.db.db
       .updateTable('documents')
       .set({ status: 'PROCESSING', current_step: 'embed' })
@@ -380,12 +400,20 @@ t.test(
       actor: { type: 'system' },
     });
 
+    // Past the stuck time, its retry job still waits in the queue: not lost, not stuck.
+    await waitForQueue(2);
+    now = new Date(Date.now() + 200_000);
     t.same(
-      await sweepStuckDocuments(ctx, async () => ({ pending: 3, inFlight: 1 })),
+      await sweepStuckDocuments(ctx, probe),
       { requeued: [], failed: [] },
       'PENDING behind a busy queue is not stuck',
     );
-    now = new Date(Date.now() + 200_000);
+    // A worker takes both jobs and never reports: the queue is empty, the document is stuck.
+    for (const { durable } of INGESTION_CONSUMERS) {
+      const consumer = await deps.bus.js.consumers.get(stream, durable);
+      for await (const message of await consumer.fetch({ max_messages: 1, expires: 2_000 })) await message.ackAck();
+    }
+    t.match(await probe(), { pending: 0, inFlight: 0 }, 'the queue is empty');
     t.same(await sweepStuckDocuments(ctx, probe), { requeued: [], failed: [doc.id] }, 'requeues used up: FAILED');
     const failed = await get();
     t.match(failed, {

@@ -92,7 +92,9 @@ export async function publishEvent<E extends EventDefinition>(
   bus: EventBus,
   def: E,
   data: Static<E['data']>,
-  options: { id?: string; occurredAt?: Date } = {},
+  // msgId: JetStream's de-duplication key; defaults to the event id (as the outbox relay
+  // does). A test that needs a redelivery to reach the consumer gives it another msgId.
+  options: { id?: string; occurredAt?: Date; msgId?: string } = {},
 ): Promise<EventEnvelope> {
   const envelope: EventEnvelope = {
     id: options.id ?? randomUUID(),
@@ -101,7 +103,7 @@ export async function publishEvent<E extends EventDefinition>(
     actor: SYSTEM_ACTOR,
     data,
   };
-  await bus.publish(def.type, Buffer.from(JSON.stringify(envelope)), envelope.id);
+  await bus.publish(def.type, Buffer.from(JSON.stringify(envelope)), options.msgId ?? envelope.id);
   return envelope;
 }
 

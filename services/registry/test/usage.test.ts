@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { KbCreated, KbDeleted, KbUpdated } from '@lumikb/contracts';
 import { waitFor } from '@lumikb/test-kit';
 import t from 'tap';
@@ -82,7 +83,7 @@ t.test('the projection survives duplicate, late and out-of-order kb events', asy
   const t0 = new Date(Date.now() - 60_000);
   const at = (seconds: number) => new Date(t0.getTime() + seconds * 1000);
 
-  // Update arrives before create; a duplicate delivery of the create is ignored.
+  // Update arrives before create; a second delivery of the create's event id is ignored.
   await publishEvent(
     test.bus,
     KbUpdated,
@@ -90,7 +91,14 @@ t.test('the projection survives duplicate, late and out-of-order kb events', asy
     { occurredAt: at(2) },
   );
   const created = await publishEvent(test.bus, KbCreated, { kb }, { occurredAt: at(1) });
-  await publishEvent(test.bus, KbCreated, { kb }, { occurredAt: at(1), id: created.id });
+  // Another msgId, so JetStream stores it and the consumer really sees the repeated event id.
+  // Its body says newer (at 5, another name): only the event-id check can keep it out.
+  await publishEvent(
+    test.bus,
+    KbCreated,
+    { kb: { ...kb, name: 'Applied twice' } },
+    { occurredAt: at(5), id: created.id, msgId: randomUUID() },
+  );
   // A second KB as a marker that everything before it has been consumed.
   const marker = kbSummary({ embedding_model_id: embedder.id, generation_model_id: generator.id });
   await publishEvent(test.bus, KbCreated, { kb: marker }, { occurredAt: at(3) });

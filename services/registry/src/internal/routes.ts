@@ -2,9 +2,10 @@
  * Routes for service identities only (proxy-sync): models with their decrypted API key.
  * The only place a decrypted key leaves the registry; nothing secret is logged.
  */
+
+import { INTERNAL_REGISTRY_PATHS, ModelCredentialsListSchema, ModelCredentialsSchema } from '@lumikb/contracts';
 import { errorResponses, type ServiceApp, UuidParam } from '@lumikb/service-kit';
-import { Type } from 'typebox';
-import { InternalModelsQuerySchema, ModelCredentialsSchema } from '../models/schemas.ts';
+import { InternalModelsQuerySchema } from '../models/schemas.ts';
 import type { ModelService } from '../models/service.ts';
 
 export function registerInternalRoutes(app: ServiceApp, models: ModelService): void {
@@ -26,24 +27,14 @@ export function registerInternalRoutes(app: ServiceApp, models: ModelService): v
   );
 
   app.get(
-    '/internal/models',
+    INTERNAL_REGISTRY_PATHS.models,
     {
       config: { access: 'service' },
       schema: {
         tags: ['internal'],
         summary: 'Models (optionally by status) with their decrypted API keys (service identities only)',
         querystring: InternalModelsQuerySchema,
-        response: {
-          200: Type.Object({
-            items: Type.Array(
-              Type.Object({
-                ...ModelCredentialsSchema.properties,
-                credentials_error: Type.Optional(Type.String()),
-              }),
-            ),
-          }),
-          ...errorResponses(400, 401, 403),
-        },
+        response: { 200: ModelCredentialsListSchema, ...errorResponses(400, 401, 403) },
       },
     },
     async (request, reply) => {

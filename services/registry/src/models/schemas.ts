@@ -206,12 +206,8 @@ export const LlmHealthSchema = Type.Object({
   models: Type.Array(ModelHealthSchema),
 });
 
-/** Internal: a model with its decrypted key, for proxy-sync only. */
-export const ModelCredentialsSchema = Type.Object({
-  ...ModelViewSchema.properties,
-  provider: ProviderSchema,
-  api_key: Nullable(Type.String()),
-});
+/** Internal: a model with its decrypted key, for proxy-sync only (the contract lives in @lumikb/contracts). */
+export { ModelCredentialsSchema } from '@lumikb/contracts';
 export const InternalModelsQuerySchema = Type.Object(
   { status: Type.Optional(ModelStatusSchema) },
   { additionalProperties: false },
