@@ -7,7 +7,7 @@ import { Type } from 'typebox';
 import { InternalModelsQuerySchema, ModelCredentialsSchema } from '../models/schemas.ts';
 import type { ModelService } from '../models/service.ts';
 
-export function registerInternalRoutes(app: ServiceApp, models: ModelService): void {
+export function registerInternalRoutes(app: ServiceApp, { models }: { models: ModelService }): void {
   app.get(
     '/internal/models/:id/credentials',
     {
