@@ -226,3 +226,14 @@ export function startService<C extends ServiceConfig, DB, D extends PlatformDeps
     };
   });
 }
+
+/** A background task from a `start` that returns its own stop function (a sweep, a purge). */
+export function backgroundTask(start: () => () => void): BackgroundTask {
+  let stop: (() => void) | undefined;
+  return {
+    start: () => {
+      stop = start();
+    },
+    stop: () => stop?.(),
+  };
+}

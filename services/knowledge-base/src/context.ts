@@ -4,6 +4,7 @@ import type { EventBus } from '@lumikb/events';
 import type { LlmRouter } from '@lumikb/llm';
 import type { VectorStore } from '@lumikb/vector-store';
 import type { Logger } from 'pino';
+import type { FallbackHolder } from './chat/service.ts';
 import type { Config } from './config.ts';
 import type { KnowledgeBaseDatabase } from './db/database.ts';
 import type { BlobStore } from './documents/blob-store.ts';
@@ -24,4 +25,6 @@ export interface KbContext {
   clock: () => Date;
   /** Per-user limits on the expensive requests. */
   concurrency: { chat: PerUserConcurrency; search: PerUserConcurrency };
+  /** The default generation model the router falls back to (kept current by the chat module). */
+  fallback: FallbackHolder;
 }

@@ -5,7 +5,7 @@ import { callerSignal } from '../requests/caller-lifetime.ts';
 import { ChatRequestSchema } from './schemas.ts';
 import { type FallbackHolder, prepareChat, streamChat } from './service.ts';
 
-export function registerChatRoutes(app: ServiceApp, ctx: KbContext, fallback: FallbackHolder): void {
+export function registerChatRoutes(app: ServiceApp, ctx: KbContext, fallback: FallbackHolder = ctx.fallback): void {
   app.post(
     '/api/v1/chat',
     {
