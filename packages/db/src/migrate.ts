@@ -67,3 +67,18 @@ export async function ensureDatabaseExists(connectionString: string): Promise<bo
     await client.end();
   }
 }
+
+/**
+ * A service's whole `pnpm migrate` (src/migrate.ts): migrates its schema at DATABASE_URL,
+ * says what it applied, exits 1 with the reason when it cannot.
+ */
+export async function migrateCommand(schema: string, migrations: MigrationSet): Promise<void> {
+  const url = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/lumikb';
+  try {
+    const applied = await migrateToLatest(url, schema, migrations);
+    process.stdout.write(`${schema}: ${applied.length ? `applied ${applied.join(', ')}` : 'up to date'}\n`);
+  } catch (error) {
+    process.stderr.write(`${schema}: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  }
+}

@@ -4,11 +4,12 @@
  * `term` (reported by log, metric and callback) after a bounded number of deliveries.
  */
 import type { EventDefinition, EventEnvelope, StreamDefinition } from '@lumikb/contracts';
-import { AckPolicy, type ConsumerMessages, DeliverPolicy, type JsMsg, nanos } from 'nats';
+import { AckPolicy, type ConsumerConfig, type ConsumerMessages, DeliverPolicy, type JsMsg, nanos } from 'nats';
 import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
 import { Compile } from 'typebox/compile';
 import { type EventBus, isNotFound } from './bus.ts';
+import { contractProblems } from './contract-errors.ts';
 
 export interface DeliveryInfo {
   /** 1 on first delivery, 2 on the first redelivery, … */
@@ -101,6 +102,24 @@ export function filterSubject(subjects: string[]): string | undefined {
   return common.length > 0 ? `${common.join('.')}.>` : undefined;
 }
 
+/**
+ * Creates the durable consumer `config.durable_name` on `streamName`, or brings an existing
+ * one to `config` (a changed filter, ack wait or delivery limit takes effect on restart).
+ */
+export async function ensureDurableConsumer(
+  bus: EventBus,
+  streamName: string,
+  config: Partial<ConsumerConfig> & { durable_name: string },
+): Promise<void> {
+  try {
+    await bus.jsm.consumers.info(streamName, config.durable_name);
+    await bus.jsm.consumers.update(streamName, config.durable_name, config);
+  } catch (error) {
+    if (!isNotFound(error)) throw error;
+    await bus.jsm.consumers.add(streamName, config);
+  }
+}
+
 export class EventConsumer {
   private messages: ConsumerMessages | undefined;
   private loop: Promise<void> | undefined;
@@ -132,13 +151,7 @@ export class EventConsumer {
       max_deliver: this.maxDeliver + 1,
       ack_wait: nanos(this.options.ackWaitMs ?? 30_000),
     };
-    try {
-      await bus.jsm.consumers.info(streamName, durable);
-      await bus.jsm.consumers.update(streamName, durable, config);
-    } catch (error) {
-      if (!isNotFound(error)) throw error;
-      await bus.jsm.consumers.add(streamName, config);
-    }
+    await ensureDurableConsumer(bus, streamName, config);
     const consumer = await bus.js.consumers.get(streamName, durable);
     this.messages = await consumer.consume({ max_messages: Math.max(1, this.options.concurrency ?? 4) });
     this.loop = this.pump(this.messages);
@@ -183,9 +196,7 @@ export class EventConsumer {
       return;
     }
     if (!validator?.Check(event)) {
-      const problems = validator
-        ? [...validator.Errors(event)].map((e) => `${e.instancePath || '/'} ${e.message}`).join('; ')
-        : `no contract for ${type}`;
+      const problems = validator ? contractProblems(validator, event).join('; ') : `no contract for ${type}`;
       return this.terminate(msg, event, type, 'invalid', problems);
     }
     const log = logger.child({ eventId: event.id, eventType: type, requestId: event.requestId, attempt });

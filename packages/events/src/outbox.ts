@@ -13,6 +13,7 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Static } from 'typebox';
 import { Compile } from 'typebox/compile';
 import type { EventBus } from './bus.ts';
+import { contractProblems } from './contract-errors.ts';
 import { type EventKitTables, outboxChannel } from './outbox-schema.ts';
 
 export interface EventContext {
@@ -54,7 +55,7 @@ export async function recordEvent<E extends EventDefinition>(
   };
   const validator = validatorFor(def);
   if (!validator.Check(envelope)) {
-    const problems = [...validator.Errors(envelope)].map((e) => `${e.instancePath || '/'} ${e.message}`);
+    const problems = contractProblems(validator, envelope);
     throw new Error(`invalid ${def.type} event: ${problems.join('; ')}`);
   }
   await (trx as Kysely<EventKitTables>)

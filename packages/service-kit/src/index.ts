@@ -12,4 +12,5 @@ export * from './readiness.ts';
 export * from './revocations.ts';
 export * from './run.ts';
 export * from './schemas.ts';
+export * from './service.ts';
 export * from './service-token.ts';

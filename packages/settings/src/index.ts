@@ -1,2 +1,3 @@
+export * from './live.ts';
 export * from './subscriber.ts';
 export * from './upload-limit.ts';

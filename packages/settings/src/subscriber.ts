@@ -16,7 +16,7 @@ import {
   STREAMS,
   type SystemSettings,
 } from '@lumikb/contracts';
-import type { EventBus } from '@lumikb/events';
+import { contractProblems, type EventBus } from '@lumikb/events';
 import { type ConsumerMessages, DeliverPolicy, type JsMsg } from 'nats';
 import type { Logger } from 'pino';
 import { Compile } from 'typebox/compile';
@@ -145,7 +145,7 @@ export class SettingsSubscriber {
       return;
     }
     if (!validator.Check(event)) {
-      const problems = [...validator.Errors(event)].map((e) => `${e.instancePath || '/'} ${e.message}`).slice(0, 5);
+      const problems = contractProblems(validator, event, 5);
       this.options.logger?.warn({ seq, problems }, 'ignoring an invalid config.updated message');
       return;
     }

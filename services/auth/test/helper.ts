@@ -2,12 +2,10 @@
 import { randomBytes } from 'node:crypto';
 import { DEFAULT_GROUPS } from '@lumikb/contracts';
 import type { ServiceApp } from '@lumikb/service-kit';
-import { createTestPlatform, type Teardown, testLogger } from '@lumikb/test-kit';
+import { buildTestService } from '@lumikb/service-kit/testing';
+import type { Teardown } from '@lumikb/test-kit';
 import type { Logger } from 'pino';
-import { buildApp, connect, STREAMS_USED } from '../src/app.ts';
-import { readConfig } from '../src/config.ts';
-import { SCHEMA } from '../src/db/database.ts';
-import { migrations } from '../src/db/migrations/index.ts';
+import { service } from '../src/app.ts';
 
 export const ADMIN_EMAIL = 'admin@company.local';
 export const ADMIN_PASSWORD = 'Lumi-first-boot-2024';
@@ -20,24 +18,18 @@ const GROUP_OF_LEVEL: Record<number, string> = {
 };
 
 export async function buildTestApp(t: Teardown, env: Record<string, string> = {}, options: { logger?: Logger } = {}) {
-  const platform = await createTestPlatform(t, { schemas: [{ schema: SCHEMA, migrations }], streams: STREAMS_USED });
   const serviceSecret = randomBytes(24).toString('base64url');
-  const config = readConfig({
-    ...platform.env,
-    JWT_PRIVATE_KEY: platform.keys.privateKey,
-    SERVICE_CLIENT_SECRET: serviceSecret,
-    LUMIKB_ADMIN_EMAIL: ADMIN_EMAIL,
-    LUMIKB_ADMIN_PASSWORD: ADMIN_PASSWORD,
-    ...env,
+  const built = await buildTestService(t, service, {
+    defaults: (platform) => ({
+      JWT_PRIVATE_KEY: platform.keys.privateKey,
+      SERVICE_CLIENT_SECRET: serviceSecret,
+      LUMIKB_ADMIN_EMAIL: ADMIN_EMAIL,
+      LUMIKB_ADMIN_PASSWORD: ADMIN_PASSWORD,
+    }),
+    env,
+    ...(options.logger ? { logger: options.logger } : {}),
   });
-  const deps = await connect(config, { runMigrations: false });
-  t.teardown(async () => {
-    await deps.bus.close();
-    await deps.db.close();
-  });
-  const app = await buildApp(config, { ...deps, logger: options.logger ?? testLogger('auth') });
-  t.teardown(() => app.close());
-  await app.ready();
+  const { app } = built;
 
   const byLevel = new Map<number, Promise<string>>();
   /** A real user's access token at `level` (auth refuses tokens of users it does not know). */
@@ -54,7 +46,7 @@ export async function buildTestApp(t: Teardown, env: Record<string, string> = {}
     }
     return token;
   };
-  return { app, config, deps, serviceSecret, userTokenFor, ...platform };
+  return { ...built, serviceSecret, userTokenFor };
 }
 
 export interface TokenPair {

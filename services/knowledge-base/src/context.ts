@@ -4,7 +4,9 @@ import type { EventBus } from '@lumikb/events';
 import type { LlmRouter } from '@lumikb/llm';
 import type { VectorStore } from '@lumikb/vector-store';
 import type { Logger } from 'pino';
+import type { FallbackHolder } from './chat/service.ts';
 import type { Config } from './config.ts';
+import type { AnswerRegistry } from './conversations/service.ts';
 import type { KnowledgeBaseDatabase } from './db/database.ts';
 import type { BlobStore } from './documents/blob-store.ts';
 import type { KbMetrics } from './metrics.ts';
@@ -24,4 +26,8 @@ export interface KbContext {
   clock: () => Date;
   /** Per-user limits on the expensive requests. */
   concurrency: { chat: PerUserConcurrency; search: PerUserConcurrency };
+  /** The default generation model the router falls back to (kept current by the chat module). */
+  fallback: FallbackHolder;
+  /** Answers this replica is writing into conversations (stopped on request, interrupted at shutdown). */
+  answers: AnswerRegistry;
 }

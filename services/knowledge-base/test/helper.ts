@@ -4,11 +4,9 @@ import { type ModelView, STREAMS, type StreamDefinition } from '@lumikb/contract
 import type { MigrationSet } from '@lumikb/db';
 import type { EventBus } from '@lumikb/events';
 import type { LlmRouter, LlmRouterOptions } from '@lumikb/llm';
-import { createTestPlatform, type Teardown, type TestPlatform, testLogger, waitFor } from '@lumikb/test-kit';
-import { buildApp, connect, type Deps, STREAMS_USED } from '../src/app.ts';
-import { readConfig } from '../src/config.ts';
-import { SCHEMA } from '../src/db/database.ts';
-import { migrations } from '../src/db/migrations/index.ts';
+import { buildTestService, createServicePlatform } from '@lumikb/service-kit/testing';
+import { type Teardown, type TestPlatform, waitFor } from '@lumikb/test-kit';
+import { type Deps, service } from '../src/app.ts';
 import type { SettingsSource } from '../src/settings.ts';
 
 export interface BuildOptions {
@@ -23,32 +21,22 @@ export interface BuildOptions {
 }
 
 export async function createKbPlatform(t: Teardown, options: BuildOptions = {}) {
-  return createTestPlatform(t, {
-    schemas: [{ schema: SCHEMA, migrations }, ...(options.extraSchemas ?? [])],
-    streams: [...STREAMS_USED, ...(options.extraStreams ?? [])],
-  });
+  return createServicePlatform(t, service, options);
 }
 
 export async function buildTestApp(t: Teardown, env: Record<string, string> = {}, options: BuildOptions = {}) {
-  const platform = options.platform ?? (await createKbPlatform(t, options));
-  const config = readConfig({ ...platform.env, ...env });
-  const connected = await connect(config, { runMigrations: false });
-  const deps: Deps = {
-    ...connected,
-    logger: testLogger('knowledge-base'),
-    ...(options.llm ? { llm: options.llm } : {}),
-    ...(options.settings ? { settings: options.settings } : {}),
-    ...(options.clock ? { clock: options.clock } : {}),
-  };
-  t.teardown(async () => {
-    await deps.vectors.close().catch(() => {});
-    await deps.bus.close();
-    await deps.db.close();
+  const built = await buildTestService(t, service, {
+    env,
+    ...(options.platform ? { platform: options.platform } : {}),
+    ...(options.extraSchemas ? { extraSchemas: options.extraSchemas } : {}),
+    ...(options.extraStreams ? { extraStreams: options.extraStreams } : {}),
+    deps: {
+      ...(options.llm ? { llm: options.llm } : {}),
+      ...(options.settings ? { settings: options.settings } : {}),
+      ...(options.clock ? { clock: options.clock } : {}),
+    },
   });
-  const app = await buildApp(config, deps);
-  t.teardown(() => app.close());
-  await app.ready();
-  return { app, config, deps, platform, ...platform };
+  return { ...built, platform: built.platform };
 }
 
 /** A registry model view, as model.* events carry it. */

@@ -3,20 +3,17 @@ import { randomUUID, verify } from 'node:crypto';
 import type { EventDefinition, EventEnvelope, ModelView, Provider } from '@lumikb/contracts';
 import type { EventBus } from '@lumikb/events';
 import type { ServiceTokenSource } from '@lumikb/service-kit';
+import { buildTestService } from '@lumikb/service-kit/testing';
 import {
-  createTestPlatform,
+  type createTestPlatform,
   type FakeServer,
   sendJson,
   serviceToken,
   startFakeServer,
   type Teardown,
-  testLogger,
 } from '@lumikb/test-kit';
 import pino, { type Logger } from 'pino';
-import { buildApp, connect, STREAMS_USED } from '../src/app.ts';
-import { readConfig } from '../src/config.ts';
-import { SCHEMA } from '../src/db/database.ts';
-import { migrations } from '../src/db/migrations/index.ts';
+import { service } from '../src/app.ts';
 
 export interface BuildOptions {
   serviceToken?: ServiceTokenSource;
@@ -26,23 +23,14 @@ export interface BuildOptions {
 }
 
 export async function buildTestApp(t: Teardown, env: Record<string, string> = {}, options: BuildOptions = {}) {
-  const platform =
-    options.platform ??
-    (await createTestPlatform(t, { schemas: [{ schema: SCHEMA, migrations }], streams: STREAMS_USED }));
-  const config = readConfig({ ...platform.env, ...env });
-  const deps = await connect(config, { runMigrations: false });
-  t.teardown(async () => {
-    await deps.bus.close();
-    await deps.db.close();
+  return buildTestService(t, service, {
+    env,
+    ...(options.logger ? { logger: options.logger } : {}),
+    ...(options.platform ? { platform: options.platform } : {}),
+    deps: (platform) => ({
+      serviceToken: options.serviceToken ?? (async () => serviceToken(platform.keys, 'proxy-sync')),
+    }),
   });
-  const app = await buildApp(config, {
-    ...deps,
-    logger: options.logger ?? testLogger('proxy-sync'),
-    serviceToken: options.serviceToken ?? (async () => serviceToken(platform.keys, 'proxy-sync')),
-  });
-  t.teardown(() => app.close());
-  await app.ready();
-  return { app, config, deps, platform, ...platform };
 }
 
 /** ModelView with a usable provider type (the contract's provider union collapses to never). */

@@ -1,18 +1,16 @@
 /** Builds the registry app for one test against real Postgres and NATS. */
 import { randomBytes } from 'node:crypto';
-import { createTestPlatform, type Teardown, type TestPlatform, testLogger } from '@lumikb/test-kit';
-import { buildApp, connect, type Deps, STREAMS_USED } from '../src/app.ts';
-import { readConfig } from '../src/config.ts';
-import { SCHEMA } from '../src/db/database.ts';
-import { migrations } from '../src/db/migrations/index.ts';
+import { buildTestService } from '@lumikb/service-kit/testing';
+import type { Teardown, TestPlatform } from '@lumikb/test-kit';
+import { type Deps, service } from '../src/app.ts';
 
 /** A fresh `ENCRYPTION_KEYS` value with one key (or several, first is current). */
 export function encryptionKeys(...ids: string[]): string {
   return (ids.length > 0 ? ids : ['k1']).map((id) => `${id}:${randomBytes(32).toString('base64')}`).join(',');
 }
 
-export const REGISTRY_SCHEMA = { schema: SCHEMA, migrations };
-export const REGISTRY_STREAMS = STREAMS_USED;
+export const REGISTRY_SCHEMA = { schema: service.schema, migrations: service.migrations };
+export const REGISTRY_STREAMS = service.streams;
 
 export async function buildTestApp(
   t: Teardown,
@@ -22,22 +20,17 @@ export async function buildTestApp(
     platform?: TestPlatform;
   } = {},
 ) {
-  const { platform: shared, ...given } = extra;
-  const platform = shared ?? (await createTestPlatform(t, { schemas: [REGISTRY_SCHEMA], streams: STREAMS_USED }));
-  const config = readConfig({
-    ENCRYPTION_KEYS: encryptionKeys(),
-    // The fake providers listen on 127.0.0.1: allowed the way an admin allows a LAN host.
-    OUTBOUND_ALLOW_HOSTS: '127.0.0.1',
-    ...platform.env,
-    ...env,
+  const { platform, ...given } = extra;
+  const built = await buildTestService(t, service, {
+    defaults: {
+      ENCRYPTION_KEYS: encryptionKeys(),
+      // The fake providers listen on 127.0.0.1: allowed the way an admin allows a LAN host.
+      OUTBOUND_ALLOW_HOSTS: '127.0.0.1',
+    },
+    env,
+    deps: given,
+    ...(platform ? { platform } : {}),
   });
-  const deps = await connect(config, { runMigrations: false });
-  t.teardown(async () => {
-    await deps.bus.close();
-    await deps.db.close();
-  });
-  const app = await buildApp(config, { ...deps, ...given, logger: testLogger('registry') });
-  t.teardown(() => app.close());
-  await app.ready();
-  return { app, config, deps, ...platform };
+  const { app, config, deps } = built;
+  return { app, config, deps, ...built.platform };
 }

@@ -9,6 +9,7 @@ import type { FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import { Type } from 'typebox';
 import { audit } from '../audit/record.ts';
+import type { Config } from '../config.ts';
 import type { AuthDatabase } from '../db/database.ts';
 import { errors } from '../errors.ts';
 import type { TokenIssuer } from '../security/tokens.ts';
@@ -39,7 +40,7 @@ function secretMatches(given: string, expected: string): boolean {
 
 export function registerServiceIdentityRoutes(
   app: ServiceApp,
-  deps: { db: Kysely<AuthDatabase>; issuer: TokenIssuer; secret: string },
+  deps: { db: Kysely<AuthDatabase>; issuer: TokenIssuer; config: Pick<Config, 'SERVICE_CLIENT_SECRET'> },
 ): void {
   const presented = (request: FastifyRequest) => {
     const value = request.headers[SERVICE_SECRET_HEADER];
@@ -52,7 +53,7 @@ export function registerServiceIdentityRoutes(
       config: { access: 'public' },
       // Checked before the body is parsed: without the secret, nothing else is looked at.
       onRequest: async (request) => {
-        if (!secretMatches(presented(request), deps.secret)) {
+        if (!secretMatches(presented(request), deps.config.SERVICE_CLIENT_SECRET)) {
           await audit(
             deps.db,
             {

@@ -6,14 +6,8 @@ import { type AnswerRegistry, startAsk, streamAnswer } from '../conversations/se
 import { callerSignal } from '../requests/caller-lifetime.ts';
 import { sendEventStream } from './event-stream.ts';
 import { ChatRequestSchema } from './schemas.ts';
-import type { FallbackHolder } from './service.ts';
 
-export function registerChatRoutes(
-  app: ServiceApp,
-  ctx: KbContext,
-  fallback: FallbackHolder,
-  answers: AnswerRegistry,
-): void {
+export function registerChatRoutes(app: ServiceApp, ctx: KbContext): void {
   app.post(
     '/api/v1/chat',
     {
@@ -49,7 +43,7 @@ export function registerChatRoutes(
         request,
         reply,
         signal,
-        streamAnswer(ctx, started, fallback, answers, signal),
+        streamAnswer(ctx, started, ctx.fallback, ctx.answers, signal),
         answerHeaders(started),
       );
     },

@@ -2,7 +2,6 @@
 import { caller, errorResponses, type ServiceApp } from '@lumikb/service-kit';
 import { Type } from 'typebox';
 import { sendEventStream } from '../chat/event-stream.ts';
-import type { FallbackHolder } from '../chat/service.ts';
 import type { KbContext } from '../context.ts';
 import { callerSignal } from '../requests/caller-lifetime.ts';
 import {
@@ -21,7 +20,6 @@ import {
   MessageParams,
 } from './schemas.ts';
 import {
-  type AnswerRegistry,
   conversationMarkdown,
   createConversation,
   deleteConversation,
@@ -51,12 +49,8 @@ export const answerHeaders = (started: StartedAnswer) => ({
   'x-message-id': started.answerId,
 });
 
-export function registerConversationRoutes(
-  app: ServiceApp,
-  ctx: KbContext,
-  fallback: FallbackHolder,
-  answers: AnswerRegistry,
-): void {
+export function registerConversationRoutes(app: ServiceApp, ctx: KbContext): void {
+  const { fallback, answers } = ctx;
   app.post(
     '/api/v1/conversations',
     {

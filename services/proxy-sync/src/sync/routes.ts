@@ -7,7 +7,10 @@ import { errors } from '../errors.ts';
 import { ReconcileReportSchema, SyncStatusSchema } from './schemas.ts';
 import { ProxyNotConfiguredError, type SyncService } from './service.ts';
 
-export function registerSyncRoutes(app: ServiceApp, sync: SyncService, db: Kysely<ProxySyncDatabase>): void {
+export function registerSyncRoutes(
+  app: ServiceApp,
+  { sync, db }: { sync: SyncService; db: Kysely<ProxySyncDatabase> },
+): void {
   app.post(
     '/api/v1/admin/models/sync',
     {

@@ -8,7 +8,7 @@ import { errorResponses, type ServiceApp, UuidParam } from '@lumikb/service-kit'
 import { InternalModelsQuerySchema } from '../models/schemas.ts';
 import type { ModelService } from '../models/service.ts';
 
-export function registerInternalRoutes(app: ServiceApp, models: ModelService): void {
+export function registerInternalRoutes(app: ServiceApp, { models }: { models: ModelService }): void {
   app.get(
     '/internal/models/:id/credentials',
     {

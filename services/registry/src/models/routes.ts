@@ -21,7 +21,7 @@ import type { ModelService } from './service.ts';
 
 const tags = ['models'];
 
-export function registerModelRoutes(app: ServiceApp, models: ModelService): void {
+export function registerModelRoutes(app: ServiceApp, { models }: { models: ModelService }): void {
   app.get(
     '/api/v1/admin/models/providers',
     {

@@ -11,7 +11,7 @@ import {
 } from './schemas.ts';
 import type { SettingsService } from './service.ts';
 
-export function registerSettingsRoutes(app: ServiceApp, settings: SettingsService): void {
+export function registerSettingsRoutes(app: ServiceApp, { settings }: { settings: SettingsService }): void {
   app.get(
     '/api/v1/admin/config',
     {

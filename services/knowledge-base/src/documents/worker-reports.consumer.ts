@@ -3,17 +3,10 @@
  * documents, at most once each, ignoring stale ones: an event of an older attempt, or
  * not newer than the last applied (attempt, seq), or arriving after the attempt ended.
  */
-import {
-  DocumentFailed,
-  DocumentProcessed,
-  DocumentStepChanged,
-  type EventEnvelope,
-  type EventOf,
-  STREAMS,
-} from '@lumikb/contracts';
-import { applyOnce, EventConsumer } from '@lumikb/events';
-import type { Registry } from 'prom-client';
+import { DocumentFailed, DocumentProcessed, DocumentStepChanged, type EventOf, STREAMS } from '@lumikb/contracts';
+import { applyOnce, eventConsumer } from '@lumikb/events';
 import type { KbContext } from '../context.ts';
+import type { KnowledgeBaseDatabase } from '../db/database.ts';
 import { findKb } from '../knowledge-bases/repository.ts';
 import { findDocument, updateProcessingState } from './repository.ts';
 import { removeVectors } from './service.ts';
@@ -111,19 +104,14 @@ export async function applyWorkerReport(ctx: KbContext, event: WorkerReport): Pr
   return outcome;
 }
 
-export function createProcessingConsumer(ctx: KbContext, registry?: Registry): EventConsumer {
-  return new EventConsumer({
-    bus: ctx.bus,
-    stream: STREAMS.DOCUMENTS,
-    durable: DOCUMENTS_CONSUMER,
-    events: [DocumentStepChanged, DocumentProcessed, DocumentFailed],
-    concurrency: 8,
-    logger: ctx.logger.child({ component: 'document-reports' }),
-    ...(registry ? { registry } : {}),
-    handle: async (event: EventEnvelope) => {
-      const outcome = await applyWorkerReport(ctx, event as WorkerReport);
-      if (outcome === 'stale')
-        ctx.logger.debug({ eventId: event.id, type: event.type }, 'ignored a stale worker report');
-    },
-  });
-}
+export const workerReportsConsumer = eventConsumer<KbContext, KnowledgeBaseDatabase>({
+  stream: STREAMS.DOCUMENTS,
+  durable: DOCUMENTS_CONSUMER,
+  events: [DocumentStepChanged, DocumentProcessed, DocumentFailed],
+  concurrency: 8,
+  component: 'document-reports',
+  handle: async (event, ctx, kit) => {
+    const outcome = await applyWorkerReport(ctx, event as WorkerReport);
+    if (outcome === 'stale') kit.logger.debug({ eventId: event.id, type: event.type }, 'ignored a stale worker report');
+  },
+});

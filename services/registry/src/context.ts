@@ -1,0 +1,19 @@
+/** Everything the domain modules of the registry work with, assembled once in app.ts. */
+import type { Kysely } from '@lumikb/db';
+import type { EventBus } from '@lumikb/events';
+import type { Logger } from 'pino';
+import type { Config } from './config.ts';
+import type { SecretBox } from './crypto/secret-box.ts';
+import type { RegistryDatabase } from './db/database.ts';
+import type { ModelService } from './models/service.ts';
+import type { SettingsService } from './settings/service.ts';
+
+export interface RegistryContext {
+  db: Kysely<RegistryDatabase>;
+  bus: EventBus;
+  config: Config;
+  logger: Logger;
+  secrets: SecretBox;
+  models: ModelService;
+  settings: SettingsService;
+}
