@@ -76,6 +76,10 @@ const EXPECTED: Record<Service, string[]> = {
     'lumikb_search_latency_seconds',
     'lumikb_document_uploads_total',
     'lumikb_chat_answers_total',
+    'lumikb_conversations_created_total',
+    'lumikb_conversation_answers_total',
+    'lumikb_answer_duration_seconds',
+    'lumikb_answer_first_token_seconds',
   ],
   'ingestion-worker': [
     ...KIT,

@@ -68,6 +68,18 @@ export const METRICS: Record<string, MetricSpec> = {
   lumikb_search_latency_seconds: { type: 'histogram', labels: [], help: 'semantic search latency' },
   lumikb_document_uploads_total: { type: 'counter', labels: ['outcome'], help: 'document uploads by outcome' },
   lumikb_chat_answers_total: { type: 'counter', labels: ['fallback'], help: 'chat answers streamed' },
+  lumikb_conversations_created_total: { type: 'counter', labels: [], help: 'conversations created' },
+  lumikb_conversation_answers_total: {
+    type: 'counter',
+    labels: ['kb_id', 'model_id', 'status'],
+    help: 'answers written into conversations, by how they ended',
+  },
+  lumikb_answer_duration_seconds: { type: 'histogram', labels: ['model_id'], help: 'question to end of answer' },
+  lumikb_answer_first_token_seconds: {
+    type: 'histogram',
+    labels: ['model_id'],
+    help: 'question to first token of the answer',
+  },
   lumikb_ingestion_documents_total: {
     type: 'counter',
     labels: ['outcome'],
