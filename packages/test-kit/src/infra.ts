@@ -86,7 +86,8 @@ export async function startInfraContainers(postgres: boolean, nats: boolean) {
       .withReuse()
       .start();
     stops.push(() => pg.stop());
-    result.postgresUrl = `postgres://postgres:postgres@${pg.getHost()}:${pg.getMappedPort(5432)}/postgres`;
+    const url = `postgres://postgres:postgres@${pg.getHost()}:${pg.getMappedPort(5432)}/postgres`; // secret-scan: allow (throw-away test container's password, set above)
+    result.postgresUrl = url;
     await untilPostgresAnswers(result.postgresUrl);
   }
   if (nats) {
