@@ -2,7 +2,7 @@ import { caller, errorResponses, type ServiceApp } from '@lumikb/service-kit';
 import { Type } from 'typebox';
 import type { KbContext } from '../context.ts';
 import { answerHeaders } from '../conversations/routes.ts';
-import { type AnswerRegistry, startAsk, streamAnswer } from '../conversations/service.ts';
+import { startAsk, streamAnswer } from '../conversations/service.ts';
 import { callerSignal } from '../requests/caller-lifetime.ts';
 import { sendEventStream } from './event-stream.ts';
 import { ChatRequestSchema } from './schemas.ts';
