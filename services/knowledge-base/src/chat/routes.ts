@@ -1,10 +1,8 @@
-import { caller, errorResponses, type ServiceApp } from '@lumikb/service-kit';
+import { errorResponses, type ServiceApp } from '@lumikb/service-kit';
 import { Type } from 'typebox';
 import type { KbContext } from '../context.ts';
-import { answerHeaders } from '../conversations/routes.ts';
-import { startAsk, streamAnswer } from '../conversations/service.ts';
-import { callerSignal } from '../requests/caller-lifetime.ts';
-import { sendEventStream } from './event-stream.ts';
+import { streamSavedAnswer } from '../conversations/routes.ts';
+import { startAsk } from '../conversations/service.ts';
 import { ChatRequestSchema } from './schemas.ts';
 
 export function registerChatRoutes(app: ServiceApp, ctx: KbContext): void {
@@ -25,26 +23,17 @@ export function registerChatRoutes(app: ServiceApp, ctx: KbContext): void {
       },
     },
     async (request, reply) => {
-      // Before the first await: retrieval already costs an embedding call.
-      const claims = caller(request);
-      ctx.concurrency.chat.hold(claims.sub, reply);
-      const signal = callerSignal(request, reply);
       const { kb_id, message, conversation_id, history } = request.body;
-      const started = await startAsk(
-        ctx,
-        claims,
-        conversation_id
-          ? { conversationId: conversation_id, kbId: kb_id }
-          : { newConversation: { kbIds: [kb_id.toLowerCase()], history: history ?? [] } },
-        message,
-        signal,
-      );
-      await sendEventStream(
-        request,
-        reply,
-        signal,
-        streamAnswer(ctx, started, ctx.fallback, ctx.answers, signal),
-        answerHeaders(started),
+      await streamSavedAnswer(ctx, request, reply, (claims, signal) =>
+        startAsk(
+          ctx,
+          claims,
+          conversation_id
+            ? { conversationId: conversation_id, kbId: kb_id }
+            : { newConversation: { kbIds: [kb_id.toLowerCase()], history: history ?? [] } },
+          message,
+          signal,
+        ),
       );
     },
   );

@@ -1,5 +1,7 @@
 /** Routes: `/api/v1/conversations` (each signed-in user's own) and the operators' feedback summary. */
+import type { AccessTokenClaims } from '@lumikb/contracts';
 import { caller, errorResponses, type ServiceApp } from '@lumikb/service-kit';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { sendEventStream } from '../chat/event-stream.ts';
 import type { KbContext } from '../context.ts';
@@ -49,8 +51,31 @@ export const answerHeaders = (started: StartedAnswer) => ({
   'x-message-id': started.answerId,
 });
 
+/**
+ * The one way an answer is streamed (chat, ask, regenerate): a chat slot held before the
+ * first await, the question stored by `start`, then the answer streamed and saved.
+ */
+export async function streamSavedAnswer(
+  ctx: KbContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  start: (claims: AccessTokenClaims, signal: AbortSignal) => Promise<StartedAnswer>,
+): Promise<void> {
+  const claims = caller(request);
+  ctx.concurrency.chat.hold(claims.sub, reply);
+  const signal = callerSignal(request, reply);
+  const started = await start(claims, signal);
+  await sendEventStream(
+    request,
+    reply,
+    signal,
+    streamAnswer(ctx, started, ctx.fallback, ctx.answers, signal),
+    answerHeaders(started),
+  );
+}
+
 export function registerConversationRoutes(app: ServiceApp, ctx: KbContext): void {
-  const { fallback, answers } = ctx;
+  const { answers } = ctx;
   app.post(
     '/api/v1/conversations',
     {
@@ -142,19 +167,10 @@ export function registerConversationRoutes(app: ServiceApp, ctx: KbContext): voi
         },
       },
     },
-    async (request, reply) => {
-      const claims = caller(request);
-      ctx.concurrency.chat.hold(claims.sub, reply);
-      const signal = callerSignal(request, reply);
-      const started = await startAsk(ctx, claims, { conversationId: request.params.id }, request.body.content, signal);
-      await sendEventStream(
-        request,
-        reply,
-        signal,
-        streamAnswer(ctx, started, fallback, answers, signal),
-        answerHeaders(started),
-      );
-    },
+    async (request, reply) =>
+      streamSavedAnswer(ctx, request, reply, (claims, signal) =>
+        startAsk(ctx, claims, { conversationId: request.params.id }, request.body.content, signal),
+      ),
   );
 
   app.post(
@@ -173,20 +189,10 @@ export function registerConversationRoutes(app: ServiceApp, ctx: KbContext): voi
         },
       },
     },
-    async (request, reply) => {
-      const claims = caller(request);
-      ctx.concurrency.chat.hold(claims.sub, reply);
-      const signal = callerSignal(request, reply);
-      const { id, messageId } = request.params;
-      const started = await startRegenerate(ctx, claims, id, messageId, signal);
-      await sendEventStream(
-        request,
-        reply,
-        signal,
-        streamAnswer(ctx, started, fallback, answers, signal),
-        answerHeaders(started),
-      );
-    },
+    async (request, reply) =>
+      streamSavedAnswer(ctx, request, reply, (claims, signal) =>
+        startRegenerate(ctx, claims, request.params.id, request.params.messageId, signal),
+      ),
   );
 
   app.post(
