@@ -27,6 +27,7 @@ import {
   type OutboundPolicy,
   OutboundRefusedError,
 } from '@lumikb/llm';
+import { InternalCallError } from '@lumikb/service-kit';
 import type { Logger } from 'pino';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { ProxySyncDatabase, SyncState } from '../db/database.ts';
@@ -433,7 +434,7 @@ export class SyncService {
     const alias = proxyAlias(row.id);
     const message = scrub(describe(error), [...this.secrets, ...extraSecrets]).slice(0, 1_000);
     // Cancelled by shutdown: not a failure; the change stays pending for the next start.
-    if (!this.running && error instanceof LlmError && error.kind === 'aborted') return message;
+    if (!this.running && isAborted(error)) return message;
     const retryIn = this.backoff(row.attempts + 1);
     this.operations.inc({ action: belongsInProxy(desired) ? 'register' : 'remove', outcome: 'failure' });
     this.failures.inc();
@@ -674,4 +675,12 @@ export class SyncService {
       })),
     };
   }
+}
+
+/** A call cancelled by our own shutdown, to the proxy (LlmError) or the registry (InternalCallError). */
+function isAborted(error: unknown): boolean {
+  return (
+    (error instanceof LlmError && error.kind === 'aborted') ||
+    (error instanceof InternalCallError && error.code === 'UPSTREAM_ABORTED')
+  );
 }
