@@ -27,6 +27,7 @@ import {
   type OutboundPolicy,
   OutboundRefusedError,
 } from '@lumikb/llm';
+import { backoffDelay } from '@lumikb/retry';
 import { InternalCallError } from '@lumikb/service-kit';
 import type { Logger } from 'pino';
 import { Counter, Gauge, type Registry } from 'prom-client';
@@ -222,10 +223,13 @@ export class SyncService {
     this.wakeUp?.();
   }
 
+  /** The wait before the attempt-th retry: the shared policy, stored as the row's next_attempt_at. */
   private backoff(attempt: number): number {
-    const { retryMinMs, retryMaxMs } = this.options;
-    const base = Math.min(retryMaxMs, retryMinMs * 2 ** Math.max(0, attempt - 1));
-    return Math.round(base * (0.8 + Math.random() * 0.4));
+    return backoffDelay(attempt, {
+      baseDelayMs: this.options.retryMinMs,
+      maxDelayMs: this.options.retryMaxMs,
+      jitter: 0.2,
+    });
   }
 
   private async run(): Promise<void> {
