@@ -85,6 +85,8 @@ export const REVOCATION_REASONS = [
   'password_changed',
   'password_reset',
   'logout_all',
+  /** The user ended their other sessions; their own was renewed with new tokens. */
+  'logout_others',
   'access_reduced',
 ] as const;
 

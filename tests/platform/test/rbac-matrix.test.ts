@@ -40,6 +40,15 @@ t.test('every classified route follows the access policy', async (t) => {
   t.ok(policyViolation('GET /api/v1/secrets', 'service'));
 });
 
+/**
+ * Routes that succeed without a body and void the caller's other tokens (signing out the
+ * other sessions revokes every access token issued before it): walked last, so the
+ * cached per-level tokens stay valid for every other route.
+ */
+const ENDS_OTHER_SESSIONS = new Set(['POST /api/v1/auth/sessions/end-others']);
+const lastIfEndingSessions = ([a]: [string, unknown], [b]: [string, unknown]) =>
+  Number(ENDS_OTHER_SESSIONS.has(a)) - Number(ENDS_OTHER_SESSIONS.has(b));
+
 const concrete = (url: string) => url.replace(/:[A-Za-z_]+/g, () => randomUUID()).replace('*', 'x');
 
 for (const [service, load] of Object.entries(SERVICES)) {
@@ -56,7 +65,7 @@ for (const [service, load] of Object.entries(SERVICES)) {
       t.ok(registered.has(key), `${key} (listed in route-access.ts) is registered by ${service}`);
     }
 
-    for (const [key, access] of registered) {
+    for (const [key, access] of [...registered].sort(lastIfEndingSessions)) {
       if (access === 'public') continue;
       const [method, url] = key.split(' ') as [string, string];
       const call = (token?: string) =>

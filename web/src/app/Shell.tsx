@@ -61,9 +61,12 @@ export function Shell({ children }: { children: ReactNode }) {
           <span className="brand-text">LumiKB</span>
         </NavLink>
         <div className="topbar-user">
-          <span className="user-name" title={user.email}>
-            {user.name || user.email}
-          </span>
+          <NavLink to="/account" className="user-link" title={`Your account (${user.email})`} aria-label="Your account">
+            <span className="user-avatar" aria-hidden="true">
+              {(user.name || user.email).charAt(0).toUpperCase()}
+            </span>
+            <span className="user-name">{user.name || user.email}</span>
+          </NavLink>
           <span className="badge badge-info user-level" data-testid="user-level">
             {levelName(user.permission_level)}
           </span>

@@ -4,6 +4,7 @@
  * so adding a page is one entry here (see docs/web.md).
  */
 import type { ReactNode } from 'react';
+import { AccountPage } from '../pages/AccountPage.tsx';
 import { AdminDashboardPage } from '../pages/admin/AdminDashboardPage.tsx';
 import { ConfigPage } from '../pages/admin/ConfigPage.tsx';
 import { GroupsPage } from '../pages/admin/GroupsPage.tsx';
@@ -63,6 +64,8 @@ export const ROUTES: AppRoute[] = [
   { path: '/kbs/:kbId/documents/:docId', level: LEVEL.user, title: 'Document', element: <DocumentViewerPage /> },
   { path: '/search', level: LEVEL.user, title: 'Search', element: <SearchPage />, menu: 'main' },
   { path: '/chat', level: LEVEL.user, title: 'Chat', element: <ChatPage />, menu: 'main' },
+  // One's own account, reached from the user link in the top bar (any signed-in person).
+  { path: '/account', level: LEVEL.signedIn, title: 'Your account', element: <AccountPage /> },
 
   // Operations (operators and administrators)
   {

@@ -16,7 +16,7 @@ import {
 export type CurrentUser = ResponseOf<'/api/v1/auth/me', 'get'>;
 
 /** Permission levels (7-11): what a user's groups grant at most. */
-export const LEVEL = { user: 1, operator: 2, admin: 3 } as const;
+export const LEVEL = { signedIn: 0, user: 1, operator: 2, admin: 3 } as const;
 export type Level = (typeof LEVEL)[keyof typeof LEVEL];
 
 export function levelName(level: number): string {

@@ -56,6 +56,19 @@ export async function lockRefreshToken(db: Db, hash: string): Promise<RefreshTok
   );
 }
 
+/** The token's family and owner, without locking (to mark the current session in a list). */
+export async function findRefreshToken(
+  db: Db,
+  hash: string,
+): Promise<{ familyId: string; userId: string } | undefined> {
+  const row = await db
+    .selectFrom('refresh_tokens')
+    .select(['family_id', 'user_id'])
+    .where('token_hash', '=', hash)
+    .executeTakeFirst();
+  return row && { familyId: row.family_id, userId: row.user_id };
+}
+
 export async function markRefreshTokenUsed(db: Db, id: string): Promise<void> {
   await db.updateTable('refresh_tokens').set({ used_at: sql`now()` }).where('id', '=', id).execute();
 }
@@ -147,4 +160,81 @@ export async function signedInFrom(db: Db, userId: string, ip: string): Promise<
     .limit(1)
     .executeTakeFirst();
   return row !== undefined;
+}
+
+/**
+ * Revokes every live refresh token of the user except those of the family kept; returns
+ * how many sessions (families) that ended.
+ */
+export async function revokeAllOfUserExcept(
+  db: Db,
+  userId: string,
+  keptFamilyId: string,
+  reason: string,
+): Promise<number> {
+  const rows = await db
+    .updateTable('refresh_tokens')
+    .set({ revoked_at: sql`now()`, revoked_reason: reason })
+    .where('user_id', '=', userId)
+    .where('family_id', '<>', keptFamilyId)
+    .where('revoked_at', 'is', null)
+    .where('used_at', 'is', null)
+    .where('expires_at', '>', sql<Date>`now()`)
+    .returning('family_id')
+    .execute();
+  // Used tokens of those families are revoked too, so a replayed one finds a revoked family.
+  await db
+    .updateTable('refresh_tokens')
+    .set({ revoked_at: sql`now()`, revoked_reason: reason })
+    .where('user_id', '=', userId)
+    .where('family_id', '<>', keptFamilyId)
+    .where('revoked_at', 'is', null)
+    .execute();
+  return new Set(rows.map((r) => r.family_id)).size;
+}
+
+export interface LiveSession {
+  familyId: string;
+  startedAt: Date;
+  lastActiveAt: Date;
+  expiresAt: Date;
+  ip: string | null;
+  userAgent: string | null;
+}
+
+/**
+ * The user's sessions that can still be refreshed: the newest, unused, unrevoked token of
+ * each family, refreshed within the idle limit. Newest activity first.
+ */
+export async function listLiveSessions(db: Db, userId: string, idleMinutes: number): Promise<LiveSession[]> {
+  const rows = await db
+    .selectFrom('refresh_tokens as t')
+    .select((eb) => [
+      't.family_id',
+      't.created_at',
+      't.expires_at',
+      't.ip',
+      't.user_agent',
+      eb
+        .selectFrom('refresh_tokens as f')
+        .whereRef('f.family_id', '=', 't.family_id')
+        .select((f) => f.fn.min('f.created_at').as('started'))
+        .as('started_at'),
+    ])
+    .where('t.user_id', '=', userId)
+    .where('t.revoked_at', 'is', null)
+    .where('t.used_at', 'is', null)
+    .where('t.expires_at', '>', sql<Date>`now()`)
+    .where('t.created_at', '>', sql<Date>`now() - make_interval(mins => ${idleMinutes})`)
+    .orderBy('t.created_at', 'desc')
+    .limit(100)
+    .execute();
+  return rows.map((r) => ({
+    familyId: r.family_id,
+    startedAt: (r.started_at as Date | null) ?? r.created_at,
+    lastActiveAt: r.created_at,
+    expiresAt: r.expires_at,
+    ip: r.ip,
+    userAgent: r.user_agent,
+  }));
 }

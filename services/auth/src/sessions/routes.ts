@@ -4,17 +4,31 @@ import type { FastifyRequest } from 'fastify';
 import type { Config } from '../config.ts';
 import { errors } from '../errors.ts';
 import { toUserView, UserViewSchema } from '../users/schemas.ts';
-import { createUser, getUser } from '../users/service.ts';
+import { createUser, getUser, updateProfile } from '../users/service.ts';
 import { clearSessionCookies, REFRESH_COOKIE, setSessionCookies } from './cookies.ts';
 import {
   ChangePasswordBody,
+  EndOtherSessionsBody,
+  KeptSessionResponseSchema,
   LoginBody,
   LogoutBody,
   RefreshBody,
   RegisterBody,
+  SessionListSchema,
   TokenResponseSchema,
+  UpdateOwnProfileBody,
 } from './schemas.ts';
-import { changeOwnPassword, login, logout, refresh, type Session, type SessionDeps } from './service.ts';
+import {
+  changeOwnPassword,
+  endOtherSessions,
+  type KeptSession,
+  listSessions,
+  login,
+  logout,
+  refresh,
+  type Session,
+  type SessionDeps,
+} from './service.ts';
 
 const TAGS = ['auth'];
 
@@ -37,6 +51,8 @@ const tokenBody = (session: Session) => ({
   refresh_expires_at: session.refresh.expiresAt.toISOString(),
   user: toUserView(session.user),
 });
+
+const keptBody = (session: KeptSession) => ({ ...tokenBody(session), sessions_ended: session.sessionsEnded });
 
 export function registerSessionRoutes(app: ServiceApp, deps: SessionDeps & { config: Config }): void {
   const { config } = deps;
@@ -131,27 +147,105 @@ export function registerSessionRoutes(app: ServiceApp, deps: SessionDeps & { con
     async (request) => toUserView(await getUser(deps.db, caller(request).sub)),
   );
 
+  app.patch(
+    '/api/v1/auth/me',
+    {
+      config: { access: 'user' },
+      schema: {
+        tags: TAGS,
+        summary: 'Change your own display name (audited as user.update by yourself)',
+        body: UpdateOwnProfileBody,
+        response: { 200: UserViewSchema, ...errorResponses(400, 401) },
+      },
+    },
+    async (request) =>
+      toUserView(
+        await updateProfile(deps.db, caller(request).sub, { name: request.body.name }, eventContextOf(request)),
+      ),
+  );
+
   app.post(
     '/api/v1/auth/password',
     {
       config: { access: 'user' },
       schema: {
         tags: TAGS,
-        summary: 'Change your own password; every session (this one included) ends',
+        summary: 'Change your own password; every other session ends, this one goes on with new tokens',
+        description:
+          'The current password is required. All access tokens issued before the change are void and every other ' +
+          "session's refresh token is revoked; the caller's session (its refresh token from the body or the " +
+          'lumikb_refresh cookie) is renewed: new tokens in the response and the cookies.',
         body: ChangePasswordBody,
-        response: { 204: { type: 'null' }, ...errorResponses(400, 401) },
+        response: { 200: KeptSessionResponseSchema, ...errorResponses(400, 401) },
       },
     },
     async (request, reply) => {
-      await changeOwnPassword(
+      const refreshToken = request.body.refresh_token ?? request.cookies[REFRESH_COOKIE];
+      const session = await changeOwnPassword(
         deps,
         caller(request).sub,
-        { currentPassword: request.body.current_password, newPassword: request.body.new_password },
+        {
+          currentPassword: request.body.current_password,
+          newPassword: request.body.new_password,
+          ...(refreshToken ? { refreshToken } : {}),
+        },
         clientOf(request),
         eventContextOf(request),
       );
-      clearSessionCookies(request, reply, config);
-      return reply.status(204).send(null);
+      setSessionCookies(request, reply, session, config);
+      return keptBody(session);
+    },
+  );
+
+  app.get(
+    '/api/v1/auth/sessions',
+    {
+      config: { access: 'user' },
+      schema: {
+        tags: TAGS,
+        summary: 'Your active sessions (devices signed in), the latest activity first',
+        response: { 200: SessionListSchema, ...errorResponses(401) },
+      },
+    },
+    async (request) => {
+      const sessions = await listSessions(deps, caller(request).sub, request.cookies[REFRESH_COOKIE]);
+      return {
+        items: sessions.map((s) => ({
+          id: s.familyId,
+          started_at: s.startedAt.toISOString(),
+          last_active_at: s.lastActiveAt.toISOString(),
+          expires_at: s.expiresAt.toISOString(),
+          ip: s.ip,
+          user_agent: s.userAgent,
+          current: s.current,
+        })),
+      };
+    },
+  );
+
+  app.post(
+    '/api/v1/auth/sessions/end-others',
+    {
+      config: { access: 'user' },
+      preValidation: emptyBodyIsEmptyObject,
+      schema: {
+        tags: TAGS,
+        summary: 'Sign out everywhere else; this session goes on with new tokens',
+        body: EndOtherSessionsBody,
+        response: { 200: KeptSessionResponseSchema, ...errorResponses(400, 401) },
+      },
+    },
+    async (request, reply) => {
+      const refreshToken = request.body?.refresh_token ?? request.cookies[REFRESH_COOKIE];
+      const session = await endOtherSessions(
+        deps,
+        caller(request).sub,
+        refreshToken,
+        clientOf(request),
+        eventContextOf(request),
+      );
+      setSessionCookies(request, reply, session, config);
+      return keptBody(session);
     },
   );
 

@@ -32,10 +32,36 @@ export const LogoutBody = Type.Object(
   { additionalProperties: false },
 );
 
+const KeptRefreshToken = Type.Optional({
+  ...RefreshTokenSchema,
+  description:
+    "the caller's refresh token, whose session is kept (API clients; the SPA relies on the lumikb_refresh cookie)",
+});
+
 export const ChangePasswordBody = Type.Object(
-  { current_password: Type.String({ minLength: 1, maxLength: 1024 }), new_password: PasswordSchema },
+  {
+    current_password: Type.String({ minLength: 1, maxLength: 1024 }),
+    new_password: PasswordSchema,
+    refresh_token: KeptRefreshToken,
+  },
   { additionalProperties: false },
 );
+
+export const EndOtherSessionsBody = Type.Object({ refresh_token: KeptRefreshToken }, { additionalProperties: false });
+
+export const UpdateOwnProfileBody = Type.Object({ name: NameSchema }, { additionalProperties: false });
+
+export const SessionViewSchema = Type.Object({
+  id: Type.String({ format: 'uuid', description: 'the session (refresh-token family); stable across refreshes' }),
+  started_at: Type.String({ format: 'date-time', description: 'sign-in' }),
+  last_active_at: Type.String({ format: 'date-time', description: 'last refresh' }),
+  expires_at: Type.String({ format: 'date-time' }),
+  ip: Type.Union([Type.String(), Type.Null()]),
+  user_agent: Type.Union([Type.String(), Type.Null()]),
+  current: Type.Boolean({ description: 'the session this request came from (by its refresh token)' }),
+});
+
+export const SessionListSchema = Type.Object({ items: Type.Array(SessionViewSchema) });
 
 export const TokenResponseSchema = Type.Object({
   access_token: Type.String({ description: 'EdDSA JWT; also set as the httpOnly lumikb_access cookie' }),
@@ -45,4 +71,9 @@ export const TokenResponseSchema = Type.Object({
   refresh_token: Type.String({ description: 'single use; also set as the httpOnly lumikb_refresh cookie' }),
   refresh_expires_at: Type.String({ format: 'date-time' }),
   user: UserViewSchema,
+});
+
+export const KeptSessionResponseSchema = Type.Object({
+  ...TokenResponseSchema.properties,
+  sessions_ended: Type.Integer({ description: 'how many other sessions were ended' }),
 });

@@ -4,8 +4,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Actor } from '@lumikb/contracts';
+import { UserUpdated } from '@lumikb/contracts';
 import type { Kysely } from '@lumikb/db';
-import type { EventContext } from '@lumikb/events';
+import { type EventContext, recordEvent } from '@lumikb/events';
+import { REDACTED } from '@lumikb/service-kit';
 import { audit } from '../audit/record.ts';
 import type { Config } from '../config.ts';
 import type { AuthDatabase } from '../db/database.ts';
@@ -13,7 +15,8 @@ import { errors } from '../errors.ts';
 import { dummyHash, hashPassword, needsRehash, verifyPassword } from '../security/passwords.ts';
 import { hashRefreshToken, type IssuedToken, newRefreshToken, type TokenIssuer } from '../security/tokens.ts';
 import * as users from '../users/repository.ts';
-import { setPassword } from '../users/service.ts';
+import { toUserSummary } from '../users/schemas.ts';
+import { assertStrongPassword, getUser } from '../users/service.ts';
 import * as repo from './repository.ts';
 import { revokeAccessTokens } from './revocation.ts';
 import { admitAttempt, settleSuccess, type ThrottleLimits } from './throttle.ts';
@@ -244,14 +247,57 @@ export async function logout(
   });
 }
 
-/** The user's own password change: proves the current one, then revokes every session. */
+/**
+ * Ends every session of the user but the caller's, inside `trx`: all access tokens are
+ * revoked (auth and, through `user.sessions_revoked`, every service), every other refresh
+ * family is revoked, and the caller's session goes on under new tokens in its own family
+ * (a new one when the caller presented no valid refresh token, as a Bearer-only client).
+ */
+async function keepOnlyCallerSession(
+  trx: Db,
+  deps: SessionDeps,
+  userId: string,
+  presentedRefresh: string | undefined,
+  reason: 'password_changed' | 'logout_others',
+  client: ClientInfo,
+  context: EventContext,
+): Promise<{ refresh: Session['refresh']; ended: number; revokedBefore: Date }> {
+  const record = presentedRefresh ? await repo.lockRefreshToken(trx, hashRefreshToken(presentedRefresh)) : undefined;
+  const current =
+    record && record.userId === userId && !record.revokedAt && !record.usedAt && record.expiresAt.getTime() > Date.now()
+      ? record
+      : undefined;
+  const familyId = current?.familyId ?? randomUUID();
+  const revokedBefore = await revokeAccessTokens(trx, userId, reason, context);
+  const ended = await repo.revokeAllOfUserExcept(trx, userId, familyId, reason);
+  if (current) await repo.markRefreshTokenUsed(trx, current.id);
+  const refresh = await startRefresh(trx, deps, userId, familyId, client);
+  return { refresh, ended, revokedBefore };
+}
+
+/** The caller's new access token, issued strictly after the revocation instant it must outlive. */
+async function accessAfter(deps: SessionDeps, userId: string, revokedBefore: Date) {
+  while (Date.now() <= revokedBefore.getTime()) await new Promise((resolve) => setImmediate(resolve));
+  const user = (await users.findUserWithGroups(deps.db, userId))!;
+  return { user, access: accessFor(deps.issuer, user) };
+}
+
+export interface KeptSession extends Session {
+  /** How many other sessions ended. */
+  sessionsEnded: number;
+}
+
+/**
+ * The user's own password change: proves the current one, then ends every other session;
+ * the caller's goes on with new tokens (the old access token is void like all others).
+ */
 export async function changeOwnPassword(
   deps: SessionDeps,
   userId: string,
-  input: { currentPassword: string; newPassword: string },
+  input: { currentPassword: string; newPassword: string; refreshToken?: string },
   client: ClientInfo,
   context: EventContext,
-): Promise<void> {
+): Promise<KeptSession> {
   const hash = await users.findPasswordHash(deps.db, userId);
   if (!hash || !(await verifyPassword(input.currentPassword, hash))) {
     await audit(
@@ -268,5 +314,88 @@ export async function changeOwnPassword(
     );
     throw errors.CURRENT_PASSWORD_INCORRECT('The current password is incorrect');
   }
-  await setPassword(deps.db, userId, input.newPassword, context, 'auth.password_change');
+  const existing = await getUser(deps.db, userId);
+  assertStrongPassword(input.newPassword, existing.email);
+  const passwordHash = await hashPassword(input.newPassword);
+  const kept = await deps.db.transaction().execute(async (trx) => {
+    await users.updateUser(trx, userId, { passwordHash });
+    const result = await keepOnlyCallerSession(
+      trx,
+      deps,
+      userId,
+      input.refreshToken,
+      'password_changed',
+      client,
+      context,
+    );
+    const after = (await users.findUserWithGroups(trx, userId))!;
+    await recordEvent(
+      trx,
+      UserUpdated,
+      {
+        user: toUserSummary(after),
+        changed_fields: ['password'],
+        sessions_revoked_at: result.revokedBefore.toISOString(),
+      },
+      context,
+    );
+    await audit(
+      trx,
+      {
+        action: 'auth.password_change',
+        resourceType: 'user',
+        resourceId: userId,
+        oldValue: { password: REDACTED },
+        newValue: { password: REDACTED, other_sessions_ended: result.ended, this_session_kept: true },
+        ip: client.ip,
+      },
+      context,
+    );
+    return result;
+  });
+  return { ...(await accessAfter(deps, userId, kept.revokedBefore)), refresh: kept.refresh, sessionsEnded: kept.ended };
+}
+
+/** Signs the user out everywhere but here; the caller's session goes on with new tokens. */
+export async function endOtherSessions(
+  deps: SessionDeps,
+  userId: string,
+  refreshToken: string | undefined,
+  client: ClientInfo,
+  context: EventContext,
+): Promise<KeptSession> {
+  const kept = await deps.db.transaction().execute(async (trx) => {
+    const result = await keepOnlyCallerSession(trx, deps, userId, refreshToken, 'logout_others', client, context);
+    await audit(
+      trx,
+      {
+        action: 'auth.sessions_end_others',
+        resourceType: 'user',
+        resourceId: userId,
+        newValue: { other_sessions_ended: result.ended, this_session_kept: true },
+        ip: client.ip,
+      },
+      context,
+    );
+    return result;
+  });
+  return { ...(await accessAfter(deps, userId, kept.revokedBefore)), refresh: kept.refresh, sessionsEnded: kept.ended };
+}
+
+export interface SessionView extends repo.LiveSession {
+  current: boolean;
+}
+
+/** The user's live sessions; `current` marks the one the presented refresh token belongs to. */
+export async function listSessions(
+  deps: SessionDeps,
+  userId: string,
+  refreshToken: string | undefined,
+): Promise<SessionView[]> {
+  const [live, record] = await Promise.all([
+    repo.listLiveSessions(deps.db, userId, deps.sessionTimeoutMinutes()),
+    refreshToken ? repo.findRefreshToken(deps.db, hashRefreshToken(refreshToken)) : Promise.resolve(undefined),
+  ]);
+  const currentFamily = record?.userId === userId ? record.familyId : undefined;
+  return live.map((s) => ({ ...s, current: s.familyId === currentFamily }));
 }
