@@ -3,6 +3,7 @@
  * merges their OpenAPI at /docs, rate-limits and sets security headers. It owns no
  * data; each upstream enforces access to its own routes.
  */
+import compress from '@fastify/compress';
 import helmet from '@fastify/helmet';
 import httpProxy from '@fastify/http-proxy';
 import { STREAMS } from '@lumikb/contracts';
@@ -29,6 +30,9 @@ import { API_ROUTES, type Upstream } from './routes-table.ts';
 import { installSpa, spaFallback, spaRoot } from './static.ts';
 
 export const SERVICE = 'gateway';
+
+/** Text worth compressing; images, archives and uploads' bytes are sent as they are. */
+const COMPRESSIBLE = /^(text\/|application\/(json|javascript|xml|manifest\+json)|[^;]*\+(json|xml)|image\/svg)/i;
 
 const errors = defineErrors({ UPSTREAM_UNAVAILABLE: 'unavailable', UPSTREAM_TIMEOUT: 'upstream_timeout' });
 
@@ -116,6 +120,14 @@ export async function buildApp(config: Config, deps: Deps): Promise<ServiceApp> 
   app.addHook('onReady', async () => merged?.start());
   app.addHook('onClose', async () => merged?.stop());
 
+  // br or gzip, as the browser offers, for the SPA's files and JSON (proxied answers too).
+  // Server-sent events stay uncompressed, so each token reaches the browser when written.
+  await app.register(compress, {
+    global: true,
+    encodings: ['br', 'gzip'],
+    threshold: 1024,
+    customTypes: (type: string) => !/event-stream/i.test(type) && COMPRESSIBLE.test(type),
+  });
   await app.register(helmet, {
     contentSecurityPolicy: {
       directives: {

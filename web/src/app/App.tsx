@@ -1,11 +1,29 @@
-import { useEffect } from 'react';
+import { Suspense, useEffect } from 'react';
 import { BrowserRouter, Navigate, Route, Routes, useLocation } from 'react-router';
+import { Loading } from '../components/States.tsx';
 import { ToastProvider } from '../components/Toast.tsx';
-import { SignInPage } from '../pages/SignInPage.tsx';
-import { NotFound, RequireLevel, RequireSignIn } from './guards.tsx';
+import { NotFound, OpenSignIn, RequireLevel, RequireSignIn } from './guards.tsx';
 import { ROUTES } from './routes.tsx';
 import { Shell } from './Shell.tsx';
 import { SessionProvider } from './session.tsx';
+
+/** The path this document was loaded at (before any client-side navigation). */
+const LOADED_AT = window.location.pathname;
+
+/**
+ * The sign-in page is its own small document (sign-in.html, no React): reaching
+ * /sign-in from inside the app loads it. Were this document itself served at /sign-in
+ * (a gateway without that page), loading it again would loop, so it offers a link.
+ */
+function SignInDocument() {
+  const location = useLocation();
+  if (LOADED_AT !== '/sign-in') return <OpenSignIn search={location.search} />;
+  return (
+    <main className="center-page">
+      <a href={`/sign-in${location.search}`}>Sign in</a>
+    </main>
+  );
+}
 
 function DocumentTitle() {
   const location = useLocation();
@@ -23,7 +41,7 @@ export function App() {
         <ToastProvider>
           <DocumentTitle />
           <Routes>
-            <Route path="/sign-in" element={<SignInPage />} />
+            <Route path="/sign-in" element={<SignInDocument />} />
             <Route
               path="*"
               element={
@@ -37,7 +55,8 @@ export function App() {
                           path={r.path}
                           element={
                             <RequireLevel level={r.level} title={r.title}>
-                              {r.element}
+                              {/* Pages are loaded on first use (routes.tsx); the menu stays meanwhile. */}
+                              <Suspense fallback={<Loading label="Loading the page…" />}>{r.element}</Suspense>
                             </RequireLevel>
                           }
                         />

@@ -4,15 +4,15 @@
  * navigation becomes a drawer opened from the top bar.
  */
 import { type ReactNode, useEffect, useRef, useState } from 'react';
-import { NavLink, useLocation, useNavigate } from 'react-router';
+import { NavLink, useLocation } from 'react-router';
 import { Button } from '../components/Button.tsx';
+import { openSignIn } from './guards.tsx';
 import { MENUS, ROUTES } from './routes.tsx';
 import { levelName, useSession, useUser } from './session.tsx';
 
 export function Shell({ children }: { children: ReactNode }) {
   const user = useUser();
   const { signOut } = useSession();
-  const navigate = useNavigate();
   const location = useLocation();
   const [navOpen, setNavOpen] = useState(false);
   const [signingOut, setSigningOut] = useState(false);
@@ -77,7 +77,8 @@ export function Shell({ children }: { children: ReactNode }) {
             onClick={async () => {
               setSigningOut(true);
               await signOut();
-              navigate('/sign-in', { replace: true });
+              // Before the guard re-renders (it would add ?next= for this page).
+              openSignIn();
             }}
           >
             Sign out

@@ -1,9 +1,26 @@
 /** Route guards: sign-in required for the app; a clear page for routes above one's level. */
-import type { ReactNode } from 'react';
-import { Link, Navigate, useLocation } from 'react-router';
+import { type ReactNode, useEffect } from 'react';
+import { Link, useLocation } from 'react-router';
 import { Button } from '../components/Button.tsx';
 import { Loading } from '../components/States.tsx';
 import { levelName, useSession } from './session.tsx';
+
+let leaving = false;
+/**
+ * Leaves the app for the sign-in page, a document of its own (sign-in.html, no React).
+ * The first call wins (sign-out and the guard may both ask); the URL changes only when
+ * that page has loaded.
+ */
+export function openSignIn(search = ''): void {
+  if (leaving) return;
+  leaving = true;
+  window.location.replace(`/sign-in${search}`);
+}
+
+export function OpenSignIn({ search = '' }: { search?: string }) {
+  useEffect(() => openSignIn(search), [search]);
+  return <Loading label="Opening the sign-in page…" />;
+}
 
 export function RequireSignIn({ children }: { children: ReactNode }) {
   const { state, reload } = useSession();
@@ -28,7 +45,7 @@ export function RequireSignIn({ children }: { children: ReactNode }) {
     if (next !== '/') params.set('next', next);
     if (state.expired) params.set('expired', '1');
     const query = params.toString();
-    return <Navigate to={`/sign-in${query ? `?${query}` : ''}`} replace />;
+    return <OpenSignIn search={query ? `?${query}` : ''} />;
   }
   return <>{children}</>;
 }

@@ -3,26 +3,38 @@
  * in the navigation. The router, the route guard and the menus are all derived from it,
  * so adding a page is one entry here (see docs/web.md).
  */
-import type { ReactNode } from 'react';
-import { AccountPage } from '../pages/AccountPage.tsx';
-import { AdminDashboardPage } from '../pages/admin/AdminDashboardPage.tsx';
-import { ConfigPage } from '../pages/admin/ConfigPage.tsx';
-import { GroupsPage } from '../pages/admin/GroupsPage.tsx';
-import { KbPermissionsPage } from '../pages/admin/KbPermissionsPage.tsx';
-import { ModelsPage } from '../pages/admin/ModelsPage.tsx';
-import { UsersPage } from '../pages/admin/UsersPage.tsx';
-import { ChatPage } from '../pages/kb/ChatPage.tsx';
-import { DocumentViewerPage } from '../pages/kb/DocumentViewerPage.tsx';
-import { KbCreatePage } from '../pages/kb/KbCreatePage.tsx';
-import { KbPage } from '../pages/kb/KbPage.tsx';
-import { KbSettingsPage } from '../pages/kb/KbSettingsPage.tsx';
-import { KnowledgeBasesPage } from '../pages/kb/KnowledgeBasesPage.tsx';
-import { SearchPage } from '../pages/kb/SearchPage.tsx';
-import { AuditPage } from '../pages/ops/AuditPage.tsx';
-import { KbStatsPage } from '../pages/ops/KbStatsPage.tsx';
-import { OperationsDashboardPage } from '../pages/ops/OperationsDashboardPage.tsx';
-import { QueuePage } from '../pages/ops/QueuePage.tsx';
+import { type ComponentType, lazy, type ReactNode } from 'react';
 import { LEVEL, type Level } from './session.tsx';
+
+/**
+ * Each page is its own chunk, loaded when first opened (App wraps the routes in Suspense),
+ * so the sign-in page does not download the admin pages.
+ */
+function page<K extends string>(load: () => Promise<Record<K, ComponentType>>, name: K) {
+  return lazy(async () => ({ default: (await load())[name] }));
+}
+
+const AccountPage = page(() => import('../pages/AccountPage.tsx'), 'AccountPage');
+const AdminDashboardPage = page(() => import('../pages/admin/AdminDashboardPage.tsx'), 'AdminDashboardPage');
+const ConfigPage = page(() => import('../pages/admin/ConfigPage.tsx'), 'ConfigPage');
+const GroupsPage = page(() => import('../pages/admin/GroupsPage.tsx'), 'GroupsPage');
+const KbPermissionsPage = page(() => import('../pages/admin/KbPermissionsPage.tsx'), 'KbPermissionsPage');
+const ModelsPage = page(() => import('../pages/admin/ModelsPage.tsx'), 'ModelsPage');
+const UsersPage = page(() => import('../pages/admin/UsersPage.tsx'), 'UsersPage');
+const ChatPage = page(() => import('../pages/kb/ChatPage.tsx'), 'ChatPage');
+const DocumentViewerPage = page(() => import('../pages/kb/DocumentViewerPage.tsx'), 'DocumentViewerPage');
+const KbCreatePage = page(() => import('../pages/kb/KbCreatePage.tsx'), 'KbCreatePage');
+const KbPage = page(() => import('../pages/kb/KbPage.tsx'), 'KbPage');
+const KbSettingsPage = page(() => import('../pages/kb/KbSettingsPage.tsx'), 'KbSettingsPage');
+const KnowledgeBasesPage = page(() => import('../pages/kb/KnowledgeBasesPage.tsx'), 'KnowledgeBasesPage');
+const SearchPage = page(() => import('../pages/kb/SearchPage.tsx'), 'SearchPage');
+const AuditPage = page(() => import('../pages/ops/AuditPage.tsx'), 'AuditPage');
+const KbStatsPage = page(() => import('../pages/ops/KbStatsPage.tsx'), 'KbStatsPage');
+const OperationsDashboardPage = page(
+  () => import('../pages/ops/OperationsDashboardPage.tsx'),
+  'OperationsDashboardPage',
+);
+const QueuePage = page(() => import('../pages/ops/QueuePage.tsx'), 'QueuePage');
 
 export type MenuId = 'main' | 'operations' | 'admin';
 
