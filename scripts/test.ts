@@ -43,6 +43,31 @@ const results: SuiteResult[] = [];
 
 const seconds = (since: number) => `${((performance.now() - since) / 1000).toFixed(1)} s`;
 
+/** Busy and total CPU time of the whole machine so far (Linux; zeros elsewhere). */
+function cpuTicks(): { busy: number; total: number } {
+  try {
+    const [, ...fields] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/);
+    const [user, nice, system, idle, iowait, irq, softirq, steal] = fields.map(Number) as number[];
+    const busy = user! + nice! + system! + irq! + softirq! + (steal ?? 0);
+    return { busy, total: busy + idle! + iowait! };
+  } catch {
+    return { busy: 0, total: 0 };
+  }
+}
+/** How busy the machine's CPUs were since `from` (every process, not only ours), and the load. */
+function busySince(from: { busy: number; total: number }): string {
+  const now = cpuTicks();
+  const total = now.total - from.total;
+  const load = (() => {
+    try {
+      return readFileSync('/proc/loadavg', 'utf8').split(' ')[0];
+    } catch {
+      return '?';
+    }
+  })();
+  return total > 0 ? `${Math.round(((now.busy - from.busy) * 100) / total)} % CPU busy, load average ${load}` : '';
+}
+
 /**
  * Runs the checks two at a time; each one's output is printed whole when it ends. They run
  * beside tap under `nice` (when there is one): tap's files wait on PostgreSQL, NATS and the
@@ -86,6 +111,7 @@ if (tapArgs.length === 0) {
 
 process.stdout.write(`\n── tests: tap${tapArgs.length === 0 ? ' (lint and typechecks beside it)' : ''}\n`);
 const tapStarted = performance.now();
+const tapCpu = cpuTicks();
 if (tapPluginsStale()) {
   // tap notices that .taprc's plugin list differs from the one it is built with and
   // rebuilds, but the run that rebuilds still starts every test process with the old
@@ -95,7 +121,7 @@ if (tapPluginsStale()) {
   await run(bin('tap'), ['build']);
 }
 const tap = await run(bin('tap'), tapArgs);
-process.stdout.write(`── tap: ${seconds(tapStarted)}\n`);
+process.stdout.write(`── tap: ${seconds(tapStarted)} (${busySince(tapCpu)})\n`);
 const waitStarted = performance.now();
 await checksDone;
 if (tapArgs.length === 0) process.stdout.write(`── lint and typechecks: done ${seconds(waitStarted)} after tap\n`);
