@@ -90,6 +90,8 @@ async function startLocalStack(
     LITELLM_URL: litellmUrl,
     LITELLM_API_KEY: masterKey,
     COOKIE_SECURE: 'false',
+    // Every test signs in: scrypt at test cost (the same code, ~1/100 of the CPU per sign-in).
+    PASSWORD_HASH_COST: 'test',
   };
   // Other variables of the developer's shell must not leak in (ports, a different database).
   const base = { ...process.env };

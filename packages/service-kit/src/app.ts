@@ -21,6 +21,7 @@ import { installErrorHandlers, type NotFoundFallback } from './error-handler.ts'
 import { installJsonBodyParser } from './json-body.ts';
 import { installMetrics, type PoolLike, Registry } from './metrics.ts';
 import { installProbes, type ReadinessCheck } from './readiness.ts';
+import { sharedSchemaCompilers } from './schema-compilers.ts';
 
 export type ServiceApp = FastifyInstance<
   RawServerDefault,
@@ -109,6 +110,8 @@ export async function createServiceApp(options: ServiceAppOptions): Promise<Serv
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     trustProxy: options.trustProxy ?? false,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true } },
+    // One compiled validator and serializer per route schema per process (schema-compilers.ts).
+    schemaController: sharedSchemaCompilers,
     return503OnClosing: true,
   });
 

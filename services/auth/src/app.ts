@@ -9,6 +9,7 @@ import type { AuthContext } from './context.ts';
 import { type AuthDatabase, SCHEMA } from './db/database.ts';
 import { migrations } from './db/migrations/index.ts';
 import { registerGroupRoutes } from './groups/routes.ts';
+import { usePasswordHashCost } from './security/passwords.ts';
 import { TokenIssuer } from './security/tokens.ts';
 import { registerServiceIdentityRoutes } from './service-identity/routes.ts';
 import { installSessionCheck } from './sessions/guard.ts';
@@ -30,6 +31,7 @@ export const service = defineService<Config, AuthDatabase, Deps, AuthContext>({
   readConfig,
   context: async (wiring) => {
     const { config } = wiring;
+    usePasswordHashCost(config.PASSWORD_HASH_COST);
     // Fails before anything starts when the private key is unusable or not the public key's pair.
     const issuer = new TokenIssuer(config.JWT_PRIVATE_KEY, config.JWT_PUBLIC_KEY, {
       accessSeconds: config.ACCESS_TOKEN_TTL_SECONDS,

@@ -46,6 +46,11 @@ export const ConfigSchema = Type.Object({
     default: 'auto',
     description: 'Secure flag of the session cookies; auto = when the request arrived over https',
   }),
+  PASSWORD_HASH_COST: Type.Union([Type.Literal('standard'), Type.Literal('test')], {
+    default: 'standard',
+    description:
+      'scrypt cost of new password hashes: standard (OWASP, N=2^15) or test (N=2^10, test suites only; hashes made with it are re-hashed at standard cost on the next sign-in once it is back to standard)',
+  }),
   LUMIKB_ADMIN_EMAIL: Type.String({
     default: 'admin@lumikb.local',
     description: 'email of the first administrator, created on first start when no administrator exists',

@@ -25,6 +25,8 @@ export async function buildTestApp(t: Teardown, env: Record<string, string> = {}
       SERVICE_CLIENT_SECRET: serviceSecret,
       LUMIKB_ADMIN_EMAIL: ADMIN_EMAIL,
       LUMIKB_ADMIN_PASSWORD: ADMIN_PASSWORD,
+      // Hundreds of sign-ins per run: scrypt at test cost (the same code, ~1/100 of the CPU).
+      PASSWORD_HASH_COST: 'test',
     }),
     env,
     ...(options.logger ? { logger: options.logger } : {}),

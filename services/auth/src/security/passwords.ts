@@ -6,9 +6,22 @@ import { randomBytes, type ScryptOptions, scrypt, timingSafeEqual } from 'node:c
 import { COMMON_PASSWORDS_CHECKED } from './common-passwords.ts';
 
 /** OWASP's scrypt setting N=2^15, r=8, p=3: 32 MiB per hash, run on libuv's thread pool. */
-const PARAMS = { N: 2 ** 15, r: 8, p: 3 } as const;
+const STANDARD = { N: 2 ** 15, r: 8, p: 3 } as const;
+/**
+ * For test suites only (`PASSWORD_HASH_COST=test`): N=2^10, r=8, p=1, about 1/100 of the
+ * CPU (a standard hash costs ~0.2–0.3 s of CPU here, and the suites sign in hundreds of
+ * times). The same code path; the parameters travel with each hash, so hashes made with
+ * it verify anywhere and are re-hashed at standard cost on the next sign-in with it off.
+ */
+const TEST_ONLY = { N: 2 ** 10, r: 8, p: 1 } as const;
+export type PasswordHashCost = 'standard' | 'test';
+let PARAMS: { N: number; r: number; p: number } = STANDARD;
+/** Set once at start-up from the service's config. */
+export function usePasswordHashCost(cost: PasswordHashCost): void {
+  PARAMS = cost === 'test' ? TEST_ONLY : STANDARD;
+}
 const KEY_LENGTH = 32;
-const MAX_MEM = 128 * PARAMS.N * PARAMS.r * 2;
+const MAX_MEM = 128 * STANDARD.N * STANDARD.r * 2;
 
 function derive(password: string, salt: Buffer, params: { N: number; r: number; p: number }): Promise<Buffer> {
   const options: ScryptOptions = { ...params, maxmem: Math.max(MAX_MEM, 128 * params.N * params.r * 2) };
@@ -37,7 +50,8 @@ export async function verifyPassword(password: string, stored: string): Promise<
 /** True when the hash was made with weaker parameters than today's (re-hash on next login). */
 export function needsRehash(stored: string): boolean {
   const [, n, r, p] = stored.split('$');
-  return Number(n) !== PARAMS.N || Number(r) !== PARAMS.r || Number(p) !== PARAMS.p;
+  // Only ever upwards: a stronger hash (a future setting, or standard while at test cost) stays.
+  return Number(n) < PARAMS.N || Number(r) < PARAMS.r || Number(p) < PARAMS.p;
 }
 
 let dummy: Promise<string> | undefined;
