@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Actor, EventDefinition, EventEnvelope } from '@lumikb/contracts';
+import { backoffDelay } from '@lumikb/retry';
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
 import type pg from 'pg';
@@ -88,13 +89,13 @@ export class OutboxRelay {
   private listener: { client: pg.PoolClient; release: (destroy: boolean) => void } | undefined;
   private loop: Promise<void> | undefined;
   private listening: Promise<void> | undefined;
-  private backoffMs: number;
+  /** Failed drains in a row: the next wait is the shared backoff for this count. */
+  private failuresInARow = 0;
   private readonly published: Counter;
   private readonly failures: Counter;
   private healthy = true;
 
   constructor(private readonly options: OutboxRelayOptions) {
-    this.backoffMs = options.minBackoffMs ?? 200;
     const registers = options.registry ? [options.registry] : [];
     this.published = new Counter({
       name: 'lumikb_outbox_published_total',
@@ -201,7 +202,7 @@ export class OutboxRelay {
 
   private async run(): Promise<void> {
     const poll = this.options.pollIntervalMs ?? 1_000;
-    const maxBackoff = this.options.maxBackoffMs ?? 10_000;
+    const backoff = { baseDelayMs: this.options.minBackoffMs ?? 200, maxDelayMs: this.options.maxBackoffMs ?? 10_000 };
     while (this.running) {
       let delay = poll;
       this.notified = false;
@@ -209,14 +210,14 @@ export class OutboxRelay {
         await this.drainOnce();
         if (!this.healthy) this.options.logger.info('outbox relay publishing again');
         this.healthy = true;
-        this.backoffMs = this.options.minBackoffMs ?? 200;
+        this.failuresInARow = 0;
       } catch (error) {
         if (this.healthy) {
           this.options.logger.warn({ err: error }, 'outbox relay cannot publish; retrying with backoff');
         }
         this.healthy = false;
-        delay = this.backoffMs;
-        this.backoffMs = Math.min(this.backoffMs * 2, maxBackoff);
+        this.failuresInARow++;
+        delay = backoffDelay(this.failuresInARow, backoff);
       }
       if (!this.running) break;
       if (this.notified && this.healthy) continue;

@@ -3,6 +3,7 @@
  * (timeout, DNS, refused connection, HTTP status, provider error body) into an LlmError
  * with a kind callers can act on, and retries the transient ones with backoff.
  */
+import { retry } from '@lumikb/retry';
 import { fetch as guardedFetch } from 'undici';
 import { LlmError, type LlmErrorKind } from './errors.ts';
 import {
@@ -297,24 +298,31 @@ export interface RetryPolicy {
 }
 
 /** Runs `attempt` again on transient failures (429, 5xx, timeouts, refused connections). */
-export async function withRetries<T>(policy: RetryPolicy, attempt: (n: number) => Promise<T>): Promise<T> {
-  const base = policy.baseDelayMs ?? 250;
-  const max = policy.maxDelayMs ?? 10_000;
-  for (let n = 0; ; n++) {
-    try {
-      return await attempt(n);
-    } catch (error) {
-      if (!(error instanceof LlmError) || !error.retryable || n >= policy.retries || policy.signal?.aborted)
-        throw error;
-      const backoff = Math.min(max, base * 2 ** n) * (0.75 + Math.random() * 0.5);
-      const retryAfter = error.details.retry_after_ms;
-      const delay = typeof retryAfter === 'number' ? retryAfter : backoff;
-      // A server asking us to wait longer than we are prepared to is an answer, not a hiccup.
-      if (delay > max) throw error;
-      policy.onRetry?.(error, n + 1, delay);
-      await sleep(delay, policy.signal);
-    }
-  }
+export function withRetries<T>(policy: RetryPolicy, attempt: (n: number) => Promise<T>): Promise<T> {
+  return retry(
+    {
+      retries: policy.retries,
+      baseDelayMs: policy.baseDelayMs ?? 250,
+      maxDelayMs: policy.maxDelayMs ?? 10_000,
+      ...(policy.signal ? { signal: policy.signal } : {}),
+      retryable: isRetryable,
+      serverDelayMs: retryAfterOf,
+      sleep,
+      ...(policy.onRetry ? { onRetry: (error, n, delay) => policy.onRetry?.(error as LlmError, n, delay) } : {}),
+    },
+    attempt,
+  );
+}
+
+/** Our own errors that say "try again": 429, 5xx, timeouts, refused connections. */
+export function isRetryable(error: unknown): boolean {
+  return error instanceof LlmError && error.retryable;
+}
+
+/** The wait a provider asked for (Retry-After), when it did. */
+export function retryAfterOf(error: unknown): number | undefined {
+  const ms = error instanceof LlmError ? error.details.retry_after_ms : undefined;
+  return typeof ms === 'number' ? ms : undefined;
 }
 
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {

@@ -3,10 +3,11 @@
  * never falls back) and streaming `generate` (may fall back to the default generation
  * model when the configured one is unavailable, and says so).
  */
+import { retry } from '@lumikb/retry';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { DimensionMismatchError, LlmError } from './errors.ts';
-import { sleep, withRetries } from './http.ts';
+import { isRetryable, retryAfterOf, sleep, withRetries } from './http.ts';
 import { LOCAL_EMBEDDING_MODEL } from './local/constants.ts';
 import { hashEmbed } from './local/embedder.ts';
 import { extractiveAnswer, toTokens } from './local/extractive.ts';
@@ -227,33 +228,13 @@ export class LlmRouter {
     try {
       const route = this.route(model);
       let finish: StreamEvent | undefined;
-      for (let attempt = 0; ; attempt++) {
-        try {
-          for await (const event of this.stream(model, route, request)) {
-            if (event.text) {
-              progress.emitted = true;
-              yield { type: 'token', text: event.text };
-            }
-            if (event.finishReason) finish = event;
-          }
-          break;
-        } catch (error) {
-          // Once tokens went out, a retry would repeat them: fail instead.
-          const retry =
-            error instanceof LlmError &&
-            error.retryable &&
-            !progress.emitted &&
-            attempt < this.retries &&
-            !request.signal?.aborted;
-          if (!retry) throw error;
-          const delay = this.backoff(error, attempt);
-          if (delay === undefined) throw error;
-          this.options.logger?.warn(
-            { model: model.id, provider: model.provider, kind: error.kind, attempt: attempt + 1 },
-            `generation failed before the first token (${error.message}); retrying`,
-          );
-          await sleep(delay, request.signal);
-        }
+      // The attempt runs as a generator inside retry(): tokens are collected per attempt
+      // only until the first one, then streamed; once tokens went out, a retry would repeat
+      // them, so a failure after that is final.
+      const attempts = this.attempts(model, route, request, progress);
+      for await (const event of attempts) {
+        if (event.text) yield { type: 'token', text: event.text };
+        if (event.finishReason) finish = event;
       }
       outcome = 'success';
       yield {
@@ -273,13 +254,52 @@ export class LlmRouter {
     }
   }
 
-  private backoff(error: LlmError, attempt: number): number | undefined {
-    const base = this.options.retryBaseDelayMs ?? 250;
-    const max = this.options.retryMaxDelayMs ?? 10_000;
-    const retryAfter = error.details.retry_after_ms;
-    const delay =
-      typeof retryAfter === 'number' ? retryAfter : Math.min(max, base * 2 ** attempt) * (0.75 + Math.random() * 0.5);
-    return delay > max ? undefined : delay;
+  /**
+   * The model's stream, with transient failures retried until its first token (the shared
+   * retry policy: backoff with jitter, the provider's Retry-After, cancellable). Once a
+   * token went out a retry would repeat it, so a failure after that is final.
+   */
+  private async *attempts(
+    model: LlmModel,
+    route: Route,
+    request: GenerateRequest,
+    progress: { emitted: boolean },
+  ): AsyncGenerator<StreamEvent> {
+    const opened = await retry(
+      {
+        retries: progress.emitted ? 0 : this.retries,
+        baseDelayMs: this.options.retryBaseDelayMs ?? 250,
+        maxDelayMs: this.options.retryMaxDelayMs ?? 10_000,
+        ...(request.signal ? { signal: request.signal } : {}),
+        retryable: isRetryable,
+        serverDelayMs: retryAfterOf,
+        sleep,
+        onRetry: (error, attempt) =>
+          this.options.logger?.warn(
+            { model: model.id, provider: model.provider, kind: (error as LlmError).kind, attempt },
+            `generation failed before the first token (${(error as Error).message}); retrying`,
+          ),
+      },
+      async () => {
+        const iterator = this.stream(model, route, request)[Symbol.asyncIterator]();
+        const before: StreamEvent[] = [];
+        for (;;) {
+          const next = await iterator.next();
+          if (next.done) return { iterator, before, ended: true };
+          before.push(next.value);
+          if (next.value.text) return { iterator, before, ended: false };
+        }
+      },
+    );
+    for (const event of opened.before) {
+      if (event.text) progress.emitted = true;
+      yield event;
+    }
+    if (opened.ended) return;
+    for (let next = await opened.iterator.next(); !next.done; next = await opened.iterator.next()) {
+      if (next.value.text) progress.emitted = true;
+      yield next.value;
+    }
   }
 
   private stream(model: LlmModel, route: Route, request: GenerateRequest): AsyncGenerator<StreamEvent> {

@@ -65,13 +65,8 @@ t.test('similar texts are closer than unrelated ones', async (t) => {
   t.ok(cosine(query, unrelated) < 0.2, 'unrelated texts are near orthogonal');
 });
 
-t.test('the embedder is fast enough never to be the ingestion bottleneck', async (t) => {
-  const chunk = 'LumiKB splits documents into chunks of about five hundred characters. '.repeat(7);
-  const started = performance.now();
-  for (let i = 0; i < 500; i++) hashEmbed(`${chunk} ${i}`);
-  const perSecond = 500 / ((performance.now() - started) / 1000);
-  t.ok(perSecond > 1000, `${Math.round(perSecond)} chunks/s`);
-});
+// The embedder's speed is a figure, not an assertion: `pnpm bench ingestion` prints it
+// (chunks/s of the built-in embedder alone) beside the pipeline's own rate.
 
 t.test(
   'the extractive answer quotes the relevant sentences with their citations and says it is not an LLM',

@@ -4,6 +4,7 @@ export { PostgresVectorStore, type PostgresVectorStoreOptions } from './postgres
 export { QdrantVectorStore, type QdrantVectorStoreOptions } from './qdrant/adapter.ts';
 export * from './types.ts';
 
+import { retry } from '@lumikb/retry';
 import { VectorStoreError } from './errors.ts';
 import { PostgresVectorStore } from './postgres/adapter.ts';
 import { QdrantVectorStore } from './qdrant/adapter.ts';
@@ -43,20 +44,14 @@ export function createVectorStore(options: VectorStoreOptions): VectorStore {
  */
 export async function openVectorStore(options: VectorStoreOptions, attempts = 3): Promise<VectorStore> {
   const store = createVectorStore(options);
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await store.ensureReady();
-      return store;
-    } catch (error) {
-      if (attempt < attempts) {
-        await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
-        continue;
-      }
-      await store.close().catch(() => {});
-      const where = options.qdrantUrl
-        ? `Qdrant at ${options.qdrantUrl}`
-        : `the Postgres schema "${options.schema ?? 'vectors'}"`;
-      throw new Error(`cannot use the vector store (${where}): ${(error as Error).message}`);
-    }
+  try {
+    await retry({ retries: attempts - 1, baseDelayMs: 500, jitter: 0 }, () => store.ensureReady());
+    return store;
+  } catch (error) {
+    await store.close().catch(() => {});
+    const where = options.qdrantUrl
+      ? `Qdrant at ${options.qdrantUrl}`
+      : `the Postgres schema "${options.schema ?? 'vectors'}"`;
+    throw new Error(`cannot use the vector store (${where}): ${(error as Error).message}`);
   }
 }

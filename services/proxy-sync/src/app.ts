@@ -11,7 +11,7 @@ import { type Config, readConfig } from './config.ts';
 import type { ProxySyncContext } from './context.ts';
 import { type ProxySyncDatabase, SCHEMA } from './db/database.ts';
 import { migrations } from './db/migrations/index.ts';
-import { LiteLlmClient, RegistryClient } from './sync/clients.ts';
+import { createRegistryClient, LiteLlmClient } from './sync/clients.ts';
 import { modelEventsConsumer } from './sync/model-events.consumer.ts';
 import { registerSyncRoutes } from './sync/routes.ts';
 import { SyncService } from './sync/service.ts';
@@ -51,7 +51,12 @@ export const service = defineService<Config, ProxySyncDatabase, Deps, ProxySyncC
           })
         : undefined);
     const registry = tokens
-      ? new RegistryClient(config.REGISTRY_URL, tokens, config.REGISTRY_TIMEOUT_MS, shutdown.signal)
+      ? createRegistryClient({
+          url: config.REGISTRY_URL,
+          token: tokens,
+          timeoutMs: config.REGISTRY_TIMEOUT_MS,
+          signal: shutdown.signal,
+        })
       : undefined;
     const sync = new SyncService({
       db: deps.db.db,

@@ -1,7 +1,8 @@
-import { startFakeLiteLLM } from '@lumikb/test-kit';
+import { sendJson, startFakeLiteLLM, startFakeServer } from '@lumikb/test-kit';
 import t from 'tap';
-import { LiteLlmClient } from '../src/sync/clients.ts';
+import { createRegistryClient, LiteLlmClient } from '../src/sync/clients.ts';
 import { belongsInProxy, buildDeployment, type DesiredModel, entryMatches } from '../src/sync/deployment.ts';
+import { modelView } from './helper.ts';
 
 const id = '3f2b8c1a-5d6e-4f70-8a9b-0c1d2e3f4a5b';
 const desired: DesiredModel = {
@@ -120,4 +121,44 @@ t.test('which models live in the proxy', async (t) => {
     belongsInProxy({ provider: 'ollama', status: 'active', deleted: false }),
     'direct-call providers are mirrored too',
   );
+});
+
+t.test('the registry client: contract-checked answers and platform error codes', async (t) => {
+  const model = {
+    ...modelView({ model_id: 'gpt-4o-mini' }),
+    api_key: 'sk-registry-key',
+  };
+  let answer: unknown = model;
+  const registry = await startFakeServer(t, (req, res) => {
+    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    if (path === `/internal/models/${model.id}/credentials`) return sendJson(res, 200, answer);
+    if (path.startsWith('/internal/models/') && path.endsWith('/credentials'))
+      return sendJson(res, 404, { code: 'MODEL_NOT_FOUND', message: 'Model not found' });
+    return sendJson(res, 404, { code: 'ROUTE_NOT_FOUND', message: `Route GET ${path} not found` });
+  });
+  const client = createRegistryClient({ url: registry.url, token: async () => 'svc-token', timeoutMs: 2_000 });
+
+  t.same(await client.credentials(model.id), model, 'a model with its key');
+  t.equal(await client.credentials('7d1a4b2c-0000-4000-8000-00000000dead'), undefined, 'MODEL_NOT_FOUND: deleted');
+  await t.rejects(client.list(), {
+    name: 'InternalCallError',
+    code: 'UPSTREAM_ERROR',
+    upstreamCode: 'ROUTE_NOT_FOUND',
+  });
+
+  answer = { ...model, api_key: 42 };
+  await t.rejects(client.credentials(model.id), { name: 'InternalCallError', code: 'UPSTREAM_INVALID_RESPONSE' });
+
+  const noToken = createRegistryClient({
+    url: registry.url,
+    token: async () => {
+      throw new Error('auth is down');
+    },
+    timeoutMs: 2_000,
+  });
+  await t.rejects(noToken.credentials(model.id), {
+    name: 'InternalCallError',
+    code: 'SERVICE_TOKEN_UNAVAILABLE',
+    message: /auth is down/,
+  });
 });

@@ -1,6 +1,14 @@
 /** Builds the proxy-sync app for one test against real Postgres and NATS. */
 import { randomUUID, verify } from 'node:crypto';
-import type { EventDefinition, EventEnvelope, ModelView, Provider } from '@lumikb/contracts';
+import {
+  type EventDefinition,
+  type EventEnvelope,
+  INTERNAL_REGISTRY_PATHS,
+  ModelCredentialsListSchema,
+  ModelCredentialsSchema,
+  type ModelView,
+  type Provider,
+} from '@lumikb/contracts';
 import type { EventBus } from '@lumikb/events';
 import type { ServiceTokenSource } from '@lumikb/service-kit';
 import { buildTestService } from '@lumikb/service-kit/testing';
@@ -13,6 +21,8 @@ import {
   type Teardown,
 } from '@lumikb/test-kit';
 import pino, { type Logger } from 'pino';
+import type { TSchema } from 'typebox';
+import { Value } from 'typebox/value';
 import { service } from '../src/app.ts';
 
 export interface BuildOptions {
@@ -130,12 +140,15 @@ export async function startFakeRegistry(t: Teardown, publicKey: string): Promise
     calls.push({ path, service });
     if (state.failing) return sendJson(res, state.failing, { code: 'INTERNAL_ERROR', message: 'registry failing' });
     if (!service) return sendJson(res, 401, { code: 'UNAUTHENTICATED', message: 'Sign in required' });
-    if (path === '/internal/models') return sendJson(res, 200, { items: [...models.values()] });
+    // The fake answers only what the registry's own contract allows, so a test model the
+    // real registry could never send shows up here instead of as a puzzling sync failure.
+    if (path === INTERNAL_REGISTRY_PATHS.models)
+      return sendJson(res, 200, inContract(ModelCredentialsListSchema, { items: [...models.values()] }));
     const match = /^\/internal\/models\/([^/]+)\/credentials$/.exec(path);
     if (match) {
       const model = models.get(match[1] as string);
       if (!model) return sendJson(res, 404, { code: 'MODEL_NOT_FOUND', message: `Model ${match[1]} not found` });
-      return sendJson(res, 200, model);
+      return sendJson(res, 200, inContract(ModelCredentialsSchema, model));
     }
     return sendJson(res, 404, { code: 'ROUTE_NOT_FOUND', message: `Route GET ${path} not found` });
   });
@@ -147,4 +160,10 @@ export async function startFakeRegistry(t: Teardown, publicKey: string): Promise
     },
   });
   return registry;
+}
+
+function inContract<S extends TSchema>(schema: S, body: unknown): unknown {
+  if (Value.Check(schema, body)) return body;
+  const first = [...Value.Errors(schema, body)][0];
+  throw new Error(`fake registry: test data outside the internal contract (${first?.instancePath} ${first?.message})`);
 }

@@ -12,10 +12,8 @@ import { registerInternalRoutes } from './internal/routes.ts';
 import { bootstrapRegistry } from './models/bootstrap.ts';
 import type { ConnectionTester } from './models/connection-test.ts';
 import { registerModelRoutes } from './models/routes.ts';
-import { ModelService } from './models/service.ts';
 import { syncStateConsumer } from './models/sync-state.consumer.ts';
 import { registerSettingsRoutes } from './settings/routes.ts';
-import { SettingsService } from './settings/service.ts';
 import { SettingsSnapshotKeeper } from './settings/snapshot-keeper.ts';
 import { kbUsageConsumer } from './usage/kb-usage.consumer.ts';
 
@@ -33,17 +31,17 @@ export const service = defineService<Config, RegistryDatabase, Deps, RegistryCon
   readConfig,
   context: ({ app, config, deps, logger }) => {
     const db = deps.db.db;
-    const secrets = new SecretBox(config.encryptionKeys);
-    const models = new ModelService({
+    return {
       db,
-      secrets,
+      bus: deps.bus,
+      config,
+      logger,
+      secrets: new SecretBox(config.encryptionKeys),
       tester: deps.tester ?? testModelConnection,
       testTimeoutMs: config.CONNECTION_TEST_TIMEOUT_MS,
       outbound: outboundPolicyFor(app, config),
       litellm: litellmOf(config),
-      logger,
-    });
-    return { db, bus: deps.bus, config, logger, secrets, models, settings: new SettingsService(db, models) };
+    };
   },
   routes: [registerModelRoutes, registerSettingsRoutes, registerInternalRoutes],
   consumers: [kbUsageConsumer, syncStateConsumer],

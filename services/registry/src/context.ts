@@ -5,15 +5,13 @@ import type { Logger } from 'pino';
 import type { Config } from './config.ts';
 import type { SecretBox } from './crypto/secret-box.ts';
 import type { RegistryDatabase } from './db/database.ts';
-import type { ModelService } from './models/service.ts';
-import type { SettingsService } from './settings/service.ts';
+import type { ModelsContext } from './models/service.ts';
 
-export interface RegistryContext {
+/** Model and settings operations are functions over this context (or the part they use). */
+export interface RegistryContext extends ModelsContext {
   db: Kysely<RegistryDatabase>;
   bus: EventBus;
   config: Config;
   logger: Logger;
   secrets: SecretBox;
-  models: ModelService;
-  settings: SettingsService;
 }

@@ -8,6 +8,7 @@
  */
 import { endianness } from 'node:os';
 import { migrateToLatest } from '@lumikb/db';
+import { retry } from '@lumikb/retry';
 import pg from 'pg';
 import { VectorStoreError } from '../errors.ts';
 import type {
@@ -130,15 +131,11 @@ export class PostgresVectorStore implements VectorStore {
   }
 
   private async migrate(): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await migrateToLatest(this.options.databaseUrl, this.schema, vectorStoreMigrations(this.schema));
-        return;
-      } catch (error) {
-        // Two processes creating the schema at the same instant: the loser retries and finds it.
-        if (attempt >= 3 || !/duplicate key|already exists|lock/i.test(String(error))) throw error;
-      }
-    }
+    // Two processes creating the schema at the same instant: the loser retries and finds it.
+    await retry(
+      { retries: 2, baseDelayMs: 50, retryable: (error) => /duplicate key|already exists|lock/i.test(String(error)) },
+      () => migrateToLatest(this.options.databaseUrl, this.schema, vectorStoreMigrations(this.schema)),
+    );
   }
 
   private async run<T>(fn: () => Promise<T>): Promise<T> {

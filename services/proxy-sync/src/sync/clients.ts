@@ -1,11 +1,17 @@
 /**
  * The two services proxy-sync talks to: the LiteLLM proxy's model management API
- * (reference/protocols.md §1) and the registry's internal credentials API (service
- * identities only). Failures surface as LlmError (timeout, unreachable, auth, …).
+ * (reference/protocols.md §1; failures as LlmError: timeout, unreachable, auth, …) and
+ * the registry's internal credentials API (service identities only; failures as
+ * InternalCallError with the platform's codes).
  */
-import type { ModelView } from '@lumikb/contracts';
+import {
+  INTERNAL_REGISTRY_PATHS,
+  type ModelCredentialsList,
+  ModelCredentialsListSchema,
+  ModelCredentialsSchema,
+} from '@lumikb/contracts';
 import { LlmError, type OutboundPolicy, requestJson } from '@lumikb/llm';
-import type { ServiceTokenSource } from '@lumikb/service-kit';
+import { createInternalClient, InternalCallError, type ServiceTokenSource } from '@lumikb/service-kit';
 
 export interface ProxyDeployment {
   model_name: string;
@@ -118,57 +124,46 @@ export class LiteLlmClient {
 }
 
 /** The registry's model view with its decrypted key (never logged, never stored here). */
-export interface ModelWithKey extends ModelView {
-  api_key: string | null;
-  credentials_error?: string;
+export type ModelWithKey = ModelCredentialsList['items'][number];
+
+/**
+ * The registry's internal credentials API through the one internal client: the answers
+ * are checked against the contract the registry's own routes use, and failures are
+ * InternalCallError with platform codes (a token failure is SERVICE_TOKEN_UNAVAILABLE,
+ * not a model's "auth" error).
+ */
+export interface RegistryClient {
+  /** A model with its key; undefined when the registry no longer has it. */
+  credentials(id: string): Promise<ModelWithKey | undefined>;
+  list(): Promise<ModelWithKey[]>;
 }
 
-export class RegistryClient {
-  constructor(
-    private readonly url: string,
-    private readonly token: ServiceTokenSource,
-    private readonly timeoutMs: number,
-    private readonly signal?: AbortSignal,
-  ) {}
-
-  private async get<T>(path: string): Promise<T> {
-    let token: string;
-    try {
-      token = await this.token();
-    } catch (error) {
-      throw new LlmError(
-        'auth',
-        `cannot obtain a service token to call the registry: ${error instanceof Error ? error.message : error}`,
-      );
-    }
-    return requestJson<T>({
-      url: `${this.url.replace(/\/+$/, '')}${path}`,
-      headers: { authorization: `Bearer ${token}` },
-      target: 'the registry',
-      timeoutMs: this.timeoutMs,
-      ...(this.signal ? { signal: this.signal } : {}),
-    });
-  }
-
-  /** A model with its key; undefined when the registry no longer has it. */
-  async credentials(id: string): Promise<ModelWithKey | undefined> {
-    try {
-      return await this.get<ModelWithKey>(`/internal/models/${encodeURIComponent(id)}/credentials`);
-    } catch (error) {
-      // A missing route (an older registry) must not read as "model deleted".
-      if (
-        error instanceof LlmError &&
-        error.kind === 'not_found' &&
-        !/route/i.test(String(error.details.provider_message))
-      ) {
-        return undefined;
+export function createRegistryClient(options: {
+  url: string;
+  token: ServiceTokenSource;
+  timeoutMs: number;
+  signal?: AbortSignal;
+}): RegistryClient {
+  const client = createInternalClient({
+    target: 'the registry',
+    baseUrl: options.url,
+    token: options.token,
+    timeoutMs: options.timeoutMs,
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  return {
+    async credentials(id) {
+      try {
+        return await client.get(INTERNAL_REGISTRY_PATHS.modelCredentials(id), ModelCredentialsSchema);
+      } catch (error) {
+        // Only the registry's own "no such model" means deleted; a missing route (an
+        // older registry) or any other failure must not read as "model deleted".
+        if (error instanceof InternalCallError && error.upstreamCode === 'MODEL_NOT_FOUND') return undefined;
+        throw error;
       }
-      throw error;
-    }
-  }
-
-  async list(): Promise<ModelWithKey[]> {
-    const body = await this.get<{ items?: ModelWithKey[] }>('/internal/models');
-    return body.items ?? [];
-  }
+    },
+    async list() {
+      return (await client.get(INTERNAL_REGISTRY_PATHS.models, ModelCredentialsListSchema)).items;
+    },
+  };
 }

@@ -27,6 +27,8 @@ import {
   type OutboundPolicy,
   OutboundRefusedError,
 } from '@lumikb/llm';
+import { backoffDelay } from '@lumikb/retry';
+import { InternalCallError } from '@lumikb/service-kit';
 import type { Logger } from 'pino';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { ProxySyncDatabase, SyncState } from '../db/database.ts';
@@ -221,10 +223,13 @@ export class SyncService {
     this.wakeUp?.();
   }
 
+  /** The wait before the attempt-th retry: the shared policy, stored as the row's next_attempt_at. */
   private backoff(attempt: number): number {
-    const { retryMinMs, retryMaxMs } = this.options;
-    const base = Math.min(retryMaxMs, retryMinMs * 2 ** Math.max(0, attempt - 1));
-    return Math.round(base * (0.8 + Math.random() * 0.4));
+    return backoffDelay(attempt, {
+      baseDelayMs: this.options.retryMinMs,
+      maxDelayMs: this.options.retryMaxMs,
+      jitter: 0.2,
+    });
   }
 
   private async run(): Promise<void> {
@@ -433,7 +438,7 @@ export class SyncService {
     const alias = proxyAlias(row.id);
     const message = scrub(describe(error), [...this.secrets, ...extraSecrets]).slice(0, 1_000);
     // Cancelled by shutdown: not a failure; the change stays pending for the next start.
-    if (!this.running && error instanceof LlmError && error.kind === 'aborted') return message;
+    if (!this.running && isAborted(error)) return message;
     const retryIn = this.backoff(row.attempts + 1);
     this.operations.inc({ action: belongsInProxy(desired) ? 'register' : 'remove', outcome: 'failure' });
     this.failures.inc();
@@ -674,4 +679,12 @@ export class SyncService {
       })),
     };
   }
+}
+
+/** A call cancelled by our own shutdown, to the proxy (LlmError) or the registry (InternalCallError). */
+function isAborted(error: unknown): boolean {
+  return (
+    (error instanceof LlmError && error.kind === 'aborted') ||
+    (error instanceof InternalCallError && error.code === 'UPSTREAM_ABORTED')
+  );
 }

@@ -5,10 +5,11 @@
 
 import { INTERNAL_REGISTRY_PATHS, ModelCredentialsListSchema, ModelCredentialsSchema } from '@lumikb/contracts';
 import { errorResponses, type ServiceApp, UuidParam } from '@lumikb/service-kit';
+import type { RegistryContext } from '../context.ts';
 import { InternalModelsQuerySchema } from '../models/schemas.ts';
-import type { ModelService } from '../models/service.ts';
+import * as models from '../models/service.ts';
 
-export function registerInternalRoutes(app: ServiceApp, { models }: { models: ModelService }): void {
+export function registerInternalRoutes(app: ServiceApp, ctx: RegistryContext): void {
   app.get(
     '/internal/models/:id/credentials',
     {
@@ -22,7 +23,7 @@ export function registerInternalRoutes(app: ServiceApp, { models }: { models: Mo
     },
     async (request, reply) => {
       void reply.header('cache-control', 'no-store');
-      return models.credentials(request.params.id);
+      return models.credentials(ctx, request.params.id);
     },
   );
 
@@ -39,7 +40,7 @@ export function registerInternalRoutes(app: ServiceApp, { models }: { models: Mo
     },
     async (request, reply) => {
       void reply.header('cache-control', 'no-store');
-      return models.credentialsList(request.query.status);
+      return models.credentialsList(ctx, request.query.status);
     },
   );
 }

@@ -1,6 +1,7 @@
 /** HTTP routes of the model registry (admin), model choice (users) and LLM health. */
 import { errorResponses, eventContextOf, type ServiceApp, UuidParam } from '@lumikb/service-kit';
 import { Type } from 'typebox';
+import type { RegistryContext } from '../context.ts';
 import { PROVIDER_SPECS, ProvidersSchema } from './providers.ts';
 import {
   AdminModelDetailSchema,
@@ -17,11 +18,11 @@ import {
   ModelUpdateSchema,
   SetDefaultResponseSchema,
 } from './schemas.ts';
-import type { ModelService } from './service.ts';
+import * as models from './service.ts';
 
 const tags = ['models'];
 
-export function registerModelRoutes(app: ServiceApp, { models }: { models: ModelService }): void {
+export function registerModelRoutes(app: ServiceApp, ctx: RegistryContext): void {
   app.get(
     '/api/v1/admin/models/providers',
     {
@@ -54,7 +55,7 @@ export function registerModelRoutes(app: ServiceApp, { models }: { models: Model
     },
     async (request) => {
       const { limit, offset, ...filter } = request.query;
-      return models.list(filter, { limit, offset });
+      return models.list(ctx, filter, { limit, offset });
     },
   );
 
@@ -69,7 +70,7 @@ export function registerModelRoutes(app: ServiceApp, { models }: { models: Model
         response: { 201: AdminModelSchema, ...errorResponses(400, 401, 403, 409) },
       },
     },
-    async (request, reply) => reply.status(201).send(await models.create(request.body, eventContextOf(request))),
+    async (request, reply) => reply.status(201).send(await models.create(ctx, request.body, eventContextOf(request))),
   );
 
   app.post(
@@ -83,7 +84,7 @@ export function registerModelRoutes(app: ServiceApp, { models }: { models: Model
         response: { 200: ConnectionTestResultSchema, ...errorResponses(400, 401, 403, 404, 422) },
       },
     },
-    async (request) => models.testUnsaved(request.body),
+    async (request) => models.testUnsaved(ctx, request.body),
   );
 
   app.get(
@@ -97,7 +98,7 @@ export function registerModelRoutes(app: ServiceApp, { models }: { models: Model
         response: { 200: AdminModelDetailSchema, ...errorResponses(400, 401, 403, 404) },
       },
     },
-    async (request) => models.get(request.params.id),
+    async (request) => models.get(ctx, request.params.id),
   );
 
   app.put(
@@ -112,7 +113,7 @@ export function registerModelRoutes(app: ServiceApp, { models }: { models: Model
         response: { 200: AdminModelSchema, ...errorResponses(400, 401, 403, 404, 409) },
       },
     },
-    async (request) => models.update(request.params.id, request.body, eventContextOf(request)),
+    async (request) => models.update(ctx, request.params.id, request.body, eventContextOf(request)),
   );
 
   app.delete(
@@ -127,7 +128,7 @@ export function registerModelRoutes(app: ServiceApp, { models }: { models: Model
       },
     },
     async (request, reply) => {
-      await models.remove(request.params.id, eventContextOf(request));
+      await models.remove(ctx, request.params.id, eventContextOf(request));
       return reply.status(204).send(null);
     },
   );
@@ -143,7 +144,7 @@ export function registerModelRoutes(app: ServiceApp, { models }: { models: Model
         response: { 200: ConnectionTestResultSchema, ...errorResponses(400, 401, 403, 404, 422, 503) },
       },
     },
-    async (request) => models.testSaved(request.params.id),
+    async (request) => models.testSaved(ctx, request.params.id),
   );
 
   app.post(
@@ -157,7 +158,7 @@ export function registerModelRoutes(app: ServiceApp, { models }: { models: Model
         response: { 200: SetDefaultResponseSchema, ...errorResponses(400, 401, 403, 404, 409) },
       },
     },
-    async (request) => models.setDefault(request.params.id, eventContextOf(request)),
+    async (request) => models.setDefault(ctx, request.params.id, eventContextOf(request)),
   );
 
   app.get(
@@ -171,7 +172,7 @@ export function registerModelRoutes(app: ServiceApp, { models }: { models: Model
         response: { 200: LlmHealthSchema, ...errorResponses(400, 401, 403) },
       },
     },
-    async (request) => models.health(request.query.probe),
+    async (request) => models.health(ctx, request.query.probe),
   );
 
   app.get(
@@ -185,6 +186,6 @@ export function registerModelRoutes(app: ServiceApp, { models }: { models: Model
         response: { 200: Type.Object({ items: Type.Array(AvailableModelSchema) }), ...errorResponses(400, 401, 403) },
       },
     },
-    async (request) => models.available(request.query.type),
+    async (request) => models.available(ctx, request.query.type),
   );
 }

@@ -1,5 +1,6 @@
 /** HTTP routes of the system settings and the LLM configuration (hot-reloaded elsewhere). */
 import { errorResponses, eventContextOf, type ServiceApp } from '@lumikb/service-kit';
+import type { RegistryContext } from '../context.ts';
 import {
   type LlmConfigUpdate,
   LlmConfigUpdateResponseSchema,
@@ -9,9 +10,9 @@ import {
   SystemSettingsUpdateSchema,
   SystemSettingsViewSchema,
 } from './schemas.ts';
-import type { SettingsService } from './service.ts';
+import * as settings from './service.ts';
 
-export function registerSettingsRoutes(app: ServiceApp, { settings }: { settings: SettingsService }): void {
+export function registerSettingsRoutes(app: ServiceApp, ctx: RegistryContext): void {
   app.get(
     '/api/v1/admin/config',
     {
@@ -22,7 +23,7 @@ export function registerSettingsRoutes(app: ServiceApp, { settings }: { settings
         response: { 200: SystemSettingsViewSchema, ...errorResponses(401, 403) },
       },
     },
-    async () => settings.systemView(),
+    async () => settings.systemView(ctx),
   );
 
   app.put(
@@ -36,7 +37,7 @@ export function registerSettingsRoutes(app: ServiceApp, { settings }: { settings
         response: { 200: SystemSettingsViewSchema, ...errorResponses(400, 401, 403) },
       },
     },
-    async (request) => settings.updateSystem(request.body as SystemSettingsUpdate, eventContextOf(request)),
+    async (request) => settings.updateSystem(ctx, request.body as SystemSettingsUpdate, eventContextOf(request)),
   );
 
   app.get(
@@ -49,7 +50,7 @@ export function registerSettingsRoutes(app: ServiceApp, { settings }: { settings
         response: { 200: LlmConfigViewSchema, ...errorResponses(401, 403) },
       },
     },
-    async () => settings.llmView(),
+    async () => settings.llmView(ctx),
   );
 
   app.put(
@@ -64,6 +65,6 @@ export function registerSettingsRoutes(app: ServiceApp, { settings }: { settings
         response: { 200: LlmConfigUpdateResponseSchema, ...errorResponses(400, 401, 403, 404, 409) },
       },
     },
-    async (request) => settings.updateLlm(request.body as LlmConfigUpdate, eventContextOf(request)),
+    async (request) => settings.updateLlm(ctx, request.body as LlmConfigUpdate, eventContextOf(request)),
   );
 }
