@@ -75,7 +75,8 @@ export const ROUTES: AppRoute[] = [
   { path: '/kbs/:kbId/settings', level: LEVEL.user, title: 'Knowledge base settings', element: <KbSettingsPage /> },
   { path: '/kbs/:kbId/documents/:docId', level: LEVEL.user, title: 'Document', element: <DocumentViewerPage /> },
   { path: '/search', level: LEVEL.user, title: 'Search', element: <SearchPage />, menu: 'main' },
-  { path: '/chat', level: LEVEL.user, title: 'Chat', element: <ChatPage />, menu: 'main' },
+  { path: '/chat', level: LEVEL.user, title: 'Chat', element: <ChatPage />, menu: 'main', matchPrefix: true },
+  { path: '/chat/:conversationId', level: LEVEL.user, title: 'Chat', element: <ChatPage /> },
   // One's own account, reached from the user link in the top bar (any signed-in person).
   { path: '/account', level: LEVEL.signedIn, title: 'Your account', element: <AccountPage /> },
 

@@ -154,6 +154,8 @@ export interface ChatDone {
   fallback_reason: string | null;
   finish_reason: string;
   passages_retrieved: number;
+  conversation_id?: string;
+  message_id?: string;
 }
 export interface ChatHandlers {
   onToken: (text: string) => void;
@@ -210,17 +212,36 @@ export async function* readEventStream(
  * server's ApiError; a cancelled request resolves quietly.
  */
 export async function askKb(
-  body: { kb_id: string; message: string; history?: { role: 'user' | 'assistant'; content: string }[] },
+  body: {
+    kb_id: string;
+    message: string;
+    conversation_id?: string;
+    history?: { role: 'user' | 'assistant'; content: string }[];
+  },
   handlers: ChatHandlers,
+  signal: AbortSignal,
+): Promise<void> {
+  await streamAnswer('/api/v1/chat', body, handlers, signal);
+}
+
+/**
+ * POSTs `body` to an answer-streaming route (chat, a conversation's messages, regenerate)
+ * and feeds its events to `handlers`; `onOpen` hears the response headers first (they
+ * name the saved conversation, question and answer).
+ */
+export async function streamAnswer(
+  path: string,
+  body: unknown,
+  handlers: ChatHandlers & { onOpen?: (headers: Headers) => void },
   signal: AbortSignal,
 ): Promise<void> {
   let res: Response;
   try {
     res = await sessionFetch(
-      new Request('/api/v1/chat', {
+      new Request(path, {
         method: 'POST',
         headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
-        body: JSON.stringify(body),
+        body: JSON.stringify(body ?? {}),
         signal,
       }),
     );
@@ -229,6 +250,7 @@ export async function askKb(
     throw toApiError(error);
   }
   if (!res.ok || !res.body) throw errorFromResponse(res, await res.json().catch(() => undefined));
+  handlers.onOpen?.(res.headers);
   try {
     for await (const message of readEventStream(res.body)) {
       let data: unknown;
