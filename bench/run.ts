@@ -19,6 +19,7 @@ const OPTIONAL: Record<string, [string, string]> = {
   startup: ['./startup.ts', 'benchStartup'],
   'hostile-files': ['./hostile-files.ts', 'benchHostileFiles'],
   'gateway-rate-limit': ['./gateway-rate-limit.ts', 'benchGatewayRateLimit'],
+  retrieval: ['./retrieval.ts', 'benchRetrieval'],
 };
 for (const [name, [file, exported]] of Object.entries(OPTIONAL)) {
   BENCHES[name] = async () => {
