@@ -20,6 +20,7 @@ const OPTIONAL: Record<string, [string, string]> = {
   'hostile-files': ['./hostile-files.ts', 'benchHostileFiles'],
   'gateway-rate-limit': ['./gateway-rate-limit.ts', 'benchGatewayRateLimit'],
   web: ['./web.ts', 'benchWeb'],
+  retrieval: ['./retrieval.ts', 'benchRetrieval'],
 };
 for (const [name, [file, exported]] of Object.entries(OPTIONAL)) {
   BENCHES[name] = async () => {

@@ -25,11 +25,24 @@ export interface ChunkPayload {
   [k: string]: unknown;
 }
 
+/**
+ * A chunk's sparse term vector for BM25: each analysed term with its number of occurrences
+ * in the chunk, and the chunk's length in terms. Adapters add the collection's statistics
+ * (IDF from the number of chunks holding a term, length normalisation from the average
+ * length): postgres exactly at query time, qdrant through the `idf` modifier.
+ */
+export interface LexicalTerms {
+  terms: Record<string, number>;
+  length: number;
+}
+
 export interface VectorPoint {
   /** A UUID; use `pointId(documentId, chunkIndex)` so re-processing replaces instead of duplicating. */
   id: string;
   vector: number[];
   payload: ChunkPayload;
+  /** The chunk's terms for lexical (BM25) search; a point without them is found by vector search only. */
+  lexical?: LexicalTerms;
 }
 
 export interface SearchHit {
@@ -51,6 +64,33 @@ export interface SearchOptions {
   filter?: { document_id?: string };
 }
 
+/** A lexical query: its analysed terms, each with how often the query repeats it. */
+export type LexicalQuery = Record<string, number>;
+
+export interface LexicalSearchOptions {
+  limit: number;
+  filter?: { document_id?: string };
+}
+
+/** BM25 parameters both adapters use. */
+export const BM25_K1 = 1.2;
+export const BM25_B = 0.75;
+
+/** Fusion of a lexical and a vector ranking inside the store (Qdrant's Query API `fusion`). */
+export interface HybridSearchOptions {
+  limit: number;
+  /** Candidates each retriever contributes before fusion; default 4 × limit. */
+  candidates?: number;
+  filter?: { document_id?: string };
+}
+
+export interface LexicalStats {
+  /** Chunks with lexical terms. */
+  documents: number;
+  /** Their mean length in terms (0 when there are none). */
+  averageLength: number;
+}
+
 export interface VectorStore {
   readonly kind: 'postgres' | 'qdrant';
   /**
@@ -68,6 +108,19 @@ export interface VectorStore {
   /** Inserts or replaces by id; throws DIMENSION_MISMATCH (nothing written) when any vector has the wrong length. */
   upsert(name: string, points: VectorPoint[]): Promise<void>;
   search(name: string, vector: number[], options: SearchOptions): Promise<SearchHit[]>;
+  /**
+   * BM25 over the points' lexical terms (k1 1.2, b 0.75, idf ln(1 + (N − df + 0.5)/(df + 0.5)));
+   * higher is better, ties by id. Points without lexical terms are never found. An empty query finds nothing.
+   */
+  searchLexical(name: string, query: LexicalQuery, options: LexicalSearchOptions): Promise<SearchHit[]>;
+  /**
+   * Lexical and vector search fused by reciprocal rank (k = 2, as Qdrant's `rrf`): the
+   * score is Σ 1/(k + position) over the two rankings, position counted from 0. Qdrant runs it as one Query API request
+   * (`prefetch` + `fusion`); postgres runs both searches and fuses them the same way.
+   */
+  searchHybrid(name: string, vector: number[], query: LexicalQuery, options: HybridSearchOptions): Promise<SearchHit[]>;
+  /** Lexical statistics of the collection (exact in postgres; qdrant: counts of points with terms). */
+  lexicalStats(name: string): Promise<LexicalStats>;
   deleteByDocument(name: string, documentId: string): Promise<void>;
   count(name: string, filter?: { document_id?: string }): Promise<number>;
   /** Resolves when the backend answers; throws VectorStoreError UNAVAILABLE otherwise. */

@@ -1,6 +1,6 @@
 /** Input checks both adapters share, so a request one backend accepts the other accepts too. */
 import { VectorStoreError } from './errors.ts';
-import type { CollectionSpec, Distance, SearchOptions, VectorPoint } from './types.ts';
+import type { CollectionSpec, Distance, LexicalQuery, LexicalTerms, SearchOptions, VectorPoint } from './types.ts';
 
 export const DISTANCES: readonly Distance[] = ['cosine', 'dot', 'euclidean'];
 /** Qdrant's own ceiling on vector size. */
@@ -80,6 +80,7 @@ export function checkPoints(points: VectorPoint[]): number | undefined {
       throw new VectorStoreError('INVALID_INPUT', `point ${i}: payload must be an object`, { index: i });
     }
     checkDocumentId(payload.document_id, `point ${i}: payload.document_id`);
+    if (point.lexical !== undefined) checkLexicalTerms(point.lexical, `point ${i}: lexical`);
     if (dims === undefined) dims = point.vector.length;
     else if (point.vector.length !== dims) {
       throw new VectorStoreError(
@@ -123,4 +124,60 @@ export function normalise(vector: ArrayLike<number>): Float32Array {
 /** Euclidean scores are distances: lower is better (as Qdrant reports them). */
 export function lowerIsBetter(distance: Distance): boolean {
   return distance === 'euclidean';
+}
+
+/** Bounds of lexical data: terms per chunk and per query, characters per term. */
+export const MAX_TERMS_PER_POINT = 20_000;
+export const MAX_QUERY_TERMS = 1_024;
+export const MAX_TERM_CHARS = 256;
+
+function checkTerm(term: string, what: string): void {
+  if (term.length === 0 || term.length > MAX_TERM_CHARS || term.includes('\u0000')) {
+    throw new VectorStoreError(
+      'INVALID_INPUT',
+      `${what}: a term must have 1 to ${MAX_TERM_CHARS} characters and no NUL`,
+    );
+  }
+}
+
+export function checkLexicalTerms(lexical: LexicalTerms, what: string): void {
+  if (typeof lexical !== 'object' || lexical === null || typeof lexical.terms !== 'object' || lexical.terms === null) {
+    throw new VectorStoreError('INVALID_INPUT', `${what} must be {terms, length}`);
+  }
+  const entries = Object.entries(lexical.terms);
+  if (entries.length > MAX_TERMS_PER_POINT) {
+    throw new VectorStoreError('INVALID_INPUT', `${what}: more than ${MAX_TERMS_PER_POINT} distinct terms`);
+  }
+  let total = 0;
+  for (const [term, tf] of entries) {
+    checkTerm(term, what);
+    if (!Number.isInteger(tf) || tf < 1) {
+      throw new VectorStoreError(
+        'INVALID_INPUT',
+        `${what}: the count of "${term.slice(0, 40)}" must be a positive integer`,
+      );
+    }
+    total += tf;
+  }
+  if (!Number.isInteger(lexical.length) || lexical.length < total || lexical.length > 10_000_000) {
+    throw new VectorStoreError('INVALID_INPUT', `${what}: length must be an integer of at least the sum of the counts`);
+  }
+}
+
+export function checkLexicalQuery(query: LexicalQuery, limit: number): void {
+  if (typeof query !== 'object' || query === null)
+    throw new VectorStoreError('INVALID_INPUT', 'lexical query must be an object');
+  const entries = Object.entries(query);
+  if (entries.length > MAX_QUERY_TERMS) {
+    throw new VectorStoreError('INVALID_INPUT', `lexical query: more than ${MAX_QUERY_TERMS} distinct terms`);
+  }
+  for (const [term, weight] of entries) {
+    checkTerm(term, 'lexical query');
+    if (!Number.isFinite(weight) || weight <= 0) {
+      throw new VectorStoreError('INVALID_INPUT', 'lexical query: term weights must be positive numbers');
+    }
+  }
+  if (!Number.isInteger(limit) || limit < 1) {
+    throw new VectorStoreError('INVALID_INPUT', 'limit must be a positive integer', { limit });
+  }
 }

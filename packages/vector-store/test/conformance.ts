@@ -97,6 +97,14 @@ function closeTo(t: Test, actual: number | undefined, expected: number, message:
 
 const DISTANCES: Distance[] = ['cosine', 'dot', 'euclidean'];
 
+/** A chunk with lexical terms (each word of `words` once per occurrence). */
+export function lexicalChunk(documentId: string, index: number, vector: number[], words: string): VectorPoint {
+  const terms: Record<string, number> = {};
+  const list = words.split(/\s+/).filter(Boolean);
+  for (const w of list) terms[w] = (terms[w] ?? 0) + 1;
+  return { ...chunk(documentId, index, vector), lexical: { terms, length: list.length } };
+}
+
 export function vectorStoreConformance(t: Test, factory: StoreFactory): void {
   let store: VectorStore;
   t.before(async () => {
@@ -435,5 +443,117 @@ export function vectorStoreConformance(t: Test, factory: StoreFactory): void {
       [0, 1, 2, 3, 4].map((i) => chunk(doc, i, [i, i])),
     );
     t.same(await store.collectionInfo(name), { dimensions: 2, distance: 'euclidean', points: 5 });
+  });
+
+  t.test('lexical search: BM25 ranks rare matching terms first, finds only chunks that share a term', async (t) => {
+    const name = uniqueName('lexical');
+    t.teardown(() => store.deleteCollection(name));
+    await store.createCollection({ name, dimensions: 2, distance: 'cosine' });
+    const doc = randomUUID();
+    const points = [
+      lexicalChunk(doc, 0, [1, 0], 'wing flow wing common'),
+      lexicalChunk(doc, 1, [0, 1], 'asn1_success error code common'),
+      lexicalChunk(doc, 2, [1, 1], 'flow common'),
+      lexicalChunk(doc, 3, [1, 0], 'unrelated words common'),
+      chunk(doc, 4, [1, 0]),
+    ];
+    await store.upsert(name, points);
+    const hits = await store.searchLexical(name, { asn1_success: 1 }, { limit: 10 });
+    t.same(
+      hits.map((h) => h.id),
+      [points[1]!.id],
+      'an identifier finds the one chunk that has it',
+    );
+    t.ok((hits[0]?.score ?? 0) > 0, 'scores are positive');
+    t.equal(hits[0]?.payload.text, points[1]!.payload.text, 'the payload comes back');
+
+    const wing = await store.searchLexical(name, { wing: 1, flow: 1 }, { limit: 10 });
+    t.same(
+      wing.map((h) => h.id),
+      [points[0]!.id, points[2]!.id],
+      'more occurrences of the rarer term rank first; non-matching chunks are absent',
+    );
+    const rare = await store.searchLexical(name, { common: 1, error: 1 }, { limit: 10 });
+    t.equal(rare[0]?.id, points[1]!.id, 'a rare term outweighs one every chunk has');
+    t.equal(rare.length, 4, 'points without lexical terms are never found lexically');
+    t.same(await store.searchLexical(name, {}, { limit: 10 }), [], 'an empty query finds nothing');
+    t.same(await store.searchLexical(name, { absent: 1 }, { limit: 10 }), [], 'an unknown term finds nothing');
+    t.equal((await store.searchLexical(name, { common: 1 }, { limit: 2 })).length, 2, 'limit caps the results');
+    const stats = await store.lexicalStats(name);
+    t.equal(stats.documents, 4, 'statistics count the chunks with terms');
+  });
+
+  t.test('lexical index follows replacements, filters and deletions', async (t) => {
+    const name = uniqueName('lexdocs');
+    t.teardown(() => store.deleteCollection(name));
+    await store.createCollection({ name, dimensions: 2, distance: 'dot' });
+    const keep = randomUUID();
+    const drop = randomUUID();
+    await store.upsert(name, [
+      lexicalChunk(keep, 0, [1, 0], 'pump valve'),
+      lexicalChunk(drop, 0, [1, 0], 'pump seal'),
+      lexicalChunk(drop, 1, [1, 0], 'pump gasket'),
+    ]);
+    t.equal((await store.searchLexical(name, { pump: 1 }, { limit: 10 })).length, 3);
+    const filtered = await store.searchLexical(name, { pump: 1 }, { limit: 10, filter: { document_id: keep } });
+    t.same(
+      filtered.map((h) => h.payload.document_id),
+      [keep],
+      'the document filter applies to lexical search',
+    );
+    // Re-processing with other text replaces the old terms.
+    await store.upsert(name, [lexicalChunk(keep, 0, [1, 0], 'impeller housing')]);
+    t.same(await store.searchLexical(name, { valve: 1 }, { limit: 10 }), [], "a replaced chunk's old terms are gone");
+    t.equal((await store.searchLexical(name, { impeller: 1 }, { limit: 10 }))[0]?.payload.document_id, keep);
+    await store.deleteByDocument(name, drop);
+    t.same(await store.searchLexical(name, { pump: 1 }, { limit: 10 }), [], 'deleted chunks are never found');
+    t.equal((await store.lexicalStats(name)).documents, 1, 'statistics follow the deletion');
+  });
+
+  t.test('hybrid search fuses lexical and vector rankings by reciprocal rank', async (t) => {
+    const name = uniqueName('hybrid');
+    t.teardown(() => store.deleteCollection(name));
+    await store.createCollection({ name, dimensions: 2, distance: 'cosine' });
+    const doc = randomUUID();
+    const both = lexicalChunk(doc, 0, [1, 0], 'turbulent boundary layer');
+    const vectorOnly = lexicalChunk(doc, 1, [0.99, 0.1], 'pressure gradient');
+    const lexicalOnly = lexicalChunk(doc, 2, [-1, 0.2], 'boundary layer separation layer');
+    const neither = lexicalChunk(doc, 3, [-1, -0.1], 'supersonic nozzle');
+    await store.upsert(name, [both, vectorOnly, lexicalOnly, neither]);
+    const hits = await store.searchHybrid(name, [1, 0], { boundary: 1, layer: 1 }, { limit: 3, candidates: 2 });
+    t.equal(hits[0]?.id, both.id, 'first in both rankings is first');
+    t.same(
+      hits.map((h) => h.id).sort(),
+      [both.id, vectorOnly.id, lexicalOnly.id].sort(),
+      'the best of each ranking is kept; what neither prefetch found is not',
+    );
+    t.ok(hits[0]!.score > hits[1]!.score, 'fused scores are ordered');
+    const vectorOnlyQuery = await store.searchHybrid(name, [1, 0], {}, { limit: 2 });
+    t.same(
+      vectorOnlyQuery.map((h) => h.id),
+      [both.id, vectorOnly.id],
+      'an empty lexical query leaves the vector ranking',
+    );
+  });
+
+  t.test('bad lexical input is refused with INVALID_INPUT; a missing collection says so', async (t) => {
+    const name = uniqueName('lexbad');
+    t.teardown(() => store.deleteCollection(name));
+    await store.createCollection({ name, dimensions: 2, distance: 'cosine' });
+    const doc = randomUUID();
+    const bad = { ...chunk(doc, 0, [1, 0]), lexical: { terms: { x: 0 }, length: 1 } };
+    await rejectsWith(t, store.upsert(name, [bad]), 'INVALID_INPUT', 'a zero count');
+    const short = { ...chunk(doc, 0, [1, 0]), lexical: { terms: { x: 3 }, length: 1 } };
+    await rejectsWith(t, store.upsert(name, [short]), 'INVALID_INPUT', 'a length below the counts');
+    t.equal(await store.count(name), 0, 'nothing was written');
+    await rejectsWith(t, store.searchLexical(name, { x: -1 }, { limit: 3 }), 'INVALID_INPUT', 'a negative weight');
+    await rejectsWith(t, store.searchLexical(name, { '': 1 }, { limit: 3 }), 'INVALID_INPUT', 'an empty term');
+    await rejectsWith(t, store.searchLexical(name, { x: 1 }, { limit: 0 }), 'INVALID_INPUT', 'limit 0');
+    await rejectsWith(
+      t,
+      store.searchLexical(uniqueName('missing'), { x: 1 }, { limit: 3 }),
+      'COLLECTION_NOT_FOUND',
+      'lexical search of a missing collection',
+    );
   });
 }

@@ -200,7 +200,66 @@ t.test('scores and filters are computed, not canned', async (t) => {
 t.test('what the fake does not implement is a loud 501, never a silent success', async (t) => {
   const fake = await startFakeQdrant(t);
   await call(fake.url, 'PUT', '/collections/c', { vectors: { size: 2, distance: 'Dot' } });
-  const res = await call(fake.url, 'POST', '/collections/c/points/query', { query: { fusion: 'rrf' } });
+  const res = await call(fake.url, 'POST', '/collections/c/points/query', {
+    prefetch: [{ query: [1, 0] }],
+    query: { fusion: 'dbsf' },
+  });
   t.equal(res.status, 501);
   t.match(res.json.status.error, /fake Qdrant does not implement/);
+});
+
+t.test('sparse vectors with the idf modifier, and prefetch + rrf fusion, are computed', async (t) => {
+  const fake = await startFakeQdrant(t);
+  const created = await call(fake.url, 'PUT', '/collections/s', {
+    vectors: { size: 2, distance: 'Dot' },
+    sparse_vectors: { lexical: { modifier: 'idf' } },
+  });
+  t.equal(created.status, 200);
+  const info = await call(fake.url, 'GET', '/collections/s');
+  t.same(info.json.result.config.params.sparse_vectors, { lexical: { modifier: 'idf' } });
+  const up = await call(fake.url, 'PUT', '/collections/s/points?wait=true', {
+    points: [
+      { id: 1, vector: { '': [1, 0], lexical: { indices: [7, 9], values: [2, 1] } } },
+      { id: 2, vector: { '': [0, 1], lexical: { indices: [9], values: [1] } } },
+      { id: 3, vector: [0.5, 0.5] },
+    ],
+  });
+  t.equal(up.status, 200);
+  const sparse = await call(fake.url, 'POST', '/collections/s/points/query', {
+    query: { indices: [7, 9], values: [1, 1] },
+    using: 'lexical',
+  });
+  const idf = (n: number, df: number) => Math.log(1 + (n - df + 0.5) / (df + 0.5));
+  t.same(
+    sparse.json.result.points.map((p: { id: number }) => p.id),
+    [1, 2],
+    'only points sharing an index are found',
+  );
+  t.ok(Math.abs(sparse.json.result.points[0].score - (2 * idf(2, 1) + idf(2, 2))) < 1e-5, 'idf-weighted dot product');
+  const unknown = await call(fake.url, 'POST', '/collections/s/points/query', {
+    query: { indices: [1], values: [1] },
+    using: 'nope',
+  });
+  t.equal(unknown.status, 400, 'an unknown vector name is wrong input');
+  const uneven = await call(fake.url, 'PUT', '/collections/s/points', {
+    points: [{ id: 4, vector: { '': [1, 0], lexical: { indices: [1, 2], values: [1] } } }],
+  });
+  t.equal(uneven.status, 422, 'indices and values of different lengths are refused');
+  const fused = await call(fake.url, 'POST', '/collections/s/points/query', {
+    prefetch: [
+      { query: [1, 0], limit: 3 },
+      { query: { indices: [9], values: [1] }, using: 'lexical', limit: 3 },
+    ],
+    query: { fusion: 'rrf' },
+    limit: 3,
+  });
+  t.equal(fused.status, 200);
+  const ids = fused.json.result.points.map((p: { id: number }) => p.id);
+  t.equal(ids[0], 1, 'first in both prefetches is first');
+  t.ok(Math.abs(fused.json.result.points[0].score - (1 / 2 + 1 / 2)) < 1e-6, 'rrf: 1/(k + position), k 2');
+  const has = await call(fake.url, 'POST', '/collections/s/points/count', {
+    filter: { must: [{ has_vector: 'lexical' }] },
+    exact: true,
+  });
+  t.equal(has.json.result.count, 2, 'has_vector filters points with the sparse vector');
 });

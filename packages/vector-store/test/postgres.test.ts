@@ -3,7 +3,7 @@ import { createTestDatabase } from '@lumikb/test-kit';
 import pg from 'pg';
 import t, { type Test } from 'tap';
 import { createVectorStore, PostgresVectorStore, type VectorStore } from '../src/index.ts';
-import { chunk, rejectsWith, seededVectors, uniqueName, vectorStoreConformance } from './conformance.ts';
+import { chunk, lexicalChunk, rejectsWith, seededVectors, uniqueName, vectorStoreConformance } from './conformance.ts';
 
 t.test('postgres adapter conformance', async (t) => {
   vectorStoreConformance(t, async (t) => {
@@ -54,7 +54,7 @@ t.test('ensureReady migrates its own schema once, and concurrent first uses agre
   );
   t.same(
     tables.rows.map((r) => r.table_name).filter((n: string) => !n.startsWith('kysely_')),
-    ['collections', 'points', 'tombstones'],
+    ['collections', 'points', 'postings', 'tombstones'],
   );
 });
 
@@ -178,4 +178,59 @@ t.test('concurrent searches on 5 000 × 384 stay exact', async (t) => {
   );
   // Event-loop delay under 100 concurrent searches is a figure of `pnpm bench vector-store`,
   // not an assertion here: timings on a shared 2-core machine make such tests flaky.
+});
+
+t.test('lexical scores are exact BM25, and statistics stay exact under concurrent writes and deletes', async (t) => {
+  const db = await createTestDatabase(t, []);
+  const store = new PostgresVectorStore({ databaseUrl: db.url });
+  t.teardown(() => store.close());
+  const name = uniqueName('bm25');
+  await store.createCollection({ name, dimensions: 2, distance: 'cosine' });
+  const texts = ['wing flow wing', 'flow shock', 'shock wave theory flow flow', 'nozzle'];
+  const doc = randomUUID();
+  await store.upsert(
+    name,
+    texts.map((text, i) => lexicalChunk(doc, i, [1, i], text)),
+  );
+  const lengths = texts.map((x) => x.split(' ').length);
+  const avg = lengths.reduce((a, b) => a + b, 0) / texts.length;
+  const bm25 = (i: number, term: string) => {
+    const words = texts[i]!.split(' ');
+    const tf = words.filter((w) => w === term).length;
+    const df = texts.filter((x) => x.split(' ').includes(term)).length;
+    if (tf === 0) return 0;
+    const idf = Math.log(1 + (texts.length - df + 0.5) / (df + 0.5));
+    return (idf * tf * 2.2) / (tf + 1.2 * (1 - 0.75 + (0.75 * words.length) / avg));
+  };
+  const hits = await store.searchLexical(name, { flow: 1, wing: 2 }, { limit: 10 });
+  for (const hit of hits) {
+    const i = hit.payload.chunk_index;
+    const expected = bm25(i, 'flow') + 2 * bm25(i, 'wing');
+    t.ok(Math.abs(hit.score - expected) < 1e-9, `chunk ${i}: BM25 ${expected.toFixed(6)}`, { got: hit.score });
+  }
+
+  // Many writers and deleters at once: the statistics equal a recount at the end.
+  const docs = Array.from({ length: 12 }, () => randomUUID());
+  await Promise.all(
+    docs.map(async (d, n) => {
+      await store.upsert(
+        name,
+        [0, 1, 2].map((i) => lexicalChunk(d, i, [1, n], `term${n} shared ${'x '.repeat(i + n)}`)),
+      );
+      if (n % 3 === 0) await store.deleteByDocument(name, d);
+      else if (n % 3 === 1) await store.upsert(name, [lexicalChunk(d, 0, [1, n], 'replaced text')]);
+    }),
+  );
+  const pool = new pg.Pool({ connectionString: db.url, max: 1 });
+  t.teardown(() => pool.end());
+  const truth = await pool.query(
+    'select count(*)::float8 as n, coalesce(avg(lexical_length), 0)::float8 as avg from vectors.points where lexical_length is not null',
+  );
+  const stats = await store.lexicalStats(name);
+  t.equal(stats.documents, truth.rows[0].n, 'the chunk count is exact');
+  t.ok(Math.abs(stats.averageLength - truth.rows[0].avg) < 1e-9, 'the average length is exact');
+  const postings = await pool.query(
+    'select count(*)::int as n from vectors.postings p where not exists (select 1 from vectors.points pt where pt.collection_id = p.collection_id and pt.id = p.point_id)',
+  );
+  t.equal(postings.rows[0].n, 0, 'no posting outlives its chunk');
 });

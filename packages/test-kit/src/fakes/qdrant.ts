@@ -27,6 +27,8 @@ type Json = unknown;
 interface StoredPoint {
   id: string | number;
   vector: number[];
+  /** Named sparse vectors: index → value. */
+  sparse: Map<string, Map<number, number>>;
   payload: Record<string, Json>;
   version: number;
 }
@@ -35,6 +37,8 @@ interface FakeCollection {
   size: number;
   distance: QdrantDistance;
   points: Map<PointKey, StoredPoint>;
+  /** Named sparse vectors of the collection and their modifier. */
+  sparse: Map<string, { modifier: 'none' | 'idf' }>;
   payloadSchema: Map<string, unknown>;
   createdWith: unknown;
 }
@@ -255,6 +259,10 @@ function asList(value: unknown): Condition[] {
 function matchesCondition(point: StoredPoint, c: Condition): boolean {
   if ('has_id' in c) return (c.has_id as unknown[]).some((id) => keyOf(canonicalId(id)) === keyOf(point.id));
   if ('must' in c || 'should' in c || 'must_not' in c || 'min_should' in c) return matchesFilter(point, c);
+  if ('has_vector' in c) {
+    const name = c.has_vector as string;
+    return name === '' || point.sparse.has(name);
+  }
   if ('is_empty' in c) {
     const values = payloadValues(point.payload, (c.is_empty as { key: string }).key);
     return values.length === 0;
@@ -378,6 +386,11 @@ export async function startFakeQdrant(t: Teardown | undefined, options: FakeQdra
       config: {
         params: {
           vectors: { size: c.size, distance: c.distance },
+          ...(c.sparse.size > 0 && {
+            sparse_vectors: Object.fromEntries(
+              [...c.sparse].map(([name, p]) => [name, p.modifier === 'idf' ? { modifier: 'idf' } : {}]),
+            ),
+          }),
           shard_number: 1,
           replication_factor: 1,
           write_consistency_factor: 1,
@@ -399,6 +412,75 @@ export async function startFakeQdrant(t: Teardown | undefined, options: FakeQdra
       },
       payload_schema,
     };
+  }
+
+  function readSparse(c: FakeCollection, name: string, vector: unknown): Map<number, number> {
+    if (!c.sparse.has(name)) throw wrongInput(`Not existing vector name error: ${name}`);
+    const v = vector as { indices?: unknown; values?: unknown };
+    if (!v || !Array.isArray(v.indices) || !Array.isArray(v.values)) {
+      throw wrongInput(`Conversion between sparse and regular vectors failed`);
+    }
+    if (v.indices.length !== v.values.length) {
+      throw new QdrantHttpError(422, 'Validation error in JSON body: [values: must be the same length as indices]');
+    }
+    const out = new Map<number, number>();
+    (v.indices as number[]).forEach((index, i) => {
+      if (out.has(index)) {
+        throw new QdrantHttpError(422, 'Validation error in JSON body: [indices: must be unique]');
+      }
+      out.set(index, Math.fround(v.values ? ((v.values as number[])[i] as number) : 0));
+    });
+    return out;
+  }
+
+  /** A point's vectors: the unnamed dense one (plain array, or named ""), plus named sparse ones. */
+  function readPointVectors(
+    c: FakeCollection,
+    vector: unknown,
+  ): { dense: number[]; sparse: Map<string, Map<number, number>> } {
+    const sparse = new Map<string, Map<number, number>>();
+    if (vector && typeof vector === 'object' && !Array.isArray(vector)) {
+      const named = vector as Record<string, unknown>;
+      for (const [name, value] of Object.entries(named)) {
+        if (name === '') continue;
+        sparse.set(name, readSparse(c, name, value));
+      }
+      if (!('' in named)) throw wrongInput('Not existing vector name error: ');
+      return { dense: readVector(c, named['']), sparse };
+    }
+    return { dense: readVector(c, vector), sparse };
+  }
+
+  /** Sparse scores (dot product over shared indices; `idf` weighs each query index by Qdrant's BM25 IDF). */
+  function sparseScores(c: FakeCollection, name: string, query: Map<number, number>, candidates: StoredPoint[]) {
+    const params = c.sparse.get(name);
+    if (!params) throw wrongInput(`Not existing vector name error: ${name}`);
+    const weights = new Map(query);
+    if (params.modifier === 'idf') {
+      const holders = [...c.points.values()].filter((p) => p.sparse.has(name));
+      const n = holders.length;
+      for (const index of query.keys()) {
+        const df = holders.filter((p) => p.sparse.get(name)?.has(index)).length;
+        weights.set(index, (query.get(index) as number) * Math.log(1 + (n - df + 0.5) / (df + 0.5)));
+      }
+    }
+    const out: { point: StoredPoint; score: number }[] = [];
+    for (const point of candidates) {
+      const v = point.sparse.get(name);
+      if (!v) continue;
+      let s = 0;
+      let overlap = false;
+      for (const [index, w] of weights) {
+        const x = v.get(index);
+        if (x !== undefined) {
+          s += w * x;
+          overlap = true;
+        }
+      }
+      // Sparse search only finds points that share an index with the query.
+      if (overlap) out.push({ point, score: Math.fround(s) });
+    }
+    return out.sort((a, b) => b.score - a.score);
   }
 
   function readVector(c: FakeCollection, vector: unknown): number[] {
@@ -423,7 +505,7 @@ export async function startFakeQdrant(t: Teardown | undefined, options: FakeQdra
   };
 
   route('get', '/collections', () => ({ collections: [...collections.keys()].map((name) => ({ name })) }));
-  route('put', '/collections/{collection_name}', (name, body: { vectors?: unknown }) => {
+  route('put', '/collections/{collection_name}', (name, body: { vectors?: unknown; sparse_vectors?: unknown }) => {
     if (name.length > 255 || FORBIDDEN_NAME.test(name)) {
       throw new QdrantHttpError(
         422,
@@ -438,6 +520,11 @@ export async function startFakeQdrant(t: Teardown | undefined, options: FakeQdra
       size: vectors.size,
       distance: vectors.distance as QdrantDistance,
       points: new Map(),
+      sparse: new Map(
+        Object.entries((body.sparse_vectors ?? {}) as Record<string, { modifier?: string | null } | null>).map(
+          ([sparseName, p]) => [sparseName, { modifier: p?.modifier === 'idf' ? 'idf' : 'none' }] as const,
+        ),
+      ),
       payloadSchema: new Map(),
       createdWith: body,
     });
@@ -469,11 +556,10 @@ export async function startFakeQdrant(t: Teardown | undefined, options: FakeQdra
           payload: body.batch.payloads?.[i] ?? null,
         }));
     // Validate everything first: a refused request writes nothing.
-    const prepared = incoming.map((p) => ({
-      id: canonicalId(p.id),
-      vector: preprocess(c.distance, readVector(c, p.vector)),
-      payload: p.payload ?? {},
-    }));
+    const prepared = incoming.map((p) => {
+      const { dense, sparse } = readPointVectors(c, p.vector);
+      return { id: canonicalId(p.id), vector: preprocess(c.distance, dense), sparse, payload: p.payload ?? {} };
+    });
     const version = operationId;
     for (const p of prepared) c.points.set(keyOf(p.id), { ...p, version });
     return updateResult(query);
@@ -493,44 +579,84 @@ export async function startFakeQdrant(t: Teardown | undefined, options: FakeQdra
     for (const point of c.points.values()) if (matchesFilter(point, body.filter)) count++;
     return { count };
   });
-  route('post', '/collections/{collection_name}/points/query', (name, body) => {
-    const c = collection(name);
-    for (const field of ['prefetch', 'lookup_from', 'shard_key'] as const) {
+  /**
+   * One query (the body or one of its prefetches): nearest by a dense vector, a point id or a
+   * sparse vector (`using` its name), or fusion (`rrf`, k 2 unless given) of its prefetches.
+   */
+  // biome-ignore lint/suspicious/noExplicitAny: validated against the spec by the caller
+  function runQuery(c: FakeCollection, body: any, outerFilter?: Condition): { point: StoredPoint; score: number }[] {
+    for (const field of ['lookup_from', 'shard_key'] as const) {
       if (body[field] != null) throw unsupported(`query with ${field}`);
     }
-    if (body.using != null) throw wrongInput(`Not existing vector name error: ${body.using}`);
+    const filter = body.filter ?? outerFilter;
+    const candidates = [...c.points.values()].filter((p) => matchesFilter(p, filter));
+    const prefetched = asList(body.prefetch).map((p) => runQuery(c, p, undefined));
     const limit: number = body.limit ?? 10;
-    const offset: number = body.offset ?? 0;
-    const candidates = [...c.points.values()].filter((p) => matchesFilter(p, body.filter));
     let q: unknown = body.query;
     if (q && typeof q === 'object' && !Array.isArray(q)) {
-      if ('nearest' in q && !(q as { mmr?: unknown }).mmr) q = (q as { nearest: unknown }).nearest;
-      else throw unsupported(`query ${Object.keys(q).join(',')}`);
+      const o = q as Record<string, unknown>;
+      if ('fusion' in o || 'rrf' in o) {
+        if (o.fusion !== undefined && o.fusion !== 'rrf') throw unsupported(`fusion ${String(o.fusion)}`);
+        const rrf = (o.rrf ?? {}) as { k?: number | null; weights?: number[] | null };
+        if (rrf.weights != null) throw unsupported('weighted rrf');
+        const k = rrf.k ?? 2;
+        const fused = new Map<PointKey, { point: StoredPoint; score: number }>();
+        for (const list of prefetched) {
+          list.forEach(({ point }, pos) => {
+            const key = keyOf(point.id);
+            const entry = fused.get(key) ?? { point, score: 0 };
+            entry.score += 1 / (pos + k);
+            fused.set(key, entry);
+          });
+        }
+        return [...fused.values()]
+          .filter(({ point }) => matchesFilter(point, body.filter))
+          .sort((a, b) => b.score - a.score)
+          .filter(({ score: s }) => body.score_threshold == null || s > body.score_threshold)
+          .map((x) => ({ point: x.point, score: Math.fround(x.score) }));
+      }
+      if ('nearest' in o && !(o as { mmr?: unknown }).mmr) q = o.nearest;
+      else if (!('indices' in o)) throw unsupported(`query ${Object.keys(o).join(',')}`);
     }
-    let scored: { point: StoredPoint; score?: number }[];
+    if (prefetched.length > 0) throw unsupported('re-scoring prefetches with a vector query');
+    const using: string | undefined = body.using ?? undefined;
     if (q === undefined || q === null) {
       // No query: points ordered by id, no score (Qdrant answers score 0).
-      scored = candidates
+      return candidates
         .sort((a, b) => String(a.id).localeCompare(String(b.id)))
-        .map((point) => ({ point, score: 0 }));
-    } else {
-      let vector: number[];
-      if (typeof q === 'string' || typeof q === 'number') {
-        const id = canonicalId(q);
-        const byId = c.points.get(keyOf(id));
-        if (!byId) throw new QdrantHttpError(404, `Not found: No point with id ${id} found`);
-        vector = byId.vector;
-      } else {
-        vector = preprocess(c.distance, readVector(c, q));
-      }
-      const lower = smallerIsBetter(c.distance);
-      scored = candidates
-        .map((point) => ({ point, score: score(c.distance, vector, point.vector) }))
-        .filter(({ score: s }) =>
-          body.score_threshold == null ? true : lower ? s < body.score_threshold : s > body.score_threshold,
-        )
-        .sort((a, b) => (lower ? a.score - b.score : b.score - a.score));
+        .map((point) => ({ point, score: 0 }))
+        .slice(0, limit + (body.offset ?? 0));
     }
+    if (using !== undefined && using !== '') {
+      const sparseQueryVector = readSparse(c, using, q);
+      return sparseScores(c, using, sparseQueryVector, candidates)
+        .filter(({ score: s }) => body.score_threshold == null || s > body.score_threshold)
+        .slice(0, limit + (body.offset ?? 0));
+    }
+    let vector: number[];
+    if (typeof q === 'string' || typeof q === 'number') {
+      const id = canonicalId(q);
+      const byId = c.points.get(keyOf(id));
+      if (!byId) throw new QdrantHttpError(404, `Not found: No point with id ${id} found`);
+      vector = byId.vector;
+    } else {
+      vector = preprocess(c.distance, readVector(c, q));
+    }
+    const lower = smallerIsBetter(c.distance);
+    return candidates
+      .map((point) => ({ point, score: score(c.distance, vector, point.vector) }))
+      .filter(({ score: s }) =>
+        body.score_threshold == null ? true : lower ? s < body.score_threshold : s > body.score_threshold,
+      )
+      .sort((a, b) => (lower ? a.score - b.score : b.score - a.score))
+      .slice(0, limit + (body.offset ?? 0));
+  }
+
+  route('post', '/collections/{collection_name}/points/query', (name, body) => {
+    const c = collection(name);
+    const limit: number = body.limit ?? 10;
+    const offset: number = body.offset ?? 0;
+    const scored = runQuery(c, body);
     return {
       points: scored.slice(offset, offset + limit).map(({ point, score: s }) => {
         const payload = selectPayload(point.payload, body.with_payload ?? false);

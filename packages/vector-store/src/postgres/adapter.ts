@@ -11,19 +11,27 @@ import { migrateToLatest } from '@lumikb/db';
 import { retry } from '@lumikb/retry';
 import pg from 'pg';
 import { VectorStoreError } from '../errors.ts';
-import type {
-  CollectionInfo,
-  CollectionSpec,
-  Distance,
-  SearchHit,
-  SearchOptions,
-  VectorPoint,
-  VectorStore,
-  VectorStoreLogger,
+import { rrfFuse } from '../fusion.ts';
+import {
+  BM25_B,
+  BM25_K1,
+  type CollectionInfo,
+  type CollectionSpec,
+  type Distance,
+  type HybridSearchOptions,
+  type LexicalQuery,
+  type LexicalSearchOptions,
+  type LexicalStats,
+  type SearchHit,
+  type SearchOptions,
+  type VectorPoint,
+  type VectorStore,
+  type VectorStoreLogger,
 } from '../types.ts';
 import {
   checkCollectionName,
   checkDocumentId,
+  checkLexicalQuery,
   checkPoints,
   checkSearch,
   checkSpec,
@@ -62,6 +70,8 @@ interface CacheEntry {
 /** Rows per insert statement and per page when loading a collection. */
 const WRITE_BATCH = 500;
 const LOAD_PAGE = 4_096;
+/** Postings per insert statement (a chunk of 1 000 characters has ~100 distinct terms). */
+const POSTINGS_BATCH = 5_000;
 /** Tombstones kept per collection, in revisions; older in-memory copies reload in full. */
 const TOMBSTONE_HORIZON = 1_000;
 
@@ -92,7 +102,7 @@ export class PostgresVectorStore implements VectorStore {
   readonly kind = 'postgres' as const;
   private readonly pool: pg.Pool;
   private readonly schema: string;
-  private readonly table: { collections: string; points: string; tombstones: string };
+  private readonly table: { collections: string; points: string; tombstones: string; postings: string };
   private readonly thread: SearchThread;
   private readonly cache = new Map<string, CacheEntry>();
   private readonly refreshing = new Map<string, Promise<void>>();
@@ -105,7 +115,12 @@ export class PostgresVectorStore implements VectorStore {
     this.schema = options.schema ?? 'vectors';
     const ident = (name: string) => `"${name.replaceAll('"', '""')}"`;
     const q = (t: string) => `${ident(this.schema)}.${ident(t)}`;
-    this.table = { collections: q('collections'), points: q('points'), tombstones: q('tombstones') };
+    this.table = {
+      collections: q('collections'),
+      points: q('points'),
+      tombstones: q('tombstones'),
+      postings: q('postings'),
+    };
     this.cacheMaxBytes = options.cacheMaxBytes ?? 512 * 1024 * 1024;
     this.thread = new SearchThread(options.searchKernel ?? 'wasm');
     this.pool = new pg.Pool({
@@ -249,32 +264,88 @@ export class PostgresVectorStore implements VectorStore {
           throw dimensionMismatch(name, collection.dimensions, dims);
         }
         const unique = [...byId.entries()];
+        let lexicalPoints = 0;
+        let lexicalLength = 0;
         for (let start = 0; start < unique.length; start += WRITE_BATCH) {
           const slice = unique.slice(start, start + WRITE_BATCH);
           const ids: string[] = [];
           const docs: string[] = [];
           const vectors: Buffer[] = [];
           const payloads: string[] = [];
+          const lengths: (number | null)[] = [];
+          const post = {
+            ids: [] as string[],
+            docs: [] as string[],
+            terms: [] as string[],
+            tfs: [] as number[],
+            dls: [] as number[],
+          };
           for (const [id, point] of slice) {
             const v = collection.distance === 'cosine' ? normalise(point.vector) : Float32Array.from(point.vector);
             ids.push(id);
             docs.push(point.payload.document_id);
             vectors.push(Buffer.from(v.buffer, v.byteOffset, v.byteLength));
             payloads.push(serialisePayload(point.payload));
+            lengths.push(point.lexical ? point.lexical.length : null);
+            if (point.lexical) {
+              lexicalPoints++;
+              lexicalLength += point.lexical.length;
+              for (const [term, tf] of Object.entries(point.lexical.terms)) {
+                post.ids.push(id);
+                post.docs.push(point.payload.document_id);
+                post.terms.push(term);
+                post.tfs.push(tf);
+                post.dls.push(point.lexical.length);
+              }
+            }
           }
+          // Replaced points leave the statistics and the postings first.
+          const replaced = await client.query<{ n: string; total: string | null }>(
+            `select count(*)::text as n, sum(lexical_length)::text as total from ${this.table.points}
+             where collection_id = $1 and id = any($2::uuid[]) and lexical_length is not null`,
+            [collection.id, ids],
+          );
+          lexicalPoints -= Number(replaced.rows[0]?.n ?? 0);
+          lexicalLength -= Number(replaced.rows[0]?.total ?? 0);
           await client.query(
-            `insert into ${this.table.points} (collection_id, id, document_id, revision, vector, payload)
-             select $1, u.id, u.doc, $2, u.vec, u.payload
-             from unnest($3::uuid[], $4::text[], $5::bytea[], $6::json[]) as u(id, doc, vec, payload)
+            `delete from ${this.table.postings} where collection_id = $1 and point_id = any($2::uuid[])`,
+            [collection.id, ids],
+          );
+          await client.query(
+            `insert into ${this.table.points} (collection_id, id, document_id, revision, vector, payload, lexical_length)
+             select $1, u.id, u.doc, $2, u.vec, u.payload, u.len
+             from unnest($3::uuid[], $4::text[], $5::bytea[], $6::json[], $7::int[]) as u(id, doc, vec, payload, len)
              on conflict (collection_id, id) do update set
                document_id = excluded.document_id, revision = excluded.revision,
-               vector = excluded.vector, payload = excluded.payload`,
-            [collection.id, collection.revision, ids, docs, vectors, payloads],
+               vector = excluded.vector, payload = excluded.payload, lexical_length = excluded.lexical_length`,
+            [collection.id, collection.revision, ids, docs, vectors, payloads, lengths],
           );
+          for (let p = 0; p < post.ids.length; p += POSTINGS_BATCH) {
+            await client.query(
+              `insert into ${this.table.postings} (collection_id, point_id, document_id, term, tf, dl)
+               select $1, u.id, u.doc, u.term, u.tf, u.dl
+               from unnest($2::uuid[], $3::text[], $4::text[], $5::int[], $6::int[]) as u(id, doc, term, tf, dl)`,
+              [
+                collection.id,
+                post.ids.slice(p, p + POSTINGS_BATCH),
+                post.docs.slice(p, p + POSTINGS_BATCH),
+                post.terms.slice(p, p + POSTINGS_BATCH),
+                post.tfs.slice(p, p + POSTINGS_BATCH),
+                post.dls.slice(p, p + POSTINGS_BATCH),
+              ],
+            );
+          }
           await client.query(`delete from ${this.table.tombstones} where collection_id = $1 and id = any($2::uuid[])`, [
             collection.id,
             ids,
           ]);
+        }
+        if (lexicalPoints !== 0 || lexicalLength !== 0) {
+          await client.query(
+            `update ${this.table.collections} set lexical_points = lexical_points + $2,
+               lexical_length = lexical_length + $3 where id = $1`,
+            [collection.id, lexicalPoints, lexicalLength],
+          );
         }
       }),
     );
@@ -295,12 +366,22 @@ export class PostgresVectorStore implements VectorStore {
         if (!collection) throw notFound(name);
         await client.query(
           `with gone as (
-             delete from ${this.table.points} where collection_id = $1 and document_id = $2 returning id)
+             delete from ${this.table.points} where collection_id = $1 and document_id = $2
+             returning id, lexical_length),
+           stats as (
+             update ${this.table.collections} set
+               lexical_points = lexical_points - (select count(*) from gone where lexical_length is not null),
+               lexical_length = lexical_length - coalesce((select sum(lexical_length) from gone), 0)
+             where id = $1)
            insert into ${this.table.tombstones} (collection_id, id, revision)
            select $1, id, $3 from gone
            on conflict (collection_id, id) do update set revision = excluded.revision`,
           [collection.id, documentId, collection.revision],
         );
+        await client.query(`delete from ${this.table.postings} where collection_id = $1 and document_id = $2`, [
+          collection.id,
+          documentId,
+        ]);
         await client.query(`delete from ${this.table.tombstones} where collection_id = $1 and revision <= $2`, [
           collection.id,
           collection.revision - TOMBSTONE_HORIZON,
@@ -347,6 +428,83 @@ export class PostgresVectorStore implements VectorStore {
         });
         return hits;
       }
+    });
+  }
+
+  async searchLexical(name: string, query: LexicalQuery, options: LexicalSearchOptions): Promise<SearchHit[]> {
+    checkCollectionName(name);
+    checkLexicalQuery(query, options?.limit);
+    const documentId = options.filter?.document_id;
+    if (documentId !== undefined) checkDocumentId(documentId, 'filter.document_id');
+    return this.run(async () => {
+      const terms = Object.keys(query);
+      // One statement, one snapshot: the statistics and the postings agree. Only the
+      // postings of the query's terms are read (primary key: collection, term, point).
+      const result = await this.pool.query<{
+        id: string;
+        score: number;
+        payload: SearchHit['payload'] | null;
+        found: boolean;
+      }>(
+        `with c as (
+           select id, lexical_points::float8 as n,
+                  case when lexical_points > 0 then lexical_length::float8 / lexical_points else 1 end as avgdl
+           from ${this.table.collections} where name = $1),
+         q as (select * from unnest($2::text[], $3::float8[]) as q(term, weight)),
+         d as (
+           select q.term, q.weight, count(p.point_id)::float8 as df
+           from q join c on true
+           join ${this.table.postings} p on p.collection_id = c.id and p.term = q.term
+           group by q.term, q.weight),
+         s as (
+           select p.point_id, sum(d.weight * ln(1 + (c.n - d.df + 0.5) / (d.df + 0.5))
+                    * p.tf * ${BM25_K1 + 1} / (p.tf + ${BM25_K1} * (1 - ${BM25_B} + ${BM25_B} * p.dl / c.avgdl))) as score
+           from d join c on true
+           join ${this.table.postings} p on p.collection_id = c.id and p.term = d.term
+           where $5::text is null or p.document_id = $5
+           group by p.point_id
+           order by score desc, p.point_id
+           limit $4)
+         select true as found, s.point_id::text as id, s.score::float8 as score, pt.payload
+         from s join c on true join ${this.table.points} pt on pt.collection_id = c.id and pt.id = s.point_id
+         union all
+         select false, null, null, null where not exists (select 1 from c)
+         order by found, score desc, id`,
+        [name, terms, terms.map((t) => query[t] as number), options.limit, documentId ?? null],
+      );
+      if (result.rows.some((r) => !r.found)) throw notFound(name);
+      return result.rows
+        .filter((r) => r.payload)
+        .map((r) => ({ id: r.id, score: r.score, payload: r.payload as SearchHit['payload'] }))
+        .sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1));
+    });
+  }
+
+  async searchHybrid(
+    name: string,
+    vector: number[],
+    query: LexicalQuery,
+    options: HybridSearchOptions,
+  ): Promise<SearchHit[]> {
+    const candidates = options.candidates ?? options.limit * 4;
+    const filter = options.filter ? { filter: options.filter } : {};
+    const [dense, lexical] = await Promise.all([
+      this.search(name, vector, { limit: candidates, ...filter }),
+      Object.keys(query).length > 0 ? this.searchLexical(name, query, { limit: candidates, ...filter }) : [],
+    ]);
+    return rrfFuse([dense, lexical], options.limit);
+  }
+
+  async lexicalStats(name: string): Promise<LexicalStats> {
+    checkCollectionName(name);
+    return this.run(async () => {
+      const result = await this.pool.query<{ n: number; total: number }>(
+        `select lexical_points::float8 as n, lexical_length::float8 as total from ${this.table.collections} where name = $1`,
+        [name],
+      );
+      const row = result.rows[0];
+      if (!row) throw notFound(name);
+      return { documents: row.n, averageLength: row.n > 0 ? row.total / row.n : 0 };
     });
   }
 

@@ -50,5 +50,29 @@ export function vectorStoreMigrations(schema: string): MigrationSet {
       await sql`create index tombstones_by_revision on ${s('tombstones')} (collection_id, revision)`.execute(db);
     },
   };
-  return { '0001-vectors': init };
+  // Lexical (BM25) index: one posting per (collection, term, point), with the term's count
+  // and the point's length so a query reads postings only. The collection's row keeps the
+  // number of points with terms and their total length, changed under the row lock every
+  // write already takes, so the statistics are exact under concurrent writes and deletes.
+  const lexical: Migration = {
+    async up(db) {
+      await sql`
+        alter table ${s('collections')}
+          add column lexical_points bigint not null default 0,
+          add column lexical_length bigint not null default 0`.execute(db);
+      await sql`alter table ${s('points')} add column lexical_length integer`.execute(db);
+      await sql`
+        create table ${s('postings')} (
+          collection_id bigint not null references ${s('collections')} (id) on delete cascade,
+          term text not null,
+          point_id uuid not null,
+          document_id text not null,
+          tf integer not null,
+          dl integer not null,
+          primary key (collection_id, term, point_id)
+        )`.execute(db);
+      await sql`create index postings_by_point on ${s('postings')} (collection_id, point_id)`.execute(db);
+    },
+  };
+  return { '0001-vectors': init, '0002-lexical': lexical };
 }

@@ -5,20 +5,28 @@
  */
 import { QdrantClient, type Schemas } from '@qdrant/js-client-rest';
 import { VectorStoreError } from '../errors.ts';
-import type {
-  ChunkPayload,
-  CollectionInfo,
-  CollectionSpec,
-  Distance,
-  SearchHit,
-  SearchOptions,
-  VectorPoint,
-  VectorStore,
-  VectorStoreLogger,
+import {
+  BM25_B,
+  BM25_K1,
+  type ChunkPayload,
+  type CollectionInfo,
+  type CollectionSpec,
+  type Distance,
+  type HybridSearchOptions,
+  type LexicalQuery,
+  type LexicalSearchOptions,
+  type LexicalStats,
+  type LexicalTerms,
+  type SearchHit,
+  type SearchOptions,
+  type VectorPoint,
+  type VectorStore,
+  type VectorStoreLogger,
 } from '../types.ts';
 import {
   checkCollectionName,
   checkDocumentId,
+  checkLexicalQuery,
   checkPoints,
   checkSearch,
   checkSpec,
@@ -43,6 +51,47 @@ const FROM_QDRANT: Partial<Record<Schemas['Distance'], Distance>> = {
 const UPSERT_BATCH = 256;
 /** Fields the adapter filters on; indexed so filtered search stays fast on large collections. */
 const INDEXED_FIELDS = ['document_id', 'kb_id'] as const;
+/** The named sparse vector holding each chunk's BM25 term weights (Qdrant applies the IDF: `modifier: idf`). */
+export const LEXICAL_VECTOR = 'lexical';
+/**
+ * Qdrant keeps no average chunk length, so BM25's length normalisation uses this nominal
+ * average (terms per chunk after stop words, about a 1 000-character chunk); the postgres
+ * adapter uses the exact average instead.
+ */
+export const NOMINAL_AVERAGE_LENGTH = 100;
+
+/** A term's sparse index: FNV-1a, 32 bits (Qdrant's sparse indices are uint32). */
+export function termIndex(term: string): number {
+  let h = 0x811c9dc5;
+  const bytes = Buffer.from(term, 'utf8');
+  for (const byte of bytes) {
+    h ^= byte;
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h >>> 0;
+}
+
+/** BM25's term-frequency part for each term of a chunk (TF saturation, length normalisation). */
+export function bm25SparseVector(lexical: LexicalTerms): { indices: number[]; values: number[] } {
+  const byIndex = new Map<number, number>();
+  const norm = 1 - BM25_B + (BM25_B * lexical.length) / NOMINAL_AVERAGE_LENGTH;
+  for (const [term, tf] of Object.entries(lexical.terms)) {
+    const index = termIndex(term);
+    // Two terms on one index (a hash collision) add up, as the same term would.
+    byIndex.set(index, (byIndex.get(index) ?? 0) + (tf * (BM25_K1 + 1)) / (tf + BM25_K1 * norm));
+  }
+  return { indices: [...byIndex.keys()], values: [...byIndex.values()] };
+}
+
+function sparseQuery(query: LexicalQuery): { indices: number[]; values: number[] } {
+  const byIndex = new Map<number, number>();
+  for (const [term, weight] of Object.entries(query)) {
+    const index = termIndex(term);
+    byIndex.set(index, (byIndex.get(index) ?? 0) + weight);
+  }
+  return { indices: [...byIndex.keys()], values: [...byIndex.values()] };
+}
+
 /** Client package version; the server should be within one minor version of it. */
 const CLIENT_VERSION = '1.18.0';
 
@@ -66,6 +115,8 @@ export class QdrantVectorStore implements VectorStore {
   private readonly client: QdrantClient;
   private ready: Promise<void> | undefined;
   private closed = false;
+  /** Whether each collection has the lexical sparse vector (collections made before it have not). */
+  private readonly lexical = new Map<string, boolean>();
 
   constructor(private readonly options: QdrantVectorStoreOptions) {
     // The API key travels as a header we set ourselves: the client would otherwise print
@@ -154,7 +205,9 @@ export class QdrantVectorStore implements VectorStore {
     try {
       await this.client.createCollection(spec.name, {
         vectors: { size: spec.dimensions, distance: TO_QDRANT[spec.distance] },
+        sparse_vectors: { [LEXICAL_VECTOR]: { modifier: 'idf' } },
       });
+      this.lexical.set(spec.name, true);
     } catch (error) {
       if (httpError(error)?.status !== 409) throw this.mapError(error, 'collection creation', spec.name);
       // Exists: fine when it is the same collection, a conflict otherwise.
@@ -186,6 +239,7 @@ export class QdrantVectorStore implements VectorStore {
     checkCollectionName(name);
     // Qdrant answers `false` (still 200) for a collection that does not exist.
     await this.op('collection deletion', undefined, () => this.client.deleteCollection(name));
+    this.lexical.delete(name);
   }
 
   async collectionInfo(name: string): Promise<CollectionInfo | null> {
@@ -209,8 +263,21 @@ export class QdrantVectorStore implements VectorStore {
       );
     }
     // points_count is approximate in Qdrant; an exact count keeps both adapters in agreement.
+    this.lexical.set(
+      name,
+      Boolean((info.config.params.sparse_vectors as Record<string, unknown> | null)?.[LEXICAL_VECTOR]),
+    );
     const points = await this.count(name);
     return { dimensions: size, distance, points };
+  }
+
+  private async hasLexical(name: string): Promise<boolean> {
+    const known = this.lexical.get(name);
+    if (known !== undefined) return known;
+    const info = await this.op('collection lookup', name, () => this.client.getCollection(name));
+    const has = Boolean((info.config.params.sparse_vectors as Record<string, unknown> | null)?.[LEXICAL_VECTOR]);
+    this.lexical.set(name, has);
+    return has;
   }
 
   async upsert(name: string, points: VectorPoint[]): Promise<void> {
@@ -221,12 +288,18 @@ export class QdrantVectorStore implements VectorStore {
       await this.op('collection lookup', name, () => this.client.getCollection(name));
       return;
     }
+    // A collection made before lexical search existed keeps its points dense-only.
+    const lexical = points.some((p) => p.lexical) && (await this.hasLexical(name));
     // All vectors have one length (checked above), so if the first request is refused for
     // its dimension nothing was written.
     for (let start = 0; start < points.length; start += UPSERT_BATCH) {
       const batch = points.slice(start, start + UPSERT_BATCH).map((p) => ({
         id: p.id.toLowerCase(),
-        vector: p.vector,
+        // The unnamed dense vector is the one named "" beside the named sparse one.
+        vector:
+          lexical && p.lexical && Object.keys(p.lexical.terms).length > 0
+            ? { '': p.vector, [LEXICAL_VECTOR]: bm25SparseVector(p.lexical) }
+            : p.vector,
         payload: p.payload as Record<string, unknown>,
       }));
       await this.op('upsert', name, () => this.client.upsert(name, { wait: true, points: batch }));
@@ -246,11 +319,65 @@ export class QdrantVectorStore implements VectorStore {
         ...(documentId !== undefined && { filter: byDocument(documentId) }),
       }),
     );
-    return result.points.map((point) => ({
-      id: String(point.id),
-      score: point.score,
-      payload: (point.payload ?? {}) as ChunkPayload,
-    }));
+    return toHits(result.points);
+  }
+
+  async searchLexical(name: string, query: LexicalQuery, options: LexicalSearchOptions): Promise<SearchHit[]> {
+    checkCollectionName(name);
+    checkLexicalQuery(query, options?.limit);
+    const documentId = options.filter?.document_id;
+    if (documentId !== undefined) checkDocumentId(documentId, 'filter.document_id');
+    if (Object.keys(query).length === 0) {
+      await this.op('collection lookup', name, () => this.client.getCollection(name));
+      return [];
+    }
+    if (!(await this.hasLexical(name))) return [];
+    const result = await this.op('lexical search', name, () =>
+      this.client.query(name, {
+        query: sparseQuery(query),
+        using: LEXICAL_VECTOR,
+        limit: options.limit,
+        with_payload: true,
+        ...(documentId !== undefined && { filter: byDocument(documentId) }),
+      }),
+    );
+    return toHits(result.points);
+  }
+
+  async searchHybrid(
+    name: string,
+    vector: number[],
+    query: LexicalQuery,
+    options: HybridSearchOptions,
+  ): Promise<SearchHit[]> {
+    checkCollectionName(name);
+    checkSearch(vector, { limit: options?.limit });
+    checkLexicalQuery(query, options.limit);
+    const documentId = options.filter?.document_id;
+    const filter = documentId !== undefined ? { filter: byDocument(documentId) } : {};
+    const candidates = options.candidates ?? options.limit * 4;
+    const lexical = Object.keys(query).length > 0 && (await this.hasLexical(name));
+    const result = await this.op('hybrid search', name, () =>
+      this.client.query(name, {
+        prefetch: [
+          { query: vector, limit: candidates, ...filter },
+          ...(lexical ? [{ query: sparseQuery(query), using: LEXICAL_VECTOR, limit: candidates, ...filter }] : []),
+        ],
+        query: { fusion: 'rrf' },
+        limit: options.limit,
+        with_payload: true,
+      }),
+    );
+    return toHits(result.points);
+  }
+
+  async lexicalStats(name: string): Promise<LexicalStats> {
+    checkCollectionName(name);
+    if (!(await this.hasLexical(name))) return { documents: 0, averageLength: 0 };
+    const result = await this.op('count', name, () =>
+      this.client.count(name, { exact: true, filter: { must: [{ has_vector: LEXICAL_VECTOR }] } }),
+    );
+    return { documents: result.count, averageLength: result.count > 0 ? NOMINAL_AVERAGE_LENGTH : 0 };
   }
 
   async deleteByDocument(name: string, documentId: string): Promise<void> {
@@ -278,6 +405,16 @@ export class QdrantVectorStore implements VectorStore {
   async close(): Promise<void> {
     this.closed = true;
   }
+}
+
+function toHits(
+  points: { id: string | number; score: number; payload?: Record<string, unknown> | null }[],
+): SearchHit[] {
+  return points.map((point) => ({
+    id: String(point.id),
+    score: point.score,
+    payload: (point.payload ?? {}) as ChunkPayload,
+  }));
 }
 
 function byDocument(documentId: string): Schemas['Filter'] {

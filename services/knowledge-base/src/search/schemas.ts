@@ -3,7 +3,7 @@ import { type Static, Type } from 'typebox';
 
 /** Limits that bound the work one search can ask for (embedding size, vector searches, rows). */
 export const SEARCH_QUERY_MAX_CHARS = 2_000;
-export const SEARCH_MAX_TOP_K = 50;
+export const SEARCH_MAX_TOP_K = 100;
 export const SEARCH_MAX_KB_IDS = 50;
 
 export const SearchRequestSchema = Type.Object(
