@@ -154,6 +154,7 @@ export async function buildApp(config: Config, deps: Deps): Promise<ServiceApp> 
           workerId,
           metrics,
           progressIntervalMs: config.PROGRESS_INTERVAL_MS,
+          stepReportIntervalMs: config.STEP_REPORT_INTERVAL_MS,
           indexBatchSize: config.INDEX_BATCH_SIZE,
           embedLimit,
           hooks: deps.hooks,

@@ -68,6 +68,13 @@ export const ConfigSchema = Type.Object({
     minimum: 10,
     description: 'progress events during long steps',
   }),
+  STEP_REPORT_INTERVAL_MS: Type.Integer({
+    default: 1_000,
+    minimum: 0,
+    maximum: 60_000,
+    description:
+      'a step starting within this long of the last step report is reported with the next one (0: every step at once)',
+  }),
   INDEX_BATCH_SIZE: Type.Integer({ default: 256, minimum: 1, description: 'points per vector-store upsert' }),
   KB_REQUEST_TIMEOUT_MS: Type.Integer({ default: 30_000, minimum: 100 }),
   // Parse budgets (docs/ingestion.md#parse-limits): a document that exceeds one is FAILED

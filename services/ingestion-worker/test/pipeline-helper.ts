@@ -27,6 +27,8 @@ export const FAST_WORKER_ENV = {
   JOB_ACK_WAIT_MS: '3000',
   JOB_BACKOFF_MS: '100,200,400',
   PROGRESS_INTERVAL_MS: '50',
+  // Every step reported as it starts, so tests can watch each one (folding has its own test).
+  STEP_REPORT_INTERVAL_MS: '0',
 };
 
 export async function startPipeline(t: Teardown, options: PipelineOptions = {}) {

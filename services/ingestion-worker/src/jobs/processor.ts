@@ -65,6 +65,11 @@ export interface ProcessorDeps {
   workerId: string;
   metrics: WorkerMetrics;
   progressIntervalMs: number;
+  /**
+   * A step that starts within this long of the last report is not reported on its own:
+   * the next report carries it (0: every step start is reported at once).
+   */
+  stepReportIntervalMs: number;
   indexBatchSize: number;
   /** Shared by every document of this worker: bounds the embedding batches in flight. */
   embedLimit: Limit;
@@ -151,40 +156,13 @@ export async function processJob(deps: ProcessorDeps, job: JobRef, delivery: Del
 
   const steps: ProcessingSteps = initialProcessingSteps(current.uploaded_at);
   let step: ProcessingStep = 'parse';
-  let lastProgress = 0;
+  const reports = new StepReports(deps, job, lease, event);
 
-  const emit = async (changed: ProcessingStep, progress?: { done: number; total: number }) => {
-    await deps.db.transaction().execute(async (trx) => {
-      // A step report need not wait for the disk: losing the last ones in a database crash
-      // is no worse than a worker crash a moment earlier (the job is redone), and the final
-      // report's ordinary commit makes every earlier one durable too.
-      await sql`set local synchronous_commit = off`.execute(trx);
-      const seq = await nextSeq(trx, lease);
-      if (seq === undefined) throw new LeaseLostError('another worker took over this document');
-      await recordEvent(
-        trx,
-        DocumentStepChanged,
-        {
-          document_id: job.documentId,
-          kb_id: job.kbId,
-          attempt: job.attempt,
-          seq,
-          step: changed,
-          status: steps[changed].status,
-          processing_steps: steps,
-          ...(progress ? { progress } : {}),
-          worker_id: deps.workerId,
-        },
-        event,
-      );
-    });
-  };
   const begin = async (next: ProcessingStep) => {
     step = next;
     await deps.hooks?.beforeStep?.(next, job);
     steps[next] = { status: 'in_progress', started_at: new Date().toISOString(), completed_at: null };
-    await emit(next);
-    lastProgress = Date.now();
+    await reports.stepStarted(next, steps);
   };
   // A step's completion is reported with the start of the next one (one event, one
   // commit on each side instead of two): the snapshot carries both changes.
@@ -195,11 +173,8 @@ export async function processJob(deps: ProcessorDeps, job: JobRef, delivery: Del
       (Date.parse(steps[done].completed_at!) - Date.parse(steps[done].started_at!)) / 1000,
     );
   };
-  const progress = async (at: ProcessingStep, doneCount: number, total: number) => {
-    if (Date.now() - lastProgress < deps.progressIntervalMs) return;
-    lastProgress = Date.now();
-    await emit(at, { done: doneCount, total });
-  };
+  const progress = (at: ProcessingStep, doneCount: number, total: number) =>
+    reports.progress(at, steps, { done: doneCount, total });
 
   try {
     // parse
@@ -214,13 +189,6 @@ export async function processJob(deps: ProcessorDeps, job: JobRef, delivery: Del
     const { chunk_size: chunkSize, chunk_overlap: chunkOverlap } = info.knowledge_base;
     const chunks = await deps.parser.chunkDocument(extracted, { chunkSize, chunkOverlap });
     if (chunks.length === 0) throw new ParseError('The document contains no text to index');
-    await deps.kb.saveContent(job.documentId, {
-      attempt: job.attempt,
-      text,
-      chunk_size: chunkSize,
-      chunk_overlap: chunkOverlap,
-      chunks: chunks.map((c) => (c.location ? [c.start, c.end, c.location] : [c.start, c.end])),
-    });
     finish('chunk');
 
     // embed
@@ -266,23 +234,29 @@ export async function processJob(deps: ProcessorDeps, job: JobRef, delivery: Del
     const stored = await deps.vectors.count(collection, { document_id: job.documentId });
     if (stored !== chunks.length)
       throw new Error(`index holds ${stored} chunks of this document, expected ${chunks.length}`);
+    // The text and offsets for the viewer go last: the KB refuses them for a document
+    // deleted (404) or retried (409) meanwhile, so this one call also tells whether the
+    // attempt still counts — no second fetch of the job.
+    try {
+      await deps.kb.saveContent(job.documentId, {
+        attempt: job.attempt,
+        text,
+        chunk_size: chunkSize,
+        chunk_overlap: chunkOverlap,
+        chunks: chunks.map((c) => (c.location ? [c.start, c.end, c.location] : [c.start, c.end])),
+      });
+    } catch (error) {
+      if (!(error instanceof KbGoneError)) throw error;
+      await reports.settle().catch(() => {});
+      if (error.status === 404) await deps.vectors.deleteByDocument(collection, job.documentId).catch(() => {});
+      await setJobStatus(deps.db, lease, 'abandoned', {
+        error: error.status === 404 ? 'document deleted during processing' : 'a newer attempt started',
+      });
+      return error.status === 404 ? 'gone' : 'stale';
+    }
     finish('index');
 
-    // The document may have been deleted (or retried) while we indexed it.
-    const after = await deps.kb.job(job.documentId).catch((error) => {
-      if (error instanceof KbGoneError) return undefined;
-      throw error;
-    });
-    if (!after) {
-      await deps.vectors.deleteByDocument(collection, job.documentId).catch(() => {});
-      await setJobStatus(deps.db, lease, 'abandoned', { error: 'document deleted during processing' });
-      return 'gone';
-    }
-    if (after.document.attempt !== job.attempt) {
-      await setJobStatus(deps.db, lease, 'abandoned', { error: 'a newer attempt started' });
-      return 'stale';
-    }
-
+    await reports.settle();
     await deps.db.transaction().execute(async (trx) => {
       const seq = await nextSeq(trx, lease);
       if (seq === undefined) throw new LeaseLostError('another worker took over this document');
@@ -311,6 +285,8 @@ export async function processJob(deps: ProcessorDeps, job: JobRef, delivery: Del
     return 'done';
   } catch (raw) {
     const error = classify(raw);
+    // A step report still on its way must not race the final one.
+    await reports.settle().catch(() => {});
     if (error instanceof LeaseLostError) {
       log.warn('another worker took over this document; stopping');
       return 'lease_lost';
@@ -351,6 +327,116 @@ export async function processJob(deps: ProcessorDeps, job: JobRef, delivery: Del
     deps.metrics.failed.inc({ step });
     log.warn({ step, error: message }, 'document processing failed');
     return 'failed';
+  }
+}
+
+/**
+ * The `document.step_changed` reports of one attempt, each through the outbox with the
+ * next `seq` of the job (only while the lease is ours). Quick steps are folded: a step
+ * that starts within `stepReportIntervalMs` of the last report is not reported on its
+ * own; the next report carries it in its snapshot, and if none comes in time a timer
+ * sends it, so a step that lasts is never unreported for longer than the interval. A
+ * one-chunk document thus writes two reports (parse started, processed) instead of five.
+ * Reports go one at a time, in order; one that failed fails the next call.
+ */
+class StepReports {
+  private lastAt = 0;
+  private lastProgressAt = 0;
+  private pending: { step: ProcessingStep; steps: ProcessingSteps } | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private chain: Promise<void> = Promise.resolve();
+  private failure: unknown;
+
+  constructor(
+    private readonly deps: ProcessorDeps,
+    private readonly job: JobRef,
+    private readonly lease: Lease,
+    private readonly event: EventContext,
+  ) {}
+
+  async stepStarted(step: ProcessingStep, steps: ProcessingSteps): Promise<void> {
+    this.throwIfFailed();
+    this.lastProgressAt = Date.now();
+    const wait = this.lastAt + this.deps.stepReportIntervalMs - Date.now();
+    if (wait <= 0) {
+      await this.send(step, steps);
+      return;
+    }
+    this.pending = { step, steps: structuredClone(steps) };
+    this.timer ??= setTimeout(() => {
+      this.timer = undefined;
+      const held = this.pending;
+      if (held) void this.send(held.step, held.steps).catch(() => {});
+    }, wait);
+  }
+
+  /**
+   * Progress of a long step (embed, index), at most every `progressIntervalMs` and never
+   * within `stepReportIntervalMs` of the last report; not after the last batch (the
+   * step's end follows at once).
+   */
+  async progress(step: ProcessingStep, steps: ProcessingSteps, progress: { done: number; total: number }) {
+    this.throwIfFailed();
+    if (progress.done >= progress.total) return;
+    const now = Date.now();
+    if (now - this.lastProgressAt < this.deps.progressIntervalMs) return;
+    if (now - this.lastAt < this.deps.stepReportIntervalMs) return;
+    this.lastProgressAt = Date.now();
+    await this.send(step, steps, progress);
+  }
+
+  /** Waits for the reports on their way and drops a held one: the final report carries its snapshot. */
+  async settle(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.pending = undefined;
+    await this.chain;
+    this.throwIfFailed();
+  }
+
+  private throwIfFailed(): void {
+    if (this.failure !== undefined) throw this.failure;
+  }
+
+  private send(step: ProcessingStep, steps: ProcessingSteps, progress?: { done: number; total: number }) {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.pending = undefined;
+    this.lastAt = Date.now();
+    const snapshot = structuredClone(steps);
+    const sent = this.chain.then(() => this.write(step, snapshot, progress));
+    this.chain = sent.catch((error) => {
+      this.failure ??= error;
+    });
+    return sent;
+  }
+
+  private async write(step: ProcessingStep, steps: ProcessingSteps, progress?: { done: number; total: number }) {
+    const { deps, job, lease, event } = this;
+    await deps.db.transaction().execute(async (trx) => {
+      // A step report need not wait for the disk: losing the last ones in a database crash
+      // is no worse than a worker crash a moment earlier (the job is redone), and the final
+      // report's ordinary commit makes every earlier one durable too.
+      await sql`set local synchronous_commit = off`.execute(trx);
+      const seq = await nextSeq(trx, lease);
+      if (seq === undefined) throw new LeaseLostError('another worker took over this document');
+      await recordEvent(
+        trx,
+        DocumentStepChanged,
+        {
+          document_id: job.documentId,
+          kb_id: job.kbId,
+          attempt: job.attempt,
+          seq,
+          step,
+          status: steps[step].status,
+          processing_steps: steps,
+          ...(progress ? { progress } : {}),
+          worker_id: deps.workerId,
+        },
+        event,
+      );
+    });
   }
 }
 

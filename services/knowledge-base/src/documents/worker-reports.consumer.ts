@@ -4,6 +4,7 @@
  * not newer than the last applied (attempt, seq), or arriving after the attempt ended.
  */
 import { DocumentFailed, DocumentProcessed, DocumentStepChanged, type EventOf, STREAMS } from '@lumikb/contracts';
+import { sql } from '@lumikb/db';
 import { applyOnce, eventConsumer } from '@lumikb/events';
 import type { KbContext } from '../context.ts';
 import type { KnowledgeBaseDatabase } from '../db/database.ts';
@@ -24,6 +25,10 @@ export async function applyWorkerReport(ctx: KbContext, event: WorkerReport): Pr
   const { data } = event;
   let outcome = 'duplicate' as ApplyOutcome;
   await applyOnce(ctx.db, DOCUMENTS_CONSUMER, event.id, async (trx) => {
+    // A step report need not wait for the disk: should a database crash lose it (a
+    // fraction of a second of them), the next report supersedes it with the full step
+    // snapshot. The final reports (READY, FAILED) commit durably, as every other write.
+    if (event.type === 'document.step_changed') await sql`set local synchronous_commit = off`.execute(trx);
     const doc = await findDocument(trx, data.document_id, { forUpdate: true });
     if (!doc) {
       outcome = 'orphan';
