@@ -3,7 +3,7 @@
  * (timeout, DNS, refused connection, HTTP status, provider error body) into an LlmError
  * with a kind callers can act on, and retries the transient ones with backoff.
  */
-import { retry } from '@lumikb/retry';
+import { abortableSleep, retry } from '@lumikb/retry';
 import { fetch as guardedFetch } from 'undici';
 import { LlmError, type LlmErrorKind } from './errors.ts';
 import {
@@ -325,19 +325,9 @@ export function retryAfterOf(error: unknown): number | undefined {
   return typeof ms === 'number' ? ms : undefined;
 }
 
+/** A wait that a cancelled call ends with LlmError('aborted'). */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(new LlmError('aborted', 'cancelled'));
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(new LlmError('aborted', 'cancelled'));
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
+  return abortableSleep(ms, signal, () => new LlmError('aborted', 'cancelled'));
 }
 
 /** The URL without credentials or query secrets, for messages and logs. */

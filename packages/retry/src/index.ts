@@ -73,16 +73,21 @@ export function retry<T>(policy: RetryPolicy, attempt: (n: number) => Promise<T>
   });
 }
 
-function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
+/**
+ * A timer that ends early when `signal` aborts, rejecting with `abortError()` (default: the
+ * signal's reason), so a caller's cancellation surfaces as its own error type.
+ */
+export function abortableSleep(ms: number, signal?: AbortSignal, abortError?: () => unknown): Promise<void> {
+  const reason = () => (abortError ? abortError() : signal?.reason);
   return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
+    if (signal?.aborted) return reject(reason());
     const timer = setTimeout(() => {
       signal?.removeEventListener('abort', onAbort);
       resolve();
     }, ms);
     const onAbort = () => {
       clearTimeout(timer);
-      reject(signal?.reason);
+      reject(reason());
     };
     signal?.addEventListener('abort', onAbort, { once: true });
   });

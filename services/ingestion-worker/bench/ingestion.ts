@@ -9,7 +9,7 @@
 import { chunkText, extractText } from '@lumikb/ingest';
 import { modelView, registerModel } from '@lumikb/knowledge-base/testing';
 import { type LlmModel, LlmRouter } from '@lumikb/llm';
-import { startFakeOllama, type Teardown, waitFor } from '@lumikb/test-kit';
+import { startFakeOllama, type Teardown } from '@lumikb/test-kit';
 import { startPipeline } from '../test/pipeline-helper.ts';
 
 const WORDS = (
@@ -149,33 +149,19 @@ async function runScenario(t: Teardown, scenario: Scenario) {
     warm.id,
     Array.from({ length: DOCUMENTS_IN_FLIGHT }, (_, i) => documentText(i, 300)),
   );
-  await waitFor(
-    async () => {
-      const rows = await pipeline.kb.deps.db.db
-        .selectFrom('documents')
-        .select('id')
-        .where('kb_id', '=', warm.id)
-        .where('status', 'in', ['READY', 'FAILED'])
-        .execute();
-      return rows.length === warmIds.length;
-    },
-    { timeoutMs: 300_000, intervalMs: 20, what: 'the warm-up documents processed' },
-  );
+  await pipeline.api.waitForKbProcessed(warm.id, warmIds.length, {
+    timeoutMs: 300_000,
+    intervalMs: 20,
+    what: 'the warm-up documents processed',
+  });
 
   const started = performance.now();
   const ids = await uploadAll(pipeline, kb.id, texts);
-  await waitFor(
-    async () => {
-      const rows = await pipeline.kb.deps.db.db
-        .selectFrom('documents')
-        .select(['status'])
-        .where('kb_id', '=', kb.id)
-        .where('status', 'in', ['READY', 'FAILED'])
-        .execute();
-      return rows.length === ids.length ? rows : false;
-    },
-    { timeoutMs: 600_000, intervalMs: 20, what: 'every document processed' },
-  );
+  await pipeline.api.waitForKbProcessed(kb.id, ids.length, {
+    timeoutMs: 600_000,
+    intervalMs: 20,
+    what: 'every document processed',
+  });
   const pipelineSeconds = (performance.now() - started) / 1000;
   const failed = await pipeline.kb.deps.db.db
     .selectFrom('documents')

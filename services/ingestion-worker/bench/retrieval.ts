@@ -9,7 +9,7 @@
  * Runs on the local Postgres and NATS (or DATABASE_URL / NATS_URL).
  */
 
-import { signJwt, type Teardown, waitFor } from '@lumikb/test-kit';
+import { signJwt, type Teardown } from '@lumikb/test-kit';
 import { baselineBm25, type CranDoc, evaluate, loadCranfield, type Metrics } from '../../../bench/lib/cranfield.ts';
 import { closedLoop } from '../../../bench/lib/stats.ts';
 import { startPipeline } from '../test/pipeline-helper.ts';
@@ -88,18 +88,11 @@ export async function benchRetrieval(
     const kb = await pipeline.api.createKb({ name: 'Cranfield (benchmark)' }, token);
     const ingestStarted = performance.now();
     const cranIdOf = await uploadAll(pipeline, token, kb.id, indexed);
-    await waitFor(
-      async () => {
-        const rows = await pipeline.kb.deps.db.db
-          .selectFrom('documents')
-          .select(['status'])
-          .where('kb_id', '=', kb.id)
-          .where('status', 'in', ['READY', 'FAILED'])
-          .execute();
-        return rows.length === cranIdOf.size ? rows : false;
-      },
-      { timeoutMs: 1_200_000, intervalMs: 200, what: 'every Cranfield document processed' },
-    );
+    await pipeline.api.waitForKbProcessed(kb.id, cranIdOf.size, {
+      timeoutMs: 1_200_000,
+      intervalMs: 200,
+      what: 'every Cranfield document processed',
+    });
     out['ingested documents'] = `${cranIdOf.size} in ${((performance.now() - ingestStarted) / 1000).toFixed(0)} s`;
     const failed = await pipeline.kb.deps.db.db
       .selectFrom('documents')

@@ -90,6 +90,29 @@ export async function startPipeline(t: Teardown, options: PipelineOptions = {}) 
         { timeoutMs, intervalMs: 50, what: `document ${docId} ${wanted.join('|')}` },
       );
     },
+    /** Waits until `count` documents of the KB have ended READY or FAILED (benchmarks, bulk tests). */
+    async waitForKbProcessed(
+      kbId: string,
+      count: number,
+      options: { timeoutMs: number; intervalMs?: number; what?: string },
+    ) {
+      return waitFor(
+        async () => {
+          const rows = await kb.deps.db.db
+            .selectFrom('documents')
+            .select('status')
+            .where('kb_id', '=', kbId)
+            .where('status', 'in', ['READY', 'FAILED'])
+            .execute();
+          return rows.length === count ? rows : false;
+        },
+        {
+          timeoutMs: options.timeoutMs,
+          intervalMs: options.intervalMs ?? 50,
+          what: options.what ?? `${count} documents of KB ${kbId} processed`,
+        },
+      );
+    },
     async search(body: Record<string, unknown>, token = tokens.operator) {
       return kb.app.inject({ method: 'POST', url: '/api/v1/search', headers: auth(token), payload: body });
     },
