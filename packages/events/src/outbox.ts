@@ -186,7 +186,11 @@ export class OutboxRelay {
           }
         }
         if (ok.length > 0) {
-          await trx.updateTable('outbox').set({ sent_at: sql`now()` }).where('id', 'in', ok).execute();
+          // clock_timestamp(), not now() (the transaction's start, before the publishes):
+          // the stuck-document sweep reads sent_at as "published no later than", and
+          // compares it with the stream's own message times. Under load the batch's
+          // publishes can take longer than the sweep's margin.
+          await trx.updateTable('outbox').set({ sent_at: sql`clock_timestamp()` }).where('id', 'in', ok).execute();
         }
         return { count: ok.length, more: rows.length === batchSize, failure };
       });

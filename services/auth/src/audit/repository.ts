@@ -54,6 +54,18 @@ export async function listAuditRecords(
   db: Db,
   filter: AuditFilter,
 ): Promise<{ rows: Selectable<AuditLogTable>[]; total: number }> {
+  // The page and its total from one snapshot: two queries on two connections could count
+  // a record that arrived between them (total 3 beside a page of 2).
+  return db
+    .transaction()
+    .setIsolationLevel('repeatable read')
+    .execute((trx) => pageAuditRecords(trx, filter));
+}
+
+async function pageAuditRecords(
+  db: Db,
+  filter: AuditFilter,
+): Promise<{ rows: Selectable<AuditLogTable>[]; total: number }> {
   let query = db.selectFrom('audit_log');
   if (filter.actor) {
     const actor = filter.actor;
@@ -75,15 +87,13 @@ export async function listAuditRecords(
   if (filter.outcome) query = query.where('outcome', '=', filter.outcome);
   if (filter.from) query = query.where('occurred_at', '>=', filter.from);
   if (filter.to) query = query.where('occurred_at', '<', filter.to);
-  const [rows, count] = await Promise.all([
-    query
-      .selectAll()
-      .orderBy('occurred_at', 'desc')
-      .orderBy('id', 'desc')
-      .limit(filter.limit)
-      .offset(filter.offset)
-      .execute(),
-    query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
-  ]);
+  const rows = await query
+    .selectAll()
+    .orderBy('occurred_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(filter.limit)
+    .offset(filter.offset)
+    .execute();
+  const count = await query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
   return { rows, total: Number(count.n) };
 }
