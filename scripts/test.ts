@@ -8,6 +8,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
+import { restoreCoverageSources } from './lib/coverage.ts';
 import { recordResult, type SuiteResult, summaryLine } from './lib/results.ts';
 import { ROOT } from './lib/stack.ts';
 
@@ -131,6 +132,19 @@ const failedTests = Number(summary?.[3] ?? 0);
 // tap can fail without failing an assertion (a file that crashed or timed out).
 const failed = failedTests || (tap.code !== 0 ? 1 : 0);
 results.push({ suite: 'tap', passed, failed, skipped: Number(summary?.[4] ?? 0) });
+
+if (tapArgs.length === 0) {
+  // The thresholds (statements, branches, functions, lines) are in .taprc; tap checks them
+  // here, over the whole run, and not in a run of a few files (allow-incomplete-coverage).
+  const started = performance.now();
+  restoreCoverageSources(join(ROOT, '.tap', 'coverage'));
+  const report = await run(bin('tap'), ['report', 'text-summary', 'json-summary', '--no-allow-incomplete-coverage']);
+  const ok = report.code === 0;
+  results.push({ suite: 'coverage', passed: ok ? 1 : 0, failed: ok ? 0 : 1, skipped: 0 });
+  process.stdout.write(
+    `── coverage: ${ok ? 'ok' : 'FAILED: under a threshold of .taprc'} (${seconds(started)}; .tap/report/coverage-summary.json)\n`,
+  );
+}
 
 for (const r of results) recordResult(r);
 const total = results.reduce(
