@@ -8,28 +8,26 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { writeFileSync } from 'node:fs';
 import { startStack } from '../../scripts/lib/stack.ts';
+import { API_TYPES_FILE, isComplete, publicPathCount, renderApiTypes } from './api-types.ts';
 
-const web = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
-
-async function fetchSpec(url: string, expectPaths: number): Promise<Record<string, unknown>> {
+async function fetchSpec(url: string): Promise<Record<string, unknown>> {
   const deadline = Date.now() + 30_000;
   for (;;) {
     const res = await fetch(url);
-    const spec = (await res.json()) as { paths?: Record<string, unknown> };
+    const spec = (await res.json()) as Record<string, unknown>;
     // The gateway merges upstream documents in the background; wait until all are in.
-    if (Object.keys(spec.paths ?? {}).length >= expectPaths || Date.now() > deadline) return spec;
+    if (isComplete(spec)) return spec;
+    if (Date.now() > deadline)
+      throw new Error(`the gateway's document still lacks ${spec['x-lumikb-missing-upstreams']}`);
     await new Promise((r) => setTimeout(r, 500));
   }
 }
 
 let spec: Record<string, unknown>;
 if (process.env.OPENAPI_URL) {
-  spec = await fetchSpec(process.env.OPENAPI_URL, 0);
+  spec = await fetchSpec(process.env.OPENAPI_URL);
 } else {
   const id = randomBytes(4).toString('hex');
   const base = Number(process.env.OPENAPI_PORT_BASE ?? 19080);
@@ -51,26 +49,12 @@ if (process.env.OPENAPI_URL) {
   });
   try {
     await stack.waitUntilReady();
-    spec = await fetchSpec(`${stack.url}/docs/json`, 60);
+    spec = await fetchSpec(`${stack.url}/docs/json`);
   } finally {
     await stack.stop();
     execFileSync('dropdb', ['-h', '127.0.0.1', '-U', 'postgres', '--if-exists', `lumikb_openapi_${id}`]);
   }
 }
 
-// The gateway's own catch-all proxy routes (`/api/v1/x/` and `/api/v1/x/{*}`) say nothing.
-const paths = Object.fromEntries(
-  Object.entries((spec.paths as Record<string, unknown>) ?? {}).filter(
-    ([p]) => p.startsWith('/api/') && !p.endsWith('/') && !p.includes('{*}'),
-  ),
-);
-spec = { ...spec, paths };
-const out = join(mkdtempSync(join(tmpdir(), 'lumikb-openapi-')), 'openapi.json');
-writeFileSync(out, JSON.stringify(spec));
-execFileSync('npx', ['openapi-typescript', out, '-o', join(web, 'src/api/schema.gen.ts')], {
-  cwd: web,
-  stdio: 'inherit',
-});
-// The repo's formatter owns the file's style, so a regeneration only shows real changes.
-execFileSync('npx', ['biome', 'format', '--write', join(web, 'src/api/schema.gen.ts')], { cwd: web, stdio: 'ignore' });
-process.stderr.write(`generated types for ${Object.keys(paths).length} paths\n`);
+writeFileSync(API_TYPES_FILE, await renderApiTypes(spec));
+process.stderr.write(`generated types for ${publicPathCount(spec)} paths\n`);

@@ -53,8 +53,12 @@ export class MergedOpenApi {
       Object.assign(schemas, (spec.components as { schemas?: Record<string, unknown> } | undefined)?.schemas ?? {});
     }
     const components = (own.components ?? {}) as Record<string, unknown>;
+    // Which services' documents are not merged in yet (they are fetched in the background):
+    // a client generating types from this document waits until the list is empty.
+    const missing = Object.keys(this.upstreams).filter((name) => !this.upstreamSpecs.has(name as Upstream));
     return {
       ...own,
+      'x-lumikb-missing-upstreams': missing.sort(),
       info: {
         ...(own.info as object),
         title: 'LumiKB API',

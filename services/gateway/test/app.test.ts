@@ -111,6 +111,8 @@ t.test('/docs/json merges the public paths of every upstream', async (t) => {
     { what: 'upstream specs to be fetched' },
   );
   t.equal(spec.info.title, 'LumiKB API');
+  t.ok(Array.isArray(spec['x-lumikb-missing-upstreams']), 'the document lists the services not merged yet');
+  t.notOk(spec['x-lumikb-missing-upstreams'].includes('auth'), 'a merged service is not listed');
   t.notOk(Object.keys(spec.paths).includes('/internal/secret'), 'internal routes are not published');
   t.notOk(
     Object.keys(spec.paths).includes('/api/v1/auth/from-registry'),

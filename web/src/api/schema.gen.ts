@@ -4,6 +4,2348 @@
  */
 
 export interface paths {
+  '/api/v1/admin/audit': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Audit records of every service, newest first
+     * @description Who did what to which resource, when, under which request id; secrets are redacted. Below level 3 (operators) e-mails are masked, client IPs cut to /24 or /48, names of users, KBs and documents hidden, and `actor` matches ids only.
+     */
+    get: {
+      parameters: {
+        query: {
+          /** @description actor id or email */
+          actor?: string;
+          /** @description exact action, or a prefix ending in * (user.*) */
+          action?: string;
+          resource_type?: string;
+          resource_id?: string;
+          service?: string;
+          outcome?: 'success' | 'failure';
+          /** @description inclusive */
+          from?: string;
+          /** @description exclusive */
+          to?: string;
+          limit: number;
+          offset: number;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                /** Format: uuid */
+                id: string;
+                /** Format: date-time */
+                occurred_at: string;
+                service: string;
+                action: string;
+                outcome: string;
+                resource_type: string;
+                resource_id: string | null;
+                actor: {
+                  type: string;
+                  id: string;
+                  email: string | null;
+                };
+                request_id: string | null;
+                ip: string | null;
+                old_value: unknown;
+                new_value: unknown;
+              }[];
+              total: number;
+              limit: number;
+              offset: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/admin/chat-feedback': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** How answers were judged: helpful / not per model and per KB, and recent comments (no content) */
+    get: {
+      parameters: {
+        query?: {
+          days?: number;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** Format: date-time */
+              since: string;
+              total: number;
+              helpful: number;
+              not_helpful: number;
+              by_model: {
+                model_id: string | null;
+                helpful: number;
+                not_helpful: number;
+              }[];
+              by_kb: {
+                /** Format: uuid */
+                kb_id: string;
+                kb_name: string | null;
+                helpful: number;
+                not_helpful: number;
+              }[];
+              recent_comments: {
+                helpful: boolean;
+                comment: string;
+                model_id: string | null;
+                /** Format: date-time */
+                created_at: string;
+              }[];
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/admin/config': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** System settings (upload size, rate limits, session timeout) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              version: number;
+              /** Format: date-time */
+              updated_at: string;
+              updated_by: string | null;
+              settings: {
+                /**
+                 * @description Largest document a user may upload, in MiB.
+                 * @default 50
+                 */
+                max_upload_size_mb: number;
+                /**
+                 * @description How long a signed-in session stays valid without activity, in minutes.
+                 * @default 480
+                 */
+                session_timeout_minutes: number;
+                rate_limits: {
+                  /**
+                   * @description Requests per minute per signed-in user across the whole API (gateway).
+                   * @default 600
+                   */
+                  api_requests_per_minute: number;
+                  /**
+                   * @description Password login attempts per minute per client address.
+                   * @default 10
+                   */
+                  login_attempts_per_minute: number;
+                  /**
+                   * @description Semantic searches per minute per user.
+                   * @default 120
+                   */
+                  search_requests_per_minute: number;
+                  /**
+                   * @description Chat questions per minute per user.
+                   * @default 30
+                   */
+                  chat_requests_per_minute: number;
+                  /**
+                   * @description Upload requests per minute per user, counted apart from the API limit so a bulk import of thousands of files is not throttled by it.
+                   * @default 1200
+                   */
+                  upload_requests_per_minute: number;
+                };
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+    /** Change system settings; running services apply them without a restart */
+    put: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      /** @description Settings to change; the others keep their value */
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @description Largest document a user may upload, in MiB. */
+            max_upload_size_mb?: number;
+            /** @description How long a signed-in session stays valid without activity, in minutes. */
+            session_timeout_minutes?: number;
+            rate_limits?: {
+              /** @description Requests per minute per signed-in user across the whole API (gateway). */
+              api_requests_per_minute?: number;
+              /** @description Password login attempts per minute per client address. */
+              login_attempts_per_minute?: number;
+              /** @description Semantic searches per minute per user. */
+              search_requests_per_minute?: number;
+              /** @description Chat questions per minute per user. */
+              chat_requests_per_minute?: number;
+              /** @description Upload requests per minute per user, counted apart from the API limit so a bulk import of thousands of files is not throttled by it. */
+              upload_requests_per_minute?: number;
+            };
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              version: number;
+              /** Format: date-time */
+              updated_at: string;
+              updated_by: string | null;
+              settings: {
+                /**
+                 * @description Largest document a user may upload, in MiB.
+                 * @default 50
+                 */
+                max_upload_size_mb: number;
+                /**
+                 * @description How long a signed-in session stays valid without activity, in minutes.
+                 * @default 480
+                 */
+                session_timeout_minutes: number;
+                rate_limits: {
+                  /**
+                   * @description Requests per minute per signed-in user across the whole API (gateway).
+                   * @default 600
+                   */
+                  api_requests_per_minute: number;
+                  /**
+                   * @description Password login attempts per minute per client address.
+                   * @default 10
+                   */
+                  login_attempts_per_minute: number;
+                  /**
+                   * @description Semantic searches per minute per user.
+                   * @default 120
+                   */
+                  search_requests_per_minute: number;
+                  /**
+                   * @description Chat questions per minute per user.
+                   * @default 30
+                   */
+                  chat_requests_per_minute: number;
+                  /**
+                   * @description Upload requests per minute per user, counted apart from the API limit so a bulk import of thousands of files is not throttled by it.
+                   * @default 1200
+                   */
+                  upload_requests_per_minute: number;
+                };
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/admin/groups': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** All groups with their permission level and member count */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                /** Format: uuid */
+                id: string;
+                name: string;
+                description: string;
+                permission_level: number;
+                is_system: boolean;
+                member_count: number;
+                /** Format: date-time */
+                created_at: string;
+                /** Format: date-time */
+                updated_at: string;
+              }[];
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    /** Create a group */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            name: string;
+            description?: string;
+            /** @description 1 User, 2 Operator, 3 Administrator */
+            permission_level: number;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** Format: uuid */
+              id: string;
+              name: string;
+              description: string;
+              permission_level: number;
+              is_system: boolean;
+              member_count: number;
+              /** Format: date-time */
+              created_at: string;
+              /** Format: date-time */
+              updated_at: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/admin/groups/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** One group */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** Format: uuid */
+              id: string;
+              name: string;
+              description: string;
+              permission_level: number;
+              is_system: boolean;
+              member_count: number;
+              /** Format: date-time */
+              created_at: string;
+              /** Format: date-time */
+              updated_at: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    /** Delete a group (its members lose the level it granted) */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    /**
+     * Rename a group or change its description or level
+     * @description System groups keep their name and level (409 SYSTEM_GROUP_PROTECTED). Lowering a level that would leave no active administrator is refused (409 LAST_ADMIN).
+     */
+    patch: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            name?: string;
+            description?: string;
+            permission_level?: number;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** Format: uuid */
+              id: string;
+              name: string;
+              description: string;
+              permission_level: number;
+              is_system: boolean;
+              member_count: number;
+              /** Format: date-time */
+              created_at: string;
+              /** Format: date-time */
+              updated_at: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+    trace?: never;
+  };
+  '/api/v1/admin/groups/{id}/members': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Members of a group */
+    get: {
+      parameters: {
+        query: {
+          limit: number;
+          offset: number;
+        };
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                /** Format: uuid */
+                id: string;
+                email: string;
+                name: string;
+                is_active: boolean;
+                permission_level: number;
+                groups: {
+                  /** Format: uuid */
+                  id: string;
+                  name: string;
+                  permission_level: number;
+                  is_system: boolean;
+                }[];
+                /** Format: date-time */
+                created_at: string;
+                /** Format: date-time */
+                updated_at: string;
+                /** Format: date-time */
+                last_login_at: string | null;
+              }[];
+              total: number;
+              limit: number;
+              offset: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    /** Add a user to a group */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** Format: uuid */
+            user_id: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** Format: uuid */
+              id: string;
+              email: string;
+              name: string;
+              is_active: boolean;
+              permission_level: number;
+              groups: {
+                /** Format: uuid */
+                id: string;
+                name: string;
+                permission_level: number;
+                is_system: boolean;
+              }[];
+              /** Format: date-time */
+              created_at: string;
+              /** Format: date-time */
+              updated_at: string;
+              /** Format: date-time */
+              last_login_at: string | null;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/admin/groups/{id}/members/{userId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /**
+     * Remove a user from a group
+     * @description 404 MEMBERSHIP_NOT_FOUND when the user is not a member; 409 LAST_ADMIN when it would leave no active administrator; 409 DEFAULT_GROUP_MEMBERSHIP for Users, which every user belongs to.
+     */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+          userId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/admin/kb-permissions': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Every grant on every knowledge base, filterable by principal or KB (administrators) */
+    get: {
+      parameters: {
+        query: {
+          principal_type?: 'user' | 'group';
+          principal_id?: string;
+          kb_id?: string;
+          limit: number;
+          offset: number;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                /** Format: uuid */
+                kb_id: string;
+                principal_type: 'user' | 'group';
+                /** Format: uuid */
+                principal_id: string;
+                permission: 'READ' | 'WRITE' | 'ADMIN';
+                granted_by: string;
+                /** Format: date-time */
+                created_at: string;
+                /** Format: date-time */
+                updated_at: string;
+                kb_name: string;
+              }[];
+              total: number;
+              limit: number;
+              offset: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/admin/kb-stats': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Per knowledge base: documents by status, chunks, vectors and storage
+     * @description Every KB with its figures; `name` is null for a KB the caller may not read (operators who are not members).
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                /** Format: uuid */
+                kb_id: string;
+                /** @description null when the caller may not read the KB (an operator who is not a member) */
+                name: string | null;
+                documents: {
+                  total: number;
+                  PENDING: number;
+                  PROCESSING: number;
+                  READY: number;
+                  FAILED: number;
+                };
+                chunk_count: number;
+                /** @description points in the collection (null if unknown) */
+                vector_count: number | null;
+                /** @description original files */
+                storage_bytes: number;
+                embedding_model_id: string;
+                generation_model_id: string;
+                /** Format: date-time */
+                last_upload_at: string | null;
+                /** Format: date-time */
+                created_at: string;
+              }[];
+              totals: {
+                knowledge_bases: number;
+                documents: number;
+                chunks: number;
+                storage_bytes: number;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/admin/llm/config': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Default embedding and generation models and generation defaults */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              version: number;
+              /** Format: date-time */
+              updated_at: string;
+              /** Format: uuid */
+              default_embedding_model_id: string | null;
+              /** Format: uuid */
+              default_generation_model_id: string | null;
+              generation_defaults: {
+                /**
+                 * @description Sampling temperature when a KB sets none (clamped to the model's range).
+                 * @default 0.7
+                 */
+                temperature: number;
+                /**
+                 * @description Nucleus sampling mass.
+                 * @default 1
+                 */
+                top_p: number;
+                /**
+                 * @description Answer length limit (clamped to the model's max_output_tokens).
+                 * @default 1024
+                 */
+                max_output_tokens: number;
+                /**
+                 * @description Give up on one generation request after this long.
+                 * @default 60
+                 */
+                request_timeout_seconds: number;
+                /**
+                 * @description Answer with the default generation model when a KB's model is unavailable (said in the answer).
+                 * @default true
+                 */
+                fallback_to_default: boolean;
+                /**
+                 * @description Instructions given to the generation model before every question.
+                 * @default You answer questions using only the provided passages. Cite passages with their markers, and say so when the passages do not contain the answer.
+                 */
+                system_prompt: string;
+              };
+              default_embedding_model: {
+                /** Format: uuid */
+                id: string;
+                name: string;
+                provider:
+                  | 'local'
+                  | 'ollama'
+                  | 'lmstudio'
+                  | 'openai'
+                  | 'azure'
+                  | 'anthropic'
+                  | 'cohere'
+                  | 'google'
+                  | 'custom';
+                model_id: string;
+                dimensions?: number;
+                distance_metric?: string;
+              } | null;
+              default_generation_model: {
+                /** Format: uuid */
+                id: string;
+                name: string;
+                provider:
+                  | 'local'
+                  | 'ollama'
+                  | 'lmstudio'
+                  | 'openai'
+                  | 'azure'
+                  | 'anthropic'
+                  | 'cohere'
+                  | 'google'
+                  | 'custom';
+                model_id: string;
+                dimensions?: number;
+                distance_metric?: string;
+              } | null;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+    /** Change default models and generation defaults (applied without restart); warns about knowledge bases whose vector size differs from a new default embedding model */
+    put: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** Format: uuid */
+            default_embedding_model_id?: string;
+            /** Format: uuid */
+            default_generation_model_id?: string;
+            /** @description Generation defaults to change */
+            generation_defaults?: {
+              /** @description Sampling temperature when a KB sets none (clamped to the model's range). */
+              temperature?: number;
+              /** @description Nucleus sampling mass. */
+              top_p?: number;
+              /** @description Answer length limit (clamped to the model's max_output_tokens). */
+              max_output_tokens?: number;
+              /** @description Give up on one generation request after this long. */
+              request_timeout_seconds?: number;
+              /** @description Answer with the default generation model when a KB's model is unavailable (said in the answer). */
+              fallback_to_default?: boolean;
+              /** @description Instructions given to the generation model before every question. */
+              system_prompt?: string;
+            };
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              config: {
+                version: number;
+                /** Format: date-time */
+                updated_at: string;
+                /** Format: uuid */
+                default_embedding_model_id: string | null;
+                /** Format: uuid */
+                default_generation_model_id: string | null;
+                generation_defaults: {
+                  /**
+                   * @description Sampling temperature when a KB sets none (clamped to the model's range).
+                   * @default 0.7
+                   */
+                  temperature: number;
+                  /**
+                   * @description Nucleus sampling mass.
+                   * @default 1
+                   */
+                  top_p: number;
+                  /**
+                   * @description Answer length limit (clamped to the model's max_output_tokens).
+                   * @default 1024
+                   */
+                  max_output_tokens: number;
+                  /**
+                   * @description Give up on one generation request after this long.
+                   * @default 60
+                   */
+                  request_timeout_seconds: number;
+                  /**
+                   * @description Answer with the default generation model when a KB's model is unavailable (said in the answer).
+                   * @default true
+                   */
+                  fallback_to_default: boolean;
+                  /**
+                   * @description Instructions given to the generation model before every question.
+                   * @default You answer questions using only the provided passages. Cite passages with their markers, and say so when the passages do not contain the answer.
+                   */
+                  system_prompt: string;
+                };
+                default_embedding_model: {
+                  /** Format: uuid */
+                  id: string;
+                  name: string;
+                  provider:
+                    | 'local'
+                    | 'ollama'
+                    | 'lmstudio'
+                    | 'openai'
+                    | 'azure'
+                    | 'anthropic'
+                    | 'cohere'
+                    | 'google'
+                    | 'custom';
+                  model_id: string;
+                  dimensions?: number;
+                  distance_metric?: string;
+                } | null;
+                default_generation_model: {
+                  /** Format: uuid */
+                  id: string;
+                  name: string;
+                  provider:
+                    | 'local'
+                    | 'ollama'
+                    | 'lmstudio'
+                    | 'openai'
+                    | 'azure'
+                    | 'anthropic'
+                    | 'cohere'
+                    | 'google'
+                    | 'custom';
+                  model_id: string;
+                  dimensions?: number;
+                  distance_metric?: string;
+                } | null;
+              };
+              changed_fields: string[];
+              warnings: {
+                code: string;
+                message: string;
+                knowledge_bases?: {
+                  /** Format: uuid */
+                  id: string;
+                  name: string;
+                  dimensions: number;
+                  /** Format: uuid */
+                  embedding_model_id: string;
+                }[];
+              }[];
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/admin/llm/health': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Each active model's health: its last connection test, or a fresh one with ?probe=true */
+    get: {
+      parameters: {
+        query: {
+          /** @description run a fresh connection test of every active model */
+          probe: boolean;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** Format: date-time */
+              checked_at: string;
+              probed: boolean;
+              healthy: number;
+              unhealthy: number;
+              unknown: number;
+              models: {
+                /** Format: uuid */
+                id: string;
+                name: string;
+                type: 'embedding' | 'generation';
+                provider:
+                  | 'local'
+                  | 'ollama'
+                  | 'lmstudio'
+                  | 'openai'
+                  | 'azure'
+                  | 'anthropic'
+                  | 'cohere'
+                  | 'google'
+                  | 'custom';
+                is_default: boolean;
+                /** @description from the last connection test; unknown when never tested */
+                health: 'healthy' | 'unhealthy' | 'unknown';
+                last_test: {
+                  /** Format: date-time */
+                  tested_at: string;
+                  success: boolean;
+                  latency_ms: number;
+                  message: string;
+                } | null;
+                /** @description State of the model in the LiteLLM proxy (not_applicable: local, direct-call or inactive). */
+                sync_status: 'not_applicable' | 'pending' | 'synced' | 'failed';
+              }[];
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/admin/models': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** List models, filtered and paged */
+    get: {
+      parameters: {
+        query: {
+          type?: 'embedding' | 'generation';
+          status?: 'active' | 'inactive' | 'deprecated';
+          provider?:
+            | 'local'
+            | 'ollama'
+            | 'lmstudio'
+            | 'openai'
+            | 'azure'
+            | 'anthropic'
+            | 'cohere'
+            | 'google'
+            | 'custom';
+          is_default?: boolean;
+          /** @description matches name or model_id (case-insensitive) */
+          q?: string;
+          limit: number;
+          offset: number;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                /** Format: uuid */
+                id: string;
+                type: 'embedding' | 'generation';
+                provider:
+                  | 'local'
+                  | 'ollama'
+                  | 'lmstudio'
+                  | 'openai'
+                  | 'azure'
+                  | 'anthropic'
+                  | 'cohere'
+                  | 'google'
+                  | 'custom';
+                name: string;
+                model_id: string;
+                api_endpoint: string | null;
+                config: {
+                  [key: string]: unknown;
+                };
+                status: 'active' | 'inactive' | 'deprecated';
+                is_default: boolean;
+                has_api_key: boolean;
+                /** Format: date-time */
+                created_at: string;
+                /** Format: date-time */
+                updated_at: string;
+                last_test: {
+                  /** Format: date-time */
+                  tested_at: string;
+                  success: boolean;
+                  latency_ms: number;
+                  message: string;
+                } | null;
+                /** @description State of the model in the LiteLLM proxy (not_applicable: local, direct-call or inactive). */
+                sync_status: 'not_applicable' | 'pending' | 'synced' | 'failed';
+                sync_error: string | null;
+                /** Format: date-time */
+                synced_at: string | null;
+                kb_count: number;
+              }[];
+              total: number;
+              limit: number;
+              offset: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    /** Register a model (the first active model of a type becomes its default) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            type: 'embedding' | 'generation';
+            provider:
+              | 'local'
+              | 'ollama'
+              | 'lmstudio'
+              | 'openai'
+              | 'azure'
+              | 'anthropic'
+              | 'cohere'
+              | 'google'
+              | 'custom';
+            name: string;
+            model_id?: string;
+            api_endpoint?: string | null;
+            api_key?: string | null;
+            /** @description Parameters of the model; which exist depends on provider and type (GET /api/v1/admin/models/providers) */
+            config?: {
+              [key: string]: unknown;
+            };
+            status?: 'active' | 'inactive' | 'deprecated';
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** Format: uuid */
+              id: string;
+              type: 'embedding' | 'generation';
+              provider:
+                | 'local'
+                | 'ollama'
+                | 'lmstudio'
+                | 'openai'
+                | 'azure'
+                | 'anthropic'
+                | 'cohere'
+                | 'google'
+                | 'custom';
+              name: string;
+              model_id: string;
+              api_endpoint: string | null;
+              config: {
+                [key: string]: unknown;
+              };
+              status: 'active' | 'inactive' | 'deprecated';
+              is_default: boolean;
+              has_api_key: boolean;
+              /** Format: date-time */
+              created_at: string;
+              /** Format: date-time */
+              updated_at: string;
+              last_test: {
+                /** Format: date-time */
+                tested_at: string;
+                success: boolean;
+                latency_ms: number;
+                message: string;
+              } | null;
+              /** @description State of the model in the LiteLLM proxy (not_applicable: local, direct-call or inactive). */
+              sync_status: 'not_applicable' | 'pending' | 'synced' | 'failed';
+              sync_error: string | null;
+              /** Format: date-time */
+              synced_at: string | null;
+              kb_count: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/admin/models/providers': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Providers and, per model type, the fields of their form (what the server accepts) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              providers: {
+                id: string;
+                label: string;
+                description: string;
+                routing: 'in_process' | 'direct' | 'proxy';
+                model_types: string[];
+                fields: {
+                  [key: string]: {
+                    /** @description model_id, api_endpoint, api_key or config.<name> */
+                    key: string;
+                    label: string;
+                    type: 'string' | 'url' | 'secret' | 'integer' | 'number' | 'boolean' | 'enum' | 'tags' | 'range';
+                    required: boolean;
+                    default?: unknown;
+                    help: string;
+                    placeholder?: string;
+                    options?: (string | number)[];
+                    minimum?: number;
+                    maximum?: number;
+                    exclusive_minimum?: number;
+                    max_length?: number;
+                    pattern?: string;
+                    group: 'connection' | 'model' | 'parameters';
+                  }[];
+                };
+                constraints: {
+                  [key: string]: {
+                    kind: 'lte' | 'within';
+                    message: string;
+                    left?: string;
+                    right?: string;
+                    value?: string;
+                    range?: string;
+                  }[];
+                };
+              }[];
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/admin/models/sync': {
     parameters: {
       query?: never;
@@ -230,7 +2572,7 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
-  '/api/v1/auth/login': {
+  '/api/v1/admin/models/test': {
     parameters: {
       query?: never;
       header?: never;
@@ -239,10 +2581,7 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /**
-     * Sign in with email and password
-     * @description Sets the httpOnly lumikb_access and lumikb_refresh cookies and returns the same tokens for API clients. Too many attempts for one account from one address (or from one address overall) are refused with 429 LOGIN_THROTTLED and Retry-After. A deactivated account answers 401 INVALID_CREDENTIALS.
-     */
+    /** Test a model that is not saved yet (at most 5 s) */
     post: {
       parameters: {
         query?: never;
@@ -253,12 +2592,31 @@ export interface paths {
       requestBody: {
         content: {
           'application/json': {
+            type: 'embedding' | 'generation';
+            provider:
+              | 'local'
+              | 'ollama'
+              | 'lmstudio'
+              | 'openai'
+              | 'azure'
+              | 'anthropic'
+              | 'cohere'
+              | 'google'
+              | 'custom';
+            name?: string;
+            model_id?: string;
+            api_endpoint?: string | null;
+            api_key?: string | null;
+            /** @description Parameters of the model; which exist depends on provider and type (GET /api/v1/admin/models/providers) */
+            config?: {
+              [key: string]: unknown;
+            };
+            status?: 'active' | 'inactive' | 'deprecated';
             /**
-             * Format: email
-             * @description unique, compared case-insensitively; e.g. x@company.local
+             * Format: uuid
+             * @description when editing a saved model without retyping its key: test with the key stored on that model
              */
-            email: string;
-            password: string;
+            reuse_api_key_from?: string;
           };
         };
       };
@@ -270,39 +2628,14 @@ export interface paths {
           };
           content: {
             'application/json': {
-              /** @description EdDSA JWT; also set as the httpOnly lumikb_access cookie */
-              access_token: string;
-              /** @enum {string} */
-              token_type: 'Bearer';
-              /** @description seconds */
-              expires_in: number;
-              /** Format: date-time */
-              expires_at: string;
-              /** @description single use; also set as the httpOnly lumikb_refresh cookie */
-              refresh_token: string;
-              /** Format: date-time */
-              refresh_expires_at: string;
-              user: {
-                /** Format: uuid */
-                id: string;
-                email: string;
-                name: string;
-                is_active: boolean;
-                permission_level: number;
-                groups: {
-                  /** Format: uuid */
-                  id: string;
-                  name: string;
-                  permission_level: number;
-                  is_system: boolean;
-                }[];
-                /** Format: date-time */
-                created_at: string;
-                /** Format: date-time */
-                updated_at: string;
-                /** Format: date-time */
-                last_login_at: string | null;
+              success: boolean;
+              message: string;
+              latency_ms: number;
+              details: {
+                [key: string]: unknown;
               };
+              /** Format: date-time */
+              tested_at: string;
             };
           };
         };
@@ -335,7 +2668,35 @@ export interface paths {
           };
         };
         /** @description Default Response */
-        429: {
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        422: {
           headers: {
             [name: string]: unknown;
           };
@@ -356,34 +2717,24 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
-  '/api/v1/auth/refresh': {
+  '/api/v1/admin/models/{id}': {
     parameters: {
       query?: never;
       header?: never;
       path?: never;
       cookie?: never;
     };
-    get?: never;
-    put?: never;
-    /**
-     * Exchange a refresh token for a new access and refresh token
-     * @description Each refresh token works once. Presenting one that was already exchanged revokes the whole session (401 REFRESH_TOKEN_REUSED).
-     */
-    post: {
+    /** One model, with the knowledge bases that use it */
+    get: {
       parameters: {
         query?: never;
         header?: never;
-        path?: never;
+        path: {
+          id: string;
+        };
         cookie?: never;
       };
-      requestBody: {
-        content: {
-          'application/json': {
-            /** @description API clients send it here; the SPA relies on the httpOnly lumikb_refresh cookie */
-            refresh_token?: string;
-          };
-        };
-      };
+      requestBody?: never;
       responses: {
         /** @description Default Response */
         200: {
@@ -392,39 +2743,53 @@ export interface paths {
           };
           content: {
             'application/json': {
-              /** @description EdDSA JWT; also set as the httpOnly lumikb_access cookie */
-              access_token: string;
-              /** @enum {string} */
-              token_type: 'Bearer';
-              /** @description seconds */
-              expires_in: number;
+              /** Format: uuid */
+              id: string;
+              type: 'embedding' | 'generation';
+              provider:
+                | 'local'
+                | 'ollama'
+                | 'lmstudio'
+                | 'openai'
+                | 'azure'
+                | 'anthropic'
+                | 'cohere'
+                | 'google'
+                | 'custom';
+              name: string;
+              model_id: string;
+              api_endpoint: string | null;
+              config: {
+                [key: string]: unknown;
+              };
+              status: 'active' | 'inactive' | 'deprecated';
+              is_default: boolean;
+              has_api_key: boolean;
               /** Format: date-time */
-              expires_at: string;
-              /** @description single use; also set as the httpOnly lumikb_refresh cookie */
-              refresh_token: string;
+              created_at: string;
               /** Format: date-time */
-              refresh_expires_at: string;
-              user: {
+              updated_at: string;
+              last_test: {
+                /** Format: date-time */
+                tested_at: string;
+                success: boolean;
+                latency_ms: number;
+                message: string;
+              } | null;
+              /** @description State of the model in the LiteLLM proxy (not_applicable: local, direct-call or inactive). */
+              sync_status: 'not_applicable' | 'pending' | 'synced' | 'failed';
+              sync_error: string | null;
+              /** Format: date-time */
+              synced_at: string | null;
+              kb_count: number;
+              used_by: {
                 /** Format: uuid */
                 id: string;
-                email: string;
                 name: string;
-                is_active: boolean;
-                permission_level: number;
-                groups: {
-                  /** Format: uuid */
-                  id: string;
-                  name: string;
-                  permission_level: number;
-                  is_system: boolean;
-                }[];
-                /** Format: date-time */
-                created_at: string;
-                /** Format: date-time */
-                updated_at: string;
-                /** Format: date-time */
-                last_login_at: string | null;
-              };
+                role: 'embedding' | 'generation';
+                dimensions: number;
+                distance_metric: string;
+              }[];
             };
           };
         };
@@ -456,40 +2821,197 @@ export interface paths {
             };
           };
         };
-      };
-    };
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/auth/logout': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /** Sign out: revoke this session (or all of them) and clear the cookies */
-    post: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          'application/json': {
-            refresh_token?: string;
-            /** @description end every session of the user, on every device */
-            all?: boolean;
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
           };
         };
       };
+    };
+    /** Update a model (omitted fields keep their value; api_key: omit to keep, null to remove) */
+    put: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      /** @description type and provider are fixed at creation */
+      requestBody: {
+        content: {
+          'application/json': {
+            name?: string;
+            model_id?: string;
+            api_endpoint?: string | null;
+            /** @description omit to keep the stored key, a string to replace it, null to remove it */
+            api_key?: string | null;
+            /** @description merged into the stored config; a null value resets that setting to its default */
+            config?: {
+              [key: string]: unknown;
+            };
+            status?: 'active' | 'inactive' | 'deprecated';
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** Format: uuid */
+              id: string;
+              type: 'embedding' | 'generation';
+              provider:
+                | 'local'
+                | 'ollama'
+                | 'lmstudio'
+                | 'openai'
+                | 'azure'
+                | 'anthropic'
+                | 'cohere'
+                | 'google'
+                | 'custom';
+              name: string;
+              model_id: string;
+              api_endpoint: string | null;
+              config: {
+                [key: string]: unknown;
+              };
+              status: 'active' | 'inactive' | 'deprecated';
+              is_default: boolean;
+              has_api_key: boolean;
+              /** Format: date-time */
+              created_at: string;
+              /** Format: date-time */
+              updated_at: string;
+              last_test: {
+                /** Format: date-time */
+                tested_at: string;
+                success: boolean;
+                latency_ms: number;
+                message: string;
+              } | null;
+              /** @description State of the model in the LiteLLM proxy (not_applicable: local, direct-call or inactive). */
+              sync_status: 'not_applicable' | 'pending' | 'synced' | 'failed';
+              sync_error: string | null;
+              /** Format: date-time */
+              synced_at: string | null;
+              kb_count: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+    post?: never;
+    /** Delete a model no knowledge base uses and that is not a default */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
       responses: {
         /** @description Default Response */
         204: {
@@ -526,532 +3048,22 @@ export interface paths {
             };
           };
         };
-      };
-    };
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/auth/me': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** The signed-in user, their groups and effective permission level */
-    get: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** Format: uuid */
-              id: string;
-              email: string;
-              name: string;
-              is_active: boolean;
-              permission_level: number;
-              groups: {
-                /** Format: uuid */
-                id: string;
-                name: string;
-                permission_level: number;
-                is_system: boolean;
-              }[];
-              /** Format: date-time */
-              created_at: string;
-              /** Format: date-time */
-              updated_at: string;
-              /** Format: date-time */
-              last_login_at: string | null;
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-      };
-    };
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    /** Change your own display name (audited as user.update by yourself) */
-    patch: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          'application/json': {
-            name: string;
-          };
-        };
-      };
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** Format: uuid */
-              id: string;
-              email: string;
-              name: string;
-              is_active: boolean;
-              permission_level: number;
-              groups: {
-                /** Format: uuid */
-                id: string;
-                name: string;
-                permission_level: number;
-                is_system: boolean;
-              }[];
-              /** Format: date-time */
-              created_at: string;
-              /** Format: date-time */
-              updated_at: string;
-              /** Format: date-time */
-              last_login_at: string | null;
-            };
-          };
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-      };
-    };
-    trace?: never;
-  };
-  '/api/v1/auth/password': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /**
-     * Change your own password; every other session ends, this one goes on with new tokens
-     * @description The current password is required. All access tokens issued before the change are void and every other session's refresh token is revoked; the caller's session (its refresh token from the body or the lumikb_refresh cookie) is renewed: new tokens in the response and the cookies.
-     */
-    post: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          'application/json': {
-            current_password: string;
-            /** @description Rule: at least 12 characters (at most 256), with at least one letter and at least one digit or symbol, not containing the email address, and not one of the 10,000 most common passwords (ignoring case and leading or trailing digits and symbols) */
-            new_password: string;
-            /** @description the caller's refresh token, whose session is kept (API clients; the SPA relies on the lumikb_refresh cookie) */
-            refresh_token?: string;
-          };
-        };
-      };
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description EdDSA JWT; also set as the httpOnly lumikb_access cookie */
-              access_token: string;
-              /** @enum {string} */
-              token_type: 'Bearer';
-              /** @description seconds */
-              expires_in: number;
-              /** Format: date-time */
-              expires_at: string;
-              /** @description single use; also set as the httpOnly lumikb_refresh cookie */
-              refresh_token: string;
-              /** Format: date-time */
-              refresh_expires_at: string;
-              user: {
-                /** Format: uuid */
-                id: string;
-                email: string;
-                name: string;
-                is_active: boolean;
-                permission_level: number;
-                groups: {
-                  /** Format: uuid */
-                  id: string;
-                  name: string;
-                  permission_level: number;
-                  is_system: boolean;
-                }[];
-                /** Format: date-time */
-                created_at: string;
-                /** Format: date-time */
-                updated_at: string;
-                /** Format: date-time */
-                last_login_at: string | null;
-              };
-              /** @description how many other sessions were ended */
-              sessions_ended: number;
-            };
-          };
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-      };
-    };
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/auth/sessions': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** Your active sessions (devices signed in), the latest activity first */
-    get: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              items: {
-                /**
-                 * Format: uuid
-                 * @description the session (refresh-token family); stable across refreshes
-                 */
-                id: string;
-                /**
-                 * Format: date-time
-                 * @description sign-in
-                 */
-                started_at: string;
-                /**
-                 * Format: date-time
-                 * @description last refresh
-                 */
-                last_active_at: string;
-                /** Format: date-time */
-                expires_at: string;
-                ip: string | null;
-                user_agent: string | null;
-                /** @description the session this request came from (by its refresh token) */
-                current: boolean;
-              }[];
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-      };
-    };
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/auth/sessions/end-others': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /** Sign out everywhere else; this session goes on with new tokens */
-    post: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          'application/json': {
-            /** @description the caller's refresh token, whose session is kept (API clients; the SPA relies on the lumikb_refresh cookie) */
-            refresh_token?: string;
-          };
-        };
-      };
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description EdDSA JWT; also set as the httpOnly lumikb_access cookie */
-              access_token: string;
-              /** @enum {string} */
-              token_type: 'Bearer';
-              /** @description seconds */
-              expires_in: number;
-              /** Format: date-time */
-              expires_at: string;
-              /** @description single use; also set as the httpOnly lumikb_refresh cookie */
-              refresh_token: string;
-              /** Format: date-time */
-              refresh_expires_at: string;
-              user: {
-                /** Format: uuid */
-                id: string;
-                email: string;
-                name: string;
-                is_active: boolean;
-                permission_level: number;
-                groups: {
-                  /** Format: uuid */
-                  id: string;
-                  name: string;
-                  permission_level: number;
-                  is_system: boolean;
-                }[];
-                /** Format: date-time */
-                created_at: string;
-                /** Format: date-time */
-                updated_at: string;
-                /** Format: date-time */
-                last_login_at: string | null;
-              };
-              /** @description how many other sessions were ended */
-              sessions_ended: number;
-            };
-          };
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-      };
-    };
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/auth/register': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /**
-     * Create your own account (only when SELF_REGISTRATION is on)
-     * @description New accounts join the Users group (level 1). 403 REGISTRATION_DISABLED when turned off.
-     */
-    post: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          'application/json': {
-            /**
-             * Format: email
-             * @description unique, compared case-insensitively; e.g. x@company.local
-             */
-            email: string;
-            name?: string;
-            /** @description Rule: at least 12 characters (at most 256), with at least one letter and at least one digit or symbol, not containing the email address, and not one of the 10,000 most common passwords (ignoring case and leading or trailing digits and symbols) */
-            password: string;
-          };
-        };
-      };
-      responses: {
-        /** @description Default Response */
-        201: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** Format: uuid */
-              id: string;
-              email: string;
-              name: string;
-              is_active: boolean;
-              permission_level: number;
-              groups: {
-                /** Format: uuid */
-                id: string;
-                name: string;
-                permission_level: number;
-                is_system: boolean;
-              }[];
-              /** Format: date-time */
-              created_at: string;
-              /** Format: date-time */
-              updated_at: string;
-              /** Format: date-time */
-              last_login_at: string | null;
-            };
-          };
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
         /** @description Default Response */
         403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
           headers: {
             [name: string]: unknown;
           };
@@ -1080,6 +3092,676 @@ export interface paths {
         };
       };
     };
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/admin/models/{id}/set-default': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Make an active model the default of its type */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** Format: uuid */
+              id: string;
+              type: 'embedding' | 'generation';
+              provider:
+                | 'local'
+                | 'ollama'
+                | 'lmstudio'
+                | 'openai'
+                | 'azure'
+                | 'anthropic'
+                | 'cohere'
+                | 'google'
+                | 'custom';
+              name: string;
+              model_id: string;
+              api_endpoint: string | null;
+              config: {
+                [key: string]: unknown;
+              };
+              status: 'active' | 'inactive' | 'deprecated';
+              is_default: boolean;
+              has_api_key: boolean;
+              /** Format: date-time */
+              created_at: string;
+              /** Format: date-time */
+              updated_at: string;
+              last_test: {
+                /** Format: date-time */
+                tested_at: string;
+                success: boolean;
+                latency_ms: number;
+                message: string;
+              } | null;
+              /** @description State of the model in the LiteLLM proxy (not_applicable: local, direct-call or inactive). */
+              sync_status: 'not_applicable' | 'pending' | 'synced' | 'failed';
+              sync_error: string | null;
+              /** Format: date-time */
+              synced_at: string | null;
+              kb_count: number;
+              warnings: {
+                code: string;
+                message: string;
+                knowledge_bases?: {
+                  /** Format: uuid */
+                  id: string;
+                  name: string;
+                  dimensions: number;
+                  /** Format: uuid */
+                  embedding_model_id: string;
+                }[];
+              }[];
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/admin/models/{id}/test': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Test the connection of a saved model (at most 5 s); the result is stored on the model */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              success: boolean;
+              message: string;
+              latency_ms: number;
+              details: {
+                [key: string]: unknown;
+              };
+              /** Format: date-time */
+              tested_at: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/admin/queue/retry-failed': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Retry FAILED documents: the given ids, or all failed (optionally of one KB). Every document not queued is listed in errors. */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            document_ids?: string[];
+            /** @default false */
+            retry_all_failed?: boolean;
+            /**
+             * Format: uuid
+             * @description restrict to one knowledge base
+             */
+            kb_id?: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              queued: number;
+              failed: number;
+              errors: {
+                document_id: string;
+                code: string;
+                error: string;
+              }[];
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/admin/queue/status': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Ingestion queue: JetStream pending / in-flight / redelivered, workers connected */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description pending + in flight */
+              queue_depth: number;
+              pending: number;
+              in_flight: number;
+              redelivered: number;
+              consumers: {
+                name: string;
+                event: string;
+                /** @description false until a worker has started once */
+                exists: boolean;
+                /** @description messages not yet delivered to a worker */
+                pending: number;
+                /** @description delivered, not yet acknowledged */
+                in_flight: number;
+                /** @description in flight after at least one failed or timed-out delivery */
+                redelivered: number;
+                waiting_pulls: number;
+              }[];
+              workers_connected: number;
+              workers: {
+                worker_id: string;
+                /** Format: date-time */
+                started_at: string;
+                concurrency: number;
+                in_flight: number;
+                processed: number;
+                failed: number;
+              }[];
+              documents: {
+                total: number;
+                PENDING: number;
+                PROCESSING: number;
+                READY: number;
+                FAILED: number;
+              };
+              /** Format: date-time */
+              checked_at: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/admin/queue/tasks': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Processing tasks (documents) with their steps; PENDING and PROCESSING unless ?status= is given */
+    get: {
+      parameters: {
+        query: {
+          status?: 'PENDING' | 'PROCESSING' | 'READY' | 'FAILED';
+          kb_id?: string;
+          limit: number;
+          offset: number;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                task_id: string;
+                task_name: string;
+                status: 'PENDING' | 'PROCESSING' | 'READY' | 'FAILED';
+                /** Format: date-time */
+                started_at: string | null;
+                /** @description milliseconds */
+                estimated_duration: number | null;
+                processing_steps: {
+                  upload: {
+                    status: 'pending' | 'in_progress' | 'done' | 'error' | 'skipped';
+                    /** Format: date-time */
+                    started_at: string | null;
+                    /** Format: date-time */
+                    completed_at: string | null;
+                  };
+                  parse: {
+                    status: 'pending' | 'in_progress' | 'done' | 'error' | 'skipped';
+                    /** Format: date-time */
+                    started_at: string | null;
+                    /** Format: date-time */
+                    completed_at: string | null;
+                  };
+                  chunk: {
+                    status: 'pending' | 'in_progress' | 'done' | 'error' | 'skipped';
+                    /** Format: date-time */
+                    started_at: string | null;
+                    /** Format: date-time */
+                    completed_at: string | null;
+                  };
+                  embed: {
+                    status: 'pending' | 'in_progress' | 'done' | 'error' | 'skipped';
+                    /** Format: date-time */
+                    started_at: string | null;
+                    /** Format: date-time */
+                    completed_at: string | null;
+                  };
+                  index: {
+                    status: 'pending' | 'in_progress' | 'done' | 'error' | 'skipped';
+                    /** Format: date-time */
+                    started_at: string | null;
+                    /** Format: date-time */
+                    completed_at: string | null;
+                  };
+                } | null;
+                current_step: string | null;
+                step_errors: {
+                  [key: string]: string;
+                } | null;
+                /** Format: uuid */
+                document_id: string;
+                /** Format: uuid */
+                kb_id: string;
+                /** @description null when the caller may not read the KB (an operator who is not a member) */
+                kb_name: string | null;
+                /** @description null when kb_name is */
+                filename: string | null;
+                attempt: number;
+                error_message: string | null;
+                /** Format: date-time */
+                created_at: string;
+                /** Format: date-time */
+                updated_at: string;
+              }[];
+              total: number;
+              limit: number;
+              offset: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
     delete?: never;
     options?: never;
     head?: never;
@@ -1924,78 +4606,19 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
-  '/api/v1/admin/groups': {
+  '/api/v1/auth/login': {
     parameters: {
       query?: never;
       header?: never;
       path?: never;
       cookie?: never;
     };
-    /** All groups with their permission level and member count */
-    get: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              items: {
-                /** Format: uuid */
-                id: string;
-                name: string;
-                description: string;
-                permission_level: number;
-                is_system: boolean;
-                member_count: number;
-                /** Format: date-time */
-                created_at: string;
-                /** Format: date-time */
-                updated_at: string;
-              }[];
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-      };
-    };
+    get?: never;
     put?: never;
-    /** Create a group */
+    /**
+     * Sign in with email and password
+     * @description Sets the httpOnly lumikb_access and lumikb_refresh cookies and returns the same tokens for API clients. Too many attempts for one account from one address (or from one address overall) are refused with 429 LOGIN_THROTTLED and Retry-After. A deactivated account answers 401 INVALID_CREDENTIALS.
+     */
     post: {
       parameters: {
         query?: never;
@@ -2006,32 +4629,56 @@ export interface paths {
       requestBody: {
         content: {
           'application/json': {
-            name: string;
-            description?: string;
-            /** @description 1 User, 2 Operator, 3 Administrator */
-            permission_level: number;
+            /**
+             * Format: email
+             * @description unique, compared case-insensitively; e.g. x@company.local
+             */
+            email: string;
+            password: string;
           };
         };
       };
       responses: {
         /** @description Default Response */
-        201: {
+        200: {
           headers: {
             [name: string]: unknown;
           };
           content: {
             'application/json': {
-              /** Format: uuid */
-              id: string;
-              name: string;
-              description: string;
-              permission_level: number;
-              is_system: boolean;
-              member_count: number;
+              /** @description EdDSA JWT; also set as the httpOnly lumikb_access cookie */
+              access_token: string;
+              /** @enum {string} */
+              token_type: 'Bearer';
+              /** @description seconds */
+              expires_in: number;
               /** Format: date-time */
-              created_at: string;
+              expires_at: string;
+              /** @description single use; also set as the httpOnly lumikb_refresh cookie */
+              refresh_token: string;
               /** Format: date-time */
-              updated_at: string;
+              refresh_expires_at: string;
+              user: {
+                /** Format: uuid */
+                id: string;
+                email: string;
+                name: string;
+                is_active: boolean;
+                permission_level: number;
+                groups: {
+                  /** Format: uuid */
+                  id: string;
+                  name: string;
+                  permission_level: number;
+                  is_system: boolean;
+                }[];
+                /** Format: date-time */
+                created_at: string;
+                /** Format: date-time */
+                updated_at: string;
+                /** Format: date-time */
+                last_login_at: string | null;
+              };
             };
           };
         };
@@ -2064,21 +4711,7 @@ export interface paths {
           };
         };
         /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        409: {
+        429: {
           headers: {
             [name: string]: unknown;
           };
@@ -2099,117 +4732,32 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
-  '/api/v1/admin/groups/{id}': {
+  '/api/v1/auth/logout': {
     parameters: {
       query?: never;
       header?: never;
       path?: never;
       cookie?: never;
     };
-    /** One group */
-    get: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          id: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** Format: uuid */
-              id: string;
-              name: string;
-              description: string;
-              permission_level: number;
-              is_system: boolean;
-              member_count: number;
-              /** Format: date-time */
-              created_at: string;
-              /** Format: date-time */
-              updated_at: string;
-            };
-          };
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-      };
-    };
+    get?: never;
     put?: never;
-    post?: never;
-    /** Delete a group (its members lose the level it granted) */
-    delete: {
+    /** Sign out: revoke this session (or all of them) and clear the cookies */
+    post: {
       parameters: {
         query?: never;
         header?: never;
-        path: {
-          id: string;
-        };
+        path?: never;
         cookie?: never;
       };
-      requestBody?: never;
+      requestBody: {
+        content: {
+          'application/json': {
+            refresh_token?: string;
+            /** @description end every session of the user, on every device */
+            all?: boolean;
+          };
+        };
+      };
       responses: {
         /** @description Default Response */
         204: {
@@ -2246,188 +4794,27 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
       };
     };
+    delete?: never;
     options?: never;
     head?: never;
-    /**
-     * Rename a group or change its description or level
-     * @description System groups keep their name and level (409 SYSTEM_GROUP_PROTECTED). Lowering a level that would leave no active administrator is refused (409 LAST_ADMIN).
-     */
-    patch: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          id: string;
-        };
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          'application/json': {
-            name?: string;
-            description?: string;
-            permission_level?: number;
-          };
-        };
-      };
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** Format: uuid */
-              id: string;
-              name: string;
-              description: string;
-              permission_level: number;
-              is_system: boolean;
-              member_count: number;
-              /** Format: date-time */
-              created_at: string;
-              /** Format: date-time */
-              updated_at: string;
-            };
-          };
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-      };
-    };
+    patch?: never;
     trace?: never;
   };
-  '/api/v1/admin/groups/{id}/members': {
+  '/api/v1/auth/me': {
     parameters: {
       query?: never;
       header?: never;
       path?: never;
       cookie?: never;
     };
-    /** Members of a group */
+    /** The signed-in user, their groups and effective permission level */
     get: {
       parameters: {
-        query: {
-          limit: number;
-          offset: number;
-        };
+        query?: never;
         header?: never;
-        path: {
-          id: string;
-        };
+        path?: never;
         cookie?: never;
       };
       requestBody?: never;
@@ -2439,77 +4826,30 @@ export interface paths {
           };
           content: {
             'application/json': {
-              items: {
+              /** Format: uuid */
+              id: string;
+              email: string;
+              name: string;
+              is_active: boolean;
+              permission_level: number;
+              groups: {
                 /** Format: uuid */
                 id: string;
-                email: string;
                 name: string;
-                is_active: boolean;
                 permission_level: number;
-                groups: {
-                  /** Format: uuid */
-                  id: string;
-                  name: string;
-                  permission_level: number;
-                  is_system: boolean;
-                }[];
-                /** Format: date-time */
-                created_at: string;
-                /** Format: date-time */
-                updated_at: string;
-                /** Format: date-time */
-                last_login_at: string | null;
+                is_system: boolean;
               }[];
-              total: number;
-              limit: number;
-              offset: number;
-            };
-          };
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
+              /** Format: date-time */
+              created_at: string;
+              /** Format: date-time */
+              updated_at: string;
+              /** Format: date-time */
+              last_login_at: string | null;
             };
           };
         };
         /** @description Default Response */
         401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        404: {
           headers: {
             [name: string]: unknown;
           };
@@ -2525,27 +4865,28 @@ export interface paths {
       };
     };
     put?: never;
-    /** Add a user to a group */
-    post: {
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    /** Change your own display name (audited as user.update by yourself) */
+    patch: {
       parameters: {
         query?: never;
         header?: never;
-        path: {
-          id: string;
-        };
+        path?: never;
         cookie?: never;
       };
       requestBody: {
         content: {
           'application/json': {
-            /** Format: uuid */
-            user_id: string;
+            name: string;
           };
         };
       };
       responses: {
         /** @description Default Response */
-        201: {
+        200: {
           headers: {
             [name: string]: unknown;
           };
@@ -2601,57 +4942,11 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
       };
     };
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
     trace?: never;
   };
-  '/api/v1/admin/groups/{id}/members/{userId}': {
+  '/api/v1/auth/password': {
     parameters: {
       query?: never;
       header?: never;
@@ -2660,463 +4955,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    post?: never;
     /**
-     * Remove a user from a group
-     * @description 404 MEMBERSHIP_NOT_FOUND when the user is not a member; 409 LAST_ADMIN when it would leave no active administrator; 409 DEFAULT_GROUP_MEMBERSHIP for Users, which every user belongs to.
+     * Change your own password; every other session ends, this one goes on with new tokens
+     * @description The current password is required. All access tokens issued before the change are void and every other session's refresh token is revoked; the caller's session (its refresh token from the body or the lumikb_refresh cookie) is renewed: new tokens in the response and the cookies.
      */
-    delete: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          id: string;
-          userId: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        204: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content?: never;
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-      };
-    };
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/admin/audit': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /**
-     * Audit records of every service, newest first
-     * @description Who did what to which resource, when, under which request id; secrets are redacted. Below level 3 (operators) e-mails are masked, client IPs cut to /24 or /48, names of users, KBs and documents hidden, and `actor` matches ids only.
-     */
-    get: {
-      parameters: {
-        query: {
-          /** @description actor id or email */
-          actor?: string;
-          /** @description exact action, or a prefix ending in * (user.*) */
-          action?: string;
-          resource_type?: string;
-          resource_id?: string;
-          service?: string;
-          outcome?: 'success' | 'failure';
-          /** @description inclusive */
-          from?: string;
-          /** @description exclusive */
-          to?: string;
-          limit: number;
-          offset: number;
-        };
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              items: {
-                /** Format: uuid */
-                id: string;
-                /** Format: date-time */
-                occurred_at: string;
-                service: string;
-                action: string;
-                outcome: string;
-                resource_type: string;
-                resource_id: string | null;
-                actor: {
-                  type: string;
-                  id: string;
-                  email: string | null;
-                };
-                request_id: string | null;
-                ip: string | null;
-                old_value: unknown;
-                new_value: unknown;
-              }[];
-              total: number;
-              limit: number;
-              offset: number;
-            };
-          };
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-      };
-    };
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/admin/models/providers': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** Providers and, per model type, the fields of their form (what the server accepts) */
-    get: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              providers: {
-                id: string;
-                label: string;
-                description: string;
-                routing: 'in_process' | 'direct' | 'proxy';
-                model_types: string[];
-                fields: {
-                  [key: string]: {
-                    /** @description model_id, api_endpoint, api_key or config.<name> */
-                    key: string;
-                    label: string;
-                    type: 'string' | 'url' | 'secret' | 'integer' | 'number' | 'boolean' | 'enum' | 'tags' | 'range';
-                    required: boolean;
-                    default?: unknown;
-                    help: string;
-                    placeholder?: string;
-                    options?: (string | number)[];
-                    minimum?: number;
-                    maximum?: number;
-                    exclusive_minimum?: number;
-                    max_length?: number;
-                    pattern?: string;
-                    group: 'connection' | 'model' | 'parameters';
-                  }[];
-                };
-                constraints: {
-                  [key: string]: {
-                    kind: 'lte' | 'within';
-                    message: string;
-                    left?: string;
-                    right?: string;
-                    value?: string;
-                    range?: string;
-                  }[];
-                };
-              }[];
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-      };
-    };
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/admin/models': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** List models, filtered and paged */
-    get: {
-      parameters: {
-        query: {
-          type?: 'embedding' | 'generation';
-          status?: 'active' | 'inactive' | 'deprecated';
-          provider?:
-            | 'local'
-            | 'ollama'
-            | 'lmstudio'
-            | 'openai'
-            | 'azure'
-            | 'anthropic'
-            | 'cohere'
-            | 'google'
-            | 'custom';
-          is_default?: boolean;
-          /** @description matches name or model_id (case-insensitive) */
-          q?: string;
-          limit: number;
-          offset: number;
-        };
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              items: {
-                /** Format: uuid */
-                id: string;
-                type: 'embedding' | 'generation';
-                provider:
-                  | 'local'
-                  | 'ollama'
-                  | 'lmstudio'
-                  | 'openai'
-                  | 'azure'
-                  | 'anthropic'
-                  | 'cohere'
-                  | 'google'
-                  | 'custom';
-                name: string;
-                model_id: string;
-                api_endpoint: string | null;
-                config: {
-                  [key: string]: unknown;
-                };
-                status: 'active' | 'inactive' | 'deprecated';
-                is_default: boolean;
-                has_api_key: boolean;
-                /** Format: date-time */
-                created_at: string;
-                /** Format: date-time */
-                updated_at: string;
-                last_test: {
-                  /** Format: date-time */
-                  tested_at: string;
-                  success: boolean;
-                  latency_ms: number;
-                  message: string;
-                } | null;
-                /** @description State of the model in the LiteLLM proxy (not_applicable: local, direct-call or inactive). */
-                sync_status: 'not_applicable' | 'pending' | 'synced' | 'failed';
-                sync_error: string | null;
-                /** Format: date-time */
-                synced_at: string | null;
-                kb_count: number;
-              }[];
-              total: number;
-              limit: number;
-              offset: number;
-            };
-          };
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-      };
-    };
-    put?: never;
-    /** Register a model (the first active model of a type becomes its default) */
     post: {
       parameters: {
         query?: never;
@@ -3127,26 +4969,235 @@ export interface paths {
       requestBody: {
         content: {
           'application/json': {
-            type: 'embedding' | 'generation';
-            provider:
-              | 'local'
-              | 'ollama'
-              | 'lmstudio'
-              | 'openai'
-              | 'azure'
-              | 'anthropic'
-              | 'cohere'
-              | 'google'
-              | 'custom';
-            name: string;
-            model_id?: string;
-            api_endpoint?: string | null;
-            api_key?: string | null;
-            /** @description Parameters of the model; which exist depends on provider and type (GET /api/v1/admin/models/providers) */
-            config?: {
-              [key: string]: unknown;
+            current_password: string;
+            /** @description Rule: at least 12 characters (at most 256), with at least one letter and at least one digit or symbol, not containing the email address, and not one of the 10,000 most common passwords (ignoring case and leading or trailing digits and symbols) */
+            new_password: string;
+            /** @description the caller's refresh token, whose session is kept (API clients; the SPA relies on the lumikb_refresh cookie) */
+            refresh_token?: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description EdDSA JWT; also set as the httpOnly lumikb_access cookie */
+              access_token: string;
+              /** @enum {string} */
+              token_type: 'Bearer';
+              /** @description seconds */
+              expires_in: number;
+              /** Format: date-time */
+              expires_at: string;
+              /** @description single use; also set as the httpOnly lumikb_refresh cookie */
+              refresh_token: string;
+              /** Format: date-time */
+              refresh_expires_at: string;
+              user: {
+                /** Format: uuid */
+                id: string;
+                email: string;
+                name: string;
+                is_active: boolean;
+                permission_level: number;
+                groups: {
+                  /** Format: uuid */
+                  id: string;
+                  name: string;
+                  permission_level: number;
+                  is_system: boolean;
+                }[];
+                /** Format: date-time */
+                created_at: string;
+                /** Format: date-time */
+                updated_at: string;
+                /** Format: date-time */
+                last_login_at: string | null;
+              };
+              /** @description how many other sessions were ended */
+              sessions_ended: number;
             };
-            status?: 'active' | 'inactive' | 'deprecated';
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/auth/refresh': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Exchange a refresh token for a new access and refresh token
+     * @description Each refresh token works once. Presenting one that was already exchanged revokes the whole session (401 REFRESH_TOKEN_REUSED).
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @description API clients send it here; the SPA relies on the httpOnly lumikb_refresh cookie */
+            refresh_token?: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description EdDSA JWT; also set as the httpOnly lumikb_access cookie */
+              access_token: string;
+              /** @enum {string} */
+              token_type: 'Bearer';
+              /** @description seconds */
+              expires_in: number;
+              /** Format: date-time */
+              expires_at: string;
+              /** @description single use; also set as the httpOnly lumikb_refresh cookie */
+              refresh_token: string;
+              /** Format: date-time */
+              refresh_expires_at: string;
+              user: {
+                /** Format: uuid */
+                id: string;
+                email: string;
+                name: string;
+                is_active: boolean;
+                permission_level: number;
+                groups: {
+                  /** Format: uuid */
+                  id: string;
+                  name: string;
+                  permission_level: number;
+                  is_system: boolean;
+                }[];
+                /** Format: date-time */
+                created_at: string;
+                /** Format: date-time */
+                updated_at: string;
+                /** Format: date-time */
+                last_login_at: string | null;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/auth/register': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Create your own account (only when SELF_REGISTRATION is on)
+     * @description New accounts join the Users group (level 1). 403 REGISTRATION_DISABLED when turned off.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /**
+             * Format: email
+             * @description unique, compared case-insensitively; e.g. x@company.local
+             */
+            email: string;
+            name?: string;
+            /** @description Rule: at least 12 characters (at most 256), with at least one letter and at least one digit or symbol, not containing the email address, and not one of the 10,000 most common passwords (ignoring case and leading or trailing digits and symbols) */
+            password: string;
           };
         };
       };
@@ -3160,62 +5211,28 @@ export interface paths {
             'application/json': {
               /** Format: uuid */
               id: string;
-              type: 'embedding' | 'generation';
-              provider:
-                | 'local'
-                | 'ollama'
-                | 'lmstudio'
-                | 'openai'
-                | 'azure'
-                | 'anthropic'
-                | 'cohere'
-                | 'google'
-                | 'custom';
+              email: string;
               name: string;
-              model_id: string;
-              api_endpoint: string | null;
-              config: {
-                [key: string]: unknown;
-              };
-              status: 'active' | 'inactive' | 'deprecated';
-              is_default: boolean;
-              has_api_key: boolean;
+              is_active: boolean;
+              permission_level: number;
+              groups: {
+                /** Format: uuid */
+                id: string;
+                name: string;
+                permission_level: number;
+                is_system: boolean;
+              }[];
               /** Format: date-time */
               created_at: string;
               /** Format: date-time */
               updated_at: string;
-              last_test: {
-                /** Format: date-time */
-                tested_at: string;
-                success: boolean;
-                latency_ms: number;
-                message: string;
-              } | null;
-              /** @description State of the model in the LiteLLM proxy (not_applicable: local, direct-call or inactive). */
-              sync_status: 'not_applicable' | 'pending' | 'synced' | 'failed';
-              sync_error: string | null;
               /** Format: date-time */
-              synced_at: string | null;
-              kb_count: number;
+              last_login_at: string | null;
             };
           };
         };
         /** @description Default Response */
         400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
           headers: {
             [name: string]: unknown;
           };
@@ -3264,7 +5281,81 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
-  '/api/v1/admin/models/test': {
+  '/api/v1/auth/sessions': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Your active sessions (devices signed in), the latest activity first */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                /**
+                 * Format: uuid
+                 * @description the session (refresh-token family); stable across refreshes
+                 */
+                id: string;
+                /**
+                 * Format: date-time
+                 * @description sign-in
+                 */
+                started_at: string;
+                /**
+                 * Format: date-time
+                 * @description last refresh
+                 */
+                last_active_at: string;
+                /** Format: date-time */
+                expires_at: string;
+                ip: string | null;
+                user_agent: string | null;
+                /** @description the session this request came from (by its refresh token) */
+                current: boolean;
+              }[];
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/auth/sessions/end-others': {
     parameters: {
       query?: never;
       header?: never;
@@ -3273,7 +5364,7 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Test a model that is not saved yet (at most 5 s) */
+    /** Sign out everywhere else; this session goes on with new tokens */
     post: {
       parameters: {
         query?: never;
@@ -3284,31 +5375,8 @@ export interface paths {
       requestBody: {
         content: {
           'application/json': {
-            type: 'embedding' | 'generation';
-            provider:
-              | 'local'
-              | 'ollama'
-              | 'lmstudio'
-              | 'openai'
-              | 'azure'
-              | 'anthropic'
-              | 'cohere'
-              | 'google'
-              | 'custom';
-            name?: string;
-            model_id?: string;
-            api_endpoint?: string | null;
-            api_key?: string | null;
-            /** @description Parameters of the model; which exist depends on provider and type (GET /api/v1/admin/models/providers) */
-            config?: {
-              [key: string]: unknown;
-            };
-            status?: 'active' | 'inactive' | 'deprecated';
-            /**
-             * Format: uuid
-             * @description when editing a saved model without retyping its key: test with the key stored on that model
-             */
-            reuse_api_key_from?: string;
+            /** @description the caller's refresh token, whose session is kept (API clients; the SPA relies on the lumikb_refresh cookie) */
+            refresh_token?: string;
           };
         };
       };
@@ -3320,14 +5388,327 @@ export interface paths {
           };
           content: {
             'application/json': {
-              success: boolean;
-              message: string;
-              latency_ms: number;
-              details: {
-                [key: string]: unknown;
-              };
+              /** @description EdDSA JWT; also set as the httpOnly lumikb_access cookie */
+              access_token: string;
+              /** @enum {string} */
+              token_type: 'Bearer';
+              /** @description seconds */
+              expires_in: number;
               /** Format: date-time */
-              tested_at: string;
+              expires_at: string;
+              /** @description single use; also set as the httpOnly lumikb_refresh cookie */
+              refresh_token: string;
+              /** Format: date-time */
+              refresh_expires_at: string;
+              user: {
+                /** Format: uuid */
+                id: string;
+                email: string;
+                name: string;
+                is_active: boolean;
+                permission_level: number;
+                groups: {
+                  /** Format: uuid */
+                  id: string;
+                  name: string;
+                  permission_level: number;
+                  is_system: boolean;
+                }[];
+                /** Format: date-time */
+                created_at: string;
+                /** Format: date-time */
+                updated_at: string;
+                /** Format: date-time */
+                last_login_at: string | null;
+              };
+              /** @description how many other sessions were ended */
+              sessions_ended: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/chat': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Ask a knowledge base (READ). Server-sent events: `token` {text}…, then `citations` {citations}, then `done` {model_id, fallback_used, fallback_reason, conversation_id, message_id, …}; `error` {code, message} if generation fails mid-way. Every question and answer is saved in one of your conversations (a new one unless conversation_id is given). */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** Format: uuid */
+            kb_id: string;
+            message: string;
+            /**
+             * Format: uuid
+             * @description continue this conversation of yours (its saved turns are the history); without it a new conversation is saved
+             */
+            conversation_id?: string;
+            /** @description earlier turns, oldest first, for a new conversation (ignored with conversation_id) */
+            history?: {
+              role: 'user' | 'assistant';
+              content: string;
+            }[];
+          };
+        };
+      };
+      responses: {
+        /** @description text/event-stream */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'text/event-stream': string;
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'text/event-stream': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'text/event-stream': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'text/event-stream': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'text/event-stream': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'text/event-stream': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'text/event-stream': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/conversations': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Your conversations, most recently active first (paged by cursor; ?q= searches titles) */
+    get: {
+      parameters: {
+        query?: {
+          /** @description words the title contains */
+          q?: string;
+          limit?: number;
+          /** @description next_cursor of the previous page (older conversations) */
+          cursor?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                /** Format: uuid */
+                id: string;
+                title: string;
+                kb_ids: string[];
+                message_count: number;
+                /** Format: date-time */
+                created_at: string;
+                /** Format: date-time */
+                updated_at: string;
+              }[];
+              next_cursor: string | null;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    /** Start a conversation with one or more knowledge bases you can read */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            kb_ids: string[];
+            title?: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** Format: uuid */
+              id: string;
+              title: string;
+              kb_ids: string[];
+              message_count: number;
+              /** Format: date-time */
+              created_at: string;
+              /** Format: date-time */
+              updated_at: string;
             };
           };
         };
@@ -3360,35 +5741,7 @@ export interface paths {
           };
         };
         /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
         404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        422: {
           headers: {
             [name: string]: unknown;
           };
@@ -3409,14 +5762,14 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
-  '/api/v1/admin/models/{id}': {
+  '/api/v1/conversations/{id}': {
     parameters: {
       query?: never;
       header?: never;
       path?: never;
       cookie?: never;
     };
-    /** One model, with the knowledge bases that use it */
+    /** One of your conversations with every message (another user's answers 404) */
     get: {
       parameters: {
         query?: never;
@@ -3437,50 +5790,69 @@ export interface paths {
             'application/json': {
               /** Format: uuid */
               id: string;
-              type: 'embedding' | 'generation';
-              provider:
-                | 'local'
-                | 'ollama'
-                | 'lmstudio'
-                | 'openai'
-                | 'azure'
-                | 'anthropic'
-                | 'cohere'
-                | 'google'
-                | 'custom';
-              name: string;
-              model_id: string;
-              api_endpoint: string | null;
-              config: {
-                [key: string]: unknown;
-              };
-              status: 'active' | 'inactive' | 'deprecated';
-              is_default: boolean;
-              has_api_key: boolean;
+              title: string;
+              kb_ids: string[];
+              message_count: number;
               /** Format: date-time */
               created_at: string;
               /** Format: date-time */
               updated_at: string;
-              last_test: {
-                /** Format: date-time */
-                tested_at: string;
-                success: boolean;
-                latency_ms: number;
-                message: string;
-              } | null;
-              /** @description State of the model in the LiteLLM proxy (not_applicable: local, direct-call or inactive). */
-              sync_status: 'not_applicable' | 'pending' | 'synced' | 'failed';
-              sync_error: string | null;
-              /** Format: date-time */
-              synced_at: string | null;
-              kb_count: number;
-              used_by: {
+              kbs: {
                 /** Format: uuid */
                 id: string;
-                name: string;
-                role: 'embedding' | 'generation';
-                dimensions: number;
-                distance_metric: string;
+                name: string | null;
+                /** @description ok: asked next time; lost: no READ any more; deleted: the KB is gone. Only ok KBs are asked. */
+                access: 'ok' | 'lost' | 'deleted';
+              }[];
+              messages: {
+                /** Format: uuid */
+                id: string;
+                role: 'user' | 'assistant';
+                /** Format: uuid */
+                reply_to: string | null;
+                version: number;
+                content: string;
+                /** @description complete; streaming (being written now); stopped (the asker stopped it: the partial answer is kept); interrupted (the service went away mid-answer); failed (generation failed: `error` says why, the partial answer is kept) */
+                status: 'complete' | 'streaming' | 'stopped' | 'interrupted' | 'failed';
+                kb_ids: string[];
+                citations: ({
+                  marker: string;
+                  /** Format: uuid */
+                  kb_id: string;
+                  kb_name: string;
+                  /** Format: uuid */
+                  document_id: string;
+                  document_name: string;
+                  chunk_index: number;
+                  text: string;
+                  score: number;
+                } & {
+                  [key: string]: unknown;
+                })[];
+                model_id: string | null;
+                model_name: string | null;
+                fallback_reason: string | null;
+                error: {
+                  code: string;
+                  message: string;
+                } | null;
+                timings: {
+                  first_token_ms: number | null;
+                  total_ms: number;
+                } | null;
+                /** @description token counts as the model reported them */
+                usage: {
+                  [key: string]: unknown;
+                } | null;
+                notes: string[];
+                feedback: {
+                  helpful: boolean;
+                  comment: string | null;
+                } | null;
+                /** Format: date-time */
+                created_at: string;
+                /** Format: date-time */
+                completed_at: string | null;
               }[];
             };
           };
@@ -3514,20 +5886,6 @@ export interface paths {
           };
         };
         /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
         404: {
           headers: {
             [name: string]: unknown;
@@ -3543,157 +5901,9 @@ export interface paths {
         };
       };
     };
-    /** Update a model (omitted fields keep their value; api_key: omit to keep, null to remove) */
-    put: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          id: string;
-        };
-        cookie?: never;
-      };
-      /** @description type and provider are fixed at creation */
-      requestBody: {
-        content: {
-          'application/json': {
-            name?: string;
-            model_id?: string;
-            api_endpoint?: string | null;
-            /** @description omit to keep the stored key, a string to replace it, null to remove it */
-            api_key?: string | null;
-            /** @description merged into the stored config; a null value resets that setting to its default */
-            config?: {
-              [key: string]: unknown;
-            };
-            status?: 'active' | 'inactive' | 'deprecated';
-          };
-        };
-      };
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** Format: uuid */
-              id: string;
-              type: 'embedding' | 'generation';
-              provider:
-                | 'local'
-                | 'ollama'
-                | 'lmstudio'
-                | 'openai'
-                | 'azure'
-                | 'anthropic'
-                | 'cohere'
-                | 'google'
-                | 'custom';
-              name: string;
-              model_id: string;
-              api_endpoint: string | null;
-              config: {
-                [key: string]: unknown;
-              };
-              status: 'active' | 'inactive' | 'deprecated';
-              is_default: boolean;
-              has_api_key: boolean;
-              /** Format: date-time */
-              created_at: string;
-              /** Format: date-time */
-              updated_at: string;
-              last_test: {
-                /** Format: date-time */
-                tested_at: string;
-                success: boolean;
-                latency_ms: number;
-                message: string;
-              } | null;
-              /** @description State of the model in the LiteLLM proxy (not_applicable: local, direct-call or inactive). */
-              sync_status: 'not_applicable' | 'pending' | 'synced' | 'failed';
-              sync_error: string | null;
-              /** Format: date-time */
-              synced_at: string | null;
-              kb_count: number;
-            };
-          };
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-      };
-    };
+    put?: never;
     post?: never;
-    /** Delete a model no knowledge base uses and that is not a default */
+    /** Delete a conversation with its messages and feedback */
     delete: {
       parameters: {
         query?: never;
@@ -3741,35 +5951,7 @@ export interface paths {
           };
         };
         /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
         404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        409: {
           headers: {
             [name: string]: unknown;
           };
@@ -3786,20 +5968,8 @@ export interface paths {
     };
     options?: never;
     head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/admin/models/{id}/test': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /** Test the connection of a saved model (at most 5 s); the result is stored on the model */
-    post: {
+    /** Rename a conversation or change the knowledge bases it asks */
+    patch: {
       parameters: {
         query?: never;
         header?: never;
@@ -3808,7 +5978,14 @@ export interface paths {
         };
         cookie?: never;
       };
-      requestBody?: never;
+      requestBody: {
+        content: {
+          'application/json': {
+            title?: string;
+            kb_ids?: string[];
+          };
+        };
+      };
       responses: {
         /** @description Default Response */
         200: {
@@ -3817,14 +5994,15 @@ export interface paths {
           };
           content: {
             'application/json': {
-              success: boolean;
-              message: string;
-              latency_ms: number;
-              details: {
-                [key: string]: unknown;
-              };
+              /** Format: uuid */
+              id: string;
+              title: string;
+              kb_ids: string[];
+              message_count: number;
               /** Format: date-time */
-              tested_at: string;
+              created_at: string;
+              /** Format: date-time */
+              updated_at: string;
             };
           };
         };
@@ -3857,11 +6035,86 @@ export interface paths {
           };
         };
         /** @description Default Response */
-        403: {
+        404: {
           headers: {
             [name: string]: unknown;
           };
           content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+    trace?: never;
+  };
+  '/api/v1/conversations/{id}/export': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Download a conversation as Markdown (each question with its latest answer) or JSON (everything) */
+    get: {
+      parameters: {
+        query?: {
+          format?: 'markdown' | 'json';
+        };
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description the file */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'text/markdown': string;
+            'application/json': string;
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'text/markdown': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'text/markdown': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
             'application/json': {
               /** @description stable machine-readable error code */
               code: string;
@@ -3876,6 +6129,12 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
+            'text/markdown': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
             'application/json': {
               /** @description stable machine-readable error code */
               code: string;
@@ -3884,13 +6143,118 @@ export interface paths {
             };
           };
         };
-        /** @description Default Response */
-        422: {
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/conversations/{id}/messages': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Ask the next question in a conversation (streams the answer)
+     * @description Server-sent events as /api/v1/chat: `token` {text}…, `citations` {citations}, then `done` {…, conversation_id, question_id, message_id, version, notes}; `error` {code, message} if generation fails (the partial answer is kept, status failed). Headers x-conversation-id and x-message-id name the answer before the first token. Closing the stream stops the answer (kept, status stopped).
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            content: string;
+          };
+        };
+      };
+      responses: {
+        /** @description text/event-stream */
+        200: {
           headers: {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'text/event-stream': string;
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'text/event-stream': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'text/event-stream': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'text/event-stream': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'text/event-stream': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'text/event-stream': {
               /** @description stable machine-readable error code */
               code: string;
               message: string;
@@ -3904,7 +6268,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
+            'text/event-stream': {
               /** @description stable machine-readable error code */
               code: string;
               message: string;
@@ -3920,7 +6284,156 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
-  '/api/v1/admin/models/{id}/set-default': {
+  '/api/v1/conversations/{id}/messages/{messageId}/feedback': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    /** Say whether an answer helped (with an optional comment); operators see feedback in aggregate */
+    put: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+          messageId: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            helpful: boolean;
+            comment?: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+    post?: never;
+    /** Take back your feedback on an answer */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+          messageId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/conversations/{id}/messages/{messageId}/regenerate': {
     parameters: {
       query?: never;
       header?: never;
@@ -3929,78 +6442,151 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Make an active model the default of its type */
+    /**
+     * Answer a question again (the earlier answers are kept as older versions)
+     * @description The message may be the question or any of its answers. Server-sent events as /api/v1/chat: `token` {text}…, `citations` {citations}, then `done` {…, conversation_id, question_id, message_id, version, notes}; `error` {code, message} if generation fails (the partial answer is kept, status failed). Headers x-conversation-id and x-message-id name the answer before the first token. Closing the stream stops the answer (kept, status stopped).
+     */
     post: {
       parameters: {
         query?: never;
         header?: never;
         path: {
           id: string;
+          messageId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description text/event-stream */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'text/event-stream': string;
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'text/event-stream': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'text/event-stream': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'text/event-stream': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'text/event-stream': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'text/event-stream': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'text/event-stream': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/conversations/{id}/messages/{messageId}/stop': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Stop an answer being written (from another tab or device); the partial answer is kept */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+          messageId: string;
         };
         cookie?: never;
       };
       requestBody?: never;
       responses: {
         /** @description Default Response */
-        200: {
+        204: {
           headers: {
             [name: string]: unknown;
           };
-          content: {
-            'application/json': {
-              /** Format: uuid */
-              id: string;
-              type: 'embedding' | 'generation';
-              provider:
-                | 'local'
-                | 'ollama'
-                | 'lmstudio'
-                | 'openai'
-                | 'azure'
-                | 'anthropic'
-                | 'cohere'
-                | 'google'
-                | 'custom';
-              name: string;
-              model_id: string;
-              api_endpoint: string | null;
-              config: {
-                [key: string]: unknown;
-              };
-              status: 'active' | 'inactive' | 'deprecated';
-              is_default: boolean;
-              has_api_key: boolean;
-              /** Format: date-time */
-              created_at: string;
-              /** Format: date-time */
-              updated_at: string;
-              last_test: {
-                /** Format: date-time */
-                tested_at: string;
-                success: boolean;
-                latency_ms: number;
-                message: string;
-              } | null;
-              /** @description State of the model in the LiteLLM proxy (not_applicable: local, direct-call or inactive). */
-              sync_status: 'not_applicable' | 'pending' | 'synced' | 'failed';
-              sync_error: string | null;
-              /** Format: date-time */
-              synced_at: string | null;
-              kb_count: number;
-              warnings: {
-                code: string;
-                message: string;
-                knowledge_bases?: {
-                  /** Format: uuid */
-                  id: string;
-                  name: string;
-                  dimensions: number;
-                  /** Format: uuid */
-                  embedding_model_id: string;
-                }[];
-              }[];
-            };
-          };
+          content?: never;
         };
         /** @description Default Response */
         400: {
@@ -4018,20 +6604,6 @@ export interface paths {
         };
         /** @description Default Response */
         401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        403: {
           headers: {
             [name: string]: unknown;
           };
@@ -4074,805 +6646,6 @@ export interface paths {
         };
       };
     };
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/admin/llm/health': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** Each active model's health: its last connection test, or a fresh one with ?probe=true */
-    get: {
-      parameters: {
-        query: {
-          /** @description run a fresh connection test of every active model */
-          probe: boolean;
-        };
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** Format: date-time */
-              checked_at: string;
-              probed: boolean;
-              healthy: number;
-              unhealthy: number;
-              unknown: number;
-              models: {
-                /** Format: uuid */
-                id: string;
-                name: string;
-                type: 'embedding' | 'generation';
-                provider:
-                  | 'local'
-                  | 'ollama'
-                  | 'lmstudio'
-                  | 'openai'
-                  | 'azure'
-                  | 'anthropic'
-                  | 'cohere'
-                  | 'google'
-                  | 'custom';
-                is_default: boolean;
-                /** @description from the last connection test; unknown when never tested */
-                health: 'healthy' | 'unhealthy' | 'unknown';
-                last_test: {
-                  /** Format: date-time */
-                  tested_at: string;
-                  success: boolean;
-                  latency_ms: number;
-                  message: string;
-                } | null;
-                /** @description State of the model in the LiteLLM proxy (not_applicable: local, direct-call or inactive). */
-                sync_status: 'not_applicable' | 'pending' | 'synced' | 'failed';
-              }[];
-            };
-          };
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-      };
-    };
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/models/available': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** Active models to choose from for a knowledge base */
-    get: {
-      parameters: {
-        query?: {
-          type?: 'embedding' | 'generation';
-        };
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              items: {
-                /** Format: uuid */
-                id: string;
-                type: 'embedding' | 'generation';
-                provider:
-                  | 'local'
-                  | 'ollama'
-                  | 'lmstudio'
-                  | 'openai'
-                  | 'azure'
-                  | 'anthropic'
-                  | 'cohere'
-                  | 'google'
-                  | 'custom';
-                name: string;
-                model_id: string;
-                config: {
-                  [key: string]: unknown;
-                };
-                is_default: boolean;
-              }[];
-            };
-          };
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-      };
-    };
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/admin/config': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** System settings (upload size, rate limits, session timeout) */
-    get: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              version: number;
-              /** Format: date-time */
-              updated_at: string;
-              updated_by: string | null;
-              settings: {
-                /**
-                 * @description Largest document a user may upload, in MiB.
-                 * @default 50
-                 */
-                max_upload_size_mb: number;
-                /**
-                 * @description How long a signed-in session stays valid without activity, in minutes.
-                 * @default 480
-                 */
-                session_timeout_minutes: number;
-                rate_limits: {
-                  /**
-                   * @description Requests per minute per signed-in user across the whole API (gateway).
-                   * @default 600
-                   */
-                  api_requests_per_minute: number;
-                  /**
-                   * @description Password login attempts per minute per client address.
-                   * @default 10
-                   */
-                  login_attempts_per_minute: number;
-                  /**
-                   * @description Semantic searches per minute per user.
-                   * @default 120
-                   */
-                  search_requests_per_minute: number;
-                  /**
-                   * @description Chat questions per minute per user.
-                   * @default 30
-                   */
-                  chat_requests_per_minute: number;
-                  /**
-                   * @description Upload requests per minute per user, counted apart from the API limit so a bulk import of thousands of files is not throttled by it.
-                   * @default 1200
-                   */
-                  upload_requests_per_minute: number;
-                };
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-      };
-    };
-    /** Change system settings; running services apply them without a restart */
-    put: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      /** @description Settings to change; the others keep their value */
-      requestBody: {
-        content: {
-          'application/json': {
-            /** @description Largest document a user may upload, in MiB. */
-            max_upload_size_mb?: number;
-            /** @description How long a signed-in session stays valid without activity, in minutes. */
-            session_timeout_minutes?: number;
-            rate_limits?: {
-              /** @description Requests per minute per signed-in user across the whole API (gateway). */
-              api_requests_per_minute?: number;
-              /** @description Password login attempts per minute per client address. */
-              login_attempts_per_minute?: number;
-              /** @description Semantic searches per minute per user. */
-              search_requests_per_minute?: number;
-              /** @description Chat questions per minute per user. */
-              chat_requests_per_minute?: number;
-              /** @description Upload requests per minute per user, counted apart from the API limit so a bulk import of thousands of files is not throttled by it. */
-              upload_requests_per_minute?: number;
-            };
-          };
-        };
-      };
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              version: number;
-              /** Format: date-time */
-              updated_at: string;
-              updated_by: string | null;
-              settings: {
-                /**
-                 * @description Largest document a user may upload, in MiB.
-                 * @default 50
-                 */
-                max_upload_size_mb: number;
-                /**
-                 * @description How long a signed-in session stays valid without activity, in minutes.
-                 * @default 480
-                 */
-                session_timeout_minutes: number;
-                rate_limits: {
-                  /**
-                   * @description Requests per minute per signed-in user across the whole API (gateway).
-                   * @default 600
-                   */
-                  api_requests_per_minute: number;
-                  /**
-                   * @description Password login attempts per minute per client address.
-                   * @default 10
-                   */
-                  login_attempts_per_minute: number;
-                  /**
-                   * @description Semantic searches per minute per user.
-                   * @default 120
-                   */
-                  search_requests_per_minute: number;
-                  /**
-                   * @description Chat questions per minute per user.
-                   * @default 30
-                   */
-                  chat_requests_per_minute: number;
-                  /**
-                   * @description Upload requests per minute per user, counted apart from the API limit so a bulk import of thousands of files is not throttled by it.
-                   * @default 1200
-                   */
-                  upload_requests_per_minute: number;
-                };
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-      };
-    };
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/admin/llm/config': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** Default embedding and generation models and generation defaults */
-    get: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              version: number;
-              /** Format: date-time */
-              updated_at: string;
-              /** Format: uuid */
-              default_embedding_model_id: string | null;
-              /** Format: uuid */
-              default_generation_model_id: string | null;
-              generation_defaults: {
-                /**
-                 * @description Sampling temperature when a KB sets none (clamped to the model's range).
-                 * @default 0.7
-                 */
-                temperature: number;
-                /**
-                 * @description Nucleus sampling mass.
-                 * @default 1
-                 */
-                top_p: number;
-                /**
-                 * @description Answer length limit (clamped to the model's max_output_tokens).
-                 * @default 1024
-                 */
-                max_output_tokens: number;
-                /**
-                 * @description Give up on one generation request after this long.
-                 * @default 60
-                 */
-                request_timeout_seconds: number;
-                /**
-                 * @description Answer with the default generation model when a KB's model is unavailable (said in the answer).
-                 * @default true
-                 */
-                fallback_to_default: boolean;
-                /**
-                 * @description Instructions given to the generation model before every question.
-                 * @default You answer questions using only the provided passages. Cite passages with their markers, and say so when the passages do not contain the answer.
-                 */
-                system_prompt: string;
-              };
-              default_embedding_model: {
-                /** Format: uuid */
-                id: string;
-                name: string;
-                provider:
-                  | 'local'
-                  | 'ollama'
-                  | 'lmstudio'
-                  | 'openai'
-                  | 'azure'
-                  | 'anthropic'
-                  | 'cohere'
-                  | 'google'
-                  | 'custom';
-                model_id: string;
-                dimensions?: number;
-                distance_metric?: string;
-              } | null;
-              default_generation_model: {
-                /** Format: uuid */
-                id: string;
-                name: string;
-                provider:
-                  | 'local'
-                  | 'ollama'
-                  | 'lmstudio'
-                  | 'openai'
-                  | 'azure'
-                  | 'anthropic'
-                  | 'cohere'
-                  | 'google'
-                  | 'custom';
-                model_id: string;
-                dimensions?: number;
-                distance_metric?: string;
-              } | null;
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-      };
-    };
-    /** Change default models and generation defaults (applied without restart); warns about knowledge bases whose vector size differs from a new default embedding model */
-    put: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          'application/json': {
-            /** Format: uuid */
-            default_embedding_model_id?: string;
-            /** Format: uuid */
-            default_generation_model_id?: string;
-            /** @description Generation defaults to change */
-            generation_defaults?: {
-              /** @description Sampling temperature when a KB sets none (clamped to the model's range). */
-              temperature?: number;
-              /** @description Nucleus sampling mass. */
-              top_p?: number;
-              /** @description Answer length limit (clamped to the model's max_output_tokens). */
-              max_output_tokens?: number;
-              /** @description Give up on one generation request after this long. */
-              request_timeout_seconds?: number;
-              /** @description Answer with the default generation model when a KB's model is unavailable (said in the answer). */
-              fallback_to_default?: boolean;
-              /** @description Instructions given to the generation model before every question. */
-              system_prompt?: string;
-            };
-          };
-        };
-      };
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              config: {
-                version: number;
-                /** Format: date-time */
-                updated_at: string;
-                /** Format: uuid */
-                default_embedding_model_id: string | null;
-                /** Format: uuid */
-                default_generation_model_id: string | null;
-                generation_defaults: {
-                  /**
-                   * @description Sampling temperature when a KB sets none (clamped to the model's range).
-                   * @default 0.7
-                   */
-                  temperature: number;
-                  /**
-                   * @description Nucleus sampling mass.
-                   * @default 1
-                   */
-                  top_p: number;
-                  /**
-                   * @description Answer length limit (clamped to the model's max_output_tokens).
-                   * @default 1024
-                   */
-                  max_output_tokens: number;
-                  /**
-                   * @description Give up on one generation request after this long.
-                   * @default 60
-                   */
-                  request_timeout_seconds: number;
-                  /**
-                   * @description Answer with the default generation model when a KB's model is unavailable (said in the answer).
-                   * @default true
-                   */
-                  fallback_to_default: boolean;
-                  /**
-                   * @description Instructions given to the generation model before every question.
-                   * @default You answer questions using only the provided passages. Cite passages with their markers, and say so when the passages do not contain the answer.
-                   */
-                  system_prompt: string;
-                };
-                default_embedding_model: {
-                  /** Format: uuid */
-                  id: string;
-                  name: string;
-                  provider:
-                    | 'local'
-                    | 'ollama'
-                    | 'lmstudio'
-                    | 'openai'
-                    | 'azure'
-                    | 'anthropic'
-                    | 'cohere'
-                    | 'google'
-                    | 'custom';
-                  model_id: string;
-                  dimensions?: number;
-                  distance_metric?: string;
-                } | null;
-                default_generation_model: {
-                  /** Format: uuid */
-                  id: string;
-                  name: string;
-                  provider:
-                    | 'local'
-                    | 'ollama'
-                    | 'lmstudio'
-                    | 'openai'
-                    | 'azure'
-                    | 'anthropic'
-                    | 'cohere'
-                    | 'google'
-                    | 'custom';
-                  model_id: string;
-                  dimensions?: number;
-                  distance_metric?: string;
-                } | null;
-              };
-              changed_fields: string[];
-              warnings: {
-                code: string;
-                message: string;
-                knowledge_bases?: {
-                  /** Format: uuid */
-                  id: string;
-                  name: string;
-                  dimensions: number;
-                  /** Format: uuid */
-                  embedding_model_id: string;
-                }[];
-              }[];
-            };
-          };
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-      };
-    };
-    post?: never;
     delete?: never;
     options?: never;
     head?: never;
@@ -5599,760 +7372,6 @@ export interface paths {
         };
       };
     };
-    trace?: never;
-  };
-  '/api/v1/knowledge-bases/{id}/model-config': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** Models and overrides of a KB, and whether the embedding model is locked (READ) */
-    get: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          id: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** Format: uuid */
-              kb_id: string;
-              /** Format: uuid */
-              embedding_model_id: string;
-              /** Format: uuid */
-              generation_model_id: string;
-              embedding_model: {
-                id: string;
-                name: string;
-                type: string;
-                provider: string;
-                model_id: string;
-                status: string;
-                is_default: boolean;
-                config: {
-                  [key: string]: unknown;
-                };
-              } | null;
-              generation_model: {
-                id: string;
-                name: string;
-                type: string;
-                provider: string;
-                model_id: string;
-                status: string;
-                is_default: boolean;
-                config: {
-                  [key: string]: unknown;
-                };
-              } | null;
-              config_overrides: {
-                /** @description characters per chunk (default 1000) */
-                chunk_size?: number;
-                /** @description characters shared by neighbouring chunks (default 200) */
-                chunk_overlap?: number;
-                /** @description passages retrieved (default 5) */
-                top_k?: number;
-                /** @description minimum relevance 0..1 (default 0) */
-                similarity_threshold?: number;
-                temperature?: number;
-                max_tokens?: number;
-                system_prompt?: string;
-              };
-              effective_config: {
-                chunk_size: number;
-                chunk_overlap: number;
-                top_k: number;
-                similarity_threshold: number;
-                temperature: number;
-                max_tokens: number;
-                system_prompt: string;
-              };
-              dimensions: number;
-              distance_metric: 'cosine' | 'dot' | 'euclidean';
-              embedding_model_locked: boolean;
-              lock_reason: string | null;
-              document_count: number;
-            };
-          };
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-      };
-    };
-    /** Change models and overrides (ADMIN on the KB). The embedding model is locked once the KB has a document (409 EMBEDDING_MODEL_LOCKED). */
-    put: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          id: string;
-        };
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          'application/json': {
-            /** Format: uuid */
-            embedding_model_id?: string;
-            /** Format: uuid */
-            generation_model_id?: string;
-            config_overrides?: {
-              /** @description characters per chunk (default 1000) */
-              chunk_size?: number;
-              /** @description characters shared by neighbouring chunks (default 200) */
-              chunk_overlap?: number;
-              /** @description passages retrieved (default 5) */
-              top_k?: number;
-              /** @description minimum relevance 0..1 (default 0) */
-              similarity_threshold?: number;
-              temperature?: number;
-              max_tokens?: number;
-              system_prompt?: string;
-            };
-          };
-        };
-      };
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** Format: uuid */
-              kb_id: string;
-              /** Format: uuid */
-              embedding_model_id: string;
-              /** Format: uuid */
-              generation_model_id: string;
-              embedding_model: {
-                id: string;
-                name: string;
-                type: string;
-                provider: string;
-                model_id: string;
-                status: string;
-                is_default: boolean;
-                config: {
-                  [key: string]: unknown;
-                };
-              } | null;
-              generation_model: {
-                id: string;
-                name: string;
-                type: string;
-                provider: string;
-                model_id: string;
-                status: string;
-                is_default: boolean;
-                config: {
-                  [key: string]: unknown;
-                };
-              } | null;
-              config_overrides: {
-                /** @description characters per chunk (default 1000) */
-                chunk_size?: number;
-                /** @description characters shared by neighbouring chunks (default 200) */
-                chunk_overlap?: number;
-                /** @description passages retrieved (default 5) */
-                top_k?: number;
-                /** @description minimum relevance 0..1 (default 0) */
-                similarity_threshold?: number;
-                temperature?: number;
-                max_tokens?: number;
-                system_prompt?: string;
-              };
-              effective_config: {
-                chunk_size: number;
-                chunk_overlap: number;
-                top_k: number;
-                similarity_threshold: number;
-                temperature: number;
-                max_tokens: number;
-                system_prompt: string;
-              };
-              dimensions: number;
-              distance_metric: 'cosine' | 'dot' | 'euclidean';
-              embedding_model_locked: boolean;
-              lock_reason: string | null;
-              document_count: number;
-            };
-          };
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        503: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-      };
-    };
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/knowledge-bases/{id}/permissions': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** Grants on a knowledge base (ADMIN on the KB) */
-    get: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          id: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              items: {
-                /** Format: uuid */
-                kb_id: string;
-                principal_type: 'user' | 'group';
-                /** Format: uuid */
-                principal_id: string;
-                permission: 'READ' | 'WRITE' | 'ADMIN';
-                granted_by: string;
-                /** Format: date-time */
-                created_at: string;
-                /** Format: date-time */
-                updated_at: string;
-              }[];
-            };
-          };
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-      };
-    };
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/knowledge-bases/{id}/permissions/{principalType}/{principalId}': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    /** Grant READ, WRITE or ADMIN to a user or group (ADMIN on the KB) */
-    put: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          id: string;
-          principalType: 'user' | 'group';
-          principalId: string;
-        };
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          'application/json': {
-            permission: 'READ' | 'WRITE' | 'ADMIN';
-          };
-        };
-      };
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** Format: uuid */
-              kb_id: string;
-              principal_type: 'user' | 'group';
-              /** Format: uuid */
-              principal_id: string;
-              permission: 'READ' | 'WRITE' | 'ADMIN';
-              granted_by: string;
-              /** Format: date-time */
-              created_at: string;
-              /** Format: date-time */
-              updated_at: string;
-            };
-          };
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-      };
-    };
-    post?: never;
-    /** Revoke a grant (ADMIN on the KB) */
-    delete: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          id: string;
-          principalType: 'user' | 'group';
-          principalId: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        204: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content?: never;
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-      };
-    };
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/admin/kb-permissions': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** Every grant on every knowledge base, filterable by principal or KB (administrators) */
-    get: {
-      parameters: {
-        query: {
-          principal_type?: 'user' | 'group';
-          principal_id?: string;
-          kb_id?: string;
-          limit: number;
-          offset: number;
-        };
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              items: {
-                /** Format: uuid */
-                kb_id: string;
-                principal_type: 'user' | 'group';
-                /** Format: uuid */
-                principal_id: string;
-                permission: 'READ' | 'WRITE' | 'ADMIN';
-                granted_by: string;
-                /** Format: date-time */
-                created_at: string;
-                /** Format: date-time */
-                updated_at: string;
-                kb_name: string;
-              }[];
-              total: number;
-              limit: number;
-              offset: number;
-            };
-          };
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-      };
-    };
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
     trace?: never;
   };
   '/api/v1/knowledge-bases/{id}/documents': {
@@ -7326,182 +8345,6 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
-  '/api/v1/knowledge-bases/{id}/documents/{docId}/retry': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /** Process a FAILED document again (WRITE; 409 DOCUMENT_NOT_FAILED otherwise) */
-    post: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          id: string;
-          docId: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** Format: uuid */
-              id: string;
-              /** Format: uuid */
-              kb_id: string;
-              filename: string;
-              format: 'txt' | 'md' | 'html' | 'pdf' | 'docx' | 'csv' | 'tsv' | 'xlsx' | 'pptx' | 'odt' | 'epub' | 'eml';
-              content_type: string;
-              size_bytes: number;
-              sha256: string;
-              status: 'PENDING' | 'PROCESSING' | 'READY' | 'FAILED';
-              processing_steps: {
-                upload: {
-                  status: 'pending' | 'in_progress' | 'done' | 'error' | 'skipped';
-                  /** Format: date-time */
-                  started_at: string | null;
-                  /** Format: date-time */
-                  completed_at: string | null;
-                };
-                parse: {
-                  status: 'pending' | 'in_progress' | 'done' | 'error' | 'skipped';
-                  /** Format: date-time */
-                  started_at: string | null;
-                  /** Format: date-time */
-                  completed_at: string | null;
-                };
-                chunk: {
-                  status: 'pending' | 'in_progress' | 'done' | 'error' | 'skipped';
-                  /** Format: date-time */
-                  started_at: string | null;
-                  /** Format: date-time */
-                  completed_at: string | null;
-                };
-                embed: {
-                  status: 'pending' | 'in_progress' | 'done' | 'error' | 'skipped';
-                  /** Format: date-time */
-                  started_at: string | null;
-                  /** Format: date-time */
-                  completed_at: string | null;
-                };
-                index: {
-                  status: 'pending' | 'in_progress' | 'done' | 'error' | 'skipped';
-                  /** Format: date-time */
-                  started_at: string | null;
-                  /** Format: date-time */
-                  completed_at: string | null;
-                };
-              };
-              current_step: string | null;
-              step_errors: {
-                [key: string]: string;
-              };
-              error_message: string | null;
-              chunk_count: number;
-              character_count: number | null;
-              /** @description processing attempt (1 at upload, +1 per retry) */
-              attempt: number;
-              uploaded_by: string;
-              /** Format: date-time */
-              created_at: string;
-              /** Format: date-time */
-              updated_at: string;
-              /** Format: date-time */
-              processing_started_at: string | null;
-              /** Format: date-time */
-              processed_at: string | null;
-              duration_ms: number | null;
-            };
-          };
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-      };
-    };
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
   '/api/v1/knowledge-bases/{id}/documents/{docId}/content': {
     parameters: {
       query?: never;
@@ -7706,6 +8549,936 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/knowledge-bases/{id}/documents/{docId}/retry': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Process a FAILED document again (WRITE; 409 DOCUMENT_NOT_FAILED otherwise) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+          docId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** Format: uuid */
+              id: string;
+              /** Format: uuid */
+              kb_id: string;
+              filename: string;
+              format: 'txt' | 'md' | 'html' | 'pdf' | 'docx' | 'csv' | 'tsv' | 'xlsx' | 'pptx' | 'odt' | 'epub' | 'eml';
+              content_type: string;
+              size_bytes: number;
+              sha256: string;
+              status: 'PENDING' | 'PROCESSING' | 'READY' | 'FAILED';
+              processing_steps: {
+                upload: {
+                  status: 'pending' | 'in_progress' | 'done' | 'error' | 'skipped';
+                  /** Format: date-time */
+                  started_at: string | null;
+                  /** Format: date-time */
+                  completed_at: string | null;
+                };
+                parse: {
+                  status: 'pending' | 'in_progress' | 'done' | 'error' | 'skipped';
+                  /** Format: date-time */
+                  started_at: string | null;
+                  /** Format: date-time */
+                  completed_at: string | null;
+                };
+                chunk: {
+                  status: 'pending' | 'in_progress' | 'done' | 'error' | 'skipped';
+                  /** Format: date-time */
+                  started_at: string | null;
+                  /** Format: date-time */
+                  completed_at: string | null;
+                };
+                embed: {
+                  status: 'pending' | 'in_progress' | 'done' | 'error' | 'skipped';
+                  /** Format: date-time */
+                  started_at: string | null;
+                  /** Format: date-time */
+                  completed_at: string | null;
+                };
+                index: {
+                  status: 'pending' | 'in_progress' | 'done' | 'error' | 'skipped';
+                  /** Format: date-time */
+                  started_at: string | null;
+                  /** Format: date-time */
+                  completed_at: string | null;
+                };
+              };
+              current_step: string | null;
+              step_errors: {
+                [key: string]: string;
+              };
+              error_message: string | null;
+              chunk_count: number;
+              character_count: number | null;
+              /** @description processing attempt (1 at upload, +1 per retry) */
+              attempt: number;
+              uploaded_by: string;
+              /** Format: date-time */
+              created_at: string;
+              /** Format: date-time */
+              updated_at: string;
+              /** Format: date-time */
+              processing_started_at: string | null;
+              /** Format: date-time */
+              processed_at: string | null;
+              duration_ms: number | null;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/knowledge-bases/{id}/model-config': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Models and overrides of a KB, and whether the embedding model is locked (READ) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** Format: uuid */
+              kb_id: string;
+              /** Format: uuid */
+              embedding_model_id: string;
+              /** Format: uuid */
+              generation_model_id: string;
+              embedding_model: {
+                id: string;
+                name: string;
+                type: string;
+                provider: string;
+                model_id: string;
+                status: string;
+                is_default: boolean;
+                config: {
+                  [key: string]: unknown;
+                };
+              } | null;
+              generation_model: {
+                id: string;
+                name: string;
+                type: string;
+                provider: string;
+                model_id: string;
+                status: string;
+                is_default: boolean;
+                config: {
+                  [key: string]: unknown;
+                };
+              } | null;
+              config_overrides: {
+                /** @description characters per chunk (default 1000) */
+                chunk_size?: number;
+                /** @description characters shared by neighbouring chunks (default 200) */
+                chunk_overlap?: number;
+                /** @description passages retrieved (default 5) */
+                top_k?: number;
+                /** @description minimum relevance 0..1 (default 0) */
+                similarity_threshold?: number;
+                temperature?: number;
+                max_tokens?: number;
+                system_prompt?: string;
+              };
+              effective_config: {
+                chunk_size: number;
+                chunk_overlap: number;
+                top_k: number;
+                similarity_threshold: number;
+                temperature: number;
+                max_tokens: number;
+                system_prompt: string;
+              };
+              dimensions: number;
+              distance_metric: 'cosine' | 'dot' | 'euclidean';
+              embedding_model_locked: boolean;
+              lock_reason: string | null;
+              document_count: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+    /** Change models and overrides (ADMIN on the KB). The embedding model is locked once the KB has a document (409 EMBEDDING_MODEL_LOCKED). */
+    put: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** Format: uuid */
+            embedding_model_id?: string;
+            /** Format: uuid */
+            generation_model_id?: string;
+            config_overrides?: {
+              /** @description characters per chunk (default 1000) */
+              chunk_size?: number;
+              /** @description characters shared by neighbouring chunks (default 200) */
+              chunk_overlap?: number;
+              /** @description passages retrieved (default 5) */
+              top_k?: number;
+              /** @description minimum relevance 0..1 (default 0) */
+              similarity_threshold?: number;
+              temperature?: number;
+              max_tokens?: number;
+              system_prompt?: string;
+            };
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** Format: uuid */
+              kb_id: string;
+              /** Format: uuid */
+              embedding_model_id: string;
+              /** Format: uuid */
+              generation_model_id: string;
+              embedding_model: {
+                id: string;
+                name: string;
+                type: string;
+                provider: string;
+                model_id: string;
+                status: string;
+                is_default: boolean;
+                config: {
+                  [key: string]: unknown;
+                };
+              } | null;
+              generation_model: {
+                id: string;
+                name: string;
+                type: string;
+                provider: string;
+                model_id: string;
+                status: string;
+                is_default: boolean;
+                config: {
+                  [key: string]: unknown;
+                };
+              } | null;
+              config_overrides: {
+                /** @description characters per chunk (default 1000) */
+                chunk_size?: number;
+                /** @description characters shared by neighbouring chunks (default 200) */
+                chunk_overlap?: number;
+                /** @description passages retrieved (default 5) */
+                top_k?: number;
+                /** @description minimum relevance 0..1 (default 0) */
+                similarity_threshold?: number;
+                temperature?: number;
+                max_tokens?: number;
+                system_prompt?: string;
+              };
+              effective_config: {
+                chunk_size: number;
+                chunk_overlap: number;
+                top_k: number;
+                similarity_threshold: number;
+                temperature: number;
+                max_tokens: number;
+                system_prompt: string;
+              };
+              dimensions: number;
+              distance_metric: 'cosine' | 'dot' | 'euclidean';
+              embedding_model_locked: boolean;
+              lock_reason: string | null;
+              document_count: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/knowledge-bases/{id}/permissions': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Grants on a knowledge base (ADMIN on the KB) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                /** Format: uuid */
+                kb_id: string;
+                principal_type: 'user' | 'group';
+                /** Format: uuid */
+                principal_id: string;
+                permission: 'READ' | 'WRITE' | 'ADMIN';
+                granted_by: string;
+                /** Format: date-time */
+                created_at: string;
+                /** Format: date-time */
+                updated_at: string;
+              }[];
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/knowledge-bases/{id}/permissions/{principalType}/{principalId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    /** Grant READ, WRITE or ADMIN to a user or group (ADMIN on the KB) */
+    put: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+          principalType: 'user' | 'group';
+          principalId: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            permission: 'READ' | 'WRITE' | 'ADMIN';
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** Format: uuid */
+              kb_id: string;
+              principal_type: 'user' | 'group';
+              /** Format: uuid */
+              principal_id: string;
+              permission: 'READ' | 'WRITE' | 'ADMIN';
+              granted_by: string;
+              /** Format: date-time */
+              created_at: string;
+              /** Format: date-time */
+              updated_at: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+    post?: never;
+    /** Revoke a grant (ADMIN on the KB) */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+          principalType: 'user' | 'group';
+          principalId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/models/available': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Active models to choose from for a knowledge base */
+    get: {
+      parameters: {
+        query?: {
+          type?: 'embedding' | 'generation';
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                /** Format: uuid */
+                id: string;
+                type: 'embedding' | 'generation';
+                provider:
+                  | 'local'
+                  | 'ollama'
+                  | 'lmstudio'
+                  | 'openai'
+                  | 'azure'
+                  | 'anthropic'
+                  | 'cohere'
+                  | 'google'
+                  | 'custom';
+                name: string;
+                model_id: string;
+                config: {
+                  [key: string]: unknown;
+                };
+                is_default: boolean;
+              }[];
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/search': {
     parameters: {
       query?: never;
@@ -7853,1779 +9626,6 @@ export interface paths {
         };
       };
     };
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/chat': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /** Ask a knowledge base (READ). Server-sent events: `token` {text}…, then `citations` {citations}, then `done` {model_id, fallback_used, fallback_reason, conversation_id, message_id, …}; `error` {code, message} if generation fails mid-way. Every question and answer is saved in one of your conversations (a new one unless conversation_id is given). */
-    post: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          'application/json': {
-            /** Format: uuid */
-            kb_id: string;
-            message: string;
-            /**
-             * Format: uuid
-             * @description continue this conversation of yours (its saved turns are the history); without it a new conversation is saved
-             */
-            conversation_id?: string;
-            /** @description earlier turns, oldest first, for a new conversation (ignored with conversation_id) */
-            history?: {
-              role: 'user' | 'assistant';
-              content: string;
-            }[];
-          };
-        };
-      };
-      responses: {
-        /** @description text/event-stream */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'text/event-stream': string;
-          };
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'text/event-stream': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'text/event-stream': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'text/event-stream': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'text/event-stream': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        429: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'text/event-stream': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        503: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'text/event-stream': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-      };
-    };
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/conversations': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** Your conversations, most recently active first (paged by cursor; ?q= searches titles) */
-    get: {
-      parameters: {
-        query?: {
-          /** @description words the title contains */
-          q?: string;
-          limit?: number;
-          /** @description next_cursor of the previous page (older conversations) */
-          cursor?: string;
-        };
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              items: {
-                /** Format: uuid */
-                id: string;
-                title: string;
-                kb_ids: string[];
-                message_count: number;
-                /** Format: date-time */
-                created_at: string;
-                /** Format: date-time */
-                updated_at: string;
-              }[];
-              next_cursor: string | null;
-            };
-          };
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-      };
-    };
-    put?: never;
-    /** Start a conversation with one or more knowledge bases you can read */
-    post: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          'application/json': {
-            kb_ids: string[];
-            title?: string;
-          };
-        };
-      };
-      responses: {
-        /** @description Default Response */
-        201: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** Format: uuid */
-              id: string;
-              title: string;
-              kb_ids: string[];
-              message_count: number;
-              /** Format: date-time */
-              created_at: string;
-              /** Format: date-time */
-              updated_at: string;
-            };
-          };
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-      };
-    };
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/conversations/{id}': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** One of your conversations with every message (another user's answers 404) */
-    get: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          id: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** Format: uuid */
-              id: string;
-              title: string;
-              kb_ids: string[];
-              message_count: number;
-              /** Format: date-time */
-              created_at: string;
-              /** Format: date-time */
-              updated_at: string;
-              kbs: {
-                /** Format: uuid */
-                id: string;
-                name: string | null;
-                /** @description ok: asked next time; lost: no READ any more; deleted: the KB is gone. Only ok KBs are asked. */
-                access: 'ok' | 'lost' | 'deleted';
-              }[];
-              messages: {
-                /** Format: uuid */
-                id: string;
-                role: 'user' | 'assistant';
-                /** Format: uuid */
-                reply_to: string | null;
-                version: number;
-                content: string;
-                /** @description complete; streaming (being written now); stopped (the asker stopped it: the partial answer is kept); interrupted (the service went away mid-answer); failed (generation failed: `error` says why, the partial answer is kept) */
-                status: 'complete' | 'streaming' | 'stopped' | 'interrupted' | 'failed';
-                kb_ids: string[];
-                citations: ({
-                  marker: string;
-                  /** Format: uuid */
-                  kb_id: string;
-                  kb_name: string;
-                  /** Format: uuid */
-                  document_id: string;
-                  document_name: string;
-                  chunk_index: number;
-                  text: string;
-                  score: number;
-                } & {
-                  [key: string]: unknown;
-                })[];
-                model_id: string | null;
-                model_name: string | null;
-                fallback_reason: string | null;
-                error: {
-                  code: string;
-                  message: string;
-                } | null;
-                timings: {
-                  first_token_ms: number | null;
-                  total_ms: number;
-                } | null;
-                /** @description token counts as the model reported them */
-                usage: {
-                  [key: string]: unknown;
-                } | null;
-                notes: string[];
-                feedback: {
-                  helpful: boolean;
-                  comment: string | null;
-                } | null;
-                /** Format: date-time */
-                created_at: string;
-                /** Format: date-time */
-                completed_at: string | null;
-              }[];
-            };
-          };
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-      };
-    };
-    put?: never;
-    post?: never;
-    /** Delete a conversation with its messages and feedback */
-    delete: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          id: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        204: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content?: never;
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-      };
-    };
-    options?: never;
-    head?: never;
-    /** Rename a conversation or change the knowledge bases it asks */
-    patch: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          id: string;
-        };
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          'application/json': {
-            title?: string;
-            kb_ids?: string[];
-          };
-        };
-      };
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** Format: uuid */
-              id: string;
-              title: string;
-              kb_ids: string[];
-              message_count: number;
-              /** Format: date-time */
-              created_at: string;
-              /** Format: date-time */
-              updated_at: string;
-            };
-          };
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-      };
-    };
-    trace?: never;
-  };
-  '/api/v1/conversations/{id}/messages': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /**
-     * Ask the next question in a conversation (streams the answer)
-     * @description Server-sent events as /api/v1/chat: `token` {text}…, `citations` {citations}, then `done` {…, conversation_id, question_id, message_id, version, notes}; `error` {code, message} if generation fails (the partial answer is kept, status failed). Headers x-conversation-id and x-message-id name the answer before the first token. Closing the stream stops the answer (kept, status stopped).
-     */
-    post: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          id: string;
-        };
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          'application/json': {
-            content: string;
-          };
-        };
-      };
-      responses: {
-        /** @description text/event-stream */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'text/event-stream': string;
-          };
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'text/event-stream': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'text/event-stream': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'text/event-stream': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'text/event-stream': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        429: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'text/event-stream': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        503: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'text/event-stream': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-      };
-    };
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/conversations/{id}/messages/{messageId}/regenerate': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /**
-     * Answer a question again (the earlier answers are kept as older versions)
-     * @description The message may be the question or any of its answers. Server-sent events as /api/v1/chat: `token` {text}…, `citations` {citations}, then `done` {…, conversation_id, question_id, message_id, version, notes}; `error` {code, message} if generation fails (the partial answer is kept, status failed). Headers x-conversation-id and x-message-id name the answer before the first token. Closing the stream stops the answer (kept, status stopped).
-     */
-    post: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          id: string;
-          messageId: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description text/event-stream */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'text/event-stream': string;
-          };
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'text/event-stream': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'text/event-stream': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'text/event-stream': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'text/event-stream': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        429: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'text/event-stream': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        503: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'text/event-stream': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-      };
-    };
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/conversations/{id}/messages/{messageId}/stop': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /** Stop an answer being written (from another tab or device); the partial answer is kept */
-    post: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          id: string;
-          messageId: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        204: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content?: never;
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-      };
-    };
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/conversations/{id}/messages/{messageId}/feedback': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    /** Say whether an answer helped (with an optional comment); operators see feedback in aggregate */
-    put: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          id: string;
-          messageId: string;
-        };
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          'application/json': {
-            helpful: boolean;
-            comment?: string;
-          };
-        };
-      };
-      responses: {
-        /** @description Default Response */
-        204: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content?: never;
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-      };
-    };
-    post?: never;
-    /** Take back your feedback on an answer */
-    delete: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          id: string;
-          messageId: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        204: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content?: never;
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-      };
-    };
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/conversations/{id}/export': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** Download a conversation as Markdown (each question with its latest answer) or JSON (everything) */
-    get: {
-      parameters: {
-        query?: {
-          format?: 'markdown' | 'json';
-        };
-        header?: never;
-        path: {
-          id: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description the file */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'text/markdown': string;
-            'application/json': string;
-          };
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'text/markdown': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'text/markdown': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'text/markdown': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-      };
-    };
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/admin/chat-feedback': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** How answers were judged: helpful / not per model and per KB, and recent comments (no content) */
-    get: {
-      parameters: {
-        query?: {
-          days?: number;
-        };
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** Format: date-time */
-              since: string;
-              total: number;
-              helpful: number;
-              not_helpful: number;
-              by_model: {
-                model_id: string | null;
-                helpful: number;
-                not_helpful: number;
-              }[];
-              by_kb: {
-                /** Format: uuid */
-                kb_id: string;
-                kb_name: string | null;
-                helpful: number;
-                not_helpful: number;
-              }[];
-              recent_comments: {
-                helpful: boolean;
-                comment: string;
-                model_id: string | null;
-                /** Format: date-time */
-                created_at: string;
-              }[];
-            };
-          };
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-      };
-    };
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/admin/queue/status': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** Ingestion queue: JetStream pending / in-flight / redelivered, workers connected */
-    get: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description pending + in flight */
-              queue_depth: number;
-              pending: number;
-              in_flight: number;
-              redelivered: number;
-              consumers: {
-                name: string;
-                event: string;
-                /** @description false until a worker has started once */
-                exists: boolean;
-                /** @description messages not yet delivered to a worker */
-                pending: number;
-                /** @description delivered, not yet acknowledged */
-                in_flight: number;
-                /** @description in flight after at least one failed or timed-out delivery */
-                redelivered: number;
-                waiting_pulls: number;
-              }[];
-              workers_connected: number;
-              workers: {
-                worker_id: string;
-                /** Format: date-time */
-                started_at: string;
-                concurrency: number;
-                in_flight: number;
-                processed: number;
-                failed: number;
-              }[];
-              documents: {
-                total: number;
-                PENDING: number;
-                PROCESSING: number;
-                READY: number;
-                FAILED: number;
-              };
-              /** Format: date-time */
-              checked_at: string;
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        503: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-      };
-    };
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/admin/queue/tasks': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** Processing tasks (documents) with their steps; PENDING and PROCESSING unless ?status= is given */
-    get: {
-      parameters: {
-        query: {
-          status?: 'PENDING' | 'PROCESSING' | 'READY' | 'FAILED';
-          kb_id?: string;
-          limit: number;
-          offset: number;
-        };
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              items: {
-                task_id: string;
-                task_name: string;
-                status: 'PENDING' | 'PROCESSING' | 'READY' | 'FAILED';
-                /** Format: date-time */
-                started_at: string | null;
-                /** @description milliseconds */
-                estimated_duration: number | null;
-                processing_steps: {
-                  upload: {
-                    status: 'pending' | 'in_progress' | 'done' | 'error' | 'skipped';
-                    /** Format: date-time */
-                    started_at: string | null;
-                    /** Format: date-time */
-                    completed_at: string | null;
-                  };
-                  parse: {
-                    status: 'pending' | 'in_progress' | 'done' | 'error' | 'skipped';
-                    /** Format: date-time */
-                    started_at: string | null;
-                    /** Format: date-time */
-                    completed_at: string | null;
-                  };
-                  chunk: {
-                    status: 'pending' | 'in_progress' | 'done' | 'error' | 'skipped';
-                    /** Format: date-time */
-                    started_at: string | null;
-                    /** Format: date-time */
-                    completed_at: string | null;
-                  };
-                  embed: {
-                    status: 'pending' | 'in_progress' | 'done' | 'error' | 'skipped';
-                    /** Format: date-time */
-                    started_at: string | null;
-                    /** Format: date-time */
-                    completed_at: string | null;
-                  };
-                  index: {
-                    status: 'pending' | 'in_progress' | 'done' | 'error' | 'skipped';
-                    /** Format: date-time */
-                    started_at: string | null;
-                    /** Format: date-time */
-                    completed_at: string | null;
-                  };
-                } | null;
-                current_step: string | null;
-                step_errors: {
-                  [key: string]: string;
-                } | null;
-                /** Format: uuid */
-                document_id: string;
-                /** Format: uuid */
-                kb_id: string;
-                /** @description null when the caller may not read the KB (an operator who is not a member) */
-                kb_name: string | null;
-                /** @description null when kb_name is */
-                filename: string | null;
-                attempt: number;
-                error_message: string | null;
-                /** Format: date-time */
-                created_at: string;
-                /** Format: date-time */
-                updated_at: string;
-              }[];
-              total: number;
-              limit: number;
-              offset: number;
-            };
-          };
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-      };
-    };
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/admin/queue/retry-failed': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /** Retry FAILED documents: the given ids, or all failed (optionally of one KB). Every document not queued is listed in errors. */
-    post: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          'application/json': {
-            document_ids?: string[];
-            /** @default false */
-            retry_all_failed?: boolean;
-            /**
-             * Format: uuid
-             * @description restrict to one knowledge base
-             */
-            kb_id?: string;
-          };
-        };
-      };
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              queued: number;
-              failed: number;
-              errors: {
-                document_id: string;
-                code: string;
-                error: string;
-              }[];
-            };
-          };
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-      };
-    };
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/admin/kb-stats': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /**
-     * Per knowledge base: documents by status, chunks, vectors and storage
-     * @description Every KB with its figures; `name` is null for a KB the caller may not read (operators who are not members).
-     */
-    get: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              items: {
-                /** Format: uuid */
-                kb_id: string;
-                /** @description null when the caller may not read the KB (an operator who is not a member) */
-                name: string | null;
-                documents: {
-                  total: number;
-                  PENDING: number;
-                  PROCESSING: number;
-                  READY: number;
-                  FAILED: number;
-                };
-                chunk_count: number;
-                /** @description points in the collection (null if unknown) */
-                vector_count: number | null;
-                /** @description original files */
-                storage_bytes: number;
-                embedding_model_id: string;
-                generation_model_id: string;
-                /** Format: date-time */
-                last_upload_at: string | null;
-                /** Format: date-time */
-                created_at: string;
-              }[];
-              totals: {
-                knowledge_bases: number;
-                documents: number;
-                chunks: number;
-                storage_bytes: number;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-      };
-    };
-    put?: never;
-    post?: never;
     delete?: never;
     options?: never;
     head?: never;
