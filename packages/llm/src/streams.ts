@@ -1,4 +1,5 @@
 /** Line-oriented streaming bodies: NDJSON (Ollama) and server-sent events (OpenAI-style). */
+import { EventStreamTooLarge, readEventStream } from '@lumikb/contracts/event-stream';
 import { LlmError } from './errors.ts';
 import { formatMs, networkError } from './http.ts';
 
@@ -77,24 +78,25 @@ export async function* ndjson<T>(body: ReadableStream<Uint8Array> | null, guard:
   }
 }
 
-/** The `data:` payloads of an event stream; stops at `[DONE]`. */
+/** Most bytes one event of a provider's stream may take (one token's delta is far smaller). */
+const MAX_STREAM_EVENT_BYTES = 1024 * 1024;
+
+/** The `data:` payloads of an event stream; stops at `[DONE]`. Parsed by the platform's one SSE reader. */
 export async function* sseData(body: ReadableStream<Uint8Array> | null, guard: StreamGuard): AsyncGenerator<string> {
-  let data: string[] = [];
-  for await (const line of lines(body, guard)) {
-    if (line === '') {
-      if (data.length > 0) {
-        const payload = data.join('\n');
-        data = [];
-        if (payload.trim() === '[DONE]') return;
-        yield payload;
-      }
-      continue;
+  if (!body) return;
+  try {
+    for await (const event of readEventStream(chunks(body, guard), {
+      stopAtDone: true,
+      maxEventBytes: MAX_STREAM_EVENT_BYTES,
+    })) {
+      yield event.data;
     }
-    if (line.startsWith(':')) continue;
-    if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
-  }
-  if (data.length > 0) {
-    const payload = data.join('\n');
-    if (payload.trim() !== '[DONE]') yield payload;
+  } catch (error) {
+    if (error instanceof EventStreamTooLarge) {
+      throw new LlmError('invalid_response', `${guard.target} sent a stream event over ${error.limitBytes} bytes`, {
+        url: guard.url,
+      });
+    }
+    throw error;
   }
 }

@@ -1,11 +1,12 @@
-/** Parses a whole text/event-stream body (as inject returns it) into its events, for assertions. */
+import { parseEventStream } from '@lumikb/contracts/event-stream';
+
+/**
+ * Parses a whole text/event-stream body (as inject returns it) into its events, for
+ * assertions; with the platform's one SSE reader, so tests read streams as clients do.
+ */
 export function parseSse(body: string): { event: string; data: Record<string, unknown> }[] {
-  return body
-    .split('\n\n')
-    .filter((block) => block.trim().length > 0)
-    .map((block) => {
-      const event = /^event: (.*)$/m.exec(block)?.[1] ?? 'message';
-      const data = /^data: (.*)$/m.exec(block)?.[1] ?? '{}';
-      return { event, data: JSON.parse(data) as Record<string, unknown> };
-    });
+  return parseEventStream(body).map(({ event, data }) => ({
+    event,
+    data: JSON.parse(data) as Record<string, unknown>,
+  }));
 }

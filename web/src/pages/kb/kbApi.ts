@@ -4,6 +4,7 @@
  * chat answer stream (POST + server-sent events read with fetch's ReadableStream).
  */
 
+import { readEventStream } from '@lumikb/contracts/event-stream';
 import { useEffect } from 'react';
 import {
   type ApiError,
@@ -163,47 +164,6 @@ export interface ChatHandlers {
   onDone: (done: ChatDone) => void;
   /** A failure inside the stream (`event: error`), after tokens may have arrived. */
   onStreamError: (error: ApiError) => void;
-}
-
-/** Splits a server-sent-events byte stream into `{event, data}` messages. */
-export async function* readEventStream(
-  body: ReadableStream<Uint8Array>,
-): AsyncGenerator<{ event: string; data: string }> {
-  const reader = body.getReader();
-  const decoder = new TextDecoder();
-  let buffer = '';
-  const parse = (block: string) => {
-    let event = 'message';
-    const data: string[] = [];
-    for (const line of block.split(/\r\n|\r|\n/)) {
-      if (line === '' || line.startsWith(':')) continue;
-      const colon = line.indexOf(':');
-      const field = colon === -1 ? line : line.slice(0, colon);
-      const value = colon === -1 ? '' : line.slice(colon + 1).replace(/^ /, '');
-      if (field === 'event') event = value;
-      else if (field === 'data') data.push(value);
-    }
-    return data.length > 0 ? { event, data: data.join('\n') } : undefined;
-  };
-  try {
-    for (;;) {
-      const { value, done } = await reader.read();
-      buffer += decoder.decode(value, { stream: !done });
-      let boundary = buffer.search(/\r?\n\r?\n/);
-      while (boundary !== -1) {
-        const block = buffer.slice(0, boundary);
-        buffer = buffer.slice(buffer.slice(boundary).match(/^\r?\n\r?\n/)![0].length + boundary);
-        const message = parse(block);
-        if (message) yield message;
-        boundary = buffer.search(/\r?\n\r?\n/);
-      }
-      if (done) break;
-    }
-    const rest = parse(buffer);
-    if (rest) yield rest;
-  } finally {
-    reader.releaseLock();
-  }
 }
 
 /**
