@@ -80,7 +80,7 @@ test('adding a model: the form follows type and provider, a test before saving, 
   await edit.getByRole('button', { name: 'Save changes' }).click();
   await expect(edit).toBeHidden();
   await expect(row).toContainText('inactive');
-  await expect(row.getByRole('button', { name: `Make ${name} the default` })).toHaveCount(0);
+  await expect(row.getByRole('button', { name: `Set default: ${name}` })).toHaveCount(0);
 });
 
 test('a failing connection test shows what the provider answered', async ({ page }) => {
@@ -114,11 +114,11 @@ test('set default moves the Default badge to the chosen model', async ({ page })
   const admin = await ApiSession.signIn(data.baseURL, USERS.admin.email, USERS.admin.password);
   try {
     const llama = page.getByRole('row', { name: new RegExp(MODELS.ollamaGeneration.name) });
-    await llama.getByRole('button', { name: `Make ${MODELS.ollamaGeneration.name} the default` }).click();
+    await llama.getByRole('button', { name: `Set default: ${MODELS.ollamaGeneration.name}` }).click();
     await expect(page.getByRole('status').filter({ hasText: 'is now the default generation model' })).toBeVisible();
     await expect(llama).toContainText('Default');
     const local = page.getByRole('row', { name: /Built-in extractive answerer/ });
-    await expect(local.getByRole('button', { name: /Make .* the default/ })).toBeVisible();
+    await expect(local.getByRole('button', { name: /Set default: / })).toBeVisible();
     // A default cannot be deleted: the server refuses and the dialog says why.
     await llama.getByRole('button', { name: `Delete ${MODELS.ollamaGeneration.name}` }).click();
     const dialog = page.getByRole('dialog', { name: `Delete ${MODELS.ollamaGeneration.name}?` });

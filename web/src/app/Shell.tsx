@@ -61,7 +61,9 @@ export function Shell({ children }: { children: ReactNode }) {
           <span className="brand-text">LumiKB</span>
         </NavLink>
         <div className="topbar-user">
-          <NavLink to="/account" className="user-link" title={`Your account (${user.email})`} aria-label="Your account">
+          <NavLink to="/account" className="user-link" title={`Your account (${user.email})`}>
+            {/* Named "Your account: <name>": the visible name stays part of the link's name (WCAG 2.5.3). */}
+            <span className="sr-only">Your account: </span>
             <span className="user-avatar" aria-hidden="true">
               {(user.name || user.email).charAt(0).toUpperCase()}
             </span>

@@ -166,12 +166,7 @@ export function ModelsPage() {
             Default
           </StatusBadge>
         ) : m.status === 'active' ? (
-          <Button
-            size="sm"
-            variant="ghost"
-            onClick={() => void setDefault(m)}
-            aria-label={`Make ${m.name} the default`}
-          >
+          <Button size="sm" variant="ghost" onClick={() => void setDefault(m)} aria-label={`Set default: ${m.name}`}>
             Set default
           </Button>
         ) : (
