@@ -4,7 +4,10 @@
  * refreshed in the background so /docs never waits on a slow service.
  */
 import type { FastifyBaseLogger } from 'fastify';
-import { type Upstream, upstreamOf } from './routes-table.ts';
+import { API_ROUTES, type Upstream, upstreamOf } from './routes-table.ts';
+
+const isProxyCatchAll = (path: string) =>
+  API_ROUTES.some((route) => path === `${route.prefix}/` || path === `${route.prefix}/{*}` || path === route.prefix);
 
 type Spec = Record<string, unknown> & { paths?: Record<string, unknown>; components?: Record<string, unknown> };
 
@@ -43,7 +46,11 @@ export class MergedOpenApi {
 
   /** The gateway's own document with every routed upstream path merged in. */
   merge(own: Spec): Spec {
-    const paths: Record<string, unknown> = { ...(own.paths ?? {}) };
+    // The gateway's own catch-all proxy routes (`/api/v1/auth/`, `/api/v1/auth/{*}`, seven
+    // methods each) describe nothing: the routes behind them come from the services below.
+    const paths: Record<string, unknown> = Object.fromEntries(
+      Object.entries(own.paths ?? {}).filter(([path]) => !isProxyCatchAll(path)),
+    );
     const schemas: Record<string, unknown> = {};
     for (const [name, spec] of this.upstreamSpecs) {
       for (const [path, item] of Object.entries(spec.paths ?? {})) {

@@ -114,6 +114,11 @@ t.test('/docs/json merges the public paths of every upstream', async (t) => {
   t.ok(Array.isArray(spec['x-lumikb-missing-upstreams']), 'the document lists the services not merged yet');
   t.notOk(spec['x-lumikb-missing-upstreams'].includes('auth'), 'a merged service is not listed');
   t.notOk(Object.keys(spec.paths).includes('/internal/secret'), 'internal routes are not published');
+  t.same(
+    Object.keys(spec.paths).filter((p) => p.includes('{*}') || p.endsWith('/')),
+    [],
+    'no catch-all proxy entries: only the routes behind them',
+  );
   t.notOk(
     Object.keys(spec.paths).includes('/api/v1/auth/from-registry'),
     'paths the gateway does not route to that service are left out',
