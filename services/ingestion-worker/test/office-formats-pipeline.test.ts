@@ -34,6 +34,10 @@ t.test('spreadsheets, slides, e-books, mail and ODT reach READY and are found wi
       query: 'Who manages the APAC region? Takeshi Moriyama',
       fact: /Takeshi Moriyama/,
       location: { sheet: 'Regions' },
+      parts: [
+        { location: { sheet: 'Notes', row_start: 1, row_end: 2 }, title: 'Remark' },
+        { location: { sheet: 'Regions', row_start: 1, row_end: 3 }, title: 'Region, Revenue, Manager' },
+      ],
     },
     {
       format: 'pptx',
@@ -46,6 +50,11 @@ t.test('spreadsheets, slides, e-books, mail and ODT reach READY and are found wi
       fact: /Kestrel satellite launches from And/,
       // Short slides share a chunk: the hit's slide range must include slide 2.
       location: { slide: Number, slide_end: 2 },
+      // Exactly one part per slide, though the slides share a chunk.
+      parts: [
+        { location: { slide: 1 }, title: 'Welcome' },
+        { location: { slide: 2 }, title: 'Launch plan' },
+      ],
     },
     {
       format: 'epub',
@@ -57,6 +66,10 @@ t.test('spreadsheets, slides, e-books, mail and ODT reach READY and are found wi
       query: 'How does a beehive stay warm in winter around the queen?',
       fact: /clusters around its queen/,
       location: {},
+      parts: [
+        { location: { headings: ['Preface'] }, title: 'Preface' },
+        { location: { headings: ['Beekeeping'] }, title: 'Beekeeping' },
+      ],
     },
     {
       format: 'eml',
@@ -68,6 +81,7 @@ t.test('spreadsheets, slides, e-books, mail and ODT reach READY and are found wi
       query: 'Where are the lighthouse keys kept?',
       fact: /harbour master's red cabinet/,
       location: {},
+      parts: [],
     },
     {
       format: 'odt',
@@ -81,6 +95,7 @@ t.test('spreadsheets, slides, e-books, mail and ODT reach READY and are found wi
       query: 'How often does sourdough starter need feeding with rye flour?',
       fact: /rye flour every twelve hours/,
       location: { headings: ['Breads', 'Sourdough'] },
+      parts: [{ location: { headings: ['Breads'] }, title: 'Breads' }],
     },
   ] as const;
 
@@ -115,5 +130,16 @@ t.test('spreadsheets, slides, e-books, mail and ODT reach READY and are found wi
     t.equal(content.statusCode, 200);
     const body = content.json();
     t.same(body.chunks[top.chunk_index].location, top.location, `${c.format}: the viewer shows the same location`);
+    t.same(
+      body.parts.map((p: { location: unknown; title: string }) => ({ location: p.location, title: p.title })),
+      c.parts,
+      `${c.format}: the viewer lists the document's parts`,
+    );
+    for (const part of body.parts) {
+      t.ok(
+        body.text.slice(part.start_offset, part.end_offset).includes(part.title),
+        `${c.format}: part "${part.title}" points at its text`,
+      );
+    }
   }
 });
