@@ -5,7 +5,15 @@
  * tested in packages/ingest; this proves the worker, the KB service and the index agree.
  */
 
-import { makeEml, makeEpub, makeOdt, makePptx, makeXlsx } from '@lumikb/ingest/testing';
+import {
+  makeEml,
+  makeEncryptedOffice,
+  makeEncryptedPdf,
+  makeEpub,
+  makeOdt,
+  makePptx,
+  makeXlsx,
+} from '@lumikb/ingest/testing';
 import { auth } from '@lumikb/knowledge-base/testing';
 import t from 'tap';
 import { startPipeline } from './pipeline-helper.ts';
@@ -141,5 +149,26 @@ t.test('spreadsheets, slides, e-books, mail and ODT reach READY and are found wi
         `${c.format}: part "${part.title}" points at its text`,
       );
     }
+  }
+});
+
+t.test('password-protected office files and PDFs are stored, then FAILED as ENCRYPTED_DOCUMENT', async (t) => {
+  const { api, kb } = await startPipeline(t);
+  for (const [name, bytes] of [
+    ['budget.xlsx', makeEncryptedOffice()],
+    ['deck.pptx', makeEncryptedOffice()],
+    ['contract.pdf', makeEncryptedPdf()],
+  ] as const) {
+    // A KB each: the two office envelopes are the same bytes (a duplicate in one KB).
+    const base = await api.createKb({ name: `Locked ${name}` });
+    const uploaded = await api.upload(base.id, name, bytes);
+    const doc = await api.waitForStatus(base.id, uploaded.id, ['READY', 'FAILED']);
+    t.equal(doc.status, 'FAILED', `${name} fails`);
+    t.match(
+      doc.step_errors,
+      { parse: /^ENCRYPTED_DOCUMENT: .*password-protected.*Permanent/ },
+      `${name}: the reason says it is password-protected and will fail again`,
+    );
+    t.equal(await kb.deps.vectors.count(base.collection), 0, `${name}: nothing is indexed`);
   }
 });
