@@ -332,7 +332,8 @@ function Viewer({ content, filename }: { content: DocumentContent; filename: str
           cited).
         </Banner>
       ) : null}
-      {content.parts.length > 0 ? (
+      {/* One heading alone (a Markdown file's title) is no navigation; one sheet or page still says its rows or number. */}
+      {content.parts.length > 1 || (content.parts.length === 1 && !content.parts[0]?.location.headings) ? (
         <PartsStrip parts={content.parts} filename={filename} current={currentPart} onChoose={choosePart} />
       ) : null}
       <SplitPane
