@@ -3,21 +3,56 @@
  * afterwards, so the seeded data stays as it was), the fixture files, and a long text
  * for the viewer.
  */
-import { dirname, resolve } from 'node:path';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { makeDocx, makePdf } from '@lumikb/ingest/testing';
 import { seeded, USERS } from '../fixtures/data.ts';
 import { ApiSession } from './api.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 
-/** Small valid documents of every supported format, plus a corrupt PDF (fixtures/files). */
+/**
+ * The binary ones (PDF, Word, a truncated PDF) are generated here, into a temporary
+ * directory, so the repository holds no binary file whose content cannot be read.
+ */
+function generated(name: string, bytes: Buffer): string {
+  const path = join(GENERATED, name);
+  writeFileSync(path, bytes);
+  return path;
+}
+const GENERATED = mkdtempSync(join(tmpdir(), 'lumikb-e2e-files-'));
+
+/** Small valid documents of every supported format, plus a corrupt PDF. */
 export const FILES = {
   txt: resolve(HERE, '../fixtures/files/release-notes.txt'),
   md: resolve(HERE, '../fixtures/files/faq.md'),
   html: resolve(HERE, '../fixtures/files/security.html'),
-  pdf: resolve(HERE, '../fixtures/files/pump-manual.pdf'),
-  docx: resolve(HERE, '../fixtures/files/onboarding.docx'),
-  corruptPdf: resolve(HERE, '../fixtures/files/corrupt-scan.pdf'),
+  pdf: generated(
+    'pump-manual.pdf',
+    makePdf([
+      'Pump manual.',
+      'The centrifugal pump must be serviced every six months.',
+      'Replace the impeller seal when the pressure drops below two bar.',
+    ]),
+  ),
+  docx: generated(
+    'onboarding.docx',
+    await makeDocx([
+      'Onboarding guide.',
+      'New employees receive a laptop and a badge on their first day.',
+      'The buddy programme pairs every newcomer with a colleague for three months.',
+    ]),
+  ),
+  // A PDF header and nothing a PDF reader can use.
+  corruptPdf: generated(
+    'corrupt-scan.pdf',
+    Buffer.from(
+      '%PDF-1.7\n%\u00e2\u00e3\u00cf\u00d3\nthis scan was truncated in transit and has no readable body\n',
+      'latin1',
+    ),
+  ),
 } as const;
 
 export const unique = (prefix: string): string =>

@@ -2,7 +2,7 @@
  * The formats beyond txt/md/html/pdf/docx, each over files generated here: their text,
  * their structure (the locations chunks will carry) and what a reader is told was skipped.
  */
-import { describeLocation } from '@lumikb/contracts';
+import { describeLocation, documentParts, partTitle } from '@lumikb/contracts';
 import t from 'tap';
 import { chunkDocument, DEFAULT_PARSE_LIMITS, detectFormat, extractDocument } from '../src/index.ts';
 import {
@@ -12,6 +12,7 @@ import {
   makeEpub,
   makeOdt,
   makePdf,
+  makePdfPages,
   makePptx,
   makeXlsx,
 } from './fixtures.ts';
@@ -215,3 +216,82 @@ t.test('budgets hold for the new formats: a workbook past the inflated-bytes lim
     limit: 'text_chars',
   });
 });
+
+t.test(
+  "the viewer's parts: one per slide, page, sheet (with its rows) and attachment, titled by its first line",
+  async (t) => {
+    const partsOf = (doc: Awaited<ReturnType<typeof extractDocument>>) =>
+      documentParts(doc.sections.map((s) => [s.start, s.end, s.location])).map(([start, end, location]) => [
+        describeLocation(location),
+        partTitle(doc.text.slice(start, end), location),
+      ]);
+    const deck = await extractDocument(
+      await makePptx([
+        { title: 'Welcome', body: ['Agenda'] },
+        { title: 'Numbers', body: ['Up 3 %'] },
+      ]),
+      'pptx',
+    );
+    t.same(partsOf(deck), [
+      ['slide 1', 'Welcome'],
+      ['slide 2', 'Numbers'],
+    ]);
+    const book = await extractDocument(
+      await makeXlsx([
+        {
+          name: 'Sales',
+          rows: [
+            ['Region', 'Revenue'],
+            ['EMEA', 1],
+            ['APAC', 2],
+          ],
+        },
+        { name: 'Staff', rows: [['Name'], ['Anna']] },
+      ]),
+      'xlsx',
+    );
+    t.same(partsOf(book), [
+      ['Sales rows 1–3', 'Region, Revenue'],
+      ['Staff rows 1–2', 'Name'],
+    ]);
+    const pdf = await extractDocument(makePdfPages([['First page text.'], ['Second page text.']]), 'pdf');
+    t.same(partsOf(pdf), [
+      ['p. 1', 'First page text.'],
+      ['p. 2', 'Second page text.'],
+    ]);
+    const mail = await extractDocument(
+      makeEml({
+        subject: 'Files',
+        text: 'See attached.',
+        attachments: [
+          { filename: 'stock.csv', contentType: 'text/csv', content: Buffer.from('Item,Qty\nPump,2\n') },
+          {
+            filename: 'deck.pptx',
+            contentType: 'application/octet-stream',
+            content: await makePptx([{ title: 'Hi' }]),
+          },
+        ],
+      }),
+      'eml',
+    );
+    t.same(partsOf(mail), [
+      ['stock.csv', 'stock.csv'],
+      ['deck.pptx', 'deck.pptx'],
+    ]);
+    // Text stored before parts were: parts from the chunks' locations (a chunk spanning slides is one part).
+    t.same(
+      documentParts([
+        [0, 10, { slide: 1, slide_end: 2 }],
+        [10, 20, { slide: 3 }],
+        [20, 30, { sheet: 'A', row_start: 1, row_end: 5 }],
+        [30, 40, { sheet: 'A', row_start: 6, row_end: 9 }],
+        [40, 45],
+      ]),
+      [
+        [0, 10, { slide: 1, slide_end: 2 }],
+        [10, 20, { slide: 3 }],
+        [20, 40, { sheet: 'A', row_start: 1, row_end: 9 }],
+      ],
+    );
+  },
+);

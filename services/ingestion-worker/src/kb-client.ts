@@ -58,6 +58,8 @@ export interface KbClient {
       chunk_overlap: number;
       /** [start, end], and the chunk's location when the document has structure. */
       chunks: ([number, number] | [number, number, ChunkLocation])[];
+      /** The document's slides, pages, sheets, attachments (`documentParts`), for the viewer. */
+      parts?: [number, number, ChunkLocation][];
     },
   ): Promise<void>;
 }

@@ -5,7 +5,15 @@
  * tested in packages/ingest; this proves the worker, the KB service and the index agree.
  */
 
-import { makeEml, makeEpub, makeOdt, makePptx, makeXlsx } from '@lumikb/ingest/testing';
+import {
+  makeEml,
+  makeEncryptedOffice,
+  makeEncryptedPdf,
+  makeEpub,
+  makeOdt,
+  makePptx,
+  makeXlsx,
+} from '@lumikb/ingest/testing';
 import { auth } from '@lumikb/knowledge-base/testing';
 import t from 'tap';
 import { startPipeline } from './pipeline-helper.ts';
@@ -34,6 +42,10 @@ t.test('spreadsheets, slides, e-books, mail and ODT reach READY and are found wi
       query: 'Who manages the APAC region? Takeshi Moriyama',
       fact: /Takeshi Moriyama/,
       location: { sheet: 'Regions' },
+      parts: [
+        { location: { sheet: 'Notes', row_start: 1, row_end: 2 }, title: 'Remark' },
+        { location: { sheet: 'Regions', row_start: 1, row_end: 3 }, title: 'Region, Revenue, Manager' },
+      ],
     },
     {
       format: 'pptx',
@@ -46,6 +58,11 @@ t.test('spreadsheets, slides, e-books, mail and ODT reach READY and are found wi
       fact: /Kestrel satellite launches from And/,
       // Short slides share a chunk: the hit's slide range must include slide 2.
       location: { slide: Number, slide_end: 2 },
+      // Exactly one part per slide, though the slides share a chunk.
+      parts: [
+        { location: { slide: 1 }, title: 'Welcome' },
+        { location: { slide: 2 }, title: 'Launch plan' },
+      ],
     },
     {
       format: 'epub',
@@ -57,6 +74,10 @@ t.test('spreadsheets, slides, e-books, mail and ODT reach READY and are found wi
       query: 'How does a beehive stay warm in winter around the queen?',
       fact: /clusters around its queen/,
       location: {},
+      parts: [
+        { location: { headings: ['Preface'] }, title: 'Preface' },
+        { location: { headings: ['Beekeeping'] }, title: 'Beekeeping' },
+      ],
     },
     {
       format: 'eml',
@@ -68,6 +89,7 @@ t.test('spreadsheets, slides, e-books, mail and ODT reach READY and are found wi
       query: 'Where are the lighthouse keys kept?',
       fact: /harbour master's red cabinet/,
       location: {},
+      parts: [],
     },
     {
       format: 'odt',
@@ -81,6 +103,7 @@ t.test('spreadsheets, slides, e-books, mail and ODT reach READY and are found wi
       query: 'How often does sourdough starter need feeding with rye flour?',
       fact: /rye flour every twelve hours/,
       location: { headings: ['Breads', 'Sourdough'] },
+      parts: [{ location: { headings: ['Breads'] }, title: 'Breads' }],
     },
   ] as const;
 
@@ -115,5 +138,37 @@ t.test('spreadsheets, slides, e-books, mail and ODT reach READY and are found wi
     t.equal(content.statusCode, 200);
     const body = content.json();
     t.same(body.chunks[top.chunk_index].location, top.location, `${c.format}: the viewer shows the same location`);
+    t.same(
+      body.parts.map((p: { location: unknown; title: string }) => ({ location: p.location, title: p.title })),
+      c.parts,
+      `${c.format}: the viewer lists the document's parts`,
+    );
+    for (const part of body.parts) {
+      t.ok(
+        body.text.slice(part.start_offset, part.end_offset).includes(part.title),
+        `${c.format}: part "${part.title}" points at its text`,
+      );
+    }
+  }
+});
+
+t.test('password-protected office files and PDFs are stored, then FAILED as ENCRYPTED_DOCUMENT', async (t) => {
+  const { api, kb } = await startPipeline(t);
+  for (const [name, bytes] of [
+    ['budget.xlsx', makeEncryptedOffice()],
+    ['deck.pptx', makeEncryptedOffice()],
+    ['contract.pdf', makeEncryptedPdf()],
+  ] as const) {
+    // A KB each: the two office envelopes are the same bytes (a duplicate in one KB).
+    const base = await api.createKb({ name: `Locked ${name}` });
+    const uploaded = await api.upload(base.id, name, bytes);
+    const doc = await api.waitForStatus(base.id, uploaded.id, ['READY', 'FAILED']);
+    t.equal(doc.status, 'FAILED', `${name} fails`);
+    t.match(
+      doc.step_errors,
+      { parse: /^ENCRYPTED_DOCUMENT: .*password-protected.*Permanent/ },
+      `${name}: the reason says it is password-protected and will fail again`,
+    );
+    t.equal(await kb.deps.vectors.count(base.collection), 0, `${name}: nothing is indexed`);
   }
 });

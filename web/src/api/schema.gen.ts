@@ -8399,6 +8399,24 @@ export interface paths {
                   part?: string;
                 };
               }[];
+              parts: {
+                start_offset: number;
+                end_offset: number;
+                /** @description where the chunk is: page, slide, sheet and rows, heading path, attachment */
+                location: {
+                  page?: number;
+                  page_end?: number;
+                  slide?: number;
+                  slide_end?: number;
+                  sheet?: string;
+                  row_start?: number;
+                  row_end?: number;
+                  headings?: string[];
+                  part?: string;
+                };
+                /** @description the part's first line: a slide's title, an attachment's name, a sheet's columns */
+                title: string;
+              }[];
             };
           };
         };

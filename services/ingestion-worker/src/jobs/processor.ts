@@ -9,6 +9,7 @@ import {
   DocumentFailed,
   DocumentProcessed,
   DocumentStepChanged,
+  documentParts,
   initialProcessingSteps,
   PROCESSING_STEPS,
   type ProcessingStep,
@@ -244,6 +245,7 @@ export async function processJob(deps: ProcessorDeps, job: JobRef, delivery: Del
         chunk_size: chunkSize,
         chunk_overlap: chunkOverlap,
         chunks: chunks.map((c) => (c.location ? [c.start, c.end, c.location] : [c.start, c.end])),
+        parts: documentParts(extracted.sections.map((s) => [s.start, s.end, s.location])),
       });
     } catch (error) {
       if (!(error instanceof KbGoneError)) throw error;

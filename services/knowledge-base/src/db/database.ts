@@ -95,6 +95,8 @@ export interface DocumentContentTable {
   character_count: ColumnType<number, number, number>;
   /** [start, end], with the chunk's location as a third element when the document has structure. */
   chunks: Json<([number, number] | [number, number, ChunkLocation])[]>;
+  /** [start, end, location] of each slide, page, sheet, attachment or top-level heading; null before parts were stored. */
+  parts: NullableJson<[number, number, ChunkLocation][]>;
   chunk_size: number;
   chunk_overlap: number;
   created_at: Generated<Date>;

@@ -257,6 +257,7 @@ export async function saveContent(
     text_oid: number;
     character_count: number;
     chunks: ([number, number] | [number, number, ChunkLocation])[];
+    parts?: [number, number, ChunkLocation][];
     chunk_size: number;
     chunk_overlap: number;
   },
@@ -267,7 +268,12 @@ export async function saveContent(
     .where('document_id', '=', content.document_id)
     .forUpdate()
     .executeTakeFirst();
-  const values = { ...content, text: null, chunks: JSON.stringify(content.chunks) };
+  const values = {
+    ...content,
+    text: null,
+    chunks: JSON.stringify(content.chunks),
+    parts: content.parts ? JSON.stringify(content.parts) : null,
+  };
   await db
     .insertInto('document_contents')
     .values(values)
@@ -278,6 +284,7 @@ export async function saveContent(
         text_oid: values.text_oid,
         character_count: values.character_count,
         chunks: values.chunks,
+        parts: values.parts,
         chunk_size: values.chunk_size,
         chunk_overlap: values.chunk_overlap,
         created_at: sql`now()`,
@@ -290,7 +297,7 @@ export async function saveContent(
 export async function findContent(db: Db, documentId: string) {
   return db
     .selectFrom('document_contents')
-    .select(['document_id', 'attempt', 'text', 'text_oid', 'chunks', 'chunk_size', 'chunk_overlap'])
+    .select(['document_id', 'attempt', 'text', 'text_oid', 'chunks', 'parts', 'chunk_size', 'chunk_overlap'])
     .where('document_id', '=', documentId)
     .executeTakeFirst();
 }

@@ -59,6 +59,18 @@ export const ChunkViewSchema = Type.Object({
   location: Type.Optional(ChunkLocationSchema),
 });
 
+export const DocumentPartSchema = Type.Object(
+  {
+    start_offset: Type.Integer(),
+    end_offset: Type.Integer(),
+    location: ChunkLocationSchema,
+    title: Type.String({
+      description: "the part's first line: a slide's title, an attachment's name, a sheet's columns",
+    }),
+  },
+  { description: 'A slide, page, sheet (with its rows), attachment or top-level heading of the document' },
+);
+
 export const DocumentContentSchema = Type.Object({
   document_id: Type.String({ format: 'uuid' }),
   kb_id: Type.String({ format: 'uuid' }),
@@ -68,6 +80,8 @@ export const DocumentContentSchema = Type.Object({
   chunk_size: Type.Integer(),
   chunk_overlap: Type.Integer(),
   chunks: Type.Array(ChunkViewSchema),
+  /** In text order; empty for text without structure. */
+  parts: Type.Array(DocumentPartSchema),
 });
 
 export const UploadQuery = Type.Object({

@@ -11,7 +11,9 @@ import {
   DocumentRetryRequested,
   type DocumentStatus,
   DocumentUploaded,
+  documentParts,
   KbUpdated,
+  partTitle,
 } from '@lumikb/contracts';
 import type { Kysely } from '@lumikb/db';
 import { type EventContext, recordEvent } from '@lumikb/events';
@@ -338,6 +340,13 @@ export async function documentContent(ctx: KbContext, claims: AccessTokenClaims,
       text: text.slice(start, end),
       // Documents processed before locations existed have none; re-processing adds them.
       ...(location ? { location } : {}),
+    })),
+    // Stored by the worker from the parser's sections; for text stored before, from the chunks.
+    parts: (content.parts ?? documentParts(content.chunks)).map(([start, end, location]) => ({
+      start_offset: start,
+      end_offset: end,
+      location,
+      title: partTitle(text.slice(start, Math.min(end, start + 400)), location),
     })),
   };
 }

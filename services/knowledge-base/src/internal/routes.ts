@@ -70,6 +70,13 @@ export const ContentHeaderSchema = Type.Object(
         Type.Tuple([Type.Integer({ minimum: 0 }), Type.Integer({ minimum: 0 }), ChunkLocationSchema]),
       ]),
     ),
+    // The document's slides, pages, sheets, attachments or top-level headings for the
+    // viewer (documentParts in contracts); optional: a worker of an older version sends none.
+    parts: Type.Optional(
+      Type.Array(Type.Tuple([Type.Integer({ minimum: 0 }), Type.Integer({ minimum: 0 }), ChunkLocationSchema]), {
+        maxItems: 5_000,
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -150,7 +157,7 @@ export function registerInternalRoutes(app: ServiceApp, ctx: KbContext): void {
         config: { access: 'service' },
         schema: {
           tags,
-          summary: `Store the extracted text and chunk offsets of an attempt (409 STALE_ATTEMPT for an old attempt). Body (${CONTENT_MEDIA_TYPE}): one JSON line {attempt, chunk_size, chunk_overlap, chunks}, then the text as UTF-8.`,
+          summary: `Store the extracted text and chunk offsets of an attempt (409 STALE_ATTEMPT for an old attempt). Body (${CONTENT_MEDIA_TYPE}): one JSON line {attempt, chunk_size, chunk_overlap, chunks, parts?}, then the text as UTF-8.`,
           consumes: [CONTENT_MEDIA_TYPE],
           params: Params,
           response: { 204: { type: 'null' }, ...errorResponses(400, 401, 403, 404, 409, 415) },
@@ -167,7 +174,7 @@ export function registerInternalRoutes(app: ServiceApp, ctx: KbContext): void {
           const iterator = body[Symbol.asyncIterator]();
           const { header, rest } = await readHeaderLine(iterator);
           const text = await storeText(ctx, trx, rest, iterator);
-          for (const [start, end] of header.chunks) {
+          for (const [start, end] of [...header.chunks, ...(header.parts ?? [])]) {
             if (start > end || end > text.characters) {
               throw errors.INVALID_CONTENT('Chunk offsets must lie within the text', { start, end });
             }
@@ -186,6 +193,7 @@ export function registerInternalRoutes(app: ServiceApp, ctx: KbContext): void {
             text_oid: text.blobId,
             character_count: text.characters,
             chunks: header.chunks,
+            ...(header.parts ? { parts: header.parts } : {}),
             chunk_size: header.chunk_size,
             chunk_overlap: header.chunk_overlap,
           });

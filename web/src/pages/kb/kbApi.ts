@@ -29,6 +29,7 @@ export type KbDocument = ResponseOf<'/api/v1/knowledge-bases/{id}/documents/{doc
 export type DocumentStatus = KbDocument['status'];
 export type DocumentContent = ResponseOf<'/api/v1/knowledge-bases/{id}/documents/{docId}/content', 'get'>;
 export type Chunk = DocumentContent['chunks'][number];
+export type DocumentPart = DocumentContent['parts'][number];
 export type SearchResponse = ResponseOf<'/api/v1/search', 'post'>;
 export type SearchHit = SearchResponse['results'][number];
 

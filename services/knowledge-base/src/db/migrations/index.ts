@@ -5,6 +5,7 @@ import * as idempotencyKeys from './0003-idempotency-keys.ts';
 import * as uniqueDocumentContent from './0004-unique-document-content.ts';
 import * as largeObjectBlobs from './0005-large-object-blobs.ts';
 import * as conversations from './0006-conversations.ts';
+import * as documentParts from './0007-document-parts.ts';
 
 /** Ordered by name; never rename or edit a migration that has shipped. */
 export const migrations: MigrationSet = {
@@ -14,4 +15,5 @@ export const migrations: MigrationSet = {
   '0004-unique-document-content': uniqueDocumentContent,
   '0005-large-object-blobs': largeObjectBlobs,
   '0006-conversations': conversations,
+  '0007-document-parts': documentParts,
 };
