@@ -79,6 +79,13 @@ export const ContentHeaderSchema = Type.Object(
         Type.Tuple([Type.Integer({ minimum: 0 }), Type.Integer({ minimum: 0 }), ChunkLocationSchema]),
       ]),
     ),
+    // The document's slides, pages, sheets, attachments or top-level headings for the
+    // viewer (documentParts in contracts); optional: a worker of an older version sends none.
+    parts: Type.Optional(
+      Type.Array(Type.Tuple([Type.Integer({ minimum: 0 }), Type.Integer({ minimum: 0 }), ChunkLocationSchema]), {
+        maxItems: 5_000,
+      }),
+    ),
   },
   { additionalProperties: false },
 );
