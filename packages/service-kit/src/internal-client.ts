@@ -47,7 +47,24 @@ export interface InternalClientOptions {
 }
 
 export interface InternalClient {
+  /** A JSON answer, checked against its contract. */
   get<S extends TSchema>(path: string, response: S): Promise<Static<S>>;
+  /**
+   * A body of bytes (e.g. a document's original), as it arrives: `length` is what the
+   * service announced; reading fails with an InternalCallError when the stream breaks, is
+   * longer than `maxBytes`, or ends short of `length`.
+   */
+  download(path: string, options?: { maxBytes?: number }): Promise<InternalDownload>;
+  /** A streamed request body (sent as it is produced); a 2xx without content is the only success. */
+  upload(
+    path: string,
+    body: { method?: 'PUT' | 'POST'; contentType: string; content: AsyncIterable<Uint8Array> },
+  ): Promise<void>;
+}
+
+export interface InternalDownload {
+  length: number | undefined;
+  body: AsyncIterable<Uint8Array>;
 }
 
 export function createInternalClient(options: InternalClientOptions): InternalClient {
@@ -62,51 +79,89 @@ export function createInternalClient(options: InternalClientOptions): InternalCl
     }
     return v;
   };
+
+  /** A failure of the transport (while connecting or reading), in the platform's codes. */
+  const transportError = (error: unknown, timeout: AbortSignal, what = 'reach'): InternalCallError => {
+    if (error instanceof InternalCallError) return error;
+    if (options.signal?.aborted)
+      return new InternalCallError('UPSTREAM_ABORTED', `call to ${options.target} cancelled`);
+    if (timeout.aborted) {
+      return new InternalCallError(
+        'UPSTREAM_TIMEOUT',
+        `${options.target} did not answer within ${options.timeoutMs} ms`,
+      );
+    }
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+    return new InternalCallError(
+      'UPSTREAM_UNREACHABLE',
+      `cannot ${what} ${options.target}: ${cause?.code ?? cause?.message ?? (error as Error).message}`,
+    );
+  };
+
+  /** An error answer as InternalCallError, with the service's own code when its body has one. */
+  const answeredError = (status: number, body: unknown): InternalCallError => {
+    const { code, message } = (body ?? {}) as { code?: unknown; message?: unknown };
+    return new InternalCallError(
+      'UPSTREAM_ERROR',
+      `${options.target} answered HTTP ${status}${typeof code === 'string' ? ` ${code}` : ''}${
+        typeof message === 'string' ? `: ${message.slice(0, 300)}` : ''
+      }`,
+      status,
+      typeof code === 'string' ? code : undefined,
+    );
+  };
+
+  /** Sends the request with a token under the time budget; the caller reads the answer under the same budget. */
+  const send = async (path: string, init: RequestInit = {}): Promise<{ res: Response; timeout: AbortSignal }> => {
+    let token: string;
+    try {
+      token = await options.token();
+    } catch (error) {
+      throw new InternalCallError(
+        'SERVICE_TOKEN_UNAVAILABLE',
+        `cannot obtain a service token to call ${options.target}: ${error instanceof Error ? error.message : error}`,
+      );
+    }
+    const timeout = AbortSignal.timeout(options.timeoutMs);
+    const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+    try {
+      const res = await fetch(`${base}${path}`, {
+        ...init,
+        headers: { ...(init.headers as Record<string, string>), authorization: `Bearer ${token}` },
+        signal,
+      });
+      return { res, timeout };
+    } catch (error) {
+      throw transportError(error, timeout);
+    }
+  };
+
+  /** The answer as text, within the size budget. */
+  const readText = async (res: Response, timeout: AbortSignal): Promise<string> => {
+    let text: string;
+    try {
+      const length = Number(res.headers.get('content-length') ?? 0);
+      if (length > maxBytes) {
+        await res.body?.cancel();
+        throw new InternalCallError('UPSTREAM_INVALID_RESPONSE', `${options.target} answered ${length} bytes`);
+      }
+      text = await res.text();
+    } catch (error) {
+      throw transportError(error, timeout);
+    }
+    if (text.length > maxBytes) {
+      throw new InternalCallError(
+        'UPSTREAM_INVALID_RESPONSE',
+        `${options.target} answered more than ${maxBytes} bytes`,
+      );
+    }
+    return text;
+  };
+
   return {
     async get<S extends TSchema>(path: string, response: S): Promise<Static<S>> {
-      let token: string;
-      try {
-        token = await options.token();
-      } catch (error) {
-        throw new InternalCallError(
-          'SERVICE_TOKEN_UNAVAILABLE',
-          `cannot obtain a service token to call ${options.target}: ${error instanceof Error ? error.message : error}`,
-        );
-      }
-      const timeout = AbortSignal.timeout(options.timeoutMs);
-      const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
-      let res: Response;
-      let text: string;
-      try {
-        res = await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${token}` }, signal });
-        const length = Number(res.headers.get('content-length') ?? 0);
-        if (length > maxBytes) {
-          await res.body?.cancel();
-          throw new InternalCallError('UPSTREAM_INVALID_RESPONSE', `${options.target} answered ${length} bytes`);
-        }
-        text = await res.text();
-      } catch (error) {
-        if (error instanceof InternalCallError) throw error;
-        if (options.signal?.aborted)
-          throw new InternalCallError('UPSTREAM_ABORTED', `call to ${options.target} cancelled`);
-        if (timeout.aborted) {
-          throw new InternalCallError(
-            'UPSTREAM_TIMEOUT',
-            `${options.target} did not answer within ${options.timeoutMs} ms`,
-          );
-        }
-        const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-        throw new InternalCallError(
-          'UPSTREAM_UNREACHABLE',
-          `cannot reach ${options.target}: ${cause?.code ?? cause?.message ?? (error as Error).message}`,
-        );
-      }
-      if (text.length > maxBytes) {
-        throw new InternalCallError(
-          'UPSTREAM_INVALID_RESPONSE',
-          `${options.target} answered more than ${maxBytes} bytes`,
-        );
-      }
+      const { res, timeout } = await send(path);
+      const text = await readText(res, timeout);
       let body: unknown;
       try {
         body = text === '' ? undefined : JSON.parse(text);
@@ -116,17 +171,7 @@ export function createInternalClient(options: InternalClientOptions): InternalCl
           `${options.target} answered HTTP ${res.status} without JSON`,
         );
       }
-      if (!res.ok) {
-        const { code, message } = (body ?? {}) as { code?: unknown; message?: unknown };
-        throw new InternalCallError(
-          'UPSTREAM_ERROR',
-          `${options.target} answered HTTP ${res.status}${typeof code === 'string' ? ` ${code}` : ''}${
-            typeof message === 'string' ? `: ${message.slice(0, 300)}` : ''
-          }`,
-          res.status,
-          typeof code === 'string' ? code : undefined,
-        );
-      }
+      if (!res.ok) throw answeredError(res.status, body);
       const check = validator(response);
       if (!check.Check(body)) {
         const first = [...check.Errors(body)][0];
@@ -137,5 +182,66 @@ export function createInternalClient(options: InternalClientOptions): InternalCl
       }
       return body as Static<S>;
     },
+
+    async download(path, { maxBytes: limit = maxBytes } = {}) {
+      const { res, timeout } = await send(path);
+      if (!res.ok) throw answeredError(res.status, jsonOrNothing(await readText(res, timeout)));
+      const header = res.headers.get('content-length');
+      const length = header === null ? undefined : Number(header);
+      if (length !== undefined && !(Number.isSafeInteger(length) && length >= 0)) {
+        await res.body?.cancel();
+        throw new InternalCallError('UPSTREAM_INVALID_RESPONSE', `${options.target} announced ${header} bytes`);
+      }
+      if (length !== undefined && length > limit) {
+        await res.body?.cancel();
+        throw new InternalCallError('UPSTREAM_INVALID_RESPONSE', `${options.target} answered ${length} bytes`);
+      }
+      const stream = res.body;
+      async function* body(): AsyncGenerator<Uint8Array> {
+        let received = 0;
+        try {
+          for await (const piece of stream ?? []) {
+            received += piece.length;
+            if (received > (length ?? limit)) {
+              throw new InternalCallError(
+                'UPSTREAM_INVALID_RESPONSE',
+                `${options.target} sent more than the ${length ?? limit} bytes ${length === undefined ? 'allowed' : 'announced'}`,
+              );
+            }
+            yield piece;
+          }
+        } catch (error) {
+          throw transportError(error, timeout, 'read from');
+        }
+        if (length !== undefined && received !== length) {
+          throw new InternalCallError(
+            'UPSTREAM_INVALID_RESPONSE',
+            `${options.target} ended after ${received} of ${length} bytes`,
+          );
+        }
+      }
+      return { length, body: body() };
+    },
+
+    async upload(path, { method = 'PUT', contentType, content }) {
+      const { res, timeout } = await send(path, {
+        method,
+        headers: { 'content-type': contentType },
+        body: content as unknown as RequestInit['body'],
+        // A streamed request body: fetch sends it as it is produced.
+        duplex: 'half',
+      } as RequestInit);
+      const text = await readText(res, timeout);
+      if (!res.ok) throw answeredError(res.status, jsonOrNothing(text));
+    },
   };
+}
+
+/** An error answer's body, when it is JSON (a proxy in between may answer HTML). */
+function jsonOrNothing(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
 }

@@ -9,6 +9,7 @@ import { EventBus, OutboxRelay } from '@lumikb/events';
 import type { Logger } from 'pino';
 import { createServiceApp, type ServiceApp } from './app.ts';
 import { pemFromEnv, trustedProxies } from './config.ts';
+import type { NotFoundFallback } from './error-handler.ts';
 import type { ReadinessCheck } from './readiness.ts';
 import { RevocationFollower } from './revocations.ts';
 
@@ -73,47 +74,81 @@ export interface PlatformAppOptions<DB> {
   logger?: Logger;
   bodyLimit?: number;
   extraReadiness?: () => ReadinessCheck[];
+  /** The public entry point's app (the gateway) instead of a domain service's: see EdgeAppOptions. */
+  edge?: EdgeAppOptions;
+}
+
+/**
+ * How the public entry point (the gateway) differs from a domain service: its own routes
+ * are public unless marked and request bodies pass through unparsed (each upstream
+ * checks and parses its own); it records no events and checks no user itself, so it
+ * relays no outbox and follows no revocations; and /ready stays up without Postgres (the
+ * rate limits fail open).
+ */
+export interface EdgeAppOptions {
+  /** Rewrites the OpenAPI document at /docs/json (the gateway merges its upstreams'). */
+  transformOpenApi?: (spec: Record<string, unknown>) => Record<string, unknown>;
+  /** Answers what no route matched before the 404 (the SPA's pages). */
+  notFoundFallback?: NotFoundFallback;
 }
 
 export interface PlatformApp<DB> {
   app: ServiceApp;
-  relay: OutboxRelay;
+  /** None at the edge (the gateway records no events). */
+  relay: OutboxRelay | undefined;
   deps: PlatformDeps<DB>;
 }
 
 export async function createPlatformApp<DB>(options: PlatformAppOptions<DB>): Promise<PlatformApp<DB>> {
   const { db, bus } = options.deps;
+  const { edge } = options;
   // Caught up with recent revocations before the first request is served.
-  const revocations = await RevocationFollower.start({ bus, ...(options.logger ? { logger: options.logger } : {}) });
+  const revocations = edge
+    ? undefined
+    : await RevocationFollower.start({ bus, ...(options.logger ? { logger: options.logger } : {}) });
+  const publicKey = pemFromEnv(options.config.JWT_PUBLIC_KEY);
   const app = await createServiceApp({
     service: options.service,
     description: options.description,
     logLevel: options.config.LOG_LEVEL,
     ...(options.logger ? { logger: options.logger } : {}),
     ...(options.bodyLimit ? { bodyLimit: options.bodyLimit } : {}),
-    auth: { publicKey: pemFromEnv(options.config.JWT_PUBLIC_KEY), revocations: revocations.list },
+    auth: revocations ? { publicKey, revocations: revocations.list } : { publicKey, defaultAccess: 'public' },
+    ...(edge
+      ? {
+          parseJsonBodies: false,
+          ...(edge.transformOpenApi ? { transformOpenApi: edge.transformOpenApi } : {}),
+          ...(edge.notFoundFallback ? { notFoundFallback: edge.notFoundFallback } : {}),
+        }
+      : {}),
     trustProxy: trustedProxies(options.config.TRUSTED_PROXIES),
     pools: [db.pool],
     readiness: () => [
-      { name: 'postgres', check: () => db.ping() },
-      { name: 'nats', check: () => bus.ping() },
+      ...(edge
+        ? [{ name: 'postgres', critical: false, check: () => db.ping() }]
+        : [
+            { name: 'postgres', check: () => db.ping() },
+            { name: 'nats', check: () => bus.ping() },
+          ]),
       ...(options.extraReadiness?.() ?? []),
     ],
   });
-  const relay = new OutboxRelay({
-    db: db.db,
-    pool: db.pool,
-    schema: db.schema,
-    bus,
-    logger: app.log.child({ component: 'outbox-relay' }) as unknown as Logger,
-    registry: app.metricsRegistry,
-  });
-  app.addHook('onReady', async () => relay.start());
+  const relay = edge
+    ? undefined
+    : new OutboxRelay({
+        db: db.db,
+        pool: db.pool,
+        schema: db.schema,
+        bus,
+        logger: app.log.child({ component: 'outbox-relay' }) as unknown as Logger,
+        registry: app.metricsRegistry,
+      });
+  if (relay) app.addHook('onReady', async () => relay.start());
   // Hooks run in reverse registration order on close; domain plugins added later stop
   // their consumers first, then this hook flushes the outbox and closes connections.
   app.addHook('onClose', async () => {
-    await revocations.stop();
-    await relay.stop();
+    await revocations?.stop();
+    await relay?.stop();
     await bus.close();
     await db.close();
   });

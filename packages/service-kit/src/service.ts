@@ -10,10 +10,12 @@ import type { MigrationSet } from '@lumikb/db';
 import type { ConsumerDeclaration, ConsumerKit } from '@lumikb/events';
 import type { Logger } from 'pino';
 import type { ServiceApp } from './app.ts';
+import type { NotFoundFallback } from './error-handler.ts';
 import {
   connectPlatform,
   createPlatformApp,
   DependencyError,
+  type EdgeAppOptions,
   type InfraConfig,
   type PlatformDeps,
 } from './platform.ts';
@@ -75,6 +77,15 @@ export interface ServiceDefinition<C extends ServiceConfig, DB, D extends Platfo
   /** Resources `connect()` opens after Postgres and NATS, by the key they take in the deps. */
   capabilities?: CapabilitiesOf<C, D>;
   bodyLimit?: number;
+  /**
+   * The public entry point (the gateway) rather than a domain service: public routes,
+   * bodies passed through unparsed, no outbox relay or revocation follower, /ready up
+   * without Postgres (EdgeAppOptions). Its two hooks get the context once it is built.
+   */
+  edge?: {
+    openApi?(ctx: Ctx, spec: Record<string, unknown>): Record<string, unknown>;
+    notFound?(ctx: Ctx): NotFoundFallback;
+  };
   /** The domain context, assembled once; everything below receives it. */
   context(wiring: ServiceWiring<C, D>): Ctx | Promise<Ctx>;
   routes?: readonly RoutePlugin<Ctx>[];
@@ -99,7 +110,7 @@ export interface Service<C extends ServiceConfig, DB, D extends PlatformDeps<DB>
   disconnect(deps: D): Promise<void>;
 }
 
-/** The part of a description `connect()` needs; a service with an app of its own (the gateway) uses only this. */
+/** The part of a description `connect()` needs. */
 export type ServiceResources<C extends ServiceConfig, DB, D extends PlatformDeps<DB>> = Pick<
   ServiceDefinition<C, DB, D, unknown>,
   'name' | 'schema' | 'migrations' | 'streams' | 'capabilities'
@@ -156,6 +167,8 @@ export function defineService<C extends ServiceConfig, DB, D extends PlatformDep
     const extraReadiness: ReadinessCheck[] = resources.flatMap(({ capability, resource }) =>
       capability.readiness ? [capability.readiness(resource)] : [],
     );
+    // The edge's hooks run per request, once the context below exists.
+    let built: Ctx | undefined;
     const { app } = await createPlatformApp({
       service: definition.name,
       description: definition.description,
@@ -164,6 +177,7 @@ export function defineService<C extends ServiceConfig, DB, D extends PlatformDep
       ...(deps.logger ? { logger: deps.logger } : {}),
       ...(definition.bodyLimit ? { bodyLimit: definition.bodyLimit } : {}),
       extraReadiness: () => extraReadiness,
+      ...(definition.edge ? { edge: edgeOptions(definition.edge, () => built) } : {}),
     });
     // Registered before the domain's hooks, so it runs after them on close (hooks run in reverse).
     app.addHook('onClose', async () => {
@@ -177,6 +191,7 @@ export function defineService<C extends ServiceConfig, DB, D extends PlatformDep
       logger,
       addReadiness: (check) => extraReadiness.push(check),
     });
+    built = ctx;
     for (const routes of definition.routes ?? []) await routes(app, ctx);
 
     const kit: ConsumerKit<DB> = { db: deps.db.db, bus: deps.bus, logger, registry: app.metricsRegistry };
@@ -205,6 +220,32 @@ export function defineService<C extends ServiceConfig, DB, D extends PlatformDep
     connect,
     buildApp,
     disconnect,
+  };
+}
+
+/** The edge hooks of a descriptor as the platform app takes them, reading the context when called. */
+function edgeOptions<Ctx>(
+  edge: NonNullable<ServiceDefinition<ServiceConfig, unknown, PlatformDeps<unknown>, Ctx>['edge']>,
+  context: () => Ctx | undefined,
+): EdgeAppOptions {
+  const { openApi, notFound } = edge;
+  return {
+    ...(openApi
+      ? {
+          transformOpenApi: (spec) => {
+            const ctx = context();
+            return ctx ? openApi(ctx, spec) : spec;
+          },
+        }
+      : {}),
+    ...(notFound
+      ? {
+          notFoundFallback: async (request, reply) => {
+            const ctx = context();
+            return ctx ? notFound(ctx)(request, reply) : false;
+          },
+        }
+      : {}),
   };
 }
 

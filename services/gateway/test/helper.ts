@@ -1,11 +1,9 @@
 /** Builds the gateway against fake upstreams for one test. */
-import { DEFAULT_SETTINGS_SNAPSHOT, type RateLimits, STREAMS } from '@lumikb/contracts';
+import { DEFAULT_SETTINGS_SNAPSHOT, type RateLimits } from '@lumikb/contracts';
+import { buildTestService } from '@lumikb/service-kit/testing';
 import type { SettingsSource } from '@lumikb/settings';
-import { createTestPlatform, type FakeServer, startFakeServer, type Teardown, testLogger } from '@lumikb/test-kit';
-import { buildApp, connect } from '../src/app.ts';
-import { readConfig } from '../src/config.ts';
-import { SCHEMA } from '../src/db/database.ts';
-import { migrations } from '../src/db/migrations/index.ts';
+import { type FakeServer, startFakeServer, type Teardown } from '@lumikb/test-kit';
+import { service } from '../src/app.ts';
 
 /** An upstream that echoes what reached it, so tests see what the gateway forwarded. */
 export async function echoUpstream(t: Teardown, name: string): Promise<FakeServer> {
@@ -50,33 +48,23 @@ export async function buildTestApp(
   env: Record<string, string> = {},
   options: { settings?: SettingsSource } = {},
 ) {
-  const platform = await createTestPlatform(t, {
-    schemas: [{ schema: SCHEMA, migrations }],
-    streams: [STREAMS.CONFIG],
-  });
   const upstreams = {
     auth: await echoUpstream(t, 'auth'),
     registry: await echoUpstream(t, 'registry'),
     kb: await echoUpstream(t, 'knowledge-base'),
     proxySync: await echoUpstream(t, 'proxy-sync'),
   };
-  const config = readConfig({
-    ...platform.env,
-    AUTH_URL: upstreams.auth.url,
-    REGISTRY_URL: upstreams.registry.url,
-    KB_URL: upstreams.kb.url,
-    PROXY_SYNC_URL: upstreams.proxySync.url,
-    ...env,
+  const built = await buildTestService(t, service, {
+    env: {
+      AUTH_URL: upstreams.auth.url,
+      REGISTRY_URL: upstreams.registry.url,
+      KB_URL: upstreams.kb.url,
+      PROXY_SYNC_URL: upstreams.proxySync.url,
+      ...env,
+    },
+    deps: options.settings ? { settings: options.settings } : {},
   });
-  const deps = await connect(config, { runMigrations: false });
-  const app = await buildApp(config, {
-    ...deps,
-    logger: testLogger('gateway'),
-    ...(options.settings ? { settings: options.settings } : {}),
-  });
-  t.teardown(() => app.close());
-  await app.ready();
-  return { ...platform, app, config, upstreams, deps };
+  return { ...built, upstreams };
 }
 
 /** Settings with the given rate limits, fixed for the test (no subscriber). */

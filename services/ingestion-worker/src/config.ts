@@ -6,6 +6,8 @@ import {
   OutboundConfigSchema,
   portVariable,
 } from '@lumikb/service-kit';
+import { LlmProxyConfigSchema } from '@lumikb/service-kit/llm';
+import { VectorStoreConfigSchema } from '@lumikb/service-kit/vector-store';
 import { type Static, Type } from 'typebox';
 
 const url = (fallback: string, description: string) =>
@@ -23,22 +25,8 @@ export const ConfigSchema = Type.Object({
     minLength: 32,
     description: 'shared secret exchanged at auth for a service token (same value as the auth service)',
   }),
-  QDRANT_URL: Type.Optional(
-    Type.String({
-      pattern: '^https?://',
-      description: 'Qdrant REST URL; unset = vectors in Postgres (schema VECTOR_SCHEMA)',
-    }),
-  ),
-  QDRANT_API_KEY: Type.Optional(Type.String({ description: 'Qdrant api-key, when the server requires one' })),
-  VECTOR_SCHEMA: Type.String({
-    default: 'vectors',
-    pattern: '^[a-z_][a-z0-9_]*$',
-    description: 'Postgres schema of the embedded vector store',
-  }),
-  LITELLM_PROXY_URL: Type.Optional(
-    Type.String({ pattern: '^https?://', description: 'LiteLLM proxy for cloud models' }),
-  ),
-  LITELLM_MASTER_KEY: Type.Optional(Type.String({ description: 'key for the LiteLLM proxy' })),
+  ...VectorStoreConfigSchema,
+  ...LlmProxyConfigSchema,
   WORKER_ID: Type.String({ default: '', description: 'name shown in queue monitoring (default host-pid)' }),
   WORKER_CONCURRENCY: Type.Integer({ default: 2, minimum: 1, maximum: 64, description: 'documents processed at once' }),
   EMBED_CONCURRENCY: Type.Integer({

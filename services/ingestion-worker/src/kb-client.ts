@@ -1,137 +1,82 @@
 /**
  * Client of the knowledge-base service's internal API (service identity): what to
- * process, the original bytes, and where to keep the extracted text. Originals and text
- * travel as streams; the KB service keeps them in its blob store, piece by piece.
+ * process, the original bytes, and where to keep the extracted text. The one internal
+ * client carries the calls (service token, time budget, answers checked against the
+ * contract in @lumikb/contracts, failures as InternalCallError with platform codes).
+ * Originals and text travel as streams; the KB service keeps them in its blob store.
  */
-import type { ChunkLocation, DocumentFormat, DocumentStatus } from '@lumikb/contracts';
-import type { LlmModel } from '@lumikb/llm';
-import type { ServiceTokenSource } from '@lumikb/service-kit';
+import {
+  CONTENT_MEDIA_TYPE,
+  type ContentHeader,
+  INTERNAL_KB_PATHS,
+  type ProcessingJob,
+  ProcessingJobSchema,
+} from '@lumikb/contracts';
+import { createInternalClient, InternalCallError, type InternalClientOptions } from '@lumikb/service-kit';
 
-export interface ProcessingJob {
-  document: {
-    id: string;
-    kb_id: string;
-    filename: string;
-    format: DocumentFormat;
-    content_type: string;
-    size_bytes: number;
-    status: DocumentStatus;
-    attempt: number;
-    uploaded_at: string;
-  };
-  knowledge_base: {
-    id: string;
-    collection: string;
-    dimensions: number;
-    distance_metric: string;
-    chunk_size: number;
-    chunk_overlap: number;
-  };
-  embedding_model: (LlmModel & { status: string }) | null;
-}
+export type { ProcessingJob };
 
 /** The KB answered 404 (document or KB deleted) or 409 (a newer attempt exists). */
-export class KbGoneError extends Error {
+export class KbGoneError extends InternalCallError {
   override name = 'KbGoneError';
   constructor(
-    message: string,
-    readonly status: 404 | 409,
+    cause: InternalCallError,
+    override readonly status: 404 | 409,
   ) {
-    super(message);
+    super(cause.code, cause.message, status, cause.upstreamCode);
   }
-}
-
-/** The KB could not be reached or failed: worth another try later. */
-export class KbUnavailableError extends Error {
-  override name = 'KbUnavailableError';
 }
 
 export interface KbClient {
   job(documentId: string): Promise<ProcessingJob>;
   original(documentId: string): Promise<Buffer>;
-  saveContent(
-    documentId: string,
-    content: {
-      attempt: number;
-      text: string;
-      chunk_size: number;
-      chunk_overlap: number;
-      /** [start, end], and the chunk's location when the document has structure. */
-      chunks: ([number, number] | [number, number, ChunkLocation])[];
-      /** The document's slides, pages, sheets, attachments (`documentParts`), for the viewer. */
-      parts?: [number, number, ChunkLocation][];
-    },
-  ): Promise<void>;
+  /** The text, with its attempt and chunk offsets ([start, end], and the chunk's location when the document has structure). */
+  saveContent(documentId: string, content: ContentHeader & { text: string }): Promise<void>;
 }
 
-export function createKbClient(options: { baseUrl: string; token: ServiceTokenSource; timeoutMs: number }): KbClient {
-  const call = async (path: string, init: RequestInit = {}): Promise<Response> => {
-    let response: Response;
-    try {
-      const token = await options.token();
-      response = await fetch(new URL(path, options.baseUrl), {
-        ...init,
-        headers: { ...(init.headers as Record<string, string>), authorization: `Bearer ${token}` },
-        signal: AbortSignal.timeout(options.timeoutMs),
-      });
-    } catch (error) {
-      throw new KbUnavailableError(
-        `knowledge-base service unreachable at ${options.baseUrl}: ${error instanceof Error ? error.message : String(error)}`,
-      );
+/** Any other failure (unreachable, timeout, 5xx, a broken answer) stays an InternalCallError: worth another try. */
+const gone = <T>(call: Promise<T>): Promise<T> =>
+  call.catch((error: unknown) => {
+    if (error instanceof InternalCallError && (error.status === 404 || error.status === 409)) {
+      throw new KbGoneError(error, error.status);
     }
-    if (response.status === 404 || response.status === 409) {
-      const body = (await response.json().catch(() => ({}))) as { message?: string };
-      throw new KbGoneError(body.message ?? `knowledge-base answered ${response.status}`, response.status);
-    }
-    if (!response.ok) {
-      const body = (await response.json().catch(() => ({}))) as { code?: string; message?: string };
-      throw new KbUnavailableError(
-        `knowledge-base answered ${response.status} ${body.code ?? ''} ${body.message ?? ''}`.trim(),
-      );
-    }
-    return response;
-  };
+    throw error;
+  });
+
+export function createKbClient(options: Omit<InternalClientOptions, 'target'>): KbClient {
+  const client = createInternalClient({ target: 'the knowledge-base service', ...options });
   return {
-    async job(documentId) {
-      return (await (await call(`/internal/documents/${documentId}`)).json()) as ProcessingJob;
-    },
-    async original(documentId) {
-      const response = await call(`/internal/documents/${documentId}/original`);
-      // Parsing needs the whole file here; it arrives as a stream, read into one buffer of its announced size.
-      return readBody(response);
-    },
-    async saveContent(documentId, content) {
-      const { text, ...header } = content;
-      await call(`/internal/documents/${documentId}/content`, {
-        method: 'PUT',
-        headers: { 'content-type': 'application/vnd.lumikb.content' },
-        body: contentBody(header, text),
-        duplex: 'half',
-      } as RequestInit);
-    },
+    job: (documentId) => gone(client.get(INTERNAL_KB_PATHS.job(documentId), ProcessingJobSchema)),
+    original: (documentId) =>
+      gone(
+        (async () => {
+          // Parsing needs the whole file; it is a stream, read into one buffer of its announced
+          // size (the KB's upload limit already bounds it).
+          const download = await client.download(INTERNAL_KB_PATHS.original(documentId), {
+            maxBytes: Number.MAX_SAFE_INTEGER,
+          });
+          if (download.length === undefined) {
+            const pieces: Uint8Array[] = [];
+            for await (const piece of download.body) pieces.push(piece);
+            return Buffer.concat(pieces);
+          }
+          const bytes = Buffer.allocUnsafe(download.length);
+          let filled = 0;
+          for await (const piece of download.body) {
+            bytes.set(piece, filled);
+            filled += piece.length;
+          }
+          return bytes;
+        })(),
+      ),
+    saveContent: (documentId, { text, ...header }) =>
+      gone(
+        client.upload(INTERNAL_KB_PATHS.content(documentId), {
+          contentType: CONTENT_MEDIA_TYPE,
+          content: contentBody(header, text),
+        }),
+      ),
   };
-}
-
-async function readBody(response: Response): Promise<Buffer> {
-  const announced = Number(response.headers.get('content-length'));
-  if (!response.body || !Number.isSafeInteger(announced) || announced <= 0) {
-    return Buffer.from(await response.arrayBuffer());
-  }
-  const bytes = Buffer.allocUnsafe(announced);
-  let filled = 0;
-  try {
-    for await (const piece of response.body) {
-      if (filled + piece.length > announced) throw new Error('the original is longer than announced');
-      bytes.set(piece, filled);
-      filled += piece.length;
-    }
-  } catch (error) {
-    throw new KbUnavailableError(
-      `reading the original failed: ${error instanceof Error ? error.message : String(error)}`,
-    );
-  }
-  if (filled !== announced) throw new KbUnavailableError(`the original ended after ${filled} of ${announced} bytes`);
-  return bytes;
 }
 
 /** Characters of text per piece of the body (a piece never splits a surrogate pair). */
@@ -141,7 +86,7 @@ const TEXT_PIECE_CHARS = 256 * 1024;
  * The content upload body: one JSON line with the attempt and chunk offsets, then the
  * text in UTF-8, sent in pieces so the text is never encoded whole.
  */
-async function* contentBody(header: Record<string, unknown>, text: string): AsyncGenerator<Uint8Array> {
+async function* contentBody(header: ContentHeader, text: string): AsyncGenerator<Uint8Array> {
   yield Buffer.from(`${JSON.stringify(header)}\n`);
   for (let start = 0; start < text.length; ) {
     let end = Math.min(start + TEXT_PIECE_CHARS, text.length);

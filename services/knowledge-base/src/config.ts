@@ -5,6 +5,8 @@ import {
   OutboundConfigSchema,
   portVariable,
 } from '@lumikb/service-kit';
+import { LlmProxyConfigSchema } from '@lumikb/service-kit/llm';
+import { VectorStoreConfigSchema } from '@lumikb/service-kit/vector-store';
 import { type Static, Type } from 'typebox';
 
 export const ConfigSchema = Type.Object({
@@ -12,22 +14,8 @@ export const ConfigSchema = Type.Object({
   ...InfraConfigSchema,
   ...OutboundConfigSchema,
   PORT: portVariable(8083),
-  QDRANT_URL: Type.Optional(
-    Type.String({
-      pattern: '^https?://',
-      description: 'Qdrant REST URL; unset = vectors in Postgres (schema VECTOR_SCHEMA)',
-    }),
-  ),
-  QDRANT_API_KEY: Type.Optional(Type.String({ description: 'Qdrant api-key, when the server requires one' })),
-  VECTOR_SCHEMA: Type.String({
-    default: 'vectors',
-    pattern: '^[a-z_][a-z0-9_]*$',
-    description: 'Postgres schema of the embedded vector store',
-  }),
-  LITELLM_PROXY_URL: Type.Optional(
-    Type.String({ pattern: '^https?://', description: 'LiteLLM proxy for cloud models (db-{uuid} aliases)' }),
-  ),
-  LITELLM_MASTER_KEY: Type.Optional(Type.String({ description: 'key for the LiteLLM proxy' })),
+  ...VectorStoreConfigSchema,
+  ...LlmProxyConfigSchema,
   MAX_UPLOAD_BYTES: Type.Integer({
     default: 50 * 1024 * 1024,
     minimum: 1,

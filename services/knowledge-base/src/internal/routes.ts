@@ -4,7 +4,14 @@
  */
 
 import { Readable } from 'node:stream';
-import { ChunkLocationSchema, DocumentFormatSchema, DocumentStatusSchema } from '@lumikb/contracts';
+import {
+  CONTENT_MEDIA_TYPE,
+  type ContentHeader,
+  ContentHeaderSchema,
+  DocumentIdParamSchema,
+  INTERNAL_KB_ROUTES,
+  ProcessingJobSchema,
+} from '@lumikb/contracts';
 import type { Kysely } from '@lumikb/db';
 import { errorResponses, kitErrors, type ServiceApp } from '@lumikb/service-kit';
 import { type Static, Type } from 'typebox';
@@ -20,71 +27,11 @@ import { findModel } from '../models/repository.ts';
 import { toLlmModel } from '../models/service.ts';
 
 const tags = ['internal'];
-const Params = Type.Object({ docId: Type.String({ format: 'uuid' }) });
-
-export const ProcessingJobSchema = Type.Object({
-  document: Type.Object({
-    id: Type.String({ format: 'uuid' }),
-    kb_id: Type.String({ format: 'uuid' }),
-    filename: Type.String(),
-    format: DocumentFormatSchema,
-    content_type: Type.String(),
-    size_bytes: Type.Integer(),
-    status: DocumentStatusSchema,
-    attempt: Type.Integer(),
-    uploaded_at: Type.String({ format: 'date-time' }),
-  }),
-  knowledge_base: Type.Object({
-    id: Type.String({ format: 'uuid' }),
-    collection: Type.String(),
-    dimensions: Type.Integer(),
-    distance_metric: Type.String(),
-    chunk_size: Type.Integer(),
-    chunk_overlap: Type.Integer(),
-  }),
-  /** null when the registry deleted the KB's embedding model. */
-  embedding_model: Type.Union([
-    Type.Object({
-      id: Type.String(),
-      type: Type.Union([Type.Literal('embedding'), Type.Literal('generation')]),
-      provider: Type.String(),
-      model_id: Type.String(),
-      api_endpoint: Type.Union([Type.String(), Type.Null()]),
-      config: Type.Record(Type.String(), Type.Unknown()),
-      status: Type.String(),
-    }),
-    Type.Null(),
-  ]),
-});
-
-/** First line of a content upload; the extracted text (UTF-8) follows it to the end of the body. */
-export const ContentHeaderSchema = Type.Object(
-  {
-    attempt: Type.Integer({ minimum: 1 }),
-    chunk_size: Type.Integer({ minimum: 1 }),
-    chunk_overlap: Type.Integer({ minimum: 0 }),
-    // [start, end], or [start, end, location] for a document with structure (pages, slides, rows, headings).
-    chunks: Type.Array(
-      Type.Union([
-        Type.Tuple([Type.Integer({ minimum: 0 }), Type.Integer({ minimum: 0 })]),
-        Type.Tuple([Type.Integer({ minimum: 0 }), Type.Integer({ minimum: 0 }), ChunkLocationSchema]),
-      ]),
-    ),
-    // The document's slides, pages, sheets, attachments or top-level headings for the
-    // viewer (documentParts in contracts); optional: a worker of an older version sends none.
-    parts: Type.Optional(
-      Type.Array(Type.Tuple([Type.Integer({ minimum: 0 }), Type.Integer({ minimum: 0 }), ChunkLocationSchema]), {
-        maxItems: 5_000,
-      }),
-    ),
-  },
-  { additionalProperties: false },
-);
-export const CONTENT_MEDIA_TYPE = 'application/vnd.lumikb.content';
+const Params = DocumentIdParamSchema;
 
 export function registerInternalRoutes(app: ServiceApp, ctx: KbContext): void {
   app.get(
-    '/internal/documents/:docId',
+    INTERNAL_KB_ROUTES.job,
     {
       config: { access: 'service' },
       schema: {
@@ -127,7 +74,7 @@ export function registerInternalRoutes(app: ServiceApp, ctx: KbContext): void {
   );
 
   app.get(
-    '/internal/documents/:docId/original',
+    INTERNAL_KB_ROUTES.original,
     {
       config: { access: 'service' },
       schema: {
@@ -152,7 +99,7 @@ export function registerInternalRoutes(app: ServiceApp, ctx: KbContext): void {
   app.register(async (scope) => {
     scope.addContentTypeParser(CONTENT_MEDIA_TYPE, (_request, payload, done) => done(null, payload));
     scope.put(
-      '/internal/documents/:docId/content',
+      INTERNAL_KB_ROUTES.content,
       {
         config: { access: 'service' },
         schema: {
@@ -208,9 +155,7 @@ export function registerInternalRoutes(app: ServiceApp, ctx: KbContext): void {
 /** The chunk offsets line may be long (≈15 bytes per chunk), but not unbounded. */
 const MAX_HEADER_BYTES = 64 * 1024 * 1024;
 
-async function readHeaderLine(
-  iterator: AsyncIterator<Buffer>,
-): Promise<{ header: Static<typeof ContentHeaderSchema>; rest: Buffer }> {
+async function readHeaderLine(iterator: AsyncIterator<Buffer>): Promise<{ header: ContentHeader; rest: Buffer }> {
   const pieces: Buffer[] = [];
   let size = 0;
   for (;;) {
