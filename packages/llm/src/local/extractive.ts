@@ -163,7 +163,9 @@ function unitsOf(text: string, repeated: ReadonlySet<string>): Unit[] {
     const continued = /^[\p{Ll}(]/u.test(next) && !isFurniture(next, repeated);
     const startsParagraph = paragraph === '' || endsSentence(paragraph);
     const title = SECTION_TITLE.test(line) && isHeadingLine(line);
-    if (startsParagraph && isHeadingLine(line) && (title || !continued) && !(i === 0 && /^[\p{Ll}]/u.test(line))) {
+    // A chunk's first line in lower case is the end of a cut sentence, unless it stands alone.
+    const cut = i === 0 && /^\p{Ll}/u.test(line) && next !== '';
+    if (startsParagraph && isHeadingLine(line) && (title || !continued) && !cut) {
       flush();
       units.push({ kind: 'heading', text: normalise(line) });
       continue;
@@ -292,10 +294,11 @@ const quoteList = (words: string[], joiner: 'and' | 'or') => {
 /** Whether a sentence needs the term or heading it sits under to be understood. */
 function needsHeading(sentence: Sentence, question: ReadonlyMap<string, string>): boolean {
   if (!sentence.heading || sentence.boilerplate) return false;
-  if ([...sentence.headingTerms].every((t) => sentence.terms.has(t))) return false;
   const addsQuestionTerm = [...question.keys()].some((t) => sentence.headingTerms.has(t) && !sentence.terms.has(t));
   if (addsQuestionTerm) return true;
   if (SECTION_TITLE.test(sentence.heading)) return false;
+  // "Tty devices … are owned by this group" names the devices, not the group: the term
+  // is needed even when the sentence repeats its word.
   return DEICTIC.test(sentence.text) || /^(?:used|added|owned|needed|kept)\b/i.test(sentence.text);
 }
 
