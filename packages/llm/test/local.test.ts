@@ -187,6 +187,23 @@ t.test('whole sentences, no page furniture', async (t) => {
   const asked = answerOf(extractiveAnswer('Where do I report bugs in libtasn1?', TASN1).text);
   t.equal(asked, 'Report bugs to: help-libtasn1@gnu.org [1]', 'a footer is quoted when it is the whole answer');
 
+  // The footer and the running header recur on every page: still not quoted, unless asked for.
+  const pages = [
+    ...TASN1,
+    {
+      text: 'Chapter 3: Utilities  7\nReport bugs to: help-libtasn1@gnu.org\nasn1Decoding  generates an ASN.1 structure from a file with ASN.1 definitions and a binary\nfile with a DER encoding.',
+      citation: '[3]',
+    },
+  ];
+  t.equal(
+    answerOf(extractiveAnswer('What does asn1Decoding generate?', pages).text),
+    'asn1Decoding generates an ASN.1 structure from a file with ASN.1 definitions and a binary file with a DER encoding. [3]',
+  );
+  t.equal(
+    answerOf(extractiveAnswer('Where do I report bugs in libtasn1?', pages).text),
+    'Report bugs to: help-libtasn1@gnu.org [1]',
+  );
+
   const hyphen = extractiveAnswer('What does the assign.out file contain?', [
     {
       text: 'Running the command below will generate a assign.out file, containing the DER en-\ncoding of PKIX1.Dss-Sig-Value.\n$ asn1Coding pkix.asn assign.asn1',

@@ -28,6 +28,8 @@ export const NOT_CONTAINED_ANSWER = 'The documents do not contain an answer to t
 export const RELEVANCE_THRESHOLD = 0.7;
 
 const MAX_SENTENCES = 3;
+/** A term only the previous sentence names counts this much (the sentence refers back to it). */
+const CONTEXT_WEIGHT = 0.5;
 /** Sentences within this much of the best one's coverage are quoted with it. */
 const COVERAGE_MARGIN = 0.1;
 /** A sentence this long is cut (it is most likely a table or a list run together). */
@@ -85,6 +87,8 @@ interface Sentence {
   position: number;
   terms: Set<string>;
   headingTerms: Set<string>;
+  /** The previous sentence's terms, when this one refers back to it ("The main features of this library"). */
+  contextTerms: Set<string>;
   boilerplate: boolean;
 }
 
@@ -103,19 +107,27 @@ function isFurniture(line: string, repeated: ReadonlySet<string>): boolean {
 /** A numbered section title ("2.1 ASN.1 syntax", "Chapter 2. Users and Groups") rather than a defined term. */
 const SECTION_TITLE = /^(?:(?:chapter|appendix|section|part)\s+)?[\dA-Z](?:\.\d+)*\.?\s/i;
 
-/** Lines of program text: braces, ASN.1/Pascal assignments, shell prompts, statements ending in a semicolon. */
-const CODE = /[{}]|::=|:=|^\$ |^#include\b|;\s*$/;
+/** Lines of program text: braces, ASN.1/Pascal assignments, shell prompts, statements ending in a semicolon, synopses. */
+const CODE = /[{}]|::=|:=|^\$ |^#include\b|;\s*$|^usage:\s/i;
 /** Texinfo-style definition lines: "[Function] int asn1_read_node_value ( …". */
 const SIGNATURE =
   /^\[(?:Function|Macro|Variable|Type|Data Type|Command|Method)\]\s+(?:.*?\s)?\**([\p{L}_][\w:.]*)\s*\(/u;
 const PARAMETER = /^[\p{L}_][\w.-]*(?: [\p{L}_][\w.-]*){0,2} : \S/u;
+/** A command-line option's line ("-s, --strict  use strict DER decoding"): an entry of its list. */
+const OPTION = /^--?[\p{L}\d][\w-]*(?:[ ,=[]|$)/u;
 const LIST_ITEM = /^(?:[-*•·▪◦]|\d+[.)])\s+/u;
 const endsSentence = (s: string) => /[.!?:]["'”’)\]]?$/.test(s.trimEnd());
 
 function isHeadingLine(line: string): boolean {
   const flat = normalise(line);
   const words = wordCount(flat);
-  return words > 0 && words <= HEADING_MAX_WORDS && !/[.!?,;:]["'”’]?$/.test(flat) && !LIST_ITEM.test(flat);
+  return (
+    words > 0 &&
+    words <= HEADING_MAX_WORDS &&
+    !/[.!?,;:]["'”’]?$/.test(flat) &&
+    !LIST_ITEM.test(flat) &&
+    !OPTION.test(flat)
+  );
 }
 
 /**
@@ -170,9 +182,9 @@ function unitsOf(text: string, repeated: ReadonlySet<string>): Unit[] {
       units.push({ kind: 'heading', text: normalise(line) });
       continue;
     }
-    if (LIST_ITEM.test(line)) {
+    if (LIST_ITEM.test(line) || OPTION.test(line)) {
       flush();
-      paragraph = line.replace(LIST_ITEM, '');
+      paragraph = line.replace(LIST_ITEM, '').replace(/\s{2,}/g, ' ');
       item = true;
       continue;
     }
@@ -228,10 +240,12 @@ function sentencesOf(passages: readonly Passage[], language: string): Sentence[]
     const startsInside = /^\s*[\p{Ll},;)\]]/u.test(passage.text);
     const endsInside = !endsSentence(passage.text);
     let heading: string | undefined;
+    let previous = new Set<string>();
     let position = 0;
     units.forEach((unit, u) => {
       if (unit.kind === 'heading' || unit.kind === 'code') {
         heading = unit.kind === 'heading' ? unit.text : undefined;
+        previous = new Set();
         return;
       }
       const boilerplate = unit.kind === 'boilerplate';
@@ -251,7 +265,10 @@ function sentencesOf(passages: readonly Passage[], language: string): Sentence[]
         if (last && !boilerplate && !unit.item && !endsSentence(text)) return;
         if (last && u === units.length - 1 && endsInside && !boilerplate) return;
         if (text.endsWith(':') && !boilerplate) return;
-        if (wordCount(text) < MIN_SENTENCE_WORDS || isFurniture(text, repeated)) return;
+        if (wordCount(text) < MIN_SENTENCE_WORDS || (!boilerplate && isFurniture(text, repeated))) return;
+        const terms = new Set(analyze(text, language));
+        const contextTerms = DEICTIC.test(text) ? previous : new Set<string>();
+        previous = terms;
         const key = text.toLowerCase();
         if (seen.has(key)) return;
         seen.add(key);
@@ -261,7 +278,8 @@ function sentencesOf(passages: readonly Passage[], language: string): Sentence[]
           citation: passage.citation,
           passage: p,
           position: position++,
-          terms: new Set(analyze(text, language)),
+          terms,
+          contextTerms,
           headingTerms: new Set(heading && !boilerplate ? analyze(heading, language) : []),
           boilerplate,
         });
@@ -339,12 +357,20 @@ export function extractiveAnswer(question: string, passages: readonly Passage[],
   const topScore = Math.max(...passages.map((p) => p.score ?? 0), 0);
   const scored = sentences.map((sentence) => {
     let covered = 0;
-    for (const [term, w] of weight) if (sentence.terms.has(term) || sentence.headingTerms.has(term)) covered += w;
+    let underMatchingHeading = false;
+    for (const [term, w] of weight) {
+      if (sentence.terms.has(term)) covered += w;
+      else if (sentence.headingTerms.has(term)) {
+        covered += w;
+        underMatchingHeading = true;
+      } else if (sentence.contextTerms.has(term)) covered += CONTEXT_WEIGHT * w;
+    }
     const coverage = total > 0 ? covered / total : 0;
     const retrieval = topScore > 0 ? (passages[sentence.passage]?.score ?? 0) / topScore : 0;
     // Boilerplate counts only when it answers the whole question, and then after real sentences.
     if (sentence.boilerplate) return { sentence, coverage: coverage >= 0.99 ? coverage : 0, score: coverage - 0.05 };
-    return { sentence, coverage, score: coverage + 0.03 * retrieval - 0.001 * sentence.position };
+    const heading = underMatchingHeading || [...weight.keys()].some((t) => sentence.headingTerms.has(t)) ? 0.02 : 0;
+    return { sentence, coverage, score: coverage + heading + 0.03 * retrieval - 0.001 * sentence.position };
   });
   scored.sort((a, b) => b.score - a.score);
 
