@@ -45,7 +45,8 @@ const MIN_SENTENCE_WORDS = 3;
  */
 const FRAMING_WORDS =
   'often long many much far old big large soon frequently way kind sort type mean means meaning purpose explain ' +
-  'describe tell define policy rule rules procedure information details';
+  'describe tell define policy rule rules procedure information details get gets got need needs want know find ' +
+  'give see say happen happens';
 
 /** What a framing word weighs, as a share of the question's average specific term. */
 const FRAMING_WEIGHT = 0.15;
@@ -348,6 +349,13 @@ export function extractiveAnswer(question: string, passages: readonly Passage[],
   for (const term of asked.keys()) {
     const df = sentences.filter((s) => s.terms.has(term)).length;
     weight.set(term, Math.log(1 + (n - df + 0.5) / (df + 0.5)));
+  }
+  // A term no retrieved sentence has weighs no more than the rarest one they do have: with
+  // a handful of sentences its IDF would otherwise outweigh all the others together.
+  const present = [...weight].filter(([t]) => sentences.some((s) => s.terms.has(t))).map(([, w]) => w);
+  if (present.length > 0) {
+    const cap = Math.max(...present);
+    for (const [term, w] of weight) if (w > cap) weight.set(term, cap);
   }
   // A framing word weighs a fraction of an average specific term, however rare it is here.
   const specific = [...weight].filter(([t]) => !framing.has(t)).map(([, w]) => w);
