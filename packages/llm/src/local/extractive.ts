@@ -205,15 +205,6 @@ function unitsOf(text: string, repeated: ReadonlySet<string>): Unit[] {
 
 const SENTENCE_END = /(?<=[.!?。！？]["'”’)\]]?)\s+(?=["'“‘([]?[\p{Lu}\p{N}])/u;
 
-/** The sentences of a text (kept for callers that only need the split). */
-export function splitSentences(text: string): string[] {
-  return unitsOf(text, new Set())
-    .filter((u) => u.kind === 'text')
-    .flatMap((u) => u.text.split(SENTENCE_END))
-    .map((s) => s.trim())
-    .filter((s) => wordCount(s) >= 2);
-}
-
 /** Lines (numbers aside) that recur in three or more passages: running headers and footers. */
 function repeatedLines(passages: readonly Passage[]): Set<string> {
   const seenIn = new Map<string, Set<number>>();
