@@ -53,6 +53,20 @@ t.test(
         'sources numbered 1..n with no gaps',
       );
       if (used.length > 0) t.equal(sources.length, used.length, 'exactly the cited passages are the sources');
+      // The conversation it was saved in holds the same text and sources.
+      const done = events.at(-1)!.data as { conversation_id: string; message_id: string };
+      const saved = await kbApp.app.inject({
+        method: 'GET',
+        url: `/api/v1/conversations/${done.conversation_id}`,
+        headers: auth(tokens.operator),
+      });
+      const stored = saved.json().messages.find((m: { id: string }) => m.id === done.message_id);
+      t.equal(stored.content, text, 'saved as streamed');
+      t.same(
+        stored.citations.map((c: { marker: string }) => c.marker),
+        sources.map((s) => s.marker),
+        'saved with the same sources',
+      );
       return { answer, sources };
     };
 
