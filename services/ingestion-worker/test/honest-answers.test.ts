@@ -5,7 +5,8 @@
  * are numbered in order of first use with no gaps.
  */
 import { readFileSync } from 'node:fs';
-import { auth } from '@lumikb/knowledge-base/testing';
+import { auth, modelView, registerModel } from '@lumikb/knowledge-base/testing';
+import { startFakeOllama } from '@lumikb/test-kit';
 import t from 'tap';
 import { parseSse, startPipeline } from './pipeline-helper.ts';
 
@@ -91,5 +92,60 @@ t.test(
 
     const tty = await ask('Which group owns the tty devices?');
     t.match(tty.answer, /^tty: Tty devices and \/dev\/vcs\* are owned by this group\./);
+  },
+);
+
+t.test(
+  'an LLM answer: told to say plainly when the documents do not answer, its markers renumbered by first use',
+  async (t) => {
+    const pipeline = await startPipeline(t);
+    const { api, kb: kbApp, tokens } = pipeline;
+    // The model cites the third passage it was given first, then the first one.
+    const ollama = await startFakeOllama(t, {
+      reply: () => 'The dbus daemon runs as messagebus [3]; gnats had uid 41 [1], and again [3].',
+    });
+    const model = await registerModel(
+      kbApp,
+      modelView({
+        type: 'generation',
+        provider: 'ollama' as never,
+        name: 'Llama on Ollama',
+        model_id: 'llama3.2',
+        api_endpoint: ollama.url,
+        config: { context_window: 8192, max_output_tokens: 256 },
+      }),
+    );
+    const kb = await api.createKb({ name: 'Debian manuals, LLM', generation_model_id: model.id });
+    const doc = await api.upload(kb.id, 'users-and-groups.html', fixture);
+    await api.waitForStatus(kb.id, doc.id, 'READY');
+    const res = await kbApp.app.inject({
+      method: 'POST',
+      url: '/api/v1/chat',
+      headers: auth(tokens.operator),
+      payload: { kb_id: kb.id, message: 'which user does the dbus daemon run as' },
+    });
+    const events = parseSse(res.body);
+    const text = events
+      .filter((e) => e.event === 'token')
+      .map((e) => e.data.text)
+      .join('');
+    t.equal(text, 'The dbus daemon runs as messagebus [1]; gnats had uid 41 [2], and again [1].');
+
+    const sent = ollama.requestsTo('/api/chat')[0]!.body as { messages: { role: string; content: string }[] };
+    const system = sent.messages.filter((m) => m.role === 'system').map((m) => m.content);
+    t.match(system.join('\n'), /say plainly that the documents do not contain it/, 'the model is told to say so');
+    const given = system.find((m) => m.includes('[1] '))!;
+    const passageText = (n: number) =>
+      given
+        .split(`[${n}] `)[1]!
+        .split(/\n\n\[\d+\] /)[0]!
+        .trim();
+    const sources = events.find((e) => e.event === 'citations')!.data.citations as { marker: string; text: string }[];
+    t.same(
+      sources.map((s) => s.marker),
+      ['[1]', '[2]'],
+    );
+    t.equal(sources[0]!.text.trim(), passageText(3), 'source [1] is the passage the model saw as [3]');
+    t.equal(sources[1]!.text.trim(), passageText(1), 'source [2] is the one it saw as [1]');
   },
 );
