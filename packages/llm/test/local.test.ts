@@ -218,6 +218,21 @@ t.test('whole sentences, no page furniture', async (t) => {
   t.notMatch(hyphen.text, /\$ asn1Coding/, 'program text is not quoted');
 });
 
+t.test('hostile passages (8,000-character lines that look like furniture) are answered at once', async (t) => {
+  const lines = [
+    `${'next  '.repeat(1_330)}x`,
+    `${'. '.repeat(4_000)}x`,
+    `[Function] ${'int a '.repeat(1_330)}`,
+    `GNU ${'x '.repeat(4_000)}`,
+  ];
+  const passages = Array.from({ length: 8 }, (_, i) => ({ text: lines[i % lines.length]!, citation: `[${i + 1}]` }));
+  const started = performance.now();
+  const answer = extractiveAnswer('what is next in the index', passages);
+  // Before furniture patterns were limited to short lines, these took seconds (backtracking).
+  t.ok(performance.now() - started < 1_000, 'well under a second');
+  t.match(answer.text, new RegExp(`^${NOT_CONTAINED_ANSWER}`));
+});
+
 t.test('citation markers are renumbered in order of first use, with no gaps', async (t) => {
   const renumber = new CitationRenumberer(5);
   const streamed = ['Quoted [', '4', '] first, then [2]. Again [4', ']', ' and [5, 2] [9] [', '1'].map((c) =>

@@ -54,7 +54,7 @@ const FRAMING_WEIGHT = 0.15;
 /** Lines that are page furniture, not content: navigation, page numbers, running headers, contents pages. */
 const FURNITURE: RegExp[] = [
   /^(?:table of )?contents$/i,
-  /^(?:(?:next|prev|previous|up|home|top|back|index|contents|skip to (?:main )?content)\b\s*[|·»«<>-]*\s*)+$/i,
+  /^(?:(?:next|prev|previous|up|home|top|back|index|contents|skip to (?:main )?content)\b[\s|·»«<>-]*)+$/i,
   /^[ivxlcdm]+$/i,
   /^(?:page\s+)?\d+(?:\s*(?:of|\/)\s*\d+)?$/i,
   /(?:\.\s?){4,}\s*\d*$/, // table-of-contents dot leaders
@@ -63,10 +63,14 @@ const FURNITURE: RegExp[] = [
   /^this page (?:was )?(?:last )?(?:generated|updated)\b/i,
 ];
 
+/** Furniture and boilerplate are short lines; longer ones are content (and the patterns stay cheap). */
+const MAX_FURNITURE_CHARS = 200;
+
 /**
  * Boilerplate that programs and manuals repeat everywhere ("Report bugs to: …"): quoted
  * only when it answers the whole question (asked where to report bugs), never as filler.
  */
+
 const BOILERPLATE: RegExp[] = [/^report bugs to\b/i, /^(?:[\w .-]+ )?home ?page:/i, /^general help using\b/i];
 
 /** A sentence leaning on a term named before it ("runs as this user", "It had uid 37", "Used by …"). */
@@ -100,7 +104,7 @@ const lineKey = (s: string) => normalise(s).toLowerCase().replace(/\d+/g, '#');
 
 function isFurniture(line: string, repeated: ReadonlySet<string>): boolean {
   const flat = normalise(line);
-  if (flat === '') return false;
+  if (flat === '' || flat.length > MAX_FURNITURE_CHARS) return false;
   if (FURNITURE.some((re) => re.test(flat))) return true;
   return repeated.has(lineKey(flat)) && !/[.!?]["'”)]?$/.test(flat);
 }
@@ -149,7 +153,7 @@ function unitsOf(text: string, repeated: ReadonlySet<string>): Unit[] {
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
     const line = (lines[i] ?? '').trim();
-    if (BOILERPLATE.some((re) => re.test(line))) {
+    if (line.length <= MAX_FURNITURE_CHARS && BOILERPLATE.some((re) => re.test(line))) {
       flush();
       units.push({ kind: 'boilerplate', text: normalise(line) });
       continue;
@@ -158,7 +162,7 @@ function unitsOf(text: string, repeated: ReadonlySet<string>): Unit[] {
       flush();
       continue;
     }
-    const signature = SIGNATURE.exec(line);
+    const signature = line.length <= MAX_FURNITURE_CHARS ? SIGNATURE.exec(line) : null;
     if (signature) {
       // A reference manual's "[Function] int name (args…)": the name is what the next sentences describe.
       flush();
