@@ -2,9 +2,12 @@
  * The chat page on saved conversations (issue 17, point 4): the URL carries the
  * conversation, so a reload keeps it; the thread fills the viewport with one scroll and the
  * composer stays reachable (1280×800 and 390×844); answers can be copied, regenerated
- * (earlier versions kept) and judged; Enter sends and Shift+Enter starts a new line.
+ * (earlier versions kept) and judged; Enter sends and Shift+Enter starts a new line; a
+ * model failing mid-answer leaves the partial answer and the error in the thread.
  */
+import { startFakeOllama } from '@lumikb/test-kit';
 import { expect, test } from '../fixtures/test.ts';
+import { adminApi, deleteKb, unique } from '../support/kb.ts';
 
 const QUESTION = 'How many days of paid vacation leave do I get?';
 
@@ -107,4 +110,76 @@ test('phone (390×844): Send is on screen, the conversations are a drawer, nothi
   await sidebar.getByRole('link', { name: QUESTION }).first().click();
   await expect(sidebar).toBeHidden();
   await expect(page.getByTestId('answer').first()).toContainText('twenty-five days');
+});
+
+test('a generation model failing mid-stream: the partial answer stays in the thread with the error, also after a reload', async ({
+  page,
+  signIn,
+}) => {
+  // An Ollama of this test's own whose streams break after a few tokens (an error line, status 200).
+  const ollama = await startFakeOllama(undefined, {
+    tokenDelayMs: 30,
+    reply: () => 'Train tickets are booked in second class [1] and the rest of this answer never arrives.',
+  });
+  ollama.failStreamsAfter(8); // "Train tickets are booked in second class [1] " and no more
+  const api = await adminApi();
+  const model = await api.post<{ id: string }>('/api/v1/admin/models', {
+    type: 'generation',
+    provider: 'ollama',
+    name: unique('E2E failing llama'),
+    model_id: 'llama3.2:latest',
+    api_endpoint: ollama.url,
+    config: { context_window: 8192, max_output_tokens: 512 },
+  });
+  let kb = { id: '' };
+  await expect
+    .poll(
+      async () => {
+        const res = await api.ctx.post('/api/v1/knowledge-bases', {
+          data: { name: unique('E2E Failing KB'), generation_model_id: model.id },
+        });
+        if (res.ok()) kb = await res.json();
+        return res.status();
+      },
+      { timeout: 10_000 },
+    )
+    .toBe(201);
+  try {
+    const doc = await api.upload(
+      kb.id,
+      'travel.md',
+      '# Travel\n\nTrain tickets are booked in second class.\n',
+      'text/markdown',
+    );
+    await api.waitForDocument(kb.id, doc.id, ['READY']);
+    await signIn('admin');
+    await page.goto(`/chat?kb=${kb.id}`);
+    await page.getByRole('textbox', { name: 'Your question' }).fill('Which class for trains?');
+    await page.keyboard.press('Enter');
+
+    const answer = page.getByTestId('answer').first();
+    await expect(answer).toContainText('Train tickets are booked in second class');
+    const error = answer.getByRole('alert');
+    await expect(error).toContainText('The answer stopped');
+    await expect(error).toContainText('The answer could not be generated');
+    await expect(answer).toHaveAttribute('aria-busy', 'false');
+    await expect(answer).not.toContainText('never arrives');
+    // The partial answer keeps the source it cites.
+    await expect(answer.getByRole('list', { name: 'Sources' })).toContainText('travel.md · chunk 1');
+
+    // Saved as it was: the partial text and the error are in the conversation after a reload.
+    await expect(page).toHaveURL(/\/chat\/[0-9a-f-]{36}$/);
+    await page.reload();
+    const saved = page.getByTestId('answer').first();
+    await expect(saved).toContainText('Train tickets are booked in second class');
+    await expect(saved.getByRole('alert')).toContainText('The answer could not be generated');
+    await expect(saved.getByRole('list', { name: 'Sources' })).toContainText('travel.md · chunk 1');
+  } finally {
+    await deleteKb(api, kb.id);
+    await expect
+      .poll(async () => (await api.delete(`/api/v1/admin/models/${model.id}`)).status(), { timeout: 10_000 })
+      .toBe(204);
+    await api.dispose();
+    await ollama.close();
+  }
 });

@@ -93,8 +93,9 @@ export const GenerationDefaultsSchema = Type.Object(
     system_prompt: Type.String({
       maxLength: 8_000,
       default:
-        'You answer questions using only the provided passages. Cite passages with their markers, ' +
-        'and say so when the passages do not contain the answer.',
+        'You answer questions using only the provided passages. Cite passages with their markers. ' +
+        'When the passages do not contain the answer, say plainly that the documents do not contain it ' +
+        'instead of quoting passages that do not answer the question.',
       description: 'Instructions given to the generation model before every question.',
     }),
   },
@@ -131,8 +132,9 @@ export const DEFAULT_GENERATION_DEFAULTS: GenerationDefaults = {
   request_timeout_seconds: 60,
   fallback_to_default: true,
   system_prompt:
-    'You answer questions using only the provided passages. Cite passages with their markers, ' +
-    'and say so when the passages do not contain the answer.',
+    'You answer questions using only the provided passages. Cite passages with their markers. ' +
+    'When the passages do not contain the answer, say plainly that the documents do not contain it ' +
+    'instead of quoting passages that do not answer the question.',
 };
 
 export const DEFAULT_LLM_SETTINGS: LlmSettings = {

@@ -1,3 +1,4 @@
+export * from './citations.ts';
 export * from './connection-test.ts';
 export * from './errors.ts';
 export {
@@ -11,7 +12,13 @@ export {
 } from './http.ts';
 export * from './local/constants.ts';
 export { cosine, hashEmbed, tokenize } from './local/embedder.ts';
-export { EXTRACTIVE_NOTICE, extractiveAnswer } from './local/extractive.ts';
+export {
+  EXTRACTIVE_NOTICE,
+  extractiveAnswer,
+  NO_PASSAGES_ANSWER,
+  NOT_CONTAINED_ANSWER,
+  RELEVANCE_THRESHOLD,
+} from './local/extractive.ts';
 export * from './outbound.ts';
 export * from './router.ts';
 export * from './routing.ts';

@@ -69,7 +69,8 @@ export function withPassages(messages: ChatMessage[], passages: readonly Passage
     role: 'system',
     content:
       'Answer from the numbered passages below only. Cite every statement with the marker of the passage it comes ' +
-      'from, for example [1]. If the passages do not contain the answer, say so.\n\n' +
+      'from, for example [1]. If the passages do not contain the answer, say plainly that the documents do not ' +
+      'contain it, and do not quote or summarise passages that do not answer the question.\n\n' +
       context,
   };
   const firstNonSystem = messages.findIndex((m) => m.role !== 'system');

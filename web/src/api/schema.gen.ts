@@ -1561,7 +1561,7 @@ export interface paths {
                 fallback_to_default: boolean;
                 /**
                  * @description Instructions given to the generation model before every question.
-                 * @default You answer questions using only the provided passages. Cite passages with their markers, and say so when the passages do not contain the answer.
+                 * @default You answer questions using only the provided passages. Cite passages with their markers. When the passages do not contain the answer, say plainly that the documents do not contain it instead of quoting passages that do not answer the question.
                  */
                 system_prompt: string;
               };
@@ -1711,7 +1711,7 @@ export interface paths {
                   fallback_to_default: boolean;
                   /**
                    * @description Instructions given to the generation model before every question.
-                   * @default You answer questions using only the provided passages. Cite passages with their markers, and say so when the passages do not contain the answer.
+                   * @default You answer questions using only the provided passages. Cite passages with their markers. When the passages do not contain the answer, say plainly that the documents do not contain it instead of quoting passages that do not answer the question.
                    */
                   system_prompt: string;
                 };

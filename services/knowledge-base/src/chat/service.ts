@@ -4,7 +4,7 @@
  * failing) the default generation model answers instead, and the stream says so.
  */
 import type { AccessTokenClaims } from '@lumikb/contracts';
-import type { ChatMessage, GenerateChunk, LlmModel } from '@lumikb/llm';
+import { type ChatMessage, CitationRenumberer, type GenerateChunk, type LlmModel } from '@lumikb/llm';
 import type { KbContext } from '../context.ts';
 import { errors } from '../errors.ts';
 import { effectiveConfig } from '../knowledge-bases/config.ts';
@@ -153,16 +153,6 @@ export async function prepareAnswer(
   };
 }
 
-/** Markers like [2] the answer refers to, in order of first use. */
-export function citedMarkers(answer: string, count: number): number[] {
-  const seen: number[] = [];
-  for (const m of answer.matchAll(/\[(\d{1,3})\]/g)) {
-    const n = Number(m[1]);
-    if (n >= 1 && n <= count && !seen.includes(n)) seen.push(n);
-  }
-  return seen;
-}
-
 export async function* streamChat(
   ctx: KbContext,
   chat: PreparedChat,
@@ -172,7 +162,14 @@ export async function* streamChat(
   const passages = chat.passages.map((p, i) => ({ ...p, marker: `[${i + 1}]` }));
   // Shared by concurrent requests: it only ever holds the current default, whoever sets it.
   fallback.model = chat.fallbackAllowed && chat.defaultModel ? toLlmModel(chat.defaultModel) : undefined;
-  let answer = '';
+  // The answer's markers are renumbered as it streams, so they read [1], [2], [3] in order
+  // of first use and the sources list below the answer is in that order, with no gaps.
+  const renumber = new CitationRenumberer(passages.length);
+  const sources = () =>
+    renumber.order.length > 0
+      ? renumber.order.map((n, i) => ({ ...passages[n - 1]!, marker: `[${i + 1}]` }))
+      : // An answer that cites nothing lists every passage it was given (still numbered 1..n).
+        passages;
   let done: Extract<GenerateChunk, { type: 'done' }> | undefined;
   try {
     for await (const chunk of ctx.llm.generate(toLlmModel(chat.model), {
@@ -183,8 +180,8 @@ export async function* streamChat(
       signal: AbortSignal.any([signal, AbortSignal.timeout(chat.timeoutMs)]),
     })) {
       if (chunk.type === 'token') {
-        answer += chunk.text;
-        yield { event: 'token', data: { text: chunk.text } };
+        const text = renumber.push(chunk.text);
+        if (text) yield { event: 'token', data: { text } };
       } else {
         done = chunk;
       }
@@ -192,15 +189,19 @@ export async function* streamChat(
   } catch (error) {
     ctx.logger.warn({ err: error, kbId: chat.kbId }, 'chat generation failed');
     const message = error instanceof Error ? error.message : String(error);
+    // The partial answer is kept: its held-back end, and the sources it already cites.
+    const rest = renumber.end();
+    if (rest) yield { event: 'token', data: { text: rest } };
+    if (renumber.order.length > 0) yield { event: 'citations', data: { citations: sources() } };
     yield {
       event: 'error',
       data: { code: 'GENERATION_UNAVAILABLE', message: `The answer could not be generated: ${message}` },
     };
     return;
   }
-  const cited = citedMarkers(answer, passages.length);
-  const used = cited.length > 0 ? cited.map((n) => passages[n - 1]!) : passages;
-  yield { event: 'citations', data: { citations: used } };
+  const rest = renumber.end();
+  if (rest) yield { event: 'token', data: { text: rest } };
+  yield { event: 'citations', data: { citations: sources() } };
 
   const answeredBy = done?.model_id ?? chat.model.id;
   const routerFallback = done?.fallback_used ?? false;
