@@ -26,6 +26,8 @@ export interface ProcessingJob {
     distance_metric: string;
     chunk_size: number;
     chunk_overlap: number;
+    /** Text-analysis language of the KB's keyword index; absent from a KB service older than it (english then). */
+    language?: string;
   };
   embedding_model: (LlmModel & { status: string }) | null;
 }

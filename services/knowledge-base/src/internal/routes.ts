@@ -41,6 +41,8 @@ export const ProcessingJobSchema = Type.Object({
     distance_metric: Type.String(),
     chunk_size: Type.Integer(),
     chunk_overlap: Type.Integer(),
+    /** The KB's text-analysis language: each chunk's keyword-search terms are computed in it. */
+    language: Type.String(),
   }),
   /** null when the registry deleted the KB's embedding model. */
   embedding_model: Type.Union([
@@ -113,6 +115,7 @@ export function registerInternalRoutes(app: ServiceApp, ctx: KbContext): void {
           distance_metric: kb.distance_metric,
           chunk_size: config.chunk_size,
           chunk_overlap: config.chunk_overlap,
+          language: config.language,
         },
         embedding_model: model ? { ...toLlmModel(model), status: model.status } : null,
       };
