@@ -5,7 +5,8 @@
  * texts repeating those words sit nearer the query vector than the one passage naming the
  * identifier; keyword search keeps the identifier whole and finds that passage first.
  */
-import { auth } from '@lumikb/knowledge-base/testing';
+import { auth, modelView, registerModel } from '@lumikb/knowledge-base/testing';
+import { type LlmModel, LlmRouter } from '@lumikb/llm';
 import type { VectorStore } from '@lumikb/vector-store';
 import t from 'tap';
 import { parseSse, startPipeline } from './pipeline-helper.ts';
@@ -160,5 +161,67 @@ t.test(
     t.equal(keyword.statusCode, 200);
     t.same(keyword.json().results, []);
     t.equal(keyword.json().retrieval[0].lexical_index, 'empty', 'keyword mode says why it finds nothing');
+  },
+);
+
+t.test(
+  'KBs on different models merge by rank: one whose similarities run high does not crowd out the other',
+  async (t) => {
+    // A model whose dot products are 100 times the others' (vectors ×10): raw scores would put
+    // every one of its hits first.
+    const loud: { id?: string } = {};
+    class LoudRouter extends LlmRouter {
+      override async embed(model: LlmModel, texts: string[], options?: { signal?: AbortSignal }) {
+        const vectors = await super.embed(model, texts, options);
+        return model.id === loud.id ? vectors.map((v) => v.map((x) => x * 10)) : vectors;
+      }
+    }
+    const pipeline = await startPipeline(t, {
+      kbOptions: { llm: (options) => new LoudRouter(options) },
+      workerOptions: {},
+    });
+    const { api, kb: kbApp } = pipeline;
+    const loudModel = await registerModel(
+      kbApp,
+      modelView({
+        type: 'embedding',
+        name: 'Loud embedder',
+        config: { dimensions: 384, max_tokens: 8192, normalize: true, distance_metric: 'dot', batch_size: 32 },
+      }),
+    );
+    loud.id = loudModel.id;
+    const loudKb = await api.createKb({ name: 'Loud', embedding_model_id: loudModel.id });
+    const quietKb = await api.createKb({ name: 'Quiet' });
+    const texts = [
+      'Pumps need service every year.',
+      'The pump valve opens clockwise.',
+      'Spare pump parts keep the warranty.',
+    ];
+    const docs = [];
+    for (const kb of [loudKb, quietKb]) {
+      for (const [i, text] of texts.entries()) docs.push({ kb, doc: await api.upload(kb.id, `p${i}.txt`, text) });
+    }
+    for (const { kb, doc } of docs)
+      t.equal((await api.waitForStatus(kb.id, doc.id, ['READY', 'FAILED'])).status, 'READY');
+
+    const res = await api.search({
+      query: 'pump valve',
+      kb_ids: [loudKb.id, quietKb.id],
+      top_k: 4,
+      retrieval_mode: 'vector',
+    });
+    t.equal(res.statusCode, 200);
+    const body = res.json();
+    t.ok(body.results[0].score > 1.5 * body.results[1].score, 'the loud KB scores on another scale');
+    t.same(
+      body.results.map((r: { kb_id: string; ranks: { vector: number } }) => [r.kb_id, r.ranks.vector]),
+      [
+        [loudKb.id, 1],
+        [quietKb.id, 1],
+        [loudKb.id, 2],
+        [quietKb.id, 2],
+      ],
+      "each KB's first, then each one's second",
+    );
   },
 );
