@@ -230,6 +230,2004 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/admin/models/providers': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Providers and, per model type, the fields of their form (what the server accepts) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              providers: {
+                id: string;
+                label: string;
+                description: string;
+                routing: 'in_process' | 'direct' | 'proxy';
+                model_types: string[];
+                fields: {
+                  [key: string]: {
+                    /** @description model_id, api_endpoint, api_key or config.<name> */
+                    key: string;
+                    label: string;
+                    type: 'string' | 'url' | 'secret' | 'integer' | 'number' | 'boolean' | 'enum' | 'tags' | 'range';
+                    required: boolean;
+                    default?: unknown;
+                    help: string;
+                    placeholder?: string;
+                    options?: (string | number)[];
+                    minimum?: number;
+                    maximum?: number;
+                    exclusive_minimum?: number;
+                    max_length?: number;
+                    pattern?: string;
+                    group: 'connection' | 'model' | 'parameters';
+                  }[];
+                };
+                constraints: {
+                  [key: string]: {
+                    kind: 'lte' | 'within';
+                    message: string;
+                    left?: string;
+                    right?: string;
+                    value?: string;
+                    range?: string;
+                  }[];
+                };
+              }[];
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/admin/models': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** List models, filtered and paged */
+    get: {
+      parameters: {
+        query: {
+          type?: 'embedding' | 'generation';
+          status?: 'active' | 'inactive' | 'deprecated';
+          provider?:
+            | 'local'
+            | 'ollama'
+            | 'lmstudio'
+            | 'openai'
+            | 'azure'
+            | 'anthropic'
+            | 'cohere'
+            | 'google'
+            | 'custom';
+          is_default?: boolean;
+          /** @description matches name or model_id (case-insensitive) */
+          q?: string;
+          limit: number;
+          offset: number;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                /** Format: uuid */
+                id: string;
+                type: 'embedding' | 'generation';
+                provider:
+                  | 'local'
+                  | 'ollama'
+                  | 'lmstudio'
+                  | 'openai'
+                  | 'azure'
+                  | 'anthropic'
+                  | 'cohere'
+                  | 'google'
+                  | 'custom';
+                name: string;
+                model_id: string;
+                api_endpoint: string | null;
+                config: {
+                  [key: string]: unknown;
+                };
+                status: 'active' | 'inactive' | 'deprecated';
+                is_default: boolean;
+                has_api_key: boolean;
+                /** Format: date-time */
+                created_at: string;
+                /** Format: date-time */
+                updated_at: string;
+                last_test: {
+                  /** Format: date-time */
+                  tested_at: string;
+                  success: boolean;
+                  latency_ms: number;
+                  message: string;
+                } | null;
+                /** @description State of the model in the LiteLLM proxy (not_applicable: local, direct-call or inactive). */
+                sync_status: 'not_applicable' | 'pending' | 'synced' | 'failed';
+                sync_error: string | null;
+                /** Format: date-time */
+                synced_at: string | null;
+                kb_count: number;
+              }[];
+              total: number;
+              limit: number;
+              offset: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    /** Register a model (the first active model of a type becomes its default) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            type: 'embedding' | 'generation';
+            provider:
+              | 'local'
+              | 'ollama'
+              | 'lmstudio'
+              | 'openai'
+              | 'azure'
+              | 'anthropic'
+              | 'cohere'
+              | 'google'
+              | 'custom';
+            name: string;
+            model_id?: string;
+            api_endpoint?: string | null;
+            api_key?: string | null;
+            /** @description Parameters of the model; which exist depends on provider and type (GET /api/v1/admin/models/providers) */
+            config?: {
+              [key: string]: unknown;
+            };
+            status?: 'active' | 'inactive' | 'deprecated';
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** Format: uuid */
+              id: string;
+              type: 'embedding' | 'generation';
+              provider:
+                | 'local'
+                | 'ollama'
+                | 'lmstudio'
+                | 'openai'
+                | 'azure'
+                | 'anthropic'
+                | 'cohere'
+                | 'google'
+                | 'custom';
+              name: string;
+              model_id: string;
+              api_endpoint: string | null;
+              config: {
+                [key: string]: unknown;
+              };
+              status: 'active' | 'inactive' | 'deprecated';
+              is_default: boolean;
+              has_api_key: boolean;
+              /** Format: date-time */
+              created_at: string;
+              /** Format: date-time */
+              updated_at: string;
+              last_test: {
+                /** Format: date-time */
+                tested_at: string;
+                success: boolean;
+                latency_ms: number;
+                message: string;
+              } | null;
+              /** @description State of the model in the LiteLLM proxy (not_applicable: local, direct-call or inactive). */
+              sync_status: 'not_applicable' | 'pending' | 'synced' | 'failed';
+              sync_error: string | null;
+              /** Format: date-time */
+              synced_at: string | null;
+              kb_count: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/admin/models/test': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Test a model that is not saved yet (at most 5 s) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            type: 'embedding' | 'generation';
+            provider:
+              | 'local'
+              | 'ollama'
+              | 'lmstudio'
+              | 'openai'
+              | 'azure'
+              | 'anthropic'
+              | 'cohere'
+              | 'google'
+              | 'custom';
+            name?: string;
+            model_id?: string;
+            api_endpoint?: string | null;
+            api_key?: string | null;
+            /** @description Parameters of the model; which exist depends on provider and type (GET /api/v1/admin/models/providers) */
+            config?: {
+              [key: string]: unknown;
+            };
+            status?: 'active' | 'inactive' | 'deprecated';
+            /**
+             * Format: uuid
+             * @description when editing a saved model without retyping its key: test with the key stored on that model
+             */
+            reuse_api_key_from?: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              success: boolean;
+              message: string;
+              latency_ms: number;
+              details: {
+                [key: string]: unknown;
+              };
+              /** Format: date-time */
+              tested_at: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/admin/models/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** One model, with the knowledge bases that use it */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** Format: uuid */
+              id: string;
+              type: 'embedding' | 'generation';
+              provider:
+                | 'local'
+                | 'ollama'
+                | 'lmstudio'
+                | 'openai'
+                | 'azure'
+                | 'anthropic'
+                | 'cohere'
+                | 'google'
+                | 'custom';
+              name: string;
+              model_id: string;
+              api_endpoint: string | null;
+              config: {
+                [key: string]: unknown;
+              };
+              status: 'active' | 'inactive' | 'deprecated';
+              is_default: boolean;
+              has_api_key: boolean;
+              /** Format: date-time */
+              created_at: string;
+              /** Format: date-time */
+              updated_at: string;
+              last_test: {
+                /** Format: date-time */
+                tested_at: string;
+                success: boolean;
+                latency_ms: number;
+                message: string;
+              } | null;
+              /** @description State of the model in the LiteLLM proxy (not_applicable: local, direct-call or inactive). */
+              sync_status: 'not_applicable' | 'pending' | 'synced' | 'failed';
+              sync_error: string | null;
+              /** Format: date-time */
+              synced_at: string | null;
+              kb_count: number;
+              used_by: {
+                /** Format: uuid */
+                id: string;
+                name: string;
+                role: 'embedding' | 'generation';
+                dimensions: number;
+                distance_metric: string;
+              }[];
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+    /** Update a model (omitted fields keep their value; api_key: omit to keep, null to remove) */
+    put: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      /** @description type and provider are fixed at creation */
+      requestBody: {
+        content: {
+          'application/json': {
+            name?: string;
+            model_id?: string;
+            api_endpoint?: string | null;
+            /** @description omit to keep the stored key, a string to replace it, null to remove it */
+            api_key?: string | null;
+            /** @description merged into the stored config; a null value resets that setting to its default */
+            config?: {
+              [key: string]: unknown;
+            };
+            status?: 'active' | 'inactive' | 'deprecated';
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** Format: uuid */
+              id: string;
+              type: 'embedding' | 'generation';
+              provider:
+                | 'local'
+                | 'ollama'
+                | 'lmstudio'
+                | 'openai'
+                | 'azure'
+                | 'anthropic'
+                | 'cohere'
+                | 'google'
+                | 'custom';
+              name: string;
+              model_id: string;
+              api_endpoint: string | null;
+              config: {
+                [key: string]: unknown;
+              };
+              status: 'active' | 'inactive' | 'deprecated';
+              is_default: boolean;
+              has_api_key: boolean;
+              /** Format: date-time */
+              created_at: string;
+              /** Format: date-time */
+              updated_at: string;
+              last_test: {
+                /** Format: date-time */
+                tested_at: string;
+                success: boolean;
+                latency_ms: number;
+                message: string;
+              } | null;
+              /** @description State of the model in the LiteLLM proxy (not_applicable: local, direct-call or inactive). */
+              sync_status: 'not_applicable' | 'pending' | 'synced' | 'failed';
+              sync_error: string | null;
+              /** Format: date-time */
+              synced_at: string | null;
+              kb_count: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+    post?: never;
+    /** Delete a model no knowledge base uses and that is not a default */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/admin/models/{id}/test': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Test the connection of a saved model (at most 5 s); the result is stored on the model */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              success: boolean;
+              message: string;
+              latency_ms: number;
+              details: {
+                [key: string]: unknown;
+              };
+              /** Format: date-time */
+              tested_at: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/admin/models/{id}/set-default': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Make an active model the default of its type */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** Format: uuid */
+              id: string;
+              type: 'embedding' | 'generation';
+              provider:
+                | 'local'
+                | 'ollama'
+                | 'lmstudio'
+                | 'openai'
+                | 'azure'
+                | 'anthropic'
+                | 'cohere'
+                | 'google'
+                | 'custom';
+              name: string;
+              model_id: string;
+              api_endpoint: string | null;
+              config: {
+                [key: string]: unknown;
+              };
+              status: 'active' | 'inactive' | 'deprecated';
+              is_default: boolean;
+              has_api_key: boolean;
+              /** Format: date-time */
+              created_at: string;
+              /** Format: date-time */
+              updated_at: string;
+              last_test: {
+                /** Format: date-time */
+                tested_at: string;
+                success: boolean;
+                latency_ms: number;
+                message: string;
+              } | null;
+              /** @description State of the model in the LiteLLM proxy (not_applicable: local, direct-call or inactive). */
+              sync_status: 'not_applicable' | 'pending' | 'synced' | 'failed';
+              sync_error: string | null;
+              /** Format: date-time */
+              synced_at: string | null;
+              kb_count: number;
+              warnings: {
+                code: string;
+                message: string;
+                knowledge_bases?: {
+                  /** Format: uuid */
+                  id: string;
+                  name: string;
+                  dimensions: number;
+                  /** Format: uuid */
+                  embedding_model_id: string;
+                }[];
+              }[];
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/admin/llm/health': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Each active model's health: its last connection test, or a fresh one with ?probe=true */
+    get: {
+      parameters: {
+        query: {
+          /** @description run a fresh connection test of every active model */
+          probe: boolean;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** Format: date-time */
+              checked_at: string;
+              probed: boolean;
+              healthy: number;
+              unhealthy: number;
+              unknown: number;
+              models: {
+                /** Format: uuid */
+                id: string;
+                name: string;
+                type: 'embedding' | 'generation';
+                provider:
+                  | 'local'
+                  | 'ollama'
+                  | 'lmstudio'
+                  | 'openai'
+                  | 'azure'
+                  | 'anthropic'
+                  | 'cohere'
+                  | 'google'
+                  | 'custom';
+                is_default: boolean;
+                /** @description from the last connection test; unknown when never tested */
+                health: 'healthy' | 'unhealthy' | 'unknown';
+                last_test: {
+                  /** Format: date-time */
+                  tested_at: string;
+                  success: boolean;
+                  latency_ms: number;
+                  message: string;
+                } | null;
+                /** @description State of the model in the LiteLLM proxy (not_applicable: local, direct-call or inactive). */
+                sync_status: 'not_applicable' | 'pending' | 'synced' | 'failed';
+              }[];
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/models/available': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Active models to choose from for a knowledge base */
+    get: {
+      parameters: {
+        query?: {
+          type?: 'embedding' | 'generation';
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                /** Format: uuid */
+                id: string;
+                type: 'embedding' | 'generation';
+                provider:
+                  | 'local'
+                  | 'ollama'
+                  | 'lmstudio'
+                  | 'openai'
+                  | 'azure'
+                  | 'anthropic'
+                  | 'cohere'
+                  | 'google'
+                  | 'custom';
+                name: string;
+                model_id: string;
+                config: {
+                  [key: string]: unknown;
+                };
+                is_default: boolean;
+              }[];
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/admin/config': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** System settings (upload size, rate limits, session timeout) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              version: number;
+              /** Format: date-time */
+              updated_at: string;
+              updated_by: string | null;
+              settings: {
+                /**
+                 * @description Largest document a user may upload, in MiB.
+                 * @default 50
+                 */
+                max_upload_size_mb: number;
+                /**
+                 * @description How long a signed-in session stays valid without activity, in minutes.
+                 * @default 480
+                 */
+                session_timeout_minutes: number;
+                rate_limits: {
+                  /**
+                   * @description Requests per minute per signed-in user across the whole API (gateway).
+                   * @default 600
+                   */
+                  api_requests_per_minute: number;
+                  /**
+                   * @description Password login attempts per minute per client address.
+                   * @default 10
+                   */
+                  login_attempts_per_minute: number;
+                  /**
+                   * @description Semantic searches per minute per user.
+                   * @default 120
+                   */
+                  search_requests_per_minute: number;
+                  /**
+                   * @description Chat questions per minute per user.
+                   * @default 30
+                   */
+                  chat_requests_per_minute: number;
+                  /**
+                   * @description Upload requests per minute per user, counted apart from the API limit so a bulk import of thousands of files is not throttled by it.
+                   * @default 1200
+                   */
+                  upload_requests_per_minute: number;
+                };
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+    /** Change system settings; running services apply them without a restart */
+    put: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      /** @description Settings to change; the others keep their value */
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @description Largest document a user may upload, in MiB. */
+            max_upload_size_mb?: number;
+            /** @description How long a signed-in session stays valid without activity, in minutes. */
+            session_timeout_minutes?: number;
+            rate_limits?: {
+              /** @description Requests per minute per signed-in user across the whole API (gateway). */
+              api_requests_per_minute?: number;
+              /** @description Password login attempts per minute per client address. */
+              login_attempts_per_minute?: number;
+              /** @description Semantic searches per minute per user. */
+              search_requests_per_minute?: number;
+              /** @description Chat questions per minute per user. */
+              chat_requests_per_minute?: number;
+              /** @description Upload requests per minute per user, counted apart from the API limit so a bulk import of thousands of files is not throttled by it. */
+              upload_requests_per_minute?: number;
+            };
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              version: number;
+              /** Format: date-time */
+              updated_at: string;
+              updated_by: string | null;
+              settings: {
+                /**
+                 * @description Largest document a user may upload, in MiB.
+                 * @default 50
+                 */
+                max_upload_size_mb: number;
+                /**
+                 * @description How long a signed-in session stays valid without activity, in minutes.
+                 * @default 480
+                 */
+                session_timeout_minutes: number;
+                rate_limits: {
+                  /**
+                   * @description Requests per minute per signed-in user across the whole API (gateway).
+                   * @default 600
+                   */
+                  api_requests_per_minute: number;
+                  /**
+                   * @description Password login attempts per minute per client address.
+                   * @default 10
+                   */
+                  login_attempts_per_minute: number;
+                  /**
+                   * @description Semantic searches per minute per user.
+                   * @default 120
+                   */
+                  search_requests_per_minute: number;
+                  /**
+                   * @description Chat questions per minute per user.
+                   * @default 30
+                   */
+                  chat_requests_per_minute: number;
+                  /**
+                   * @description Upload requests per minute per user, counted apart from the API limit so a bulk import of thousands of files is not throttled by it.
+                   * @default 1200
+                   */
+                  upload_requests_per_minute: number;
+                };
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/admin/llm/config': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Default embedding and generation models and generation defaults */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              version: number;
+              /** Format: date-time */
+              updated_at: string;
+              /** Format: uuid */
+              default_embedding_model_id: string | null;
+              /** Format: uuid */
+              default_generation_model_id: string | null;
+              generation_defaults: {
+                /**
+                 * @description Sampling temperature when a KB sets none (clamped to the model's range).
+                 * @default 0.7
+                 */
+                temperature: number;
+                /**
+                 * @description Nucleus sampling mass.
+                 * @default 1
+                 */
+                top_p: number;
+                /**
+                 * @description Answer length limit (clamped to the model's max_output_tokens).
+                 * @default 1024
+                 */
+                max_output_tokens: number;
+                /**
+                 * @description Give up on one generation request after this long.
+                 * @default 60
+                 */
+                request_timeout_seconds: number;
+                /**
+                 * @description Answer with the default generation model when a KB's model is unavailable (said in the answer).
+                 * @default true
+                 */
+                fallback_to_default: boolean;
+                /**
+                 * @description Instructions given to the generation model before every question.
+                 * @default You answer questions using only the provided passages. Cite passages with their markers, and say so when the passages do not contain the answer.
+                 */
+                system_prompt: string;
+              };
+              default_embedding_model: {
+                /** Format: uuid */
+                id: string;
+                name: string;
+                provider:
+                  | 'local'
+                  | 'ollama'
+                  | 'lmstudio'
+                  | 'openai'
+                  | 'azure'
+                  | 'anthropic'
+                  | 'cohere'
+                  | 'google'
+                  | 'custom';
+                model_id: string;
+                dimensions?: number;
+                distance_metric?: string;
+              } | null;
+              default_generation_model: {
+                /** Format: uuid */
+                id: string;
+                name: string;
+                provider:
+                  | 'local'
+                  | 'ollama'
+                  | 'lmstudio'
+                  | 'openai'
+                  | 'azure'
+                  | 'anthropic'
+                  | 'cohere'
+                  | 'google'
+                  | 'custom';
+                model_id: string;
+                dimensions?: number;
+                distance_metric?: string;
+              } | null;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+    /** Change default models and generation defaults (applied without restart); warns about knowledge bases whose vector size differs from a new default embedding model */
+    put: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** Format: uuid */
+            default_embedding_model_id?: string;
+            /** Format: uuid */
+            default_generation_model_id?: string;
+            /** @description Generation defaults to change */
+            generation_defaults?: {
+              /** @description Sampling temperature when a KB sets none (clamped to the model's range). */
+              temperature?: number;
+              /** @description Nucleus sampling mass. */
+              top_p?: number;
+              /** @description Answer length limit (clamped to the model's max_output_tokens). */
+              max_output_tokens?: number;
+              /** @description Give up on one generation request after this long. */
+              request_timeout_seconds?: number;
+              /** @description Answer with the default generation model when a KB's model is unavailable (said in the answer). */
+              fallback_to_default?: boolean;
+              /** @description Instructions given to the generation model before every question. */
+              system_prompt?: string;
+            };
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              config: {
+                version: number;
+                /** Format: date-time */
+                updated_at: string;
+                /** Format: uuid */
+                default_embedding_model_id: string | null;
+                /** Format: uuid */
+                default_generation_model_id: string | null;
+                generation_defaults: {
+                  /**
+                   * @description Sampling temperature when a KB sets none (clamped to the model's range).
+                   * @default 0.7
+                   */
+                  temperature: number;
+                  /**
+                   * @description Nucleus sampling mass.
+                   * @default 1
+                   */
+                  top_p: number;
+                  /**
+                   * @description Answer length limit (clamped to the model's max_output_tokens).
+                   * @default 1024
+                   */
+                  max_output_tokens: number;
+                  /**
+                   * @description Give up on one generation request after this long.
+                   * @default 60
+                   */
+                  request_timeout_seconds: number;
+                  /**
+                   * @description Answer with the default generation model when a KB's model is unavailable (said in the answer).
+                   * @default true
+                   */
+                  fallback_to_default: boolean;
+                  /**
+                   * @description Instructions given to the generation model before every question.
+                   * @default You answer questions using only the provided passages. Cite passages with their markers, and say so when the passages do not contain the answer.
+                   */
+                  system_prompt: string;
+                };
+                default_embedding_model: {
+                  /** Format: uuid */
+                  id: string;
+                  name: string;
+                  provider:
+                    | 'local'
+                    | 'ollama'
+                    | 'lmstudio'
+                    | 'openai'
+                    | 'azure'
+                    | 'anthropic'
+                    | 'cohere'
+                    | 'google'
+                    | 'custom';
+                  model_id: string;
+                  dimensions?: number;
+                  distance_metric?: string;
+                } | null;
+                default_generation_model: {
+                  /** Format: uuid */
+                  id: string;
+                  name: string;
+                  provider:
+                    | 'local'
+                    | 'ollama'
+                    | 'lmstudio'
+                    | 'openai'
+                    | 'azure'
+                    | 'anthropic'
+                    | 'cohere'
+                    | 'google'
+                    | 'custom';
+                  model_id: string;
+                  dimensions?: number;
+                  distance_metric?: string;
+                } | null;
+              };
+              changed_fields: string[];
+              warnings: {
+                code: string;
+                message: string;
+                knowledge_bases?: {
+                  /** Format: uuid */
+                  id: string;
+                  name: string;
+                  dimensions: number;
+                  /** Format: uuid */
+                  embedding_model_id: string;
+                }[];
+              }[];
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description stable machine-readable error code */
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/auth/login': {
     parameters: {
       query?: never;
@@ -2881,2004 +4879,6 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
-  '/api/v1/admin/models/providers': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** Providers and, per model type, the fields of their form (what the server accepts) */
-    get: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              providers: {
-                id: string;
-                label: string;
-                description: string;
-                routing: 'in_process' | 'direct' | 'proxy';
-                model_types: string[];
-                fields: {
-                  [key: string]: {
-                    /** @description model_id, api_endpoint, api_key or config.<name> */
-                    key: string;
-                    label: string;
-                    type: 'string' | 'url' | 'secret' | 'integer' | 'number' | 'boolean' | 'enum' | 'tags' | 'range';
-                    required: boolean;
-                    default?: unknown;
-                    help: string;
-                    placeholder?: string;
-                    options?: (string | number)[];
-                    minimum?: number;
-                    maximum?: number;
-                    exclusive_minimum?: number;
-                    max_length?: number;
-                    pattern?: string;
-                    group: 'connection' | 'model' | 'parameters';
-                  }[];
-                };
-                constraints: {
-                  [key: string]: {
-                    kind: 'lte' | 'within';
-                    message: string;
-                    left?: string;
-                    right?: string;
-                    value?: string;
-                    range?: string;
-                  }[];
-                };
-              }[];
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-      };
-    };
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/admin/models': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** List models, filtered and paged */
-    get: {
-      parameters: {
-        query: {
-          type?: 'embedding' | 'generation';
-          status?: 'active' | 'inactive' | 'deprecated';
-          provider?:
-            | 'local'
-            | 'ollama'
-            | 'lmstudio'
-            | 'openai'
-            | 'azure'
-            | 'anthropic'
-            | 'cohere'
-            | 'google'
-            | 'custom';
-          is_default?: boolean;
-          /** @description matches name or model_id (case-insensitive) */
-          q?: string;
-          limit: number;
-          offset: number;
-        };
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              items: {
-                /** Format: uuid */
-                id: string;
-                type: 'embedding' | 'generation';
-                provider:
-                  | 'local'
-                  | 'ollama'
-                  | 'lmstudio'
-                  | 'openai'
-                  | 'azure'
-                  | 'anthropic'
-                  | 'cohere'
-                  | 'google'
-                  | 'custom';
-                name: string;
-                model_id: string;
-                api_endpoint: string | null;
-                config: {
-                  [key: string]: unknown;
-                };
-                status: 'active' | 'inactive' | 'deprecated';
-                is_default: boolean;
-                has_api_key: boolean;
-                /** Format: date-time */
-                created_at: string;
-                /** Format: date-time */
-                updated_at: string;
-                last_test: {
-                  /** Format: date-time */
-                  tested_at: string;
-                  success: boolean;
-                  latency_ms: number;
-                  message: string;
-                } | null;
-                /** @description State of the model in the LiteLLM proxy (not_applicable: local, direct-call or inactive). */
-                sync_status: 'not_applicable' | 'pending' | 'synced' | 'failed';
-                sync_error: string | null;
-                /** Format: date-time */
-                synced_at: string | null;
-                kb_count: number;
-              }[];
-              total: number;
-              limit: number;
-              offset: number;
-            };
-          };
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-      };
-    };
-    put?: never;
-    /** Register a model (the first active model of a type becomes its default) */
-    post: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          'application/json': {
-            type: 'embedding' | 'generation';
-            provider:
-              | 'local'
-              | 'ollama'
-              | 'lmstudio'
-              | 'openai'
-              | 'azure'
-              | 'anthropic'
-              | 'cohere'
-              | 'google'
-              | 'custom';
-            name: string;
-            model_id?: string;
-            api_endpoint?: string | null;
-            api_key?: string | null;
-            /** @description Parameters of the model; which exist depends on provider and type (GET /api/v1/admin/models/providers) */
-            config?: {
-              [key: string]: unknown;
-            };
-            status?: 'active' | 'inactive' | 'deprecated';
-          };
-        };
-      };
-      responses: {
-        /** @description Default Response */
-        201: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** Format: uuid */
-              id: string;
-              type: 'embedding' | 'generation';
-              provider:
-                | 'local'
-                | 'ollama'
-                | 'lmstudio'
-                | 'openai'
-                | 'azure'
-                | 'anthropic'
-                | 'cohere'
-                | 'google'
-                | 'custom';
-              name: string;
-              model_id: string;
-              api_endpoint: string | null;
-              config: {
-                [key: string]: unknown;
-              };
-              status: 'active' | 'inactive' | 'deprecated';
-              is_default: boolean;
-              has_api_key: boolean;
-              /** Format: date-time */
-              created_at: string;
-              /** Format: date-time */
-              updated_at: string;
-              last_test: {
-                /** Format: date-time */
-                tested_at: string;
-                success: boolean;
-                latency_ms: number;
-                message: string;
-              } | null;
-              /** @description State of the model in the LiteLLM proxy (not_applicable: local, direct-call or inactive). */
-              sync_status: 'not_applicable' | 'pending' | 'synced' | 'failed';
-              sync_error: string | null;
-              /** Format: date-time */
-              synced_at: string | null;
-              kb_count: number;
-            };
-          };
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-      };
-    };
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/admin/models/test': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /** Test a model that is not saved yet (at most 5 s) */
-    post: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          'application/json': {
-            type: 'embedding' | 'generation';
-            provider:
-              | 'local'
-              | 'ollama'
-              | 'lmstudio'
-              | 'openai'
-              | 'azure'
-              | 'anthropic'
-              | 'cohere'
-              | 'google'
-              | 'custom';
-            name?: string;
-            model_id?: string;
-            api_endpoint?: string | null;
-            api_key?: string | null;
-            /** @description Parameters of the model; which exist depends on provider and type (GET /api/v1/admin/models/providers) */
-            config?: {
-              [key: string]: unknown;
-            };
-            status?: 'active' | 'inactive' | 'deprecated';
-            /**
-             * Format: uuid
-             * @description when editing a saved model without retyping its key: test with the key stored on that model
-             */
-            reuse_api_key_from?: string;
-          };
-        };
-      };
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              success: boolean;
-              message: string;
-              latency_ms: number;
-              details: {
-                [key: string]: unknown;
-              };
-              /** Format: date-time */
-              tested_at: string;
-            };
-          };
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        422: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-      };
-    };
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/admin/models/{id}': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** One model, with the knowledge bases that use it */
-    get: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          id: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** Format: uuid */
-              id: string;
-              type: 'embedding' | 'generation';
-              provider:
-                | 'local'
-                | 'ollama'
-                | 'lmstudio'
-                | 'openai'
-                | 'azure'
-                | 'anthropic'
-                | 'cohere'
-                | 'google'
-                | 'custom';
-              name: string;
-              model_id: string;
-              api_endpoint: string | null;
-              config: {
-                [key: string]: unknown;
-              };
-              status: 'active' | 'inactive' | 'deprecated';
-              is_default: boolean;
-              has_api_key: boolean;
-              /** Format: date-time */
-              created_at: string;
-              /** Format: date-time */
-              updated_at: string;
-              last_test: {
-                /** Format: date-time */
-                tested_at: string;
-                success: boolean;
-                latency_ms: number;
-                message: string;
-              } | null;
-              /** @description State of the model in the LiteLLM proxy (not_applicable: local, direct-call or inactive). */
-              sync_status: 'not_applicable' | 'pending' | 'synced' | 'failed';
-              sync_error: string | null;
-              /** Format: date-time */
-              synced_at: string | null;
-              kb_count: number;
-              used_by: {
-                /** Format: uuid */
-                id: string;
-                name: string;
-                role: 'embedding' | 'generation';
-                dimensions: number;
-                distance_metric: string;
-              }[];
-            };
-          };
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-      };
-    };
-    /** Update a model (omitted fields keep their value; api_key: omit to keep, null to remove) */
-    put: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          id: string;
-        };
-        cookie?: never;
-      };
-      /** @description type and provider are fixed at creation */
-      requestBody: {
-        content: {
-          'application/json': {
-            name?: string;
-            model_id?: string;
-            api_endpoint?: string | null;
-            /** @description omit to keep the stored key, a string to replace it, null to remove it */
-            api_key?: string | null;
-            /** @description merged into the stored config; a null value resets that setting to its default */
-            config?: {
-              [key: string]: unknown;
-            };
-            status?: 'active' | 'inactive' | 'deprecated';
-          };
-        };
-      };
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** Format: uuid */
-              id: string;
-              type: 'embedding' | 'generation';
-              provider:
-                | 'local'
-                | 'ollama'
-                | 'lmstudio'
-                | 'openai'
-                | 'azure'
-                | 'anthropic'
-                | 'cohere'
-                | 'google'
-                | 'custom';
-              name: string;
-              model_id: string;
-              api_endpoint: string | null;
-              config: {
-                [key: string]: unknown;
-              };
-              status: 'active' | 'inactive' | 'deprecated';
-              is_default: boolean;
-              has_api_key: boolean;
-              /** Format: date-time */
-              created_at: string;
-              /** Format: date-time */
-              updated_at: string;
-              last_test: {
-                /** Format: date-time */
-                tested_at: string;
-                success: boolean;
-                latency_ms: number;
-                message: string;
-              } | null;
-              /** @description State of the model in the LiteLLM proxy (not_applicable: local, direct-call or inactive). */
-              sync_status: 'not_applicable' | 'pending' | 'synced' | 'failed';
-              sync_error: string | null;
-              /** Format: date-time */
-              synced_at: string | null;
-              kb_count: number;
-            };
-          };
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-      };
-    };
-    post?: never;
-    /** Delete a model no knowledge base uses and that is not a default */
-    delete: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          id: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        204: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content?: never;
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-      };
-    };
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/admin/models/{id}/test': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /** Test the connection of a saved model (at most 5 s); the result is stored on the model */
-    post: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          id: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              success: boolean;
-              message: string;
-              latency_ms: number;
-              details: {
-                [key: string]: unknown;
-              };
-              /** Format: date-time */
-              tested_at: string;
-            };
-          };
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        422: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        503: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-      };
-    };
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/admin/models/{id}/set-default': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /** Make an active model the default of its type */
-    post: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          id: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** Format: uuid */
-              id: string;
-              type: 'embedding' | 'generation';
-              provider:
-                | 'local'
-                | 'ollama'
-                | 'lmstudio'
-                | 'openai'
-                | 'azure'
-                | 'anthropic'
-                | 'cohere'
-                | 'google'
-                | 'custom';
-              name: string;
-              model_id: string;
-              api_endpoint: string | null;
-              config: {
-                [key: string]: unknown;
-              };
-              status: 'active' | 'inactive' | 'deprecated';
-              is_default: boolean;
-              has_api_key: boolean;
-              /** Format: date-time */
-              created_at: string;
-              /** Format: date-time */
-              updated_at: string;
-              last_test: {
-                /** Format: date-time */
-                tested_at: string;
-                success: boolean;
-                latency_ms: number;
-                message: string;
-              } | null;
-              /** @description State of the model in the LiteLLM proxy (not_applicable: local, direct-call or inactive). */
-              sync_status: 'not_applicable' | 'pending' | 'synced' | 'failed';
-              sync_error: string | null;
-              /** Format: date-time */
-              synced_at: string | null;
-              kb_count: number;
-              warnings: {
-                code: string;
-                message: string;
-                knowledge_bases?: {
-                  /** Format: uuid */
-                  id: string;
-                  name: string;
-                  dimensions: number;
-                  /** Format: uuid */
-                  embedding_model_id: string;
-                }[];
-              }[];
-            };
-          };
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-      };
-    };
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/admin/llm/health': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** Each active model's health: its last connection test, or a fresh one with ?probe=true */
-    get: {
-      parameters: {
-        query: {
-          /** @description run a fresh connection test of every active model */
-          probe: boolean;
-        };
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** Format: date-time */
-              checked_at: string;
-              probed: boolean;
-              healthy: number;
-              unhealthy: number;
-              unknown: number;
-              models: {
-                /** Format: uuid */
-                id: string;
-                name: string;
-                type: 'embedding' | 'generation';
-                provider:
-                  | 'local'
-                  | 'ollama'
-                  | 'lmstudio'
-                  | 'openai'
-                  | 'azure'
-                  | 'anthropic'
-                  | 'cohere'
-                  | 'google'
-                  | 'custom';
-                is_default: boolean;
-                /** @description from the last connection test; unknown when never tested */
-                health: 'healthy' | 'unhealthy' | 'unknown';
-                last_test: {
-                  /** Format: date-time */
-                  tested_at: string;
-                  success: boolean;
-                  latency_ms: number;
-                  message: string;
-                } | null;
-                /** @description State of the model in the LiteLLM proxy (not_applicable: local, direct-call or inactive). */
-                sync_status: 'not_applicable' | 'pending' | 'synced' | 'failed';
-              }[];
-            };
-          };
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-      };
-    };
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/models/available': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** Active models to choose from for a knowledge base */
-    get: {
-      parameters: {
-        query?: {
-          type?: 'embedding' | 'generation';
-        };
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              items: {
-                /** Format: uuid */
-                id: string;
-                type: 'embedding' | 'generation';
-                provider:
-                  | 'local'
-                  | 'ollama'
-                  | 'lmstudio'
-                  | 'openai'
-                  | 'azure'
-                  | 'anthropic'
-                  | 'cohere'
-                  | 'google'
-                  | 'custom';
-                name: string;
-                model_id: string;
-                config: {
-                  [key: string]: unknown;
-                };
-                is_default: boolean;
-              }[];
-            };
-          };
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-      };
-    };
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/admin/config': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** System settings (upload size, rate limits, session timeout) */
-    get: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              version: number;
-              /** Format: date-time */
-              updated_at: string;
-              updated_by: string | null;
-              settings: {
-                /**
-                 * @description Largest document a user may upload, in MiB.
-                 * @default 50
-                 */
-                max_upload_size_mb: number;
-                /**
-                 * @description How long a signed-in session stays valid without activity, in minutes.
-                 * @default 480
-                 */
-                session_timeout_minutes: number;
-                rate_limits: {
-                  /**
-                   * @description Requests per minute per signed-in user across the whole API (gateway).
-                   * @default 600
-                   */
-                  api_requests_per_minute: number;
-                  /**
-                   * @description Password login attempts per minute per client address.
-                   * @default 10
-                   */
-                  login_attempts_per_minute: number;
-                  /**
-                   * @description Semantic searches per minute per user.
-                   * @default 120
-                   */
-                  search_requests_per_minute: number;
-                  /**
-                   * @description Chat questions per minute per user.
-                   * @default 30
-                   */
-                  chat_requests_per_minute: number;
-                  /**
-                   * @description Upload requests per minute per user, counted apart from the API limit so a bulk import of thousands of files is not throttled by it.
-                   * @default 1200
-                   */
-                  upload_requests_per_minute: number;
-                };
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-      };
-    };
-    /** Change system settings; running services apply them without a restart */
-    put: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      /** @description Settings to change; the others keep their value */
-      requestBody: {
-        content: {
-          'application/json': {
-            /** @description Largest document a user may upload, in MiB. */
-            max_upload_size_mb?: number;
-            /** @description How long a signed-in session stays valid without activity, in minutes. */
-            session_timeout_minutes?: number;
-            rate_limits?: {
-              /** @description Requests per minute per signed-in user across the whole API (gateway). */
-              api_requests_per_minute?: number;
-              /** @description Password login attempts per minute per client address. */
-              login_attempts_per_minute?: number;
-              /** @description Semantic searches per minute per user. */
-              search_requests_per_minute?: number;
-              /** @description Chat questions per minute per user. */
-              chat_requests_per_minute?: number;
-              /** @description Upload requests per minute per user, counted apart from the API limit so a bulk import of thousands of files is not throttled by it. */
-              upload_requests_per_minute?: number;
-            };
-          };
-        };
-      };
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              version: number;
-              /** Format: date-time */
-              updated_at: string;
-              updated_by: string | null;
-              settings: {
-                /**
-                 * @description Largest document a user may upload, in MiB.
-                 * @default 50
-                 */
-                max_upload_size_mb: number;
-                /**
-                 * @description How long a signed-in session stays valid without activity, in minutes.
-                 * @default 480
-                 */
-                session_timeout_minutes: number;
-                rate_limits: {
-                  /**
-                   * @description Requests per minute per signed-in user across the whole API (gateway).
-                   * @default 600
-                   */
-                  api_requests_per_minute: number;
-                  /**
-                   * @description Password login attempts per minute per client address.
-                   * @default 10
-                   */
-                  login_attempts_per_minute: number;
-                  /**
-                   * @description Semantic searches per minute per user.
-                   * @default 120
-                   */
-                  search_requests_per_minute: number;
-                  /**
-                   * @description Chat questions per minute per user.
-                   * @default 30
-                   */
-                  chat_requests_per_minute: number;
-                  /**
-                   * @description Upload requests per minute per user, counted apart from the API limit so a bulk import of thousands of files is not throttled by it.
-                   * @default 1200
-                   */
-                  upload_requests_per_minute: number;
-                };
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-      };
-    };
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/admin/llm/config': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** Default embedding and generation models and generation defaults */
-    get: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              version: number;
-              /** Format: date-time */
-              updated_at: string;
-              /** Format: uuid */
-              default_embedding_model_id: string | null;
-              /** Format: uuid */
-              default_generation_model_id: string | null;
-              generation_defaults: {
-                /**
-                 * @description Sampling temperature when a KB sets none (clamped to the model's range).
-                 * @default 0.7
-                 */
-                temperature: number;
-                /**
-                 * @description Nucleus sampling mass.
-                 * @default 1
-                 */
-                top_p: number;
-                /**
-                 * @description Answer length limit (clamped to the model's max_output_tokens).
-                 * @default 1024
-                 */
-                max_output_tokens: number;
-                /**
-                 * @description Give up on one generation request after this long.
-                 * @default 60
-                 */
-                request_timeout_seconds: number;
-                /**
-                 * @description Answer with the default generation model when a KB's model is unavailable (said in the answer).
-                 * @default true
-                 */
-                fallback_to_default: boolean;
-                /**
-                 * @description Instructions given to the generation model before every question.
-                 * @default You answer questions using only the provided passages. Cite passages with their markers, and say so when the passages do not contain the answer.
-                 */
-                system_prompt: string;
-              };
-              default_embedding_model: {
-                /** Format: uuid */
-                id: string;
-                name: string;
-                provider:
-                  | 'local'
-                  | 'ollama'
-                  | 'lmstudio'
-                  | 'openai'
-                  | 'azure'
-                  | 'anthropic'
-                  | 'cohere'
-                  | 'google'
-                  | 'custom';
-                model_id: string;
-                dimensions?: number;
-                distance_metric?: string;
-              } | null;
-              default_generation_model: {
-                /** Format: uuid */
-                id: string;
-                name: string;
-                provider:
-                  | 'local'
-                  | 'ollama'
-                  | 'lmstudio'
-                  | 'openai'
-                  | 'azure'
-                  | 'anthropic'
-                  | 'cohere'
-                  | 'google'
-                  | 'custom';
-                model_id: string;
-                dimensions?: number;
-                distance_metric?: string;
-              } | null;
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-      };
-    };
-    /** Change default models and generation defaults (applied without restart); warns about knowledge bases whose vector size differs from a new default embedding model */
-    put: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          'application/json': {
-            /** Format: uuid */
-            default_embedding_model_id?: string;
-            /** Format: uuid */
-            default_generation_model_id?: string;
-            /** @description Generation defaults to change */
-            generation_defaults?: {
-              /** @description Sampling temperature when a KB sets none (clamped to the model's range). */
-              temperature?: number;
-              /** @description Nucleus sampling mass. */
-              top_p?: number;
-              /** @description Answer length limit (clamped to the model's max_output_tokens). */
-              max_output_tokens?: number;
-              /** @description Give up on one generation request after this long. */
-              request_timeout_seconds?: number;
-              /** @description Answer with the default generation model when a KB's model is unavailable (said in the answer). */
-              fallback_to_default?: boolean;
-              /** @description Instructions given to the generation model before every question. */
-              system_prompt?: string;
-            };
-          };
-        };
-      };
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              config: {
-                version: number;
-                /** Format: date-time */
-                updated_at: string;
-                /** Format: uuid */
-                default_embedding_model_id: string | null;
-                /** Format: uuid */
-                default_generation_model_id: string | null;
-                generation_defaults: {
-                  /**
-                   * @description Sampling temperature when a KB sets none (clamped to the model's range).
-                   * @default 0.7
-                   */
-                  temperature: number;
-                  /**
-                   * @description Nucleus sampling mass.
-                   * @default 1
-                   */
-                  top_p: number;
-                  /**
-                   * @description Answer length limit (clamped to the model's max_output_tokens).
-                   * @default 1024
-                   */
-                  max_output_tokens: number;
-                  /**
-                   * @description Give up on one generation request after this long.
-                   * @default 60
-                   */
-                  request_timeout_seconds: number;
-                  /**
-                   * @description Answer with the default generation model when a KB's model is unavailable (said in the answer).
-                   * @default true
-                   */
-                  fallback_to_default: boolean;
-                  /**
-                   * @description Instructions given to the generation model before every question.
-                   * @default You answer questions using only the provided passages. Cite passages with their markers, and say so when the passages do not contain the answer.
-                   */
-                  system_prompt: string;
-                };
-                default_embedding_model: {
-                  /** Format: uuid */
-                  id: string;
-                  name: string;
-                  provider:
-                    | 'local'
-                    | 'ollama'
-                    | 'lmstudio'
-                    | 'openai'
-                    | 'azure'
-                    | 'anthropic'
-                    | 'cohere'
-                    | 'google'
-                    | 'custom';
-                  model_id: string;
-                  dimensions?: number;
-                  distance_metric?: string;
-                } | null;
-                default_generation_model: {
-                  /** Format: uuid */
-                  id: string;
-                  name: string;
-                  provider:
-                    | 'local'
-                    | 'ollama'
-                    | 'lmstudio'
-                    | 'openai'
-                    | 'azure'
-                    | 'anthropic'
-                    | 'cohere'
-                    | 'google'
-                    | 'custom';
-                  model_id: string;
-                  dimensions?: number;
-                  distance_metric?: string;
-                } | null;
-              };
-              changed_fields: string[];
-              warnings: {
-                code: string;
-                message: string;
-                knowledge_bases?: {
-                  /** Format: uuid */
-                  id: string;
-                  name: string;
-                  dimensions: number;
-                  /** Format: uuid */
-                  embedding_model_id: string;
-                }[];
-              }[];
-            };
-          };
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-        /** @description Default Response */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description stable machine-readable error code */
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-      };
-    };
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
   '/api/v1/knowledge-bases': {
     parameters: {
       query?: never;
@@ -4953,6 +4953,37 @@ export interface paths {
                   temperature?: number;
                   max_tokens?: number;
                   system_prompt?: string;
+                  /** @description hybrid (default): keyword and vector rankings fused; vector: embedding similarity only; keyword: BM25 over analysed terms only */
+                  retrieval_mode?: 'hybrid' | 'vector' | 'keyword';
+                  /** @description language of the stop words and stemmer for keyword search (default english; none = lowercase only). Documents keep the terms of the language they were processed with until re-processed. */
+                  language?:
+                    | 'english'
+                    | 'french'
+                    | 'german'
+                    | 'spanish'
+                    | 'italian'
+                    | 'portuguese'
+                    | 'dutch'
+                    | 'swedish'
+                    | 'norwegian'
+                    | 'danish'
+                    | 'finnish'
+                    | 'russian'
+                    | 'none';
+                  /** @description how hybrid mode combines the two rankings (default rrf, k 60) */
+                  fusion?:
+                    | {
+                        /** @enum {string} */
+                        method: 'rrf';
+                        /** @description reciprocal-rank constant k in 1/(k + rank) (default 60) */
+                        rrf_k?: number;
+                      }
+                    | {
+                        /** @enum {string} */
+                        method: 'weighted';
+                        /** @description share of the keyword score in w·keyword + (1 − w)·vector, each scaled to 0..1 over the KB's candidates */
+                        lexical_weight: number;
+                      };
                 };
                 collection: string;
                 dimensions: number;
@@ -5048,6 +5079,37 @@ export interface paths {
               temperature?: number;
               max_tokens?: number;
               system_prompt?: string;
+              /** @description hybrid (default): keyword and vector rankings fused; vector: embedding similarity only; keyword: BM25 over analysed terms only */
+              retrieval_mode?: 'hybrid' | 'vector' | 'keyword';
+              /** @description language of the stop words and stemmer for keyword search (default english; none = lowercase only). Documents keep the terms of the language they were processed with until re-processed. */
+              language?:
+                | 'english'
+                | 'french'
+                | 'german'
+                | 'spanish'
+                | 'italian'
+                | 'portuguese'
+                | 'dutch'
+                | 'swedish'
+                | 'norwegian'
+                | 'danish'
+                | 'finnish'
+                | 'russian'
+                | 'none';
+              /** @description how hybrid mode combines the two rankings (default rrf, k 60) */
+              fusion?:
+                | {
+                    /** @enum {string} */
+                    method: 'rrf';
+                    /** @description reciprocal-rank constant k in 1/(k + rank) (default 60) */
+                    rrf_k?: number;
+                  }
+                | {
+                    /** @enum {string} */
+                    method: 'weighted';
+                    /** @description share of the keyword score in w·keyword + (1 − w)·vector, each scaled to 0..1 over the KB's candidates */
+                    lexical_weight: number;
+                  };
             };
           };
         };
@@ -5104,6 +5166,37 @@ export interface paths {
                 temperature?: number;
                 max_tokens?: number;
                 system_prompt?: string;
+                /** @description hybrid (default): keyword and vector rankings fused; vector: embedding similarity only; keyword: BM25 over analysed terms only */
+                retrieval_mode?: 'hybrid' | 'vector' | 'keyword';
+                /** @description language of the stop words and stemmer for keyword search (default english; none = lowercase only). Documents keep the terms of the language they were processed with until re-processed. */
+                language?:
+                  | 'english'
+                  | 'french'
+                  | 'german'
+                  | 'spanish'
+                  | 'italian'
+                  | 'portuguese'
+                  | 'dutch'
+                  | 'swedish'
+                  | 'norwegian'
+                  | 'danish'
+                  | 'finnish'
+                  | 'russian'
+                  | 'none';
+                /** @description how hybrid mode combines the two rankings (default rrf, k 60) */
+                fusion?:
+                  | {
+                      /** @enum {string} */
+                      method: 'rrf';
+                      /** @description reciprocal-rank constant k in 1/(k + rank) (default 60) */
+                      rrf_k?: number;
+                    }
+                  | {
+                      /** @enum {string} */
+                      method: 'weighted';
+                      /** @description share of the keyword score in w·keyword + (1 − w)·vector, each scaled to 0..1 over the KB's candidates */
+                      lexical_weight: number;
+                    };
               };
               collection: string;
               dimensions: number;
@@ -5288,6 +5381,37 @@ export interface paths {
                 temperature?: number;
                 max_tokens?: number;
                 system_prompt?: string;
+                /** @description hybrid (default): keyword and vector rankings fused; vector: embedding similarity only; keyword: BM25 over analysed terms only */
+                retrieval_mode?: 'hybrid' | 'vector' | 'keyword';
+                /** @description language of the stop words and stemmer for keyword search (default english; none = lowercase only). Documents keep the terms of the language they were processed with until re-processed. */
+                language?:
+                  | 'english'
+                  | 'french'
+                  | 'german'
+                  | 'spanish'
+                  | 'italian'
+                  | 'portuguese'
+                  | 'dutch'
+                  | 'swedish'
+                  | 'norwegian'
+                  | 'danish'
+                  | 'finnish'
+                  | 'russian'
+                  | 'none';
+                /** @description how hybrid mode combines the two rankings (default rrf, k 60) */
+                fusion?:
+                  | {
+                      /** @enum {string} */
+                      method: 'rrf';
+                      /** @description reciprocal-rank constant k in 1/(k + rank) (default 60) */
+                      rrf_k?: number;
+                    }
+                  | {
+                      /** @enum {string} */
+                      method: 'weighted';
+                      /** @description share of the keyword score in w·keyword + (1 − w)·vector, each scaled to 0..1 over the KB's candidates */
+                      lexical_weight: number;
+                    };
               };
               collection: string;
               dimensions: number;
@@ -5519,6 +5643,37 @@ export interface paths {
                 temperature?: number;
                 max_tokens?: number;
                 system_prompt?: string;
+                /** @description hybrid (default): keyword and vector rankings fused; vector: embedding similarity only; keyword: BM25 over analysed terms only */
+                retrieval_mode?: 'hybrid' | 'vector' | 'keyword';
+                /** @description language of the stop words and stemmer for keyword search (default english; none = lowercase only). Documents keep the terms of the language they were processed with until re-processed. */
+                language?:
+                  | 'english'
+                  | 'french'
+                  | 'german'
+                  | 'spanish'
+                  | 'italian'
+                  | 'portuguese'
+                  | 'dutch'
+                  | 'swedish'
+                  | 'norwegian'
+                  | 'danish'
+                  | 'finnish'
+                  | 'russian'
+                  | 'none';
+                /** @description how hybrid mode combines the two rankings (default rrf, k 60) */
+                fusion?:
+                  | {
+                      /** @enum {string} */
+                      method: 'rrf';
+                      /** @description reciprocal-rank constant k in 1/(k + rank) (default 60) */
+                      rrf_k?: number;
+                    }
+                  | {
+                      /** @enum {string} */
+                      method: 'weighted';
+                      /** @description share of the keyword score in w·keyword + (1 − w)·vector, each scaled to 0..1 over the KB's candidates */
+                      lexical_weight: number;
+                    };
               };
               collection: string;
               dimensions: number;
@@ -5669,6 +5824,37 @@ export interface paths {
                 temperature?: number;
                 max_tokens?: number;
                 system_prompt?: string;
+                /** @description hybrid (default): keyword and vector rankings fused; vector: embedding similarity only; keyword: BM25 over analysed terms only */
+                retrieval_mode?: 'hybrid' | 'vector' | 'keyword';
+                /** @description language of the stop words and stemmer for keyword search (default english; none = lowercase only). Documents keep the terms of the language they were processed with until re-processed. */
+                language?:
+                  | 'english'
+                  | 'french'
+                  | 'german'
+                  | 'spanish'
+                  | 'italian'
+                  | 'portuguese'
+                  | 'dutch'
+                  | 'swedish'
+                  | 'norwegian'
+                  | 'danish'
+                  | 'finnish'
+                  | 'russian'
+                  | 'none';
+                /** @description how hybrid mode combines the two rankings (default rrf, k 60) */
+                fusion?:
+                  | {
+                      /** @enum {string} */
+                      method: 'rrf';
+                      /** @description reciprocal-rank constant k in 1/(k + rank) (default 60) */
+                      rrf_k?: number;
+                    }
+                  | {
+                      /** @enum {string} */
+                      method: 'weighted';
+                      /** @description share of the keyword score in w·keyword + (1 − w)·vector, each scaled to 0..1 over the KB's candidates */
+                      lexical_weight: number;
+                    };
               };
               effective_config: {
                 chunk_size: number;
@@ -5678,6 +5864,34 @@ export interface paths {
                 temperature: number;
                 max_tokens: number;
                 system_prompt: string;
+                /** @description hybrid (default): keyword and vector rankings fused; vector: embedding similarity only; keyword: BM25 over analysed terms only */
+                retrieval_mode: 'hybrid' | 'vector' | 'keyword';
+                /** @description language of the stop words and stemmer for keyword search (default english; none = lowercase only). Documents keep the terms of the language they were processed with until re-processed. */
+                language:
+                  | 'english'
+                  | 'french'
+                  | 'german'
+                  | 'spanish'
+                  | 'italian'
+                  | 'portuguese'
+                  | 'dutch'
+                  | 'swedish'
+                  | 'norwegian'
+                  | 'danish'
+                  | 'finnish'
+                  | 'russian'
+                  | 'none';
+                fusion:
+                  | {
+                      /** @enum {string} */
+                      method: 'rrf';
+                      rrf_k: number;
+                    }
+                  | {
+                      /** @enum {string} */
+                      method: 'weighted';
+                      lexical_weight: number;
+                    };
               };
               dimensions: number;
               distance_metric: 'cosine' | 'dot' | 'euclidean';
@@ -5760,6 +5974,37 @@ export interface paths {
               temperature?: number;
               max_tokens?: number;
               system_prompt?: string;
+              /** @description hybrid (default): keyword and vector rankings fused; vector: embedding similarity only; keyword: BM25 over analysed terms only */
+              retrieval_mode?: 'hybrid' | 'vector' | 'keyword';
+              /** @description language of the stop words and stemmer for keyword search (default english; none = lowercase only). Documents keep the terms of the language they were processed with until re-processed. */
+              language?:
+                | 'english'
+                | 'french'
+                | 'german'
+                | 'spanish'
+                | 'italian'
+                | 'portuguese'
+                | 'dutch'
+                | 'swedish'
+                | 'norwegian'
+                | 'danish'
+                | 'finnish'
+                | 'russian'
+                | 'none';
+              /** @description how hybrid mode combines the two rankings (default rrf, k 60) */
+              fusion?:
+                | {
+                    /** @enum {string} */
+                    method: 'rrf';
+                    /** @description reciprocal-rank constant k in 1/(k + rank) (default 60) */
+                    rrf_k?: number;
+                  }
+                | {
+                    /** @enum {string} */
+                    method: 'weighted';
+                    /** @description share of the keyword score in w·keyword + (1 − w)·vector, each scaled to 0..1 over the KB's candidates */
+                    lexical_weight: number;
+                  };
             };
           };
         };
@@ -5814,6 +6059,37 @@ export interface paths {
                 temperature?: number;
                 max_tokens?: number;
                 system_prompt?: string;
+                /** @description hybrid (default): keyword and vector rankings fused; vector: embedding similarity only; keyword: BM25 over analysed terms only */
+                retrieval_mode?: 'hybrid' | 'vector' | 'keyword';
+                /** @description language of the stop words and stemmer for keyword search (default english; none = lowercase only). Documents keep the terms of the language they were processed with until re-processed. */
+                language?:
+                  | 'english'
+                  | 'french'
+                  | 'german'
+                  | 'spanish'
+                  | 'italian'
+                  | 'portuguese'
+                  | 'dutch'
+                  | 'swedish'
+                  | 'norwegian'
+                  | 'danish'
+                  | 'finnish'
+                  | 'russian'
+                  | 'none';
+                /** @description how hybrid mode combines the two rankings (default rrf, k 60) */
+                fusion?:
+                  | {
+                      /** @enum {string} */
+                      method: 'rrf';
+                      /** @description reciprocal-rank constant k in 1/(k + rank) (default 60) */
+                      rrf_k?: number;
+                    }
+                  | {
+                      /** @enum {string} */
+                      method: 'weighted';
+                      /** @description share of the keyword score in w·keyword + (1 − w)·vector, each scaled to 0..1 over the KB's candidates */
+                      lexical_weight: number;
+                    };
               };
               effective_config: {
                 chunk_size: number;
@@ -5823,6 +6099,34 @@ export interface paths {
                 temperature: number;
                 max_tokens: number;
                 system_prompt: string;
+                /** @description hybrid (default): keyword and vector rankings fused; vector: embedding similarity only; keyword: BM25 over analysed terms only */
+                retrieval_mode: 'hybrid' | 'vector' | 'keyword';
+                /** @description language of the stop words and stemmer for keyword search (default english; none = lowercase only). Documents keep the terms of the language they were processed with until re-processed. */
+                language:
+                  | 'english'
+                  | 'french'
+                  | 'german'
+                  | 'spanish'
+                  | 'italian'
+                  | 'portuguese'
+                  | 'dutch'
+                  | 'swedish'
+                  | 'norwegian'
+                  | 'danish'
+                  | 'finnish'
+                  | 'russian'
+                  | 'none';
+                fusion:
+                  | {
+                      /** @enum {string} */
+                      method: 'rrf';
+                      rrf_k: number;
+                    }
+                  | {
+                      /** @enum {string} */
+                      method: 'weighted';
+                      lexical_weight: number;
+                    };
               };
               dimensions: number;
               distance_metric: 'cosine' | 'dot' | 'euclidean';
@@ -7731,8 +8035,10 @@ export interface paths {
             kb_ids?: string[];
             /** @description results returned (default 10) */
             top_k?: number;
-            /** @description minimum relevance; each KB's own threshold when omitted */
+            /** @description minimum vector similarity; each KB's own threshold when omitted. It filters vector hits only: keyword mode ignores it, and in hybrid mode keyword matches are kept whatever their similarity */
             similarity_threshold?: number;
+            /** @description run this mode in every KB searched instead of each KB's own retrieval_mode */
+            retrieval_mode?: 'hybrid' | 'vector' | 'keyword';
           };
         };
       };
@@ -7746,6 +8052,8 @@ export interface paths {
             'application/json': {
               query: string;
               top_k: number;
+              mode: ('hybrid' | 'vector' | 'keyword') | 'mixed';
+              query_truncated: boolean;
               results: {
                 /** Format: uuid */
                 kb_id: string;
@@ -7770,6 +8078,18 @@ export interface paths {
                 };
                 text: string;
                 score: number;
+                ranks: {
+                  lexical: number | null;
+                  vector: number | null;
+                };
+              }[];
+              retrieval: {
+                /** Format: uuid */
+                kb_id: string;
+                /** @description hybrid (default): keyword and vector rankings fused; vector: embedding similarity only; keyword: BM25 over analysed terms only */
+                mode: 'hybrid' | 'vector' | 'keyword';
+                lexical_index: 'indexed' | 'empty' | (never | null);
+                query_terms: number | null;
               }[];
               searched_kb_ids: string[];
               errors: {
