@@ -8019,7 +8019,7 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Semantic search across the knowledge bases the caller can read, with citations */
+    /** Search the knowledge bases the caller can read, each in its retrieval mode (hybrid, vector or keyword), with citations */
     post: {
       parameters: {
         query?: never;
