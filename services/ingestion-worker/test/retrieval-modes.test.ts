@@ -98,6 +98,30 @@ t.test('keyword finds an exact identifier that vector ranks lower; hybrid says i
   const floorVector = await search({ query: 'ASN1_SUCCESS', similarity_threshold: 0.99, retrieval_mode: 'vector' });
   t.same(floorVector.results, [], 'vector mode drops hits under the floor');
 
+  // Weighted fusion leans as told: all keyword puts the identifier first, all vector keeps vector's order.
+  const setFusion = async (lexicalWeight: number) => {
+    const res = await kbApp.app.inject({
+      method: 'PUT',
+      url: `/api/v1/knowledge-bases/${kb.id}/model-config`,
+      headers: auth(tokens.operator),
+      payload: { config_overrides: { fusion: { method: 'weighted', lexical_weight: lexicalWeight } } },
+    });
+    t.equal(res.statusCode, 200);
+  };
+  await setFusion(1);
+  t.equal(
+    (await search({ query: 'ASN1_SUCCESS' })).results[0].document_id,
+    target.id,
+    'lexical_weight 1: keyword order',
+  );
+  await setFusion(0);
+  const vectorWeighted = await search({ query: 'ASN1_SUCCESS' });
+  t.same(
+    vectorWeighted.results.map((h: Hit) => h.document_id),
+    vector.results.map((h: Hit) => h.document_id),
+    'lexical_weight 0: vector order',
+  );
+
   // Chat retrieves the same way, in the KB's mode.
   const setMode = await kbApp.app.inject({
     method: 'PUT',
