@@ -185,6 +185,17 @@ t.test(
     t.equal(keyword.statusCode, 200);
     t.same(keyword.json().results, []);
     t.equal(keyword.json().retrieval[0].lexical_index, 'empty', 'keyword mode says why it finds nothing');
+
+    const chat = await pipeline.kb.app.inject({
+      method: 'POST',
+      url: '/api/v1/chat',
+      headers: auth(pipeline.tokens.operator),
+      payload: { kb_id: kb.id, message: 'What does the decoder return?' },
+    });
+    t.equal(chat.statusCode, 200);
+    const done = parseSse(chat.body).find((e) => e.event === 'done')!.data;
+    t.match(done.retrieval, [{ kb_id: kb.id, mode: 'hybrid', lexical_index: 'empty' }]);
+    t.match(done.notes, [/"Legacy" has no keyword index yet.*vector matches only/], 'the answer says so too');
   },
 );
 
