@@ -4948,7 +4948,7 @@ export interface paths {
                   chunk_overlap?: number;
                   /** @description passages retrieved (default 5) */
                   top_k?: number;
-                  /** @description minimum relevance 0..1 (default 0) */
+                  /** @description minimum vector similarity 0..1 (default 0); keyword matches are never filtered by it */
                   similarity_threshold?: number;
                   temperature?: number;
                   max_tokens?: number;
@@ -5074,7 +5074,7 @@ export interface paths {
               chunk_overlap?: number;
               /** @description passages retrieved (default 5) */
               top_k?: number;
-              /** @description minimum relevance 0..1 (default 0) */
+              /** @description minimum vector similarity 0..1 (default 0); keyword matches are never filtered by it */
               similarity_threshold?: number;
               temperature?: number;
               max_tokens?: number;
@@ -5161,7 +5161,7 @@ export interface paths {
                 chunk_overlap?: number;
                 /** @description passages retrieved (default 5) */
                 top_k?: number;
-                /** @description minimum relevance 0..1 (default 0) */
+                /** @description minimum vector similarity 0..1 (default 0); keyword matches are never filtered by it */
                 similarity_threshold?: number;
                 temperature?: number;
                 max_tokens?: number;
@@ -5376,7 +5376,7 @@ export interface paths {
                 chunk_overlap?: number;
                 /** @description passages retrieved (default 5) */
                 top_k?: number;
-                /** @description minimum relevance 0..1 (default 0) */
+                /** @description minimum vector similarity 0..1 (default 0); keyword matches are never filtered by it */
                 similarity_threshold?: number;
                 temperature?: number;
                 max_tokens?: number;
@@ -5638,7 +5638,7 @@ export interface paths {
                 chunk_overlap?: number;
                 /** @description passages retrieved (default 5) */
                 top_k?: number;
-                /** @description minimum relevance 0..1 (default 0) */
+                /** @description minimum vector similarity 0..1 (default 0); keyword matches are never filtered by it */
                 similarity_threshold?: number;
                 temperature?: number;
                 max_tokens?: number;
@@ -5819,7 +5819,7 @@ export interface paths {
                 chunk_overlap?: number;
                 /** @description passages retrieved (default 5) */
                 top_k?: number;
-                /** @description minimum relevance 0..1 (default 0) */
+                /** @description minimum vector similarity 0..1 (default 0); keyword matches are never filtered by it */
                 similarity_threshold?: number;
                 temperature?: number;
                 max_tokens?: number;
@@ -5969,7 +5969,7 @@ export interface paths {
               chunk_overlap?: number;
               /** @description passages retrieved (default 5) */
               top_k?: number;
-              /** @description minimum relevance 0..1 (default 0) */
+              /** @description minimum vector similarity 0..1 (default 0); keyword matches are never filtered by it */
               similarity_threshold?: number;
               temperature?: number;
               max_tokens?: number;
@@ -6054,7 +6054,7 @@ export interface paths {
                 chunk_overlap?: number;
                 /** @description passages retrieved (default 5) */
                 top_k?: number;
-                /** @description minimum relevance 0..1 (default 0) */
+                /** @description minimum vector similarity 0..1 (default 0); keyword matches are never filtered by it */
                 similarity_threshold?: number;
                 temperature?: number;
                 max_tokens?: number;

@@ -79,7 +79,10 @@ export const ConfigOverridesSchema = Type.Object(
     ),
     top_k: Type.Optional(Type.Integer({ ...OVERRIDE_LIMITS.top_k, description: 'passages retrieved (default 5)' })),
     similarity_threshold: Type.Optional(
-      Type.Number({ ...OVERRIDE_LIMITS.similarity_threshold, description: 'minimum relevance 0..1 (default 0)' }),
+      Type.Number({
+        ...OVERRIDE_LIMITS.similarity_threshold,
+        description: 'minimum vector similarity 0..1 (default 0); keyword matches are never filtered by it',
+      }),
     ),
     temperature: Type.Optional(Type.Number(OVERRIDE_LIMITS.temperature)),
     max_tokens: Type.Optional(Type.Integer(OVERRIDE_LIMITS.max_tokens)),
