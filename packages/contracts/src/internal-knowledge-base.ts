@@ -46,6 +46,8 @@ export const ProcessingJobSchema = Type.Object({
     distance_metric: Type.String(),
     chunk_size: Type.Integer(),
     chunk_overlap: Type.Integer(),
+    /** The KB's text-analysis language: each chunk's keyword-search terms are computed in it (absent from an older KB service: english). */
+    language: Type.Optional(Type.String()),
   }),
   /** null when the registry deleted the KB's embedding model. */
   embedding_model: Type.Union([

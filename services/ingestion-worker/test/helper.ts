@@ -2,6 +2,7 @@
 import type { LlmRouter } from '@lumikb/llm';
 import type { ServiceTokenSource } from '@lumikb/service-kit';
 import { createTestPlatform, serviceToken, type Teardown, type TestPlatform, testLogger } from '@lumikb/test-kit';
+import type { VectorStore } from '@lumikb/vector-store';
 import { buildApp, connect, type Deps, STREAMS_USED } from '../src/app.ts';
 import { readConfig } from '../src/config.ts';
 import { SCHEMA } from '../src/db/database.ts';
@@ -19,6 +20,8 @@ export interface WorkerBuildOptions {
   kb?: KbClient;
   serviceToken?: ServiceTokenSource;
   hooks?: ProcessorHooks;
+  /** Wraps the worker's vector store (e.g. to write points as an older worker did). */
+  vectors?: (store: VectorStore) => VectorStore;
 }
 
 export async function buildTestApp(t: Teardown, env: Record<string, string> = {}, options: WorkerBuildOptions = {}) {
@@ -33,6 +36,7 @@ export async function buildTestApp(t: Teardown, env: Record<string, string> = {}
     ...(options.llm ? { llm: options.llm } : {}),
     ...(options.kb ? { kb: options.kb } : {}),
     ...(options.hooks ? { hooks: options.hooks } : {}),
+    ...(options.vectors ? { vectors: options.vectors(connected.vectors) } : {}),
   };
   t.teardown(async () => {
     await deps.vectors.close().catch(() => {});

@@ -103,8 +103,17 @@ t.test(
     const unknown = await api.search({ query: 'giraffes', kb_ids: [randomUUID()] });
     t.equal(unknown.statusCode, 404);
 
-    const threshold = (await api.search({ query: 'giraffes sleep', similarity_threshold: 0.99 })).json();
+    const threshold = (
+      await api.search({ query: 'giraffes sleep', similarity_threshold: 0.99, retrieval_mode: 'vector' })
+    ).json();
     t.same(threshold.results, [], 'a high relevance floor filters weak hits');
+    // The floor is on vector similarity only (docs/retrieval.md): hybrid, the default, keeps keyword matches.
+    const hybridFloor = (await api.search({ query: 'giraffes sleep', similarity_threshold: 0.99 })).json();
+    t.same(
+      hybridFloor.results.map((r: { document_id: string; ranks: unknown }) => [r.document_id, r.ranks]),
+      [[docs.animals.id, { lexical: 1, vector: null }]],
+      'hybrid keeps the keyword match, with no vector rank',
+    );
   },
 );
 

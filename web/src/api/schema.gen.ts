@@ -6721,11 +6721,42 @@ export interface paths {
                   chunk_overlap?: number;
                   /** @description passages retrieved (default 5) */
                   top_k?: number;
-                  /** @description minimum relevance 0..1 (default 0) */
+                  /** @description minimum vector similarity 0..1 (default 0); keyword matches are never filtered by it */
                   similarity_threshold?: number;
                   temperature?: number;
                   max_tokens?: number;
                   system_prompt?: string;
+                  /** @description hybrid (default): keyword and vector rankings fused; vector: embedding similarity only; keyword: BM25 over analysed terms only */
+                  retrieval_mode?: 'hybrid' | 'vector' | 'keyword';
+                  /** @description language of the stop words and stemmer for keyword search (default english; none = lowercase only). Documents keep the terms of the language they were processed with until re-processed. */
+                  language?:
+                    | 'english'
+                    | 'french'
+                    | 'german'
+                    | 'spanish'
+                    | 'italian'
+                    | 'portuguese'
+                    | 'dutch'
+                    | 'swedish'
+                    | 'norwegian'
+                    | 'danish'
+                    | 'finnish'
+                    | 'russian'
+                    | 'none';
+                  /** @description how hybrid mode combines the two rankings (default rrf, k 60) */
+                  fusion?:
+                    | {
+                        /** @enum {string} */
+                        method: 'rrf';
+                        /** @description reciprocal-rank constant k in 1/(k + rank) (default 60) */
+                        rrf_k?: number;
+                      }
+                    | {
+                        /** @enum {string} */
+                        method: 'weighted';
+                        /** @description share of the keyword score in w·keyword + (1 − w)·vector, each scaled to 0..1 over the KB's candidates */
+                        lexical_weight: number;
+                      };
                 };
                 collection: string;
                 dimensions: number;
@@ -6816,11 +6847,42 @@ export interface paths {
               chunk_overlap?: number;
               /** @description passages retrieved (default 5) */
               top_k?: number;
-              /** @description minimum relevance 0..1 (default 0) */
+              /** @description minimum vector similarity 0..1 (default 0); keyword matches are never filtered by it */
               similarity_threshold?: number;
               temperature?: number;
               max_tokens?: number;
               system_prompt?: string;
+              /** @description hybrid (default): keyword and vector rankings fused; vector: embedding similarity only; keyword: BM25 over analysed terms only */
+              retrieval_mode?: 'hybrid' | 'vector' | 'keyword';
+              /** @description language of the stop words and stemmer for keyword search (default english; none = lowercase only). Documents keep the terms of the language they were processed with until re-processed. */
+              language?:
+                | 'english'
+                | 'french'
+                | 'german'
+                | 'spanish'
+                | 'italian'
+                | 'portuguese'
+                | 'dutch'
+                | 'swedish'
+                | 'norwegian'
+                | 'danish'
+                | 'finnish'
+                | 'russian'
+                | 'none';
+              /** @description how hybrid mode combines the two rankings (default rrf, k 60) */
+              fusion?:
+                | {
+                    /** @enum {string} */
+                    method: 'rrf';
+                    /** @description reciprocal-rank constant k in 1/(k + rank) (default 60) */
+                    rrf_k?: number;
+                  }
+                | {
+                    /** @enum {string} */
+                    method: 'weighted';
+                    /** @description share of the keyword score in w·keyword + (1 − w)·vector, each scaled to 0..1 over the KB's candidates */
+                    lexical_weight: number;
+                  };
             };
           };
         };
@@ -6872,11 +6934,42 @@ export interface paths {
                 chunk_overlap?: number;
                 /** @description passages retrieved (default 5) */
                 top_k?: number;
-                /** @description minimum relevance 0..1 (default 0) */
+                /** @description minimum vector similarity 0..1 (default 0); keyword matches are never filtered by it */
                 similarity_threshold?: number;
                 temperature?: number;
                 max_tokens?: number;
                 system_prompt?: string;
+                /** @description hybrid (default): keyword and vector rankings fused; vector: embedding similarity only; keyword: BM25 over analysed terms only */
+                retrieval_mode?: 'hybrid' | 'vector' | 'keyword';
+                /** @description language of the stop words and stemmer for keyword search (default english; none = lowercase only). Documents keep the terms of the language they were processed with until re-processed. */
+                language?:
+                  | 'english'
+                  | 'french'
+                  | 'german'
+                  | 'spanish'
+                  | 'italian'
+                  | 'portuguese'
+                  | 'dutch'
+                  | 'swedish'
+                  | 'norwegian'
+                  | 'danish'
+                  | 'finnish'
+                  | 'russian'
+                  | 'none';
+                /** @description how hybrid mode combines the two rankings (default rrf, k 60) */
+                fusion?:
+                  | {
+                      /** @enum {string} */
+                      method: 'rrf';
+                      /** @description reciprocal-rank constant k in 1/(k + rank) (default 60) */
+                      rrf_k?: number;
+                    }
+                  | {
+                      /** @enum {string} */
+                      method: 'weighted';
+                      /** @description share of the keyword score in w·keyword + (1 − w)·vector, each scaled to 0..1 over the KB's candidates */
+                      lexical_weight: number;
+                    };
               };
               collection: string;
               dimensions: number;
@@ -7056,11 +7149,42 @@ export interface paths {
                 chunk_overlap?: number;
                 /** @description passages retrieved (default 5) */
                 top_k?: number;
-                /** @description minimum relevance 0..1 (default 0) */
+                /** @description minimum vector similarity 0..1 (default 0); keyword matches are never filtered by it */
                 similarity_threshold?: number;
                 temperature?: number;
                 max_tokens?: number;
                 system_prompt?: string;
+                /** @description hybrid (default): keyword and vector rankings fused; vector: embedding similarity only; keyword: BM25 over analysed terms only */
+                retrieval_mode?: 'hybrid' | 'vector' | 'keyword';
+                /** @description language of the stop words and stemmer for keyword search (default english; none = lowercase only). Documents keep the terms of the language they were processed with until re-processed. */
+                language?:
+                  | 'english'
+                  | 'french'
+                  | 'german'
+                  | 'spanish'
+                  | 'italian'
+                  | 'portuguese'
+                  | 'dutch'
+                  | 'swedish'
+                  | 'norwegian'
+                  | 'danish'
+                  | 'finnish'
+                  | 'russian'
+                  | 'none';
+                /** @description how hybrid mode combines the two rankings (default rrf, k 60) */
+                fusion?:
+                  | {
+                      /** @enum {string} */
+                      method: 'rrf';
+                      /** @description reciprocal-rank constant k in 1/(k + rank) (default 60) */
+                      rrf_k?: number;
+                    }
+                  | {
+                      /** @enum {string} */
+                      method: 'weighted';
+                      /** @description share of the keyword score in w·keyword + (1 − w)·vector, each scaled to 0..1 over the KB's candidates */
+                      lexical_weight: number;
+                    };
               };
               collection: string;
               dimensions: number;
@@ -7287,11 +7411,42 @@ export interface paths {
                 chunk_overlap?: number;
                 /** @description passages retrieved (default 5) */
                 top_k?: number;
-                /** @description minimum relevance 0..1 (default 0) */
+                /** @description minimum vector similarity 0..1 (default 0); keyword matches are never filtered by it */
                 similarity_threshold?: number;
                 temperature?: number;
                 max_tokens?: number;
                 system_prompt?: string;
+                /** @description hybrid (default): keyword and vector rankings fused; vector: embedding similarity only; keyword: BM25 over analysed terms only */
+                retrieval_mode?: 'hybrid' | 'vector' | 'keyword';
+                /** @description language of the stop words and stemmer for keyword search (default english; none = lowercase only). Documents keep the terms of the language they were processed with until re-processed. */
+                language?:
+                  | 'english'
+                  | 'french'
+                  | 'german'
+                  | 'spanish'
+                  | 'italian'
+                  | 'portuguese'
+                  | 'dutch'
+                  | 'swedish'
+                  | 'norwegian'
+                  | 'danish'
+                  | 'finnish'
+                  | 'russian'
+                  | 'none';
+                /** @description how hybrid mode combines the two rankings (default rrf, k 60) */
+                fusion?:
+                  | {
+                      /** @enum {string} */
+                      method: 'rrf';
+                      /** @description reciprocal-rank constant k in 1/(k + rank) (default 60) */
+                      rrf_k?: number;
+                    }
+                  | {
+                      /** @enum {string} */
+                      method: 'weighted';
+                      /** @description share of the keyword score in w·keyword + (1 − w)·vector, each scaled to 0..1 over the KB's candidates */
+                      lexical_weight: number;
+                    };
               };
               collection: string;
               dimensions: number;
@@ -8806,11 +8961,42 @@ export interface paths {
                 chunk_overlap?: number;
                 /** @description passages retrieved (default 5) */
                 top_k?: number;
-                /** @description minimum relevance 0..1 (default 0) */
+                /** @description minimum vector similarity 0..1 (default 0); keyword matches are never filtered by it */
                 similarity_threshold?: number;
                 temperature?: number;
                 max_tokens?: number;
                 system_prompt?: string;
+                /** @description hybrid (default): keyword and vector rankings fused; vector: embedding similarity only; keyword: BM25 over analysed terms only */
+                retrieval_mode?: 'hybrid' | 'vector' | 'keyword';
+                /** @description language of the stop words and stemmer for keyword search (default english; none = lowercase only). Documents keep the terms of the language they were processed with until re-processed. */
+                language?:
+                  | 'english'
+                  | 'french'
+                  | 'german'
+                  | 'spanish'
+                  | 'italian'
+                  | 'portuguese'
+                  | 'dutch'
+                  | 'swedish'
+                  | 'norwegian'
+                  | 'danish'
+                  | 'finnish'
+                  | 'russian'
+                  | 'none';
+                /** @description how hybrid mode combines the two rankings (default rrf, k 60) */
+                fusion?:
+                  | {
+                      /** @enum {string} */
+                      method: 'rrf';
+                      /** @description reciprocal-rank constant k in 1/(k + rank) (default 60) */
+                      rrf_k?: number;
+                    }
+                  | {
+                      /** @enum {string} */
+                      method: 'weighted';
+                      /** @description share of the keyword score in w·keyword + (1 − w)·vector, each scaled to 0..1 over the KB's candidates */
+                      lexical_weight: number;
+                    };
               };
               effective_config: {
                 chunk_size: number;
@@ -8820,6 +9006,34 @@ export interface paths {
                 temperature: number;
                 max_tokens: number;
                 system_prompt: string;
+                /** @description hybrid (default): keyword and vector rankings fused; vector: embedding similarity only; keyword: BM25 over analysed terms only */
+                retrieval_mode: 'hybrid' | 'vector' | 'keyword';
+                /** @description language of the stop words and stemmer for keyword search (default english; none = lowercase only). Documents keep the terms of the language they were processed with until re-processed. */
+                language:
+                  | 'english'
+                  | 'french'
+                  | 'german'
+                  | 'spanish'
+                  | 'italian'
+                  | 'portuguese'
+                  | 'dutch'
+                  | 'swedish'
+                  | 'norwegian'
+                  | 'danish'
+                  | 'finnish'
+                  | 'russian'
+                  | 'none';
+                fusion:
+                  | {
+                      /** @enum {string} */
+                      method: 'rrf';
+                      rrf_k: number;
+                    }
+                  | {
+                      /** @enum {string} */
+                      method: 'weighted';
+                      lexical_weight: number;
+                    };
               };
               dimensions: number;
               distance_metric: 'cosine' | 'dot' | 'euclidean';
@@ -8897,11 +9111,42 @@ export interface paths {
               chunk_overlap?: number;
               /** @description passages retrieved (default 5) */
               top_k?: number;
-              /** @description minimum relevance 0..1 (default 0) */
+              /** @description minimum vector similarity 0..1 (default 0); keyword matches are never filtered by it */
               similarity_threshold?: number;
               temperature?: number;
               max_tokens?: number;
               system_prompt?: string;
+              /** @description hybrid (default): keyword and vector rankings fused; vector: embedding similarity only; keyword: BM25 over analysed terms only */
+              retrieval_mode?: 'hybrid' | 'vector' | 'keyword';
+              /** @description language of the stop words and stemmer for keyword search (default english; none = lowercase only). Documents keep the terms of the language they were processed with until re-processed. */
+              language?:
+                | 'english'
+                | 'french'
+                | 'german'
+                | 'spanish'
+                | 'italian'
+                | 'portuguese'
+                | 'dutch'
+                | 'swedish'
+                | 'norwegian'
+                | 'danish'
+                | 'finnish'
+                | 'russian'
+                | 'none';
+              /** @description how hybrid mode combines the two rankings (default rrf, k 60) */
+              fusion?:
+                | {
+                    /** @enum {string} */
+                    method: 'rrf';
+                    /** @description reciprocal-rank constant k in 1/(k + rank) (default 60) */
+                    rrf_k?: number;
+                  }
+                | {
+                    /** @enum {string} */
+                    method: 'weighted';
+                    /** @description share of the keyword score in w·keyword + (1 − w)·vector, each scaled to 0..1 over the KB's candidates */
+                    lexical_weight: number;
+                  };
             };
           };
         };
@@ -8951,11 +9196,42 @@ export interface paths {
                 chunk_overlap?: number;
                 /** @description passages retrieved (default 5) */
                 top_k?: number;
-                /** @description minimum relevance 0..1 (default 0) */
+                /** @description minimum vector similarity 0..1 (default 0); keyword matches are never filtered by it */
                 similarity_threshold?: number;
                 temperature?: number;
                 max_tokens?: number;
                 system_prompt?: string;
+                /** @description hybrid (default): keyword and vector rankings fused; vector: embedding similarity only; keyword: BM25 over analysed terms only */
+                retrieval_mode?: 'hybrid' | 'vector' | 'keyword';
+                /** @description language of the stop words and stemmer for keyword search (default english; none = lowercase only). Documents keep the terms of the language they were processed with until re-processed. */
+                language?:
+                  | 'english'
+                  | 'french'
+                  | 'german'
+                  | 'spanish'
+                  | 'italian'
+                  | 'portuguese'
+                  | 'dutch'
+                  | 'swedish'
+                  | 'norwegian'
+                  | 'danish'
+                  | 'finnish'
+                  | 'russian'
+                  | 'none';
+                /** @description how hybrid mode combines the two rankings (default rrf, k 60) */
+                fusion?:
+                  | {
+                      /** @enum {string} */
+                      method: 'rrf';
+                      /** @description reciprocal-rank constant k in 1/(k + rank) (default 60) */
+                      rrf_k?: number;
+                    }
+                  | {
+                      /** @enum {string} */
+                      method: 'weighted';
+                      /** @description share of the keyword score in w·keyword + (1 − w)·vector, each scaled to 0..1 over the KB's candidates */
+                      lexical_weight: number;
+                    };
               };
               effective_config: {
                 chunk_size: number;
@@ -8965,6 +9241,34 @@ export interface paths {
                 temperature: number;
                 max_tokens: number;
                 system_prompt: string;
+                /** @description hybrid (default): keyword and vector rankings fused; vector: embedding similarity only; keyword: BM25 over analysed terms only */
+                retrieval_mode: 'hybrid' | 'vector' | 'keyword';
+                /** @description language of the stop words and stemmer for keyword search (default english; none = lowercase only). Documents keep the terms of the language they were processed with until re-processed. */
+                language:
+                  | 'english'
+                  | 'french'
+                  | 'german'
+                  | 'spanish'
+                  | 'italian'
+                  | 'portuguese'
+                  | 'dutch'
+                  | 'swedish'
+                  | 'norwegian'
+                  | 'danish'
+                  | 'finnish'
+                  | 'russian'
+                  | 'none';
+                fusion:
+                  | {
+                      /** @enum {string} */
+                      method: 'rrf';
+                      rrf_k: number;
+                    }
+                  | {
+                      /** @enum {string} */
+                      method: 'weighted';
+                      lexical_weight: number;
+                    };
               };
               dimensions: number;
               distance_metric: 'cosine' | 'dot' | 'euclidean';
@@ -9506,7 +9810,7 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Semantic search across the knowledge bases the caller can read, with citations */
+    /** Search the knowledge bases the caller can read, each in its retrieval mode (hybrid, vector or keyword), with citations */
     post: {
       parameters: {
         query?: never;
@@ -9522,8 +9826,10 @@ export interface paths {
             kb_ids?: string[];
             /** @description results returned (default 10) */
             top_k?: number;
-            /** @description minimum relevance; each KB's own threshold when omitted */
+            /** @description minimum vector similarity; each KB's own threshold when omitted. It filters vector hits only: keyword mode ignores it, and in hybrid mode keyword matches are kept whatever their similarity */
             similarity_threshold?: number;
+            /** @description run this mode in every KB searched instead of each KB's own retrieval_mode */
+            retrieval_mode?: 'hybrid' | 'vector' | 'keyword';
           };
         };
       };
@@ -9537,6 +9843,8 @@ export interface paths {
             'application/json': {
               query: string;
               top_k: number;
+              mode: ('hybrid' | 'vector' | 'keyword') | 'mixed';
+              query_truncated: boolean;
               results: {
                 /** Format: uuid */
                 kb_id: string;
@@ -9561,6 +9869,18 @@ export interface paths {
                 };
                 text: string;
                 score: number;
+                ranks: {
+                  lexical: number | null;
+                  vector: number | null;
+                };
+              }[];
+              retrieval: {
+                /** Format: uuid */
+                kb_id: string;
+                /** @description hybrid (default): keyword and vector rankings fused; vector: embedding similarity only; keyword: BM25 over analysed terms only */
+                mode: 'hybrid' | 'vector' | 'keyword';
+                lexical_index: 'indexed' | 'empty' | (never | null);
+                query_terms: number | null;
               }[];
               searched_kb_ids: string[];
               errors: {

@@ -25,6 +25,7 @@ import type { IngestionWorkerDatabase } from '../db/database.ts';
 import { type KbClient, KbGoneError, type ProcessingJob } from '../kb-client.ts';
 import type { WorkerMetrics } from '../metrics.ts';
 import type { Limit } from './embed-limit.ts';
+import { lexicalTerms } from './lexical.ts';
 import { claimJob, holdsLease, type Lease, nextSeq, setJobStatus } from './repository.ts';
 
 export interface JobRef {
@@ -226,6 +227,8 @@ export async function processJob(deps: ProcessorDeps, job: JobRef, delivery: Del
           // Where the chunk is (page, slide, sheet rows, headings); absent for plain text.
           ...(c.location ? { location: c.location } : {}),
         },
+        // Keyword (BM25) terms in the KB's language, analysed as queries will be.
+        lexical: lexicalTerms(c.text, info.knowledge_base.language),
       }));
       await deps.vectors.upsert(collection, points);
       const indexed = Math.min(start + deps.indexBatchSize, chunks.length);

@@ -13,7 +13,7 @@ import type { ConfigOverrides } from '../knowledge-bases/schemas.ts';
 import { findDefaultModel, findModel, type ProjectedModel } from '../models/repository.ts';
 import { toLlmModel } from '../models/service.ts';
 import { requirePermission } from '../permissions/service.ts';
-import { type KbSearchError, type RetrievedPassage, retrieve } from '../search/service.ts';
+import { type KbRetrieval, type KbSearchError, type RetrievedPassage, retrieve } from '../search/service.ts';
 import type { ChatRequest } from './schemas.ts';
 
 export type ChatEvent =
@@ -30,6 +30,8 @@ export type ChatEvent =
         finish_reason: string;
         usage: unknown;
         passages_retrieved: number;
+        /** How each KB was searched (mode, keyword index, query terms), as search reports it. */
+        retrieval?: KbRetrieval[];
         /** Where the answer was saved (every answer is saved in its asker's conversation). */
         conversation_id?: string;
         question_id?: string;
@@ -57,6 +59,10 @@ export interface PreparedChat {
   passages: RetrievedPassage[];
   /** KBs that could not be searched while others could (the answer says so). */
   retrievalFailures: KbSearchError[];
+  /** How each KB was searched. */
+  retrieval: KbRetrieval[];
+  /** What the asker should know about how the passages were found (a KB without keyword terms). */
+  retrievalNotes: string[];
   messages: ChatMessage[];
   temperature: number;
   maxTokens: number;
@@ -120,7 +126,11 @@ export async function prepareAnswer(
     substitutedBecause = why;
   }
 
-  const { results, errors: failures } = await retrieve(ctx, kbs, question.message, {
+  const {
+    results,
+    errors: failures,
+    retrieval,
+  } = await retrieve(ctx, kbs, question.message, {
     topK: config.top_k,
     // One KB: its own threshold; several: each KB's own (retrieve reads it per KB).
     similarityThreshold: kbs.length === 1 ? config.similarity_threshold : undefined,
@@ -132,6 +142,22 @@ export async function prepareAnswer(
       first.code === 'VECTOR_STORE_UNAVAILABLE' ? errors.VECTOR_STORE_UNAVAILABLE : errors.EMBEDDING_UNAVAILABLE;
     throw fail(`Cannot retrieve passages: ${first.message}`);
   }
+  const retrievalNotes = retrieval.flatMap((r) => {
+    const name = kbs.find((k) => k.id === r.kb_id)?.name ?? r.kb_id;
+    if (r.lexical_index !== 'empty') return [];
+    // Hybrid: said only when vector hits show there are chunks (an empty KB needs no note).
+    if (r.mode === 'hybrid' && results.some((p) => p.kb_id === r.kb_id)) {
+      return [
+        `"${name}" has no keyword index yet (its documents were processed before keyword search): vector matches only`,
+      ];
+    }
+    if (r.mode === 'keyword') {
+      return [
+        `"${name}" has no keyword index yet (documents processed before keyword search, or none processed): keyword search found nothing`,
+      ];
+    }
+    return [];
+  });
   const messages: ChatMessage[] = [
     { role: 'system', content: config.system_prompt },
     ...(question.history ?? []),
@@ -144,6 +170,8 @@ export async function prepareAnswer(
     substitutedBecause,
     passages: results,
     retrievalFailures: failures,
+    retrieval,
+    retrievalNotes,
     messages,
     temperature: config.temperature,
     maxTokens: config.max_tokens,
@@ -227,6 +255,8 @@ export async function* streamChat(
       finish_reason: done?.finish_reason ?? 'stop',
       usage: done?.usage ?? null,
       passages_retrieved: passages.length,
+      retrieval: chat.retrieval,
+      ...(chat.retrievalNotes.length > 0 ? { notes: chat.retrievalNotes } : {}),
     },
   };
 }

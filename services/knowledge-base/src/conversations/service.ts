@@ -251,6 +251,7 @@ function notesFor(access: KbAccess[], prepared: PreparedChat): string[] {
     notes.push(`${lost} knowledge base(s) of this conversation were not asked: you can no longer read them`);
   if (deleted > 0) notes.push(`${deleted} knowledge base(s) of this conversation were deleted and were not asked`);
   for (const failure of prepared.retrievalFailures) notes.push(failure.message);
+  notes.push(...prepared.retrievalNotes);
   return notes;
 }
 

@@ -67,6 +67,7 @@ export function registerInternalRoutes(app: ServiceApp, ctx: KbContext): void {
           distance_metric: kb.distance_metric,
           chunk_size: config.chunk_size,
           chunk_overlap: config.chunk_overlap,
+          language: config.language,
         },
         embedding_model: model ? { ...toLlmModel(model), status: model.status } : null,
       };

@@ -1,11 +1,16 @@
 /** KB overrides merged over the platform defaults, and their cross-field rules. */
 import type { SettingsSnapshot } from '@lumikb/contracts';
+import { DEFAULT_LANGUAGE } from '@lumikb/text-analysis';
 import { errors } from '../errors.ts';
 import type { ConfigOverrides, EffectiveConfig } from './schemas.ts';
 
 export const DEFAULT_CHUNK_SIZE = 1_000;
 export const DEFAULT_CHUNK_OVERLAP = 200;
 export const DEFAULT_TOP_K = 5;
+/** Every KB without a `retrieval_mode` runs hybrid; one whose chunks have no terms yet gets vector hits (said in the response). */
+export const DEFAULT_RETRIEVAL_MODE = 'hybrid' as const;
+/** The constant of Cormack et al.'s reciprocal-rank fusion paper, not fitted to any collection. */
+export const DEFAULT_RRF_K = 60;
 
 export function defaultOverlapFor(chunkSize: number): number {
   return Math.min(DEFAULT_CHUNK_OVERLAP, Math.floor(chunkSize / 5));
@@ -33,5 +38,11 @@ export function effectiveConfig(overrides: ConfigOverrides, settings: SettingsSn
     temperature: overrides.temperature ?? generation.temperature,
     max_tokens: overrides.max_tokens ?? generation.max_output_tokens,
     system_prompt: overrides.system_prompt ?? generation.system_prompt,
+    retrieval_mode: overrides.retrieval_mode ?? DEFAULT_RETRIEVAL_MODE,
+    language: overrides.language ?? DEFAULT_LANGUAGE,
+    fusion:
+      overrides.fusion?.method === 'weighted'
+        ? { method: 'weighted', lexical_weight: overrides.fusion.lexical_weight }
+        : { method: 'rrf', rrf_k: overrides.fusion?.rrf_k ?? DEFAULT_RRF_K },
   };
 }

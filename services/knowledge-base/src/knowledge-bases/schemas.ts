@@ -1,5 +1,6 @@
 /** Payloads of the knowledge-base routes (one TypeBox schema each: validation, OpenAPI, types). */
-import { DocumentStatusSchema } from '@lumikb/contracts';
+import { DocumentStatusSchema, literalUnion } from '@lumikb/contracts';
+import { LANGUAGES } from '@lumikb/text-analysis';
 import { type Static, Type } from 'typebox';
 
 export const KbPermissionSchema = Type.Union([Type.Literal('READ'), Type.Literal('WRITE'), Type.Literal('ADMIN')]);
@@ -14,7 +15,56 @@ export const OVERRIDE_LIMITS = {
   temperature: { minimum: 0, maximum: 2 },
   max_tokens: { minimum: 1, maximum: 32_768 },
   system_prompt: { maxLength: 8_000 },
+  rrf_k: { minimum: 1, maximum: 1_000 },
+  lexical_weight: { minimum: 0, maximum: 1 },
 } as const;
+
+/** How a KB's passages are found (docs/retrieval.md): BM25 over terms, vector similarity, or both fused. */
+export const RetrievalModeSchema = Type.Union(
+  [Type.Literal('hybrid'), Type.Literal('vector'), Type.Literal('keyword')],
+  {
+    description:
+      'hybrid (default): keyword and vector rankings fused; vector: embedding similarity only; keyword: BM25 over analysed terms only',
+  },
+);
+export type RetrievalMode = Static<typeof RetrievalModeSchema>;
+
+export const LanguageSchema = Type.Unsafe<(typeof LANGUAGES)[number]>({
+  ...literalUnion(LANGUAGES),
+  description:
+    'language of the stop words and stemmer for keyword search (default english; none = lowercase only). ' +
+    'Documents keep the terms of the language they were processed with until re-processed.',
+});
+
+export const FusionSchema = Type.Union(
+  [
+    Type.Object(
+      {
+        method: Type.Literal('rrf'),
+        rrf_k: Type.Optional(
+          Type.Integer({
+            ...OVERRIDE_LIMITS.rrf_k,
+            description: 'reciprocal-rank constant k in 1/(k + rank) (default 60)',
+          }),
+        ),
+      },
+      { additionalProperties: false },
+    ),
+    Type.Object(
+      {
+        method: Type.Literal('weighted'),
+        lexical_weight: Type.Number({
+          ...OVERRIDE_LIMITS.lexical_weight,
+          description:
+            "share of the keyword score in w·keyword + (1 − w)·vector, each scaled to 0..1 over the KB's candidates",
+        }),
+      },
+      { additionalProperties: false },
+    ),
+  ],
+  { description: 'how hybrid mode combines the two rankings (default rrf, k 60)' },
+);
+export type Fusion = Static<typeof FusionSchema>;
 
 export const ConfigOverridesSchema = Type.Object(
   {
@@ -29,11 +79,17 @@ export const ConfigOverridesSchema = Type.Object(
     ),
     top_k: Type.Optional(Type.Integer({ ...OVERRIDE_LIMITS.top_k, description: 'passages retrieved (default 5)' })),
     similarity_threshold: Type.Optional(
-      Type.Number({ ...OVERRIDE_LIMITS.similarity_threshold, description: 'minimum relevance 0..1 (default 0)' }),
+      Type.Number({
+        ...OVERRIDE_LIMITS.similarity_threshold,
+        description: 'minimum vector similarity 0..1 (default 0); keyword matches are never filtered by it',
+      }),
     ),
     temperature: Type.Optional(Type.Number(OVERRIDE_LIMITS.temperature)),
     max_tokens: Type.Optional(Type.Integer(OVERRIDE_LIMITS.max_tokens)),
     system_prompt: Type.Optional(Type.String(OVERRIDE_LIMITS.system_prompt)),
+    retrieval_mode: Type.Optional(RetrievalModeSchema),
+    language: Type.Optional(LanguageSchema),
+    fusion: Type.Optional(FusionSchema),
   },
   { additionalProperties: false },
 );
@@ -130,6 +186,12 @@ export const EffectiveConfigSchema = Type.Object({
   temperature: Type.Number(),
   max_tokens: Type.Integer(),
   system_prompt: Type.String(),
+  retrieval_mode: RetrievalModeSchema,
+  language: LanguageSchema,
+  fusion: Type.Union([
+    Type.Object({ method: Type.Literal('rrf'), rrf_k: Type.Integer() }),
+    Type.Object({ method: Type.Literal('weighted'), lexical_weight: Type.Number() }),
+  ]),
 });
 export type EffectiveConfig = Static<typeof EffectiveConfigSchema>;
 

@@ -11,7 +11,8 @@ export function registerSearchRoutes(app: ServiceApp, ctx: KbContext): void {
       config: { access: 'user' },
       schema: {
         tags: ['search'],
-        summary: 'Semantic search across the knowledge bases the caller can read, with citations',
+        summary:
+          'Search the knowledge bases the caller can read, each in its retrieval mode (hybrid, vector or keyword), with citations',
         body: SearchRequestSchema,
         response: { 200: SearchResponseSchema, ...errorResponses(400, 401, 404, 429, 503) },
       },

@@ -1,10 +1,17 @@
 import { ChunkLocationSchema } from '@lumikb/contracts';
 import { type Static, Type } from 'typebox';
+import { RetrievalModeSchema } from '../knowledge-bases/schemas.ts';
 
 /** Limits that bound the work one search can ask for (embedding size, vector searches, rows). */
 export const SEARCH_QUERY_MAX_CHARS = 2_000;
 export const SEARCH_MAX_TOP_K = 100;
 export const SEARCH_MAX_KB_IDS = 50;
+/**
+ * Distinct analysed terms a keyword search uses (the first ones of the query): each term
+ * reads its postings, so a pasted page would be one large scan per term. Beyond it the
+ * response says `query_truncated: true`; the vector side still embeds the whole query.
+ */
+export const SEARCH_QUERY_MAX_TERMS = 64;
 
 export const SearchRequestSchema = Type.Object(
   {
@@ -20,7 +27,18 @@ export const SearchRequestSchema = Type.Object(
       Type.Integer({ minimum: 1, maximum: SEARCH_MAX_TOP_K, description: 'results returned (default 10)' }),
     ),
     similarity_threshold: Type.Optional(
-      Type.Number({ minimum: 0, maximum: 1, description: "minimum relevance; each KB's own threshold when omitted" }),
+      Type.Number({
+        minimum: 0,
+        maximum: 1,
+        description:
+          "minimum vector similarity; each KB's own threshold when omitted. It filters vector hits only: " +
+          'keyword mode ignores it, and in hybrid mode keyword matches are kept whatever their similarity',
+      }),
+    ),
+    retrieval_mode: Type.Optional(
+      Type.Union([Type.Literal('hybrid'), Type.Literal('vector'), Type.Literal('keyword')], {
+        description: "run this mode in every KB searched instead of each KB's own retrieval_mode",
+      }),
     ),
   },
   { additionalProperties: false },
@@ -38,8 +56,17 @@ export const CitationSchema = Type.Object({
   /** Where the passage is (page, slide, sheet rows, heading path); absent for plain text and older documents. */
   location: Type.Optional(ChunkLocationSchema),
   text: Type.String(),
-  /** Relevance, higher is better: the cosine/dot similarity, or 1 − d²/2 for euclidean KBs (same scale). */
+  /**
+   * Higher is better, in the scale of the mode that ran in this passage's KB: vector, the
+   * cosine/dot similarity (1 − d²/2 for euclidean KBs, same scale); keyword, the BM25 score;
+   * hybrid, the fused score. Across several KBs the order is by rank (docs/retrieval.md).
+   */
   score: Type.Number(),
+  /** 1-based position of the passage in its KB's keyword and vector rankings; null when absent from one. */
+  ranks: Type.Object({
+    lexical: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()]),
+    vector: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()]),
+  }),
 });
 export type Citation = Static<typeof CitationSchema>;
 
@@ -49,10 +76,29 @@ export const SearchErrorSchema = Type.Object({
   message: Type.String(),
 });
 
+export const KbRetrievalSchema = Type.Object({
+  kb_id: Type.String({ format: 'uuid' }),
+  mode: RetrievalModeSchema,
+  /**
+   * Whether the KB's chunks carry keyword terms: `empty` for a KB whose documents were
+   * processed before keyword search existed (hybrid then answers with vector hits only,
+   * keyword finds nothing, until they are re-processed); null when the mode does not use them.
+   */
+  lexical_index: Type.Union([Type.Literal('indexed'), Type.Literal('empty'), Type.Null()]),
+  /** Distinct keyword terms of the query in the KB's language (0: only stop words); null in vector mode. */
+  query_terms: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]),
+});
+
 export const SearchResponseSchema = Type.Object({
   query: Type.String(),
   top_k: Type.Integer(),
+  /** The mode that ran: the same in every KB searched, or `mixed` when their own modes differ. */
+  mode: Type.Union([RetrievalModeSchema, Type.Literal('mixed')]),
+  /** The query had more than SEARCH_QUERY_MAX_TERMS (64) distinct terms: keyword search used the first 64. */
+  query_truncated: Type.Boolean(),
   results: Type.Array(CitationSchema),
+  /** How each KB searched was searched. */
+  retrieval: Type.Array(KbRetrievalSchema),
   searched_kb_ids: Type.Array(Type.String({ format: 'uuid' })),
   /** KBs that could not be searched (their results are missing, and this says why). */
   errors: Type.Array(SearchErrorSchema),

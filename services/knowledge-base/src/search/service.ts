@@ -1,24 +1,30 @@
 /**
- * Semantic search across KBs: the query is embedded once per distinct embedding model,
- * each KB is searched in its own collection with its own model's vectors, and the hits
- * are merged by relevance. A KB that cannot be searched is reported, never silently left out.
+ * Retrieval, shared by search and chat: each KB is searched in its own mode (docs/retrieval.md)
+ * — keyword (BM25 over the chunks' analysed terms), vector (the query embedded once per
+ * distinct embedding model, each KB searched with its own model's vectors) or hybrid (both,
+ * fused per KB) — and the per-KB rankings are merged by rank, so KBs on different models
+ * or modes, whose scores share no scale, merge fairly. A KB that cannot be searched is
+ * reported, never silently left out.
  */
 import { type AccessTokenClaims, type ChunkLocation, ChunkLocationSchema } from '@lumikb/contracts';
 import { LlmError } from '@lumikb/llm';
-import type { Distance, SearchHit } from '@lumikb/vector-store';
+import { analyze } from '@lumikb/text-analysis';
+import type { Distance, LexicalQuery, SearchHit } from '@lumikb/vector-store';
 import { Value } from 'typebox/value';
 import type { KbContext } from '../context.ts';
 import { documentNames } from '../documents/repository.ts';
 import { errors } from '../errors.ts';
 import { effectiveConfig } from '../knowledge-bases/config.ts';
 import { findKbs, type KnowledgeBaseRow, readableKbIds } from '../knowledge-bases/repository.ts';
-import type { ConfigOverrides } from '../knowledge-bases/schemas.ts';
+import type { ConfigOverrides, EffectiveConfig, RetrievalMode } from '../knowledge-bases/schemas.ts';
 import { findModels } from '../models/repository.ts';
 import { toLlmModel } from '../models/service.ts';
 import { requirePermission } from '../permissions/service.ts';
-import type { Citation, SearchRequest } from './schemas.ts';
+import { type Citation, SEARCH_QUERY_MAX_TERMS, type SearchRequest } from './schemas.ts';
 
 export const DEFAULT_SEARCH_TOP_K = 10;
+/** Candidates each ranking gives hybrid fusion, per passage returned (as the vector store's own hybrid). */
+export const HYBRID_CANDIDATES_PER_RESULT = 4;
 
 /**
  * Higher is better for every metric, on one scale, so KBs on different metrics merge
@@ -52,86 +58,247 @@ function locationOf(payload: SearchHit['payload']): { location?: ChunkLocation }
   return location !== undefined && Value.Check(ChunkLocationSchema, location) ? { location } : {};
 }
 
-/** Searches the given KBs (already permission-checked) and returns merged citations. */
+/** How one KB was searched (the response's `retrieval`). */
+export interface KbRetrieval {
+  kb_id: string;
+  mode: RetrievalMode;
+  lexical_index: 'indexed' | 'empty' | null;
+  query_terms: number | null;
+}
+
+/** The query's keyword terms in one language: each distinct term with its count, the first SEARCH_QUERY_MAX_TERMS. */
+export function lexicalQuery(query: string, language: string): { terms: LexicalQuery; truncated: boolean } {
+  const terms: LexicalQuery = Object.create(null);
+  let distinct = 0;
+  let truncated = false;
+  for (const term of analyze(query, language)) {
+    if (terms[term] !== undefined) terms[term] += 1;
+    else if (distinct < SEARCH_QUERY_MAX_TERMS) {
+      terms[term] = 1;
+      distinct += 1;
+    } else truncated = true;
+  }
+  return { terms: { ...terms }, truncated };
+}
+
+interface RankedHit {
+  hit: SearchHit;
+  score: number;
+  ranks: { lexical: number | null; vector: number | null };
+}
+
+/** Scales scores to 0..1 over one ranking (all equal → 1), for weighted fusion. */
+function minMax(scores: number[]): (score: number) => number {
+  const max = Math.max(...scores);
+  const min = Math.min(...scores);
+  return (score) => (max > min ? (score - min) / (max - min) : 1);
+}
+
+/**
+ * One KB's keyword and vector rankings fused. rrf: Σ 1/(k + rank), rank from 1 (Cormack et
+ * al.). weighted: w·keyword + (1 − w)·vector, each min-max scaled over its own candidates,
+ * 0 where the passage is absent from that ranking. Ties by point id, so the order is stable.
+ */
+export function fuse(
+  lexical: SearchHit[],
+  vector: { hit: SearchHit; score: number }[],
+  fusion: EffectiveConfig['fusion'],
+  limit: number,
+): RankedHit[] {
+  const byId = new Map<string, RankedHit>();
+  const entry = (hit: SearchHit) => {
+    let seen = byId.get(hit.id);
+    if (!seen) {
+      seen = { hit, score: 0, ranks: { lexical: null, vector: null } };
+      byId.set(hit.id, seen);
+    }
+    return seen;
+  };
+  if (fusion.method === 'rrf') {
+    lexical.forEach((hit, i) => {
+      const e = entry(hit);
+      e.ranks.lexical = i + 1;
+      e.score += 1 / (fusion.rrf_k + i + 1);
+    });
+    vector.forEach(({ hit }, i) => {
+      const e = entry(hit);
+      e.ranks.vector = i + 1;
+      e.score += 1 / (fusion.rrf_k + i + 1);
+    });
+  } else {
+    const w = fusion.lexical_weight;
+    const lexScale = minMax(lexical.map((h) => h.score));
+    const vecScale = minMax(vector.map((v) => v.score));
+    lexical.forEach((hit, i) => {
+      const e = entry(hit);
+      e.ranks.lexical = i + 1;
+      e.score += w * lexScale(hit.score);
+    });
+    vector.forEach(({ hit, score }, i) => {
+      const e = entry(hit);
+      e.ranks.vector = i + 1;
+      e.score += (1 - w) * vecScale(score);
+    });
+  }
+  return [...byId.values()]
+    .sort((a, b) => b.score - a.score || (a.hit.id < b.hit.id ? -1 : a.hit.id > b.hit.id ? 1 : 0))
+    .slice(0, limit);
+}
+
+/**
+ * Searches the given KBs (already permission-checked), each in its own mode unless `mode`
+ * is given, and returns merged citations. `similarityThreshold` (else each KB's own) is a
+ * floor on vector similarity only: keyword rankings are never filtered by it.
+ */
 export async function retrieve(
   ctx: KbContext,
   kbs: KnowledgeBaseRow[],
   query: string,
-  options: { topK: number; similarityThreshold?: number | undefined; signal?: AbortSignal },
-): Promise<{ results: RetrievedPassage[]; errors: KbSearchError[] }> {
+  options: {
+    topK: number;
+    similarityThreshold?: number | undefined;
+    mode?: RetrievalMode | undefined;
+    signal?: AbortSignal;
+  },
+): Promise<{
+  results: RetrievedPassage[];
+  errors: KbSearchError[];
+  retrieval: KbRetrieval[];
+  queryTruncated: boolean;
+}> {
   const failures: KbSearchError[] = [];
-  const byModel = new Map<string, KnowledgeBaseRow[]>();
-  for (const kb of kbs) byModel.set(kb.embedding_model_id, [...(byModel.get(kb.embedding_model_id) ?? []), kb]);
-  const models = await findModels(ctx.db, [...byModel.keys()]);
   const settings = ctx.settings.snapshot;
-  const hits: { kb: KnowledgeBaseRow; hit: SearchHit; score: number }[] = [];
+  const plans = kbs.map((kb) => {
+    const config = effectiveConfig(kb.config_overrides as ConfigOverrides, settings);
+    return { kb, config, mode: options.mode ?? config.retrieval_mode };
+  });
 
-  await Promise.all(
-    [...byModel].map(async ([modelId, group]) => {
-      const model = models.get(modelId);
-      if (!model) {
-        for (const kb of group) {
-          failures.push({
-            kb_id: kb.id,
-            code: 'EMBEDDING_MODEL_MISSING',
-            message: `The embedding model of "${kb.name}" is no longer registered`,
-          });
-        }
-        return;
-      }
-      let vector: number[];
-      try {
-        const [embedded] = await ctx.llm.embed(
-          toLlmModel(model),
-          [query],
-          options.signal ? { signal: options.signal } : {},
-        );
-        if (!embedded) throw new Error('no embedding returned');
-        vector = embedded;
-      } catch (error) {
-        if (options.signal?.aborted) return;
-        const message = error instanceof LlmError ? error.message : 'the embedding model did not answer';
-        ctx.logger.warn({ err: error, modelId }, 'query embedding failed');
-        for (const kb of group) {
-          failures.push({
-            kb_id: kb.id,
-            code: 'EMBEDDING_UNAVAILABLE',
+  // The query analysed once per language in use (keyword and hybrid KBs).
+  const analysed = new Map<string, { terms: LexicalQuery; truncated: boolean }>();
+  for (const { config, mode } of plans) {
+    if (mode !== 'vector' && !analysed.has(config.language)) {
+      analysed.set(config.language, lexicalQuery(query, config.language));
+    }
+  }
+  const queryTruncated = [...analysed.values()].some((a) => a.truncated);
+
+  // The query embedded once per embedding model of the KBs that use vectors.
+  const needVectors = plans.filter((p) => p.mode !== 'keyword');
+  const modelIds = [...new Set(needVectors.map((p) => p.kb.embedding_model_id))];
+  const models = modelIds.length > 0 ? await findModels(ctx.db, modelIds) : new Map();
+  const embeddings = new Map<
+    string,
+    Promise<{ vector: number[] } | { error: KbSearchError['code']; message: string }>
+  >();
+  for (const modelId of modelIds) {
+    const model = models.get(modelId);
+    embeddings.set(
+      modelId,
+      (async () => {
+        if (!model) return { error: 'EMBEDDING_MODEL_MISSING', message: '' };
+        try {
+          const [embedded] = await ctx.llm.embed(
+            toLlmModel(model),
+            [query],
+            options.signal ? { signal: options.signal } : {},
+          );
+          if (!embedded) throw new Error('no embedding returned');
+          return { vector: embedded };
+        } catch (error) {
+          const message = error instanceof LlmError ? error.message : 'the embedding model did not answer';
+          if (!options.signal?.aborted) ctx.logger.warn({ err: error, modelId }, 'query embedding failed');
+          return {
+            error: 'EMBEDDING_UNAVAILABLE',
             message: `Embedding the query with "${model.name}" failed: ${message}`,
-          });
+          };
         }
-        return;
+      })(),
+    );
+  }
+
+  const retrieval: KbRetrieval[] = [];
+  const ranked: { kb: KnowledgeBaseRow; kbIndex: number; hits: RankedHit[] }[] = [];
+  await Promise.all(
+    plans.map(async ({ kb, config, mode }, kbIndex) => {
+      let vector: number[] | undefined;
+      if (mode !== 'keyword') {
+        const embedded = await embeddings.get(kb.embedding_model_id)!;
+        if ('error' in embedded) {
+          if (options.signal?.aborted) return;
+          failures.push({
+            kb_id: kb.id,
+            code: embedded.error,
+            message:
+              embedded.error === 'EMBEDDING_MODEL_MISSING'
+                ? `The embedding model of "${kb.name}" is no longer registered`
+                : embedded.message,
+          });
+          return;
+        }
+        vector = embedded.vector;
       }
       if (options.signal?.aborted) return;
-      await Promise.all(
-        group.map(async (kb) => {
-          const overrides = kb.config_overrides as ConfigOverrides;
-          const minRelevance = options.similarityThreshold ?? effectiveConfig(overrides, settings).similarity_threshold;
-          const threshold = storeThreshold(minRelevance, kb.distance_metric);
-          try {
-            const found = await ctx.vectors.search(kb.collection, vector, {
-              limit: options.topK,
-              ...(threshold !== undefined ? { scoreThreshold: threshold } : {}),
-            });
-            for (const hit of found) hits.push({ kb, hit, score: relevance(hit.score, kb.distance_metric) });
-          } catch (error) {
-            ctx.logger.warn({ err: error, kbId: kb.id }, 'vector search failed');
-            failures.push({
-              kb_id: kb.id,
-              code: 'VECTOR_STORE_UNAVAILABLE',
-              message: `Searching "${kb.name}" failed: ${(error as Error).message}`,
-            });
-          }
-        }),
-      );
+      const lexical = mode === 'vector' ? undefined : analysed.get(config.language)!;
+      const hasTerms = lexical !== undefined && Object.keys(lexical.terms).length > 0;
+      const limit = mode === 'hybrid' ? options.topK * HYBRID_CANDIDATES_PER_RESULT : options.topK;
+      const minRelevance = options.similarityThreshold ?? config.similarity_threshold;
+      const threshold = storeThreshold(minRelevance, kb.distance_metric);
+      try {
+        const [vectorHits, lexicalHits] = await Promise.all([
+          vector
+            ? ctx.vectors.search(kb.collection, vector, {
+                limit,
+                ...(threshold !== undefined ? { scoreThreshold: threshold } : {}),
+              })
+            : [],
+          hasTerms ? ctx.vectors.searchLexical(kb.collection, lexical.terms, { limit }) : [],
+        ]);
+        // Nothing matched the terms: tell a KB whose chunks carry none (processed before
+        // keyword search existed) from one where the words simply do not occur.
+        let lexicalIndex: KbRetrieval['lexical_index'] = null;
+        if (lexical !== undefined) {
+          lexicalIndex =
+            lexicalHits.length > 0 || (await ctx.vectors.lexicalStats(kb.collection)).documents > 0
+              ? 'indexed'
+              : 'empty';
+        }
+        const scored = vectorHits.map((hit) => ({ hit, score: relevance(hit.score, kb.distance_metric) }));
+        const hits: RankedHit[] =
+          mode === 'vector'
+            ? scored.map(({ hit, score }, i) => ({ hit, score, ranks: { lexical: null, vector: i + 1 } }))
+            : mode === 'keyword'
+              ? lexicalHits.map((hit, i) => ({ hit, score: hit.score, ranks: { lexical: i + 1, vector: null } }))
+              : fuse(lexicalHits, scored, config.fusion, options.topK);
+        ranked.push({ kb, kbIndex, hits });
+        retrieval.push({
+          kb_id: kb.id,
+          mode,
+          lexical_index: lexicalIndex,
+          query_terms: lexical ? Object.keys(lexical.terms).length : null,
+        });
+      } catch (error) {
+        ctx.logger.warn({ err: error, kbId: kb.id }, 'search failed');
+        failures.push({
+          kb_id: kb.id,
+          code: 'VECTOR_STORE_UNAVAILABLE',
+          message: `Searching "${kb.name}" failed: ${(error as Error).message}`,
+        });
+      }
     }),
   );
 
   if (options.signal?.aborted) throw errors.REQUEST_CANCELLED('The client disconnected before the results were ready');
-  hits.sort((a, b) => b.score - a.score);
+  // Across KBs by rank: reciprocal-rank fusion of lists that share no passage orders by
+  // position (each KB's first, then each one's second…), ties by the KB's own score, then
+  // by the order the KBs were asked in. Raw scores would let one model's inflated
+  // similarities crowd out another KB.
+  const merged = ranked
+    .flatMap(({ kb, kbIndex, hits }) => hits.map((h, position) => ({ kb, kbIndex, position, ...h })))
+    .sort((a, b) => a.position - b.position || b.score - a.score || a.kbIndex - b.kbIndex);
   // Vectors of a document deleted a moment ago may still answer: only existing documents count.
-  const names = await documentNames(ctx.db, [...new Set(hits.map((h) => h.hit.payload.document_id))]);
+  const names = await documentNames(ctx.db, [...new Set(merged.map((h) => h.hit.payload.document_id))]);
   const results: RetrievedPassage[] = [];
-  for (const { kb, hit, score } of hits) {
+  for (const { kb, hit, score, ranks } of merged) {
     const documentName = names.get(hit.payload.document_id);
     if (documentName === undefined) continue;
     results.push({
@@ -145,10 +312,13 @@ export async function retrieve(
       ...locationOf(hit.payload),
       text: hit.payload.text,
       score,
+      ranks,
     });
     if (results.length >= options.topK) break;
   }
-  return { results, errors: failures };
+  const order = new Map(kbs.map((kb, i) => [kb.id, i]));
+  retrieval.sort((a, b) => order.get(a.kb_id)! - order.get(b.kb_id)!);
+  return { results, errors: failures, retrieval, queryTruncated };
 }
 
 export async function search(ctx: KbContext, claims: AccessTokenClaims, request: SearchRequest, signal?: AbortSignal) {
@@ -162,9 +332,15 @@ export async function search(ctx: KbContext, claims: AccessTokenClaims, request:
     ids = await readableKbIds(ctx.db, claims);
   }
   const kbs = await findKbs(ctx.db, ids);
-  const { results, errors: failures } = await retrieve(ctx, kbs, request.query, {
+  const {
+    results,
+    errors: failures,
+    retrieval,
+    queryTruncated,
+  } = await retrieve(ctx, kbs, request.query, {
     topK,
     similarityThreshold: request.similarity_threshold,
+    mode: request.retrieval_mode,
     ...(signal ? { signal } : {}),
   });
   stop();
@@ -175,5 +351,17 @@ export async function search(ctx: KbContext, claims: AccessTokenClaims, request:
       first.code === 'VECTOR_STORE_UNAVAILABLE' ? errors.VECTOR_STORE_UNAVAILABLE : errors.EMBEDDING_UNAVAILABLE;
     throw fail(first.message, { errors: failures });
   }
-  return { query: request.query, top_k: topK, results, searched_kb_ids: kbs.map((k) => k.id), errors: failures };
+  const modes = new Set<RetrievalMode>(retrieval.map((r) => r.mode));
+  const mode: RetrievalMode | 'mixed' =
+    request.retrieval_mode ?? (modes.size === 1 ? [...modes][0]! : modes.size === 0 ? 'hybrid' : 'mixed');
+  return {
+    query: request.query,
+    top_k: topK,
+    mode,
+    query_truncated: queryTruncated,
+    results,
+    retrieval,
+    searched_kb_ids: kbs.map((k) => k.id),
+    errors: failures,
+  };
 }

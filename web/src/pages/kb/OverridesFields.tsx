@@ -6,7 +6,10 @@
 import { FieldRow, NumberField, TextAreaField } from '../../components/Field.tsx';
 import type { ConfigOverrides } from './kbApi.ts';
 
-type NumericKey = Exclude<keyof ConfigOverrides, 'system_prompt'>;
+/** Retrieval settings have no field here yet; the form keeps them as they are (docs/retrieval.md). */
+type RetrievalKey = 'retrieval_mode' | 'language' | 'fusion';
+type NumericKey = Exclude<keyof ConfigOverrides, 'system_prompt' | RetrievalKey>;
+const RETRIEVAL_KEYS: readonly string[] = ['retrieval_mode', 'language', 'fusion'] satisfies RetrievalKey[];
 
 const RANGES: Record<NumericKey, { min: number; max: number; integer: boolean }> = {
   chunk_size: { min: 100, max: 8000, integer: true },
@@ -60,8 +63,11 @@ export function cleanOverrides(o: ConfigOverrides): ConfigOverrides {
     if (v === undefined || v === null) continue;
     if (k === 'system_prompt') {
       if (typeof v === 'string' && v.trim() !== '') out.system_prompt = v;
+    } else if (RETRIEVAL_KEYS.includes(k)) {
+      // Set through the API: saving the form replaces the overrides, so they are carried over.
+      Object.assign(out, { [k]: v });
     } else if (typeof v === 'number') {
-      out[k] = v;
+      out[k as NumericKey] = v;
     }
   }
   return out;

@@ -1,5 +1,5 @@
 /**
- * Semantic search across every readable KB or the chosen ones. Each result is a citation
+ * Search across every readable KB or the chosen ones, each in its retrieval mode. Each result is a citation
  * (KB, document, chunk, relevance) that opens the document viewer at that chunk. The
  * query and the KB choice live in the URL, so a search can be shared and reloaded.
  */
@@ -169,7 +169,12 @@ function Results({ data, names }: { data: SearchResponse; names: Map<string, str
       ) : (
         <ol className="results" aria-label="Results">
           {data.results.map((hit, i) => (
-            <ResultItem key={`${hit.document_id}:${hit.chunk_index}`} hit={hit} rank={i + 1} />
+            <ResultItem
+              key={`${hit.document_id}:${hit.chunk_index}`}
+              hit={hit}
+              rank={i + 1}
+              mode={data.retrieval.find((r) => r.kb_id === hit.kb_id)?.mode}
+            />
           ))}
         </ol>
       )}
@@ -177,7 +182,21 @@ function Results({ data, names }: { data: SearchResponse; names: Map<string, str
   );
 }
 
-function ResultItem({ hit, rank }: { hit: SearchHit; rank: number }) {
+/**
+ * A similarity is a meaningful percentage; BM25 and fused scores are not (docs/retrieval.md),
+ * so keyword and hybrid hits show where each ranking put them instead.
+ */
+function scoreLabel(hit: SearchHit, mode: string | undefined): { text: string; title: string } {
+  if (mode === 'vector') return { text: `${(hit.score * 100).toFixed(0)}%`, title: 'Relevance (vector similarity)' };
+  const parts = [
+    hit.ranks.lexical !== null ? `keyword #${hit.ranks.lexical}` : null,
+    hit.ranks.vector !== null ? `vector #${hit.ranks.vector}` : null,
+  ].filter((p): p is string => p !== null);
+  return { text: parts.join(' · '), title: 'Position in the keyword and vector rankings of its knowledge base' };
+}
+
+function ResultItem({ hit, rank, mode }: { hit: SearchHit; rank: number; mode: string | undefined }) {
+  const score = scoreLabel(hit, mode);
   const to = viewerPath(hit.kb_id, hit.document_id, hit.chunk_index);
   return (
     <li className="result-item card">
@@ -189,8 +208,8 @@ function ResultItem({ hit, rank }: { hit: SearchHit; rank: number }) {
           {hit.document_name}
           <span className="sr-only">, chunk {hit.chunk_index + 1}</span>
         </Link>
-        <span className="score" title="Relevance (cosine similarity)">
-          {(hit.score * 100).toFixed(0)}%
+        <span className="score" title={score.title}>
+          {score.text}
         </span>
       </div>
       <p className="result-meta muted">

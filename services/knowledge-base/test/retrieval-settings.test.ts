@@ -1,0 +1,104 @@
+/**
+ * A KB's retrieval settings (docs/retrieval.md): defaults, what is accepted, and a 400 with
+ * a stable code for anything else, on creation and on the model-config update; search's own
+ * mode override and term limit. (Modes over processed documents: the worker's
+ * retrieval-modes test.)
+ */
+import type { Teardown } from '@lumikb/test-kit';
+import t from 'tap';
+import { auth, buildTestApp, seedDefaultModels } from './helper.ts';
+
+async function setup(t: Teardown) {
+  const built = await buildTestApp(t);
+  await seedDefaultModels(built);
+  const call = (method: 'POST' | 'PUT' | 'GET', url: string, payload?: Record<string, unknown>) =>
+    built.app.inject({ method, url, headers: auth(built.tokens.operator), ...(payload ? { payload } : {}) });
+  return { ...built, call };
+}
+
+t.test('retrieval settings default to hybrid, english, rrf k 60, and can be chosen', async (t) => {
+  const { call } = await setup(t);
+  const plain = (await call('POST', '/api/v1/knowledge-bases', { name: 'Plain' })).json();
+  const config = (await call('GET', `/api/v1/knowledge-bases/${plain.id}/model-config`)).json();
+  t.match(config.effective_config, {
+    retrieval_mode: 'hybrid',
+    language: 'english',
+    fusion: { method: 'rrf', rrf_k: 60 },
+  });
+
+  const chosen = await call('POST', '/api/v1/knowledge-bases', {
+    name: 'Chosen',
+    config_overrides: {
+      retrieval_mode: 'keyword',
+      language: 'german',
+      fusion: { method: 'weighted', lexical_weight: 0.3 },
+    },
+  });
+  t.equal(chosen.statusCode, 201);
+  const chosenConfig = (await call('GET', `/api/v1/knowledge-bases/${chosen.json().id}/model-config`)).json();
+  t.match(chosenConfig.effective_config, {
+    retrieval_mode: 'keyword',
+    language: 'german',
+    fusion: { method: 'weighted', lexical_weight: 0.3 },
+  });
+  const updated = await call('PUT', `/api/v1/knowledge-bases/${plain.id}/model-config`, {
+    config_overrides: { retrieval_mode: 'vector', language: 'none', fusion: { method: 'rrf', rrf_k: 10 } },
+  });
+  t.equal(updated.statusCode, 200);
+  t.match(updated.json().effective_config, { retrieval_mode: 'vector', language: 'none', fusion: { rrf_k: 10 } });
+});
+
+t.test('bad retrieval settings are refused with 400 VALIDATION_FAILED, on create and update', async (t) => {
+  const { call } = await setup(t);
+  const kb = (await call('POST', '/api/v1/knowledge-bases', { name: 'Target' })).json();
+  const cases: [string, Record<string, unknown>][] = [
+    ['unknown mode', { retrieval_mode: 'fuzzy' }],
+    ['unknown language', { language: 'klingon' }],
+    ['language in capitals', { language: 'English' }],
+    ['unknown fusion', { fusion: { method: 'max' } }],
+    ['weighted without its weight', { fusion: { method: 'weighted' } }],
+    ['weight above 1', { fusion: { method: 'weighted', lexical_weight: 1.5 } }],
+    ['rrf k of 0', { fusion: { method: 'rrf', rrf_k: 0 } }],
+    ['rrf with a weight', { fusion: { method: 'rrf', lexical_weight: 0.5 } }],
+  ];
+  for (const [what, overrides] of cases) {
+    const created = await call('POST', '/api/v1/knowledge-bases', { name: 'X', config_overrides: overrides });
+    t.equal(created.statusCode, 400, `create: ${what}`);
+    t.equal(created.json().code, 'VALIDATION_FAILED');
+    const updated = await call('PUT', `/api/v1/knowledge-bases/${kb.id}/model-config`, { config_overrides: overrides });
+    t.equal(updated.statusCode, 400, `update: ${what}`);
+    t.equal(updated.json().code, 'VALIDATION_FAILED');
+  }
+  const after = (await call('GET', `/api/v1/knowledge-bases/${kb.id}/model-config`)).json();
+  t.same(after.config_overrides, {}, 'nothing was stored');
+  const bad = await call('POST', '/api/v1/search', { query: 'x', retrieval_mode: 'semantic' });
+  t.equal(bad.statusCode, 400, 'an unknown search mode is refused');
+  t.equal(bad.json().code, 'VALIDATION_FAILED');
+});
+
+t.test('search on empty KBs: every mode answers, stop words and long queries included', async (t) => {
+  const { call } = await setup(t);
+  const keywordKb = (
+    await call('POST', '/api/v1/knowledge-bases', { name: 'K', config_overrides: { retrieval_mode: 'keyword' } })
+  ).json();
+  const hybridKb = (await call('POST', '/api/v1/knowledge-bases', { name: 'H' })).json();
+  const stop = await call('POST', '/api/v1/search', { query: 'the and of', kb_ids: [keywordKb.id] });
+  t.equal(stop.statusCode, 200, 'a stop-word-only query is no error');
+  t.match(stop.json(), {
+    mode: 'keyword',
+    results: [],
+    retrieval: [{ kb_id: keywordKb.id, mode: 'keyword', lexical_index: 'empty', query_terms: 0 }],
+  });
+  const both = await call('POST', '/api/v1/search', { query: 'pump', kb_ids: [keywordKb.id, hybridKb.id] });
+  t.equal(both.statusCode, 200);
+  t.equal(both.json().mode, 'mixed', 'KBs in different modes: mixed');
+  t.same(
+    both.json().retrieval.map((r: { mode: string }) => r.mode),
+    ['keyword', 'hybrid'],
+    'each KB in its own mode, in the order asked',
+  );
+  const long = Array.from({ length: 300 }, (_, i) => `t${i}`).join(' ');
+  const truncated = await call('POST', '/api/v1/search', { query: long, kb_ids: [hybridKb.id] });
+  t.equal(truncated.statusCode, 200);
+  t.match(truncated.json(), { query_truncated: true, retrieval: [{ query_terms: 64 }] });
+});
