@@ -313,7 +313,12 @@ export class PostgresVectorStore implements VectorStore {
         take++;
       }
       const group = queue.splice(0, take);
-      await this.commitGroup(name, group);
+      try {
+        await this.commitGroup(name, group);
+      } catch (error) {
+        // commitGroup settles every write itself; should it ever throw, no caller may hang.
+        for (const op of group) op.settle(error);
+      }
     }
     // No await between the emptiness check and this: a write arriving later starts a new drain.
     this.writeQueues.delete(name);
