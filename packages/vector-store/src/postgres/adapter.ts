@@ -362,7 +362,10 @@ export class PostgresVectorStore implements VectorStore {
       if (segment.deleteDocuments.length > 0) await this.deleteDocuments(client, collection, segment.deleteDocuments);
       if (segment.points.length > 0) await this.upsertPoints(client, collection, segment.points);
     }
-    if (deletes) {
+    // Tombstones past the horizon are pruned every 64th write, not on every one: a reader
+    // older than the horizon reloads in full anyway (floor_revision), so the ones kept a
+    // little longer are never needed, and at most 64 writes' worth more are kept.
+    if (collection.revision % 64 === 0) {
       await client.query(`delete from ${this.table.tombstones} where collection_id = $1 and revision <= $2`, [
         collection.id,
         collection.revision - TOMBSTONE_HORIZON,
@@ -434,31 +437,30 @@ export class PostgresVectorStore implements VectorStore {
           }
         }
       }
-      // Replaced points leave the statistics and the postings first; one statement returns
-      // what they counted and removes their postings.
+      // One statement: the replaced points' old lexical figures (read from the snapshot
+      // before this statement, so before the insert below changes them) and their
+      // postings leave, the points are inserted or replaced, and tombstones of their ids
+      // go (a point deleted earlier is back).
       const replaced = await client.query<{ n: string; total: string | null }>(
         `with old as (
            select id, lexical_length from ${this.table.points}
-           where collection_id = $1 and id = any($2::uuid[]) and lexical_length is not null),
+           where collection_id = $1 and id = any($3::uuid[]) and lexical_length is not null),
          postings as (
-           delete from ${this.table.postings} where collection_id = $1 and point_id in (select id from old))
-         select count(*)::text as n, sum(lexical_length)::text as total from old`,
-        [collection.id, ids],
-      );
-      lexicalPoints -= Number(replaced.rows[0]?.n ?? 0);
-      lexicalLength -= Number(replaced.rows[0]?.total ?? 0);
-      // The points, and the tombstones of their ids gone (a point deleted earlier is back).
-      await client.query(
-        `with up as (
+           delete from ${this.table.postings} where collection_id = $1 and point_id in (select id from old)),
+         up as (
            insert into ${this.table.points} (collection_id, id, document_id, revision, vector, payload, lexical_length)
            select $1, u.id, u.doc, $2, u.vec, u.payload, u.len
            from unnest($3::uuid[], $4::text[], $5::bytea[], $6::json[], $7::int[]) as u(id, doc, vec, payload, len)
            on conflict (collection_id, id) do update set
              document_id = excluded.document_id, revision = excluded.revision,
-             vector = excluded.vector, payload = excluded.payload, lexical_length = excluded.lexical_length)
-         delete from ${this.table.tombstones} where collection_id = $1 and id = any($3::uuid[])`,
+             vector = excluded.vector, payload = excluded.payload, lexical_length = excluded.lexical_length),
+         revived as (
+           delete from ${this.table.tombstones} where collection_id = $1 and id = any($3::uuid[]))
+         select count(*)::text as n, sum(lexical_length)::text as total from old`,
         [collection.id, collection.revision, ids, docs, vectors, payloads, lengths],
       );
+      lexicalPoints -= Number(replaced.rows[0]?.n ?? 0);
+      lexicalLength -= Number(replaced.rows[0]?.total ?? 0);
       if (!lexical) continue;
       for (let p = 0; p < post.ids.length; p += POSTINGS_BATCH) {
         await client.query(

@@ -24,7 +24,7 @@ import type { IngestionWorkerDatabase } from '../db/database.ts';
 import { type KbClient, KbGoneError, type ProcessingJob } from '../kb-client.ts';
 import type { WorkerMetrics } from '../metrics.ts';
 import type { Limit } from './embed-limit.ts';
-import { claimJob, holdsLease, type Lease, nextSeq, setJobStatus } from './repository.ts';
+import { claimJob, finishJob, holdsLease, type Lease, nextSeq, setJobStatus } from './repository.ts';
 
 export interface JobRef {
   documentId: string;
@@ -265,9 +265,8 @@ export async function processJob(deps: ProcessorDeps, job: JobRef, delivery: Del
 
     await reports.settle();
     await deps.db.transaction().execute(async (trx) => {
-      const seq = await nextSeq(trx, lease);
+      const seq = await finishJob(trx, lease, 'done', { chunkCount: chunks.length });
       if (seq === undefined) throw new LeaseLostError('another worker took over this document');
-      await setJobStatus(trx, lease, 'done', { chunkCount: chunks.length });
       await recordEvent(
         trx,
         DocumentProcessed,
@@ -491,9 +490,8 @@ async function reportFailure(
     steps[later] = { status: 'skipped', started_at: null, completed_at: null };
   }
   await deps.db.transaction().execute(async (trx) => {
-    const seq = await nextSeq(trx, lease);
+    const seq = await finishJob(trx, lease, 'failed', { error: message });
     if (seq === undefined) throw new LeaseLostError('another worker took over this document');
-    await setJobStatus(trx, lease, 'failed', { error: message });
     await recordEvent(
       trx,
       DocumentFailed,
