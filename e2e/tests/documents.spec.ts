@@ -140,3 +140,80 @@ test('a corrupt PDF fails at parse with its step breakdown; retry runs a new att
     await api.dispose();
   }
 });
+
+test('an upload whose answer was lost is retried with the same Idempotency-Key and gives the first document, not a second', async ({
+  page,
+  signIn,
+  consoleErrors,
+}) => {
+  const api = await adminApi();
+  const kb = await createKb(api, { name: unique('E2E Upload retry') });
+  try {
+    await signIn('admin');
+    await page.goto(`/kbs/${kb.id}`);
+    await expect(page.getByText('No documents yet')).toBeVisible();
+
+    // The first attempt reaches the server (which stores the document) but its answer never
+    // arrives: the browser sees a network error. Later attempts go through untouched.
+    const keys: (string | null)[] = [];
+    let firstDocumentId: string | undefined;
+    await page.route(`**/api/v1/knowledge-bases/${kb.id}/documents`, async (route) => {
+      if (route.request().method() !== 'POST') return route.continue();
+      keys.push(route.request().headers()['idempotency-key'] ?? null);
+      if (keys.length > 1) return route.continue();
+      const response = await route.fetch();
+      expect(response.status()).toBe(201);
+      firstDocumentId = ((await response.json()) as { id: string }).id;
+      await route.abort('connectionreset');
+    });
+
+    await dropFiles(page, [{ path: FILES.txt, type: 'text/plain' }]);
+    const item = page.getByRole('list', { name: 'Uploads' }).locator('[data-file="release-notes.txt"]');
+    await expect(item.getByTestId('upload-status')).toContainText('Failed: Cannot reach the server');
+    await expect(item.getByTestId('upload-status')).toContainText('NETWORK_ERROR');
+    // The browser logs the reset connection we caused; that one line is expected, nothing else.
+    expect(consoleErrors).toEqual(['Failed to load resource: net::ERR_CONNECTION_RESET']);
+    consoleErrors.length = 0;
+
+    const retried = page.waitForResponse(
+      (res) => res.request().method() === 'POST' && res.url().endsWith(`/knowledge-bases/${kb.id}/documents`),
+    );
+    await item.getByRole('button', { name: 'Retry upload of release-notes.txt' }).click();
+    const response = await retried;
+    // The server recognised the key and answered with the document the first attempt made.
+    expect(response.status()).toBe(201);
+    expect(response.headers()['idempotent-replayed']).toBe('true');
+    expect(((await response.json()) as { id: string }).id).toBe(firstDocumentId);
+    expect(keys).toHaveLength(2);
+    expect(keys[0]).toMatch(/^[\x21-\x7e]{16,}$/);
+    expect(keys[1]).toBe(keys[0]);
+    await expect(item.getByTestId('upload-status')).toHaveText('Uploaded — processing has started');
+    await expect(item.getByRole('button', { name: /Retry upload/ })).toHaveCount(0);
+
+    // Exactly one document, in the list and in the API.
+    const table = page.getByRole('table', { name: 'Documents' });
+    await expect(table.getByRole('row', { name: /release-notes\.txt/ })).toHaveCount(1);
+    const docs = await api.get<{ items: { id: string }[] }>(`/api/v1/knowledge-bases/${kb.id}/documents`, {
+      limit: 10,
+      offset: 0,
+    });
+    expect(docs.items.map((d) => d.id)).toEqual([firstDocumentId]);
+
+    // The same file added again is a new upload with a new key: the KB says it already has it.
+    await page.unroute(`**/api/v1/knowledge-bases/${kb.id}/documents`);
+    await dropFiles(page, [{ path: FILES.txt, type: 'text/plain' }]);
+    const again = page.getByRole('list', { name: 'Uploads' }).locator('[data-file="release-notes.txt"]').first();
+    await expect(again.getByTestId('upload-status')).toHaveText(
+      /^Already uploaded as release-notes\.txt — this knowledge base holds the same file$/,
+    );
+    await expect(again.getByRole('link', { name: 'release-notes.txt' })).toHaveAttribute(
+      'href',
+      `/kbs/${kb.id}/documents/${firstDocumentId}`,
+    );
+    await expect(again.getByRole('button', { name: /Retry upload/ })).toHaveCount(0);
+    await expect(table.getByRole('row', { name: /release-notes\.txt/ })).toHaveCount(1);
+  } finally {
+    await deleteKb(api, kb.id);
+    await api.dispose();
+  }
+});

@@ -4,7 +4,15 @@ import { createTestBus, hostPort, startTcpProxy, testInfra, testLogger, waitFor 
 import pg from 'pg';
 import { Registry } from 'prom-client';
 import t from 'tap';
-import { applyOnce, EventBus, EventConsumer, OutboxRelay, recordEvent } from '../src/index.ts';
+import {
+  applyOnce,
+  EventBus,
+  EventConsumer,
+  OutboxRelay,
+  pendingEvent,
+  recordEvent,
+  recordEvents,
+} from '../src/index.ts';
 import { context, SCHEMA, testDatabase } from './fixture.ts';
 
 t.test('an event committed while NATS is unreachable is delivered once NATS is back, exactly once', async (t) => {
@@ -122,6 +130,37 @@ t.test('an invalid event is refused at write time and nothing is committed', asy
   );
   t.equal((await handle.db.selectFrom('widgets').selectAll().execute()).length, 0);
   t.equal((await handle.db.selectFrom('outbox').selectAll().execute()).length, 0);
+});
+
+t.test('recordEvents writes several events in one insert; one invalid event refuses them all', async (t) => {
+  const { handle } = await testDatabase(t);
+  await handle.db
+    .transaction()
+    .execute((trx) =>
+      recordEvents(trx, [pendingEvent(SystemPing, { seq: 10 }), pendingEvent(SystemPing, { seq: 11 })], context),
+    );
+  const rows = await handle.db.selectFrom('outbox').select(['id', 'subject', 'payload']).execute();
+  const payloads = rows.map((r) => (typeof r.payload === 'string' ? JSON.parse(r.payload) : r.payload));
+  t.same(payloads.map((p) => p.data.seq).sort(), [10, 11]);
+  t.same(
+    payloads.map((p) => p.id).sort(),
+    rows.map((r) => r.id).sort(),
+    'each row is keyed by its own event id (the msgID)',
+  );
+  t.ok(rows.every((r) => r.subject === SystemPing.type));
+  await t.rejects(
+    handle.db
+      .transaction()
+      .execute((trx) =>
+        recordEvents(
+          trx,
+          [pendingEvent(SystemPing, { seq: 12 }), pendingEvent(SystemPing, { seq: 'x' } as never)],
+          context,
+        ),
+      ),
+    /invalid system\.ping event/,
+  );
+  t.equal((await handle.db.selectFrom('outbox').selectAll().execute()).length, 2, 'nothing of the refused batch');
 });
 
 t.test('the relay publishes promptly on commit (NOTIFY), in commit order', async (t) => {

@@ -15,7 +15,14 @@ import type { DocumentFormat } from '@lumikb/contracts';
 import type { ChunkOptions, LocatedChunk } from './chunk.ts';
 import type { ExtractedDocument, Section } from './document.ts';
 import { DEFAULT_PARSE_LIMITS, ParseLimitError, type ParseLimits } from './limits.ts';
-import { fromWireError, type ParseRequest, type ParseResponse, type WireError } from './parse-job.ts';
+import {
+  fromWireError,
+  type ParseRequest,
+  type ParseResponse,
+  runParseRequest,
+  toWireError,
+  type WireError,
+} from './parse-job.ts';
 
 export interface ParseSandboxOptions {
   limits?: ParseLimits;
@@ -27,6 +34,13 @@ export interface ParseSandboxOptions {
   idleProcesses?: number;
   /** Another build of parse-worker to run (tests of the bundle); default: the one beside this module. */
   workerPath?: string;
+  /**
+   * Plain text (`txt`) files of at most this many bytes are extracted, and texts of at
+   * most this many characters chunked, in this process instead of a sandbox one (0, the
+   * default: never). Both are linear in the input, so a small one is bounded in time and
+   * memory by its size; the hop to a child process costs more than the work.
+   */
+  inlineMaxBytes?: number;
 }
 
 export const DEFAULT_SANDBOX = { memoryMb: 512, timeoutMs: 120_000, idleProcesses: 2 };
@@ -42,6 +56,15 @@ const WORKER_PATH = fileURLToPath(new URL(FROM_SOURCE ? './parse-worker.ts' : '.
 /** Resolved on first spawn: services that only import detection never need tsx. */
 const loaderArgs = () => (FROM_SOURCE ? [`--import=${import.meta.resolve('tsx')}`] : process.execArgv);
 
+/** A request run here, failing exactly as it would in a sandbox (the same error classes and messages). */
+async function inline(request: ParseRequest): Promise<ParseResponse> {
+  try {
+    return await runParseRequest(request);
+  } catch (error) {
+    throw fromWireError(toWireError(error));
+  }
+}
+
 type Reply = { id: number; ok: true; response: ParseResponse } | { id: number; ok: false; error: WireError };
 
 /** Stderr kept per process, to tell a heap exhaustion from any other crash. */
@@ -55,6 +78,7 @@ export class ParseSandbox {
   private readonly timeoutMs: number;
   private readonly idleProcesses: number;
   private readonly workerPath: string | undefined;
+  private readonly inlineMaxBytes: number;
   private readonly idle: ChildProcess[] = [];
   private readonly busy = new Set<ChildProcess>();
   private readonly stderr = new WeakMap<ChildProcess, string>();
@@ -68,6 +92,7 @@ export class ParseSandbox {
     this.timeoutMs = options.timeoutMs ?? DEFAULT_SANDBOX.timeoutMs;
     this.idleProcesses = options.idleProcesses ?? DEFAULT_SANDBOX.idleProcesses;
     this.workerPath = options.workerPath;
+    this.inlineMaxBytes = options.inlineMaxBytes ?? 0;
   }
 
   /** The document's normalised text; throws `ParseError` (or `ParseLimitError`) for a bad document. */
@@ -77,7 +102,9 @@ export class ParseSandbox {
 
   /** The document's text with its structure (sections with locations) and notes on what was skipped. */
   async extractDocument(bytes: Uint8Array, format: DocumentFormat): Promise<ExtractedDocument> {
-    const response = await this.run({ kind: 'extract', bytes, format, limits: this.limits });
+    const request: ParseRequest = { kind: 'extract', bytes, format, limits: this.limits };
+    const response =
+      format === 'txt' && bytes.length <= this.inlineMaxBytes ? await inline(request) : await this.run(request);
     if (response.kind !== 'extract') throw new Error('parse sandbox answered the wrong request');
     return response.document;
   }
@@ -93,12 +120,13 @@ export class ParseSandbox {
     options: Omit<ChunkOptions, 'maxChunks'>,
   ): Promise<LocatedChunk[]> {
     const { text, sections } = doc;
-    const response = await this.run({
+    const request: ParseRequest = {
       kind: 'chunk',
       text,
       sections,
       options: { ...options, maxChunks: this.limits.maxChunks },
-    });
+    };
+    const response = text.length <= this.inlineMaxBytes ? await inline(request) : await this.run(request);
     if (response.kind !== 'chunk') throw new Error('parse sandbox answered the wrong request');
     const chunks: LocatedChunk[] = [];
     for (let i = 0; i < response.ranges.length; i += 2) {

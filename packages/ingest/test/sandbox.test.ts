@@ -95,3 +95,22 @@ t.test('the bundled parse-worker, as pnpm build emits it, works like the source'
   t.equal(await sandbox.extract(makePdf(['From the bundle.']), 'pdf'), 'From the bundle.');
   await t.rejects(sandbox.extract(makeManyPagePdf(20_000), 'pdf'), { name: 'ParseLimitError', limit: 'pdf_pages' });
 });
+
+t.test('small plain text is parsed and chunked in this process, with the same results and errors', async (t) => {
+  const inline = new ParseSandbox({ limits: { ...DEFAULT_PARSE_LIMITS, maxChunks: 50 }, inlineMaxBytes: 4_096 });
+  t.teardown(() => inline.close());
+  const small = Buffer.from('The pump must be serviced yearly.\n\nUse only original parts.');
+  t.same(await inline.extractDocument(small, 'txt'), await shared.extractDocument(small, 'txt'));
+  const text = makeLongText(3_000).toString();
+  const options = { chunkSize: 200, chunkOverlap: 20 };
+  t.same(await inline.chunk(text, options), await shared.chunk(text, options));
+  await t.rejects(inline.extract(Buffer.from('  \n\n '), 'txt'), { name: 'ParseError', message: /no text/ });
+  await t.rejects(inline.chunk(makeLongText(4_000).toString(), { chunkSize: 50, chunkOverlap: 0 }), {
+    name: 'ParseLimitError',
+    limit: 'chunks',
+  });
+  t.equal(inline.processes, 0, 'no sandbox process was started for them');
+  // Larger texts, and every other format, still go to a sandbox process.
+  t.equal(await inline.extract(makePdf(['Page one.']), 'pdf'), 'Page one.');
+  t.equal(inline.processes, 1);
+});

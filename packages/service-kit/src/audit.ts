@@ -3,7 +3,7 @@
  * and its audit record commit together. Secrets are redacted before anything leaves.
  */
 import { type Actor, AuditRecorded } from '@lumikb/contracts';
-import { type EventContext, recordEvent } from '@lumikb/events';
+import { type EventContext, type PendingEvent, pendingEvent, recordEvent } from '@lumikb/events';
 import type { FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 
@@ -41,21 +41,22 @@ export async function recordAudit(
   entry: AuditEntry,
   context: EventContext,
 ): Promise<void> {
-  await recordEvent(
-    trx,
-    AuditRecorded,
-    {
-      action: entry.action,
-      resource_type: entry.resourceType,
-      resource_id: entry.resourceId,
-      service,
-      outcome: entry.outcome ?? 'success',
-      ...(entry.oldValue !== undefined ? { old_value: redactSecrets(entry.oldValue) } : {}),
-      ...(entry.newValue !== undefined ? { new_value: redactSecrets(entry.newValue) } : {}),
-      ...(entry.ip ? { ip: entry.ip } : {}),
-    },
-    context,
-  );
+  const { def, data } = auditEvent(service, entry);
+  await recordEvent(trx, def, data, context);
+}
+
+/** The audit event of an entry, to record together with others (`recordEvents`). */
+export function auditEvent(service: string, entry: AuditEntry): PendingEvent<typeof AuditRecorded> {
+  return pendingEvent(AuditRecorded, {
+    action: entry.action,
+    resource_type: entry.resourceType,
+    resource_id: entry.resourceId,
+    service,
+    outcome: entry.outcome ?? 'success',
+    ...(entry.oldValue !== undefined ? { old_value: redactSecrets(entry.oldValue) } : {}),
+    ...(entry.newValue !== undefined ? { new_value: redactSecrets(entry.newValue) } : {}),
+    ...(entry.ip ? { ip: entry.ip } : {}),
+  });
 }
 
 /** Who did it and under which request id, for events written while serving a request. */

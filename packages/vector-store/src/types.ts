@@ -122,6 +122,13 @@ export interface VectorStore {
   /** Lexical statistics of the collection (exact in postgres; qdrant: counts of points with terms). */
   lexicalStats(name: string): Promise<LexicalStats>;
   deleteByDocument(name: string, documentId: string): Promise<void>;
+  /**
+   * The document's points become exactly `points` (every one must carry `documentId` in
+   * its payload): its earlier points are removed and these upserted. Postgres does both in
+   * one transaction, so a search sees the old points or the new ones, never neither;
+   * qdrant deletes, then upserts. Throws DIMENSION_MISMATCH (nothing written) like upsert.
+   */
+  replaceDocument(name: string, documentId: string, points: VectorPoint[]): Promise<void>;
   count(name: string, filter?: { document_id?: string }): Promise<number>;
   /** Resolves when the backend answers; throws VectorStoreError UNAVAILABLE otherwise. */
   health(): Promise<void>;

@@ -181,3 +181,19 @@ export function checkLexicalQuery(query: LexicalQuery, limit: number): void {
     throw new VectorStoreError('INVALID_INPUT', 'limit must be a positive integer', { limit });
   }
 }
+
+/** replaceDocument's input: valid points, each of the document being replaced. */
+export function checkReplacement(documentId: string, points: VectorPoint[]): number | undefined {
+  checkDocumentId(documentId);
+  const dims = checkPoints(points);
+  for (const [i, point] of points.entries()) {
+    if (point.payload.document_id !== documentId) {
+      throw new VectorStoreError(
+        'INVALID_INPUT',
+        `point ${i}: payload.document_id must be the replaced document's id`,
+        { index: i, expected: documentId, got: point.payload.document_id },
+      );
+    }
+  }
+  return dims;
+}

@@ -187,6 +187,7 @@ export function vectorStoreConformance(t: Test, factory: StoreFactory): void {
     await rejectsWith(t, store.upsert(name, []), 'COLLECTION_NOT_FOUND', 'empty upsert');
     await rejectsWith(t, store.count(name), 'COLLECTION_NOT_FOUND', 'count');
     await rejectsWith(t, store.deleteByDocument(name, randomUUID()), 'COLLECTION_NOT_FOUND', 'deleteByDocument');
+    await rejectsWith(t, store.replaceDocument(name, randomUUID(), []), 'COLLECTION_NOT_FOUND', 'replaceDocument');
     await t.resolves(store.deleteCollection(name), 'deleteCollection');
   });
 
@@ -417,6 +418,60 @@ export function vectorStoreConformance(t: Test, factory: StoreFactory): void {
     t.equal(await store.count(name), 5);
     const back = await store.search(name, [1, 0.01, 0], { limit: 1 });
     t.equal(back[0]?.id, pointId(drop, 0));
+  });
+
+  t.test('replaceDocument: the document holds exactly the new points; other documents are untouched', async (t) => {
+    const name = uniqueName('replace');
+    t.teardown(() => store.deleteCollection(name));
+    await store.createCollection({ name, dimensions: 2, distance: 'dot' });
+    const doc = randomUUID();
+    const other = randomUUID();
+    await store.upsert(name, [
+      lexicalChunk(doc, 0, [1, 0], 'pump valve'),
+      lexicalChunk(doc, 1, [1, 0], 'pump seal'),
+      lexicalChunk(doc, 2, [1, 0], 'pump gasket'),
+      lexicalChunk(other, 0, [0, 1], 'pump motor'),
+    ]);
+    // Re-chunked shorter, with other text: chunk 2 must not survive, chunk 0's old terms neither.
+    await store.replaceDocument(name, doc, [
+      lexicalChunk(doc, 0, [2, 0], 'impeller housing'),
+      lexicalChunk(doc, 1, [3, 0], 'impeller flange'),
+    ]);
+    t.equal(await store.count(name, { document_id: doc }), 2, 'exactly the new chunks');
+    t.equal(await store.count(name, { document_id: other }), 1, 'the other document is untouched');
+    const hits = await store.search(name, [1, 0], { limit: 10, filter: { document_id: doc } });
+    t.same(
+      hits.map((h) => [h.payload.chunk_index, h.score]),
+      [
+        [1, 3],
+        [0, 2],
+      ],
+      'the new vectors',
+    );
+    t.same(await store.searchLexical(name, { valve: 1 }, { limit: 10 }), [], "the replaced chunks' terms are gone");
+    t.same(
+      (await store.searchLexical(name, { pump: 1 }, { limit: 10 })).map((h) => h.payload.document_id),
+      [other],
+    );
+    t.equal((await store.lexicalStats(name)).documents, 3, 'statistics count the new chunks once');
+    await store.replaceDocument(name, doc, []);
+    t.equal(await store.count(name, { document_id: doc }), 0, 'replacing with nothing empties the document');
+    t.equal(await store.count(name), 1);
+
+    await rejectsWith(
+      t,
+      store.replaceDocument(name, doc, [chunk(other, 0, [1, 0])]),
+      'INVALID_INPUT',
+      "a point of another document in a document's replacement",
+    );
+    await rejectsWith(t, store.replaceDocument(name, doc, [chunk(doc, 0, [1, 0, 0])]), 'DIMENSION_MISMATCH', 'dims');
+    await rejectsWith(
+      t,
+      store.replaceDocument(uniqueName('missing'), doc, [chunk(doc, 0, [1, 0])]),
+      'COLLECTION_NOT_FOUND',
+      'missing collection',
+    );
+    t.equal(await store.count(name, { document_id: other }), 1, 'refused replacements wrote nothing');
   });
 
   t.test('deleteCollection removes the collection and its points; the name can be reused', async (t) => {

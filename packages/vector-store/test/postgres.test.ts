@@ -30,6 +30,75 @@ t.test('the search worker runs the WebAssembly kernel by default', async (t) => 
   t.equal(await store.searchKernel(), 'wasm');
 });
 
+t.test(
+  'concurrent writes to one collection end as if they ran one after the other, in fewer transactions',
+  async (t) => {
+    const db = await createTestDatabase(t, []);
+    const store = new PostgresVectorStore({ databaseUrl: db.url });
+    t.teardown(() => store.close());
+    const name = uniqueName('concurrent');
+    t.teardown(() => store.deleteCollection(name));
+    await store.createCollection({ name, dimensions: 2, distance: 'dot' });
+    const docs = Array.from({ length: 12 }, () => randomUUID());
+    await store.upsert(
+      name,
+      docs.flatMap((d) => [chunk(d, 0, [1, 0]), chunk(d, 1, [1, 0]), chunk(d, 2, [1, 0])]),
+    );
+    const client = new pg.Client({ connectionString: db.url });
+    await client.connect();
+    t.teardown(() => client.end());
+    const revision = async () =>
+      Number(
+        (await client.query('select revision from vectors.collections where name = $1', [name])).rows[0]?.revision,
+      );
+    const before = await revision();
+    // All at once: replacements, a delete after an upsert of the same document, an upsert
+    // after a delete, two upserts of one id (the later wins), and writes that are refused.
+    const started = [
+      ...docs.slice(0, 6).map((d, i) => store.replaceDocument(name, d, [chunk(d, 0, [i + 1, 0])])),
+      store.upsert(name, [chunk(docs[6]!, 5, [1, 0])]),
+      store.deleteByDocument(name, docs[6]!),
+      store.deleteByDocument(name, docs[7]!),
+      store.upsert(name, [chunk(docs[7]!, 0, [7, 0])]),
+      store.upsert(name, [chunk(docs[8]!, 0, [100, 0])]),
+      store.upsert(name, [chunk(docs[8]!, 0, [200, 0])]),
+      store.upsert(name, [chunk(docs[9]!, 0, [1, 0, 0])]),
+      store.replaceDocument(name, docs[10]!, [chunk(docs[10]!, 0, [1, 0, 0])]),
+    ];
+    const settled = await Promise.allSettled(started);
+    t.same(
+      settled.map((r) => r.status),
+      [...Array(12).fill('fulfilled'), 'rejected', 'rejected'],
+      'only the writes of the wrong dimension are refused',
+    );
+    for (const [i, d] of docs.slice(0, 6).entries()) {
+      const hits = await store.search(name, [1, 0], { limit: 10, filter: { document_id: d } });
+      t.same(
+        hits.map((h) => [h.payload.chunk_index, h.score]),
+        [[0, i + 1]],
+        `document ${i} holds its replacement only`,
+      );
+    }
+    t.equal(await store.count(name, { document_id: docs[6]! }), 0, 'delete after upsert: nothing left');
+    t.same(
+      (await store.search(name, [1, 0], { limit: 10, filter: { document_id: docs[7]! } })).map((h) => h.score),
+      [7],
+      'upsert after delete: the new point only',
+    );
+    const twice = await store.search(name, [1, 0], { limit: 10, filter: { document_id: docs[8]! } });
+    t.same(
+      twice.filter((h) => h.payload.chunk_index === 0).map((h) => h.score),
+      [200],
+      'the later upsert of an id wins',
+    );
+    t.equal(await store.count(name, { document_id: docs[9]! }), 3, 'a refused upsert changed nothing');
+    t.equal(await store.count(name, { document_id: docs[10]! }), 3, 'a refused replacement changed nothing');
+    t.equal(await store.count(name), 6 + 0 + 1 + 3 + 3 + 3 + 3);
+    // The first write ran alone; the 13 that arrived while it ran went in one transaction.
+    t.equal((await revision()) - before, 2, 'fourteen writes, two transactions (group commit)');
+  },
+);
+
 async function twoStores(t: Test): Promise<{ url: string; a: VectorStore; b: VectorStore }> {
   const db = await createTestDatabase(t, []);
   const a = new PostgresVectorStore({ databaseUrl: db.url, schema: 'vectors' });

@@ -100,6 +100,12 @@ export const ConfigSchema = Type.Object({
     minimum: 100,
     description: 'wall-clock limit of extracting (or chunking) one document in its sandbox process',
   }),
+  PARSE_INLINE_MAX_BYTES: Type.Integer({
+    default: 65536,
+    minimum: 0,
+    description:
+      'plain-text files up to this size (and texts up to this many characters) are parsed and chunked in the worker process, without the sandbox round trip (0: always in the sandbox)',
+  }),
   PARSE_MEMORY_MB: Type.Integer({
     default: 512,
     minimum: 32,
@@ -128,6 +134,7 @@ export function parseSandboxOptionsOf(config: Config): ParseSandboxOptions {
     memoryMb: config.PARSE_MEMORY_MB,
     timeoutMs: config.PARSE_TIMEOUT_MS,
     idleProcesses: config.WORKER_CONCURRENCY,
+    inlineMaxBytes: config.PARSE_INLINE_MAX_BYTES,
   };
 }
 

@@ -24,6 +24,20 @@ export interface WorkerBuildOptions {
   vectors?: (store: VectorStore) => VectorStore;
 }
 
+/**
+ * A service token reused for a minute, as the production token source caches its token
+ * until shortly before it expires (signing one per call would weigh on the benchmarks).
+ */
+function cachedServiceToken(platform: TestPlatform): ServiceTokenSource {
+  let cached: { token: string; at: number } | undefined;
+  return async () => {
+    if (!cached || Date.now() - cached.at > 60_000) {
+      cached = { token: await serviceToken(platform.keys, 'ingestion-worker'), at: Date.now() };
+    }
+    return cached.token;
+  };
+}
+
 export async function buildTestApp(t: Teardown, env: Record<string, string> = {}, options: WorkerBuildOptions = {}) {
   const platform =
     options.platform ?? (await createTestPlatform(t, { schemas: [WORKER_SCHEMA], streams: STREAMS_USED }));
@@ -32,7 +46,7 @@ export async function buildTestApp(t: Teardown, env: Record<string, string> = {}
   const deps: Deps = {
     ...connected,
     logger: testLogger('ingestion-worker'),
-    serviceToken: options.serviceToken ?? (async () => serviceToken(platform.keys, 'ingestion-worker')),
+    serviceToken: options.serviceToken ?? cachedServiceToken(platform),
     ...(options.llm ? { llm: options.llm } : {}),
     ...(options.kb ? { kb: options.kb } : {}),
     ...(options.hooks ? { hooks: options.hooks } : {}),

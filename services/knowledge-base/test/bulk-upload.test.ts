@@ -28,8 +28,8 @@ function multipartFiles(files: [string, Buffer | string][]) {
   };
 }
 
-async function setup(t: Teardown) {
-  const built = await buildTestApp(t, { MAX_UPLOAD_BYTES: '1024' });
+async function setup(t: Teardown, maxUploadBytes = 1024) {
+  const built = await buildTestApp(t, { MAX_UPLOAD_BYTES: String(maxUploadBytes) });
   await seedDefaultModels(built);
   const kb = (
     await built.app.inject({
@@ -93,6 +93,36 @@ t.test('each file gets its own result; refused files store nothing', async (t) =
   t.equal(body.items[3].error.details.document_id, body.items[0].document.id, 'the duplicate names the stored one');
   t.same(await stored(), { documents: before.documents + 2, blobs: before.blobs + 2 }, 'two documents, two blobs');
 });
+
+t.test(
+  'many small files (stored several at a time) and a large one (streamed) keep request order and duplicates',
+  async (t) => {
+    const { bulk, stored, deps } = await setup(t, 2 * 1024 * 1024);
+    const before = await stored();
+    const large = Buffer.from(`${'A long manual line about pump maintenance.\n'.repeat(12_000)}`);
+    t.ok(large.length > 256 * 1024, 'the large file is over the in-memory threshold');
+    const files: [string, Buffer | string][] = Array.from({ length: 24 }, (_, i) => [`note-${i}.txt`, `Note ${i}.`]);
+    files[7] = ['note-7.txt', 'Note 2.']; // the bytes of note-2: the later one is the duplicate
+    files[12] = ['manual.txt', large];
+    files[20] = ['manual-again.txt', large];
+    const res = await bulk(files);
+    t.equal(res.statusCode, 207);
+    const items = res.json().items as { index: number; filename: string; status: number; document: { id: string } }[];
+    t.same(
+      items.map((i) => [i.index, i.filename, i.status]),
+      files.map(([name], i) => [i, name, i === 7 || i === 20 ? 409 : 201]),
+      'one result per file, in the order sent; the later copies are the duplicates',
+    );
+    t.equal(res.json().created, 22);
+    const rows = await deps.db.db.selectFrom('documents').select(['id', 'filename', 'size_bytes']).execute();
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    for (const item of items.filter((i) => i.status === 201)) {
+      t.equal(byId.get(item.document.id)?.filename, item.filename, `${item.filename} stored under its own document`);
+    }
+    t.equal(Number(byId.get(items[12]!.document.id)?.size_bytes), large.length, 'the large file arrived whole');
+    t.same(await stored(), { documents: before.documents + 22, blobs: before.blobs + 22 });
+  },
+);
 
 t.test('all stored → 201; no file → 400', async (t) => {
   const { bulk, app, kb, tokens } = await setup(t);

@@ -33,6 +33,7 @@ import {
   checkDocumentId,
   checkLexicalQuery,
   checkPoints,
+  checkReplacement,
   checkSearch,
   checkSpec,
   dimensionMismatch,
@@ -60,6 +61,15 @@ interface CollectionRow {
   floor_revision: number;
 }
 
+/** One caller's write: optionally remove a document's points, then upsert points (by lowercased id). */
+interface WriteOp {
+  deleteDocument?: string;
+  points: Map<string, VectorPoint>;
+  /** The points' vector length (undefined when there are none). */
+  dims: number | undefined;
+  settle: (error?: unknown) => void;
+}
+
 interface CacheEntry {
   revision: number;
   generation: number;
@@ -72,6 +82,8 @@ const WRITE_BATCH = 500;
 const LOAD_PAGE = 4_096;
 /** Postings per insert statement (a chunk of 1 000 characters has ~100 distinct terms). */
 const POSTINGS_BATCH = 5_000;
+/** Points of the writes one group-commit transaction takes (it takes at least one write). */
+const GROUP_POINTS = 4_096;
 /** Tombstones kept per collection, in revisions; older in-memory copies reload in full. */
 const TOMBSTONE_HORIZON = 1_000;
 
@@ -106,6 +118,8 @@ export class PostgresVectorStore implements VectorStore {
   private readonly thread: SearchThread;
   private readonly cache = new Map<string, CacheEntry>();
   private readonly refreshing = new Map<string, Promise<void>>();
+  /** Writes waiting for their collection's next transaction (present while one runs). */
+  private readonly writeQueues = new Map<string, WriteOp[]>();
   private readonly cacheMaxBytes: number;
   private ready: Promise<void> | undefined;
   private closed = false;
@@ -247,147 +261,230 @@ export class PostgresVectorStore implements VectorStore {
   async upsert(name: string, points: VectorPoint[]): Promise<void> {
     checkCollectionName(name);
     const dims = checkPoints(points);
-    // Last occurrence of an id wins, as when Qdrant applies a batch in order.
-    const byId = new Map<string, VectorPoint>();
-    for (const point of points) byId.set(point.id.toLowerCase(), point);
-    await this.run(() =>
-      this.transaction(async (client) => {
-        // The row lock serialises writers per collection, so revisions commit in order.
-        const locked = await client.query<{ id: string; dimensions: number; distance: Distance; revision: number }>(
-          `update ${this.table.collections} set revision = revision + 1 where name = $1
-           returning id::text, dimensions, distance, revision::float8 as revision`,
-          [name],
-        );
-        const collection = locked.rows[0];
-        if (!collection) throw notFound(name);
-        if (dims !== undefined && dims !== collection.dimensions) {
-          throw dimensionMismatch(name, collection.dimensions, dims);
-        }
-        const unique = [...byId.entries()];
-        let lexicalPoints = 0;
-        let lexicalLength = 0;
-        for (let start = 0; start < unique.length; start += WRITE_BATCH) {
-          const slice = unique.slice(start, start + WRITE_BATCH);
-          const ids: string[] = [];
-          const docs: string[] = [];
-          const vectors: Buffer[] = [];
-          const payloads: string[] = [];
-          const lengths: (number | null)[] = [];
-          const post = {
-            ids: [] as string[],
-            docs: [] as string[],
-            terms: [] as string[],
-            tfs: [] as number[],
-            dls: [] as number[],
-          };
-          for (const [id, point] of slice) {
-            const v = collection.distance === 'cosine' ? normalise(point.vector) : Float32Array.from(point.vector);
-            ids.push(id);
-            docs.push(point.payload.document_id);
-            vectors.push(Buffer.from(v.buffer, v.byteOffset, v.byteLength));
-            payloads.push(serialisePayload(point.payload));
-            lengths.push(point.lexical ? point.lexical.length : null);
-            if (point.lexical) {
-              lexicalPoints++;
-              lexicalLength += point.lexical.length;
-              for (const [term, tf] of Object.entries(point.lexical.terms)) {
-                post.ids.push(id);
-                post.docs.push(point.payload.document_id);
-                post.terms.push(term);
-                post.tfs.push(tf);
-                post.dls.push(point.lexical.length);
-              }
-            }
-          }
-          // Replaced points leave the statistics and the postings first.
-          const replaced = await client.query<{ n: string; total: string | null }>(
-            `select count(*)::text as n, sum(lexical_length)::text as total from ${this.table.points}
-             where collection_id = $1 and id = any($2::uuid[]) and lexical_length is not null`,
-            [collection.id, ids],
-          );
-          lexicalPoints -= Number(replaced.rows[0]?.n ?? 0);
-          lexicalLength -= Number(replaced.rows[0]?.total ?? 0);
-          await client.query(
-            `delete from ${this.table.postings} where collection_id = $1 and point_id = any($2::uuid[])`,
-            [collection.id, ids],
-          );
-          await client.query(
-            `insert into ${this.table.points} (collection_id, id, document_id, revision, vector, payload, lexical_length)
-             select $1, u.id, u.doc, $2, u.vec, u.payload, u.len
-             from unnest($3::uuid[], $4::text[], $5::bytea[], $6::json[], $7::int[]) as u(id, doc, vec, payload, len)
-             on conflict (collection_id, id) do update set
-               document_id = excluded.document_id, revision = excluded.revision,
-               vector = excluded.vector, payload = excluded.payload, lexical_length = excluded.lexical_length`,
-            [collection.id, collection.revision, ids, docs, vectors, payloads, lengths],
-          );
-          for (let p = 0; p < post.ids.length; p += POSTINGS_BATCH) {
-            await client.query(
-              `insert into ${this.table.postings} (collection_id, point_id, document_id, term, tf, dl)
-               select $1, u.id, u.doc, u.term, u.tf, u.dl
-               from unnest($2::uuid[], $3::text[], $4::text[], $5::int[], $6::int[]) as u(id, doc, term, tf, dl)`,
-              [
-                collection.id,
-                post.ids.slice(p, p + POSTINGS_BATCH),
-                post.docs.slice(p, p + POSTINGS_BATCH),
-                post.terms.slice(p, p + POSTINGS_BATCH),
-                post.tfs.slice(p, p + POSTINGS_BATCH),
-                post.dls.slice(p, p + POSTINGS_BATCH),
-              ],
-            );
-          }
-          await client.query(`delete from ${this.table.tombstones} where collection_id = $1 and id = any($2::uuid[])`, [
-            collection.id,
-            ids,
-          ]);
-        }
-        if (lexicalPoints !== 0 || lexicalLength !== 0) {
-          await client.query(
-            `update ${this.table.collections} set lexical_points = lexical_points + $2,
-               lexical_length = lexical_length + $3 where id = $1`,
-            [collection.id, lexicalPoints, lexicalLength],
-          );
-        }
-      }),
-    );
+    await this.write(name, { points: lastById(points), dims });
   }
 
   async deleteByDocument(name: string, documentId: string): Promise<void> {
     checkCollectionName(name);
     checkDocumentId(documentId);
-    await this.run(() =>
-      this.transaction(async (client) => {
-        const locked = await client.query<{ id: string; revision: number }>(
-          `update ${this.table.collections} set revision = revision + 1,
-             floor_revision = greatest(floor_revision, revision + 1 - ${TOMBSTONE_HORIZON})
-           where name = $1 returning id::text, revision::float8 as revision`,
-          [name],
-        );
-        const collection = locked.rows[0];
-        if (!collection) throw notFound(name);
-        await client.query(
-          `with gone as (
-             delete from ${this.table.points} where collection_id = $1 and document_id = $2
-             returning id, lexical_length),
-           stats as (
-             update ${this.table.collections} set
-               lexical_points = lexical_points - (select count(*) from gone where lexical_length is not null),
-               lexical_length = lexical_length - coalesce((select sum(lexical_length) from gone), 0)
-             where id = $1)
-           insert into ${this.table.tombstones} (collection_id, id, revision)
-           select $1, id, $3 from gone
-           on conflict (collection_id, id) do update set revision = excluded.revision`,
-          [collection.id, documentId, collection.revision],
-        );
-        await client.query(`delete from ${this.table.postings} where collection_id = $1 and document_id = $2`, [
-          collection.id,
-          documentId,
-        ]);
-        await client.query(`delete from ${this.table.tombstones} where collection_id = $1 and revision <= $2`, [
-          collection.id,
-          collection.revision - TOMBSTONE_HORIZON,
-        ]);
-      }),
+    await this.write(name, { deleteDocument: documentId, points: new Map(), dims: undefined });
+  }
+
+  async replaceDocument(name: string, documentId: string, points: VectorPoint[]): Promise<void> {
+    checkCollectionName(name);
+    const dims = checkReplacement(documentId, points);
+    await this.write(name, { deleteDocument: documentId, points: lastById(points), dims });
+  }
+
+  /**
+   * Every write of a collection goes through its queue (group commit). The first write
+   * runs at once; writes that arrive while a transaction of that collection is running
+   * wait for it and then go together in the next one: one row lock, one revision, one
+   * commit, and multi-row statements over all of them. Each caller's promise settles
+   * when its write is committed (or refused), as if it had run alone: a write is only
+   * ever merged with writes that do not touch its points or its document (otherwise it
+   * starts a new segment of the same transaction, applied after the earlier ones), and a
+   * transaction that fails is replayed write by write so one bad write fails alone.
+   */
+  private write(name: string, op: Omit<WriteOp, 'settle'>): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const queued: WriteOp = {
+        ...op,
+        settle: (error) => (error === undefined ? resolve() : reject(error)),
+      };
+      const queue = this.writeQueues.get(name);
+      if (queue) {
+        queue.push(queued);
+        return;
+      }
+      this.writeQueues.set(name, [queued]);
+      void this.drainWrites(name);
+    });
+  }
+
+  private async drainWrites(name: string): Promise<void> {
+    const queue = this.writeQueues.get(name)!;
+    while (queue.length > 0) {
+      // Bound one transaction: at least one write, then up to GROUP_POINTS points.
+      let points = 0;
+      let take = 0;
+      while (take < queue.length && (take === 0 || points + queue[take]!.points.size <= GROUP_POINTS)) {
+        points += queue[take]!.points.size;
+        take++;
+      }
+      const group = queue.splice(0, take);
+      try {
+        await this.commitGroup(name, group);
+      } catch (error) {
+        // commitGroup settles every write itself; should it ever throw, no caller may hang.
+        for (const op of group) op.settle(error);
+      }
+    }
+    // No await between the emptiness check and this: a write arriving later starts a new drain.
+    this.writeQueues.delete(name);
+  }
+
+  private async commitGroup(name: string, group: WriteOp[]): Promise<void> {
+    let refused: (unknown | undefined)[];
+    try {
+      refused = await this.run(() => this.transaction((client) => this.applyGroup(client, name, group)));
+    } catch (error) {
+      if (group.length === 1) {
+        group[0]!.settle(error);
+        return;
+      }
+      // Which write broke the transaction is unknown: each one again, alone.
+      for (const op of group) await this.commitGroup(name, [op]);
+      return;
+    }
+    for (const [i, op] of group.entries()) op.settle(refused[i]);
+  }
+
+  /** One transaction of a group of writes; returns each write's refusal (undefined: written). */
+  private async applyGroup(client: pg.PoolClient, name: string, group: WriteOp[]): Promise<(unknown | undefined)[]> {
+    const deletes = group.some((op) => op.deleteDocument !== undefined);
+    // The row lock serialises writers per collection (across processes), so revisions commit in order.
+    const locked = await client.query<{ id: string; dimensions: number; distance: Distance; revision: number }>(
+      `update ${this.table.collections} set revision = revision + 1,
+         floor_revision = case when $2 then greatest(floor_revision, revision + 1 - ${TOMBSTONE_HORIZON})
+                          else floor_revision end
+       where name = $1 returning id::text, dimensions, distance, revision::float8 as revision`,
+      [name, deletes],
     );
+    const collection = locked.rows[0];
+    if (!collection) return group.map(() => notFound(name));
+    const refused = group.map((op) =>
+      op.dims !== undefined && op.dims !== collection.dimensions
+        ? dimensionMismatch(name, collection.dimensions, op.dims)
+        : undefined,
+    );
+    for (const segment of segments(group.filter((_, i) => refused[i] === undefined))) {
+      if (segment.deleteDocuments.length > 0) await this.deleteDocuments(client, collection, segment.deleteDocuments);
+      if (segment.points.length > 0) await this.upsertPoints(client, collection, segment.points);
+    }
+    // Tombstones past the horizon are pruned every 64th write, not on every one: a reader
+    // older than the horizon reloads in full anyway (floor_revision), so the ones kept a
+    // little longer are never needed, and at most 64 writes' worth more are kept.
+    if (collection.revision % 64 === 0) {
+      await client.query(`delete from ${this.table.tombstones} where collection_id = $1 and revision <= $2`, [
+        collection.id,
+        collection.revision - TOMBSTONE_HORIZON,
+      ]);
+    }
+    return refused;
+  }
+
+  /** Removes the documents' points (leaving tombstones), their postings and their share of the statistics. */
+  private async deleteDocuments(client: pg.PoolClient, collection: { id: string; revision: number }, docs: string[]) {
+    await client.query(
+      `with gone as (
+         delete from ${this.table.points} where collection_id = $1 and document_id = any($2::text[])
+         returning id, lexical_length),
+       stats as (
+         update ${this.table.collections} set
+           lexical_points = lexical_points - (select count(*) from gone where lexical_length is not null),
+           lexical_length = lexical_length - coalesce((select sum(lexical_length) from gone), 0)
+         where id = $1),
+       postings as (
+         delete from ${this.table.postings} where collection_id = $1 and point_id in (select id from gone))
+       insert into ${this.table.tombstones} (collection_id, id, revision)
+       select $1, id, $3 from gone
+       on conflict (collection_id, id) do update set revision = excluded.revision`,
+      [collection.id, docs, collection.revision],
+    );
+  }
+
+  /** Inserts or replaces points (by id), with their postings and statistics, in statements of WRITE_BATCH rows. */
+  private async upsertPoints(
+    client: pg.PoolClient,
+    collection: { id: string; distance: Distance; revision: number },
+    unique: [string, VectorPoint][],
+  ) {
+    let lexicalPoints = 0;
+    let lexicalLength = 0;
+    for (let start = 0; start < unique.length; start += WRITE_BATCH) {
+      const slice = unique.slice(start, start + WRITE_BATCH);
+      const ids: string[] = [];
+      const docs: string[] = [];
+      const vectors: Buffer[] = [];
+      const payloads: string[] = [];
+      const lengths: (number | null)[] = [];
+      const post = {
+        ids: [] as string[],
+        docs: [] as string[],
+        terms: [] as string[],
+        tfs: [] as number[],
+        dls: [] as number[],
+      };
+      let lexical = false;
+      for (const [id, point] of slice) {
+        const v = collection.distance === 'cosine' ? normalise(point.vector) : Float32Array.from(point.vector);
+        ids.push(id);
+        docs.push(point.payload.document_id);
+        vectors.push(Buffer.from(v.buffer, v.byteOffset, v.byteLength));
+        payloads.push(serialisePayload(point.payload));
+        lengths.push(point.lexical ? point.lexical.length : null);
+        if (point.lexical) {
+          lexical = true;
+          lexicalPoints++;
+          lexicalLength += point.lexical.length;
+          for (const [term, tf] of Object.entries(point.lexical.terms)) {
+            post.ids.push(id);
+            post.docs.push(point.payload.document_id);
+            post.terms.push(term);
+            post.tfs.push(tf);
+            post.dls.push(point.lexical.length);
+          }
+        }
+      }
+      // One statement: the replaced points' old lexical figures (read from the snapshot
+      // before this statement, so before the insert below changes them) and their
+      // postings leave, the points are inserted or replaced, and tombstones of their ids
+      // go (a point deleted earlier is back).
+      const replaced = await client.query<{ n: string; total: string | null }>(
+        `with old as (
+           select id, lexical_length from ${this.table.points}
+           where collection_id = $1 and id = any($3::uuid[]) and lexical_length is not null),
+         postings as (
+           delete from ${this.table.postings} where collection_id = $1 and point_id in (select id from old)),
+         up as (
+           insert into ${this.table.points} (collection_id, id, document_id, revision, vector, payload, lexical_length)
+           select $1, u.id, u.doc, $2, u.vec, u.payload, u.len
+           from unnest($3::uuid[], $4::text[], $5::bytea[], $6::json[], $7::int[]) as u(id, doc, vec, payload, len)
+           on conflict (collection_id, id) do update set
+             document_id = excluded.document_id, revision = excluded.revision,
+             vector = excluded.vector, payload = excluded.payload, lexical_length = excluded.lexical_length),
+         revived as (
+           delete from ${this.table.tombstones} where collection_id = $1 and id = any($3::uuid[]))
+         select count(*)::text as n, sum(lexical_length)::text as total from old`,
+        [collection.id, collection.revision, ids, docs, vectors, payloads, lengths],
+      );
+      lexicalPoints -= Number(replaced.rows[0]?.n ?? 0);
+      lexicalLength -= Number(replaced.rows[0]?.total ?? 0);
+      if (!lexical) continue;
+      for (let p = 0; p < post.ids.length; p += POSTINGS_BATCH) {
+        await client.query(
+          `insert into ${this.table.postings} (collection_id, point_id, document_id, term, tf, dl)
+           select $1, u.id, u.doc, u.term, u.tf, u.dl
+           from unnest($2::uuid[], $3::text[], $4::text[], $5::int[], $6::int[]) as u(id, doc, term, tf, dl)`,
+          [
+            collection.id,
+            post.ids.slice(p, p + POSTINGS_BATCH),
+            post.docs.slice(p, p + POSTINGS_BATCH),
+            post.terms.slice(p, p + POSTINGS_BATCH),
+            post.tfs.slice(p, p + POSTINGS_BATCH),
+            post.dls.slice(p, p + POSTINGS_BATCH),
+          ],
+        );
+      }
+    }
+    if (lexicalPoints !== 0 || lexicalLength !== 0) {
+      await client.query(
+        `update ${this.table.collections} set lexical_points = lexical_points + $2,
+           lexical_length = lexical_length + $3 where id = $1`,
+        [collection.id, lexicalPoints, lexicalLength],
+      );
+    }
   }
 
   async search(name: string, vector: number[], options: SearchOptions): Promise<SearchHit[]> {
@@ -671,6 +768,45 @@ export class PostgresVectorStore implements VectorStore {
     await this.thread.close();
     await this.pool.end();
   }
+}
+
+/** Last occurrence of an id wins, as when Qdrant applies a batch in order. */
+function lastById(points: VectorPoint[]): Map<string, VectorPoint> {
+  const byId = new Map<string, VectorPoint>();
+  for (const point of points) byId.set(point.id.toLowerCase(), point);
+  return byId;
+}
+
+/**
+ * Splits a group of writes into segments that can be merged: all deletions of a segment
+ * run before its upserts, which equals running its writes one after the other only if no
+ * write deletes a document an earlier write of the segment upserted points of, and no
+ * two writes upsert the same id. A write that breaks this starts the next segment.
+ */
+function segments(group: WriteOp[]): { deleteDocuments: string[]; points: [string, VectorPoint][] }[] {
+  const out: { deleteDocuments: string[]; points: [string, VectorPoint][] }[] = [];
+  let current: { deleteDocuments: string[]; points: [string, VectorPoint][] } | undefined;
+  let ids = new Set<string>();
+  let docs = new Set<string>();
+  for (const op of group) {
+    const conflicts =
+      current !== undefined &&
+      ((op.deleteDocument !== undefined && docs.has(op.deleteDocument)) ||
+        [...op.points.keys()].some((id) => ids.has(id)));
+    if (!current || conflicts) {
+      current = { deleteDocuments: [], points: [] };
+      out.push(current);
+      ids = new Set();
+      docs = new Set();
+    }
+    if (op.deleteDocument !== undefined) current.deleteDocuments.push(op.deleteDocument);
+    for (const entry of op.points) {
+      current.points.push(entry);
+      ids.add(entry[0]);
+      docs.add(entry[1].payload.document_id);
+    }
+  }
+  return out;
 }
 
 function toRows(rows: { id: string; document_id: string; vector: Buffer }[], dims: number) {

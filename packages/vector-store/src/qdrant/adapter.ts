@@ -28,6 +28,7 @@ import {
   checkDocumentId,
   checkLexicalQuery,
   checkPoints,
+  checkReplacement,
   checkSearch,
   checkSpec,
   dimensionMismatch,
@@ -384,6 +385,20 @@ export class QdrantVectorStore implements VectorStore {
     checkCollectionName(name);
     checkDocumentId(documentId);
     await this.op('deletion', name, () => this.client.delete(name, { wait: true, filter: byDocument(documentId) }));
+  }
+
+  async replaceDocument(name: string, documentId: string, points: VectorPoint[]): Promise<void> {
+    const dims = checkReplacement(documentId, points);
+    // Refused before the delete, so that a replacement of the wrong dimension writes nothing.
+    if (dims !== undefined) {
+      const info = await this.collectionInfo(name);
+      if (!info) {
+        throw new VectorStoreError('COLLECTION_NOT_FOUND', `collection "${name}" does not exist`, { collection: name });
+      }
+      if (info.dimensions !== dims) throw dimensionMismatch(name, info.dimensions, dims);
+    }
+    await this.deleteByDocument(name, documentId);
+    await this.upsert(name, points);
   }
 
   async count(name: string, filter?: { document_id?: string }): Promise<number> {

@@ -26,7 +26,7 @@ import { type KbClient, KbGoneError, type ProcessingJob } from '../kb-client.ts'
 import type { WorkerMetrics } from '../metrics.ts';
 import type { Limit } from './embed-limit.ts';
 import { lexicalTerms } from './lexical.ts';
-import { claimJob, holdsLease, type Lease, nextSeq, setJobStatus } from './repository.ts';
+import { claimJob, finishJob, holdsLease, type Lease, nextSeq, setJobStatus } from './repository.ts';
 
 export interface JobRef {
   documentId: string;
@@ -210,8 +210,10 @@ export async function processJob(deps: ProcessorDeps, job: JobRef, delivery: Del
     // index
     await begin('index');
     const collection = info.knowledge_base.collection;
-    // Points of earlier runs go first: a shorter re-chunking must not leave extra chunks.
-    await deps.vectors.deleteByDocument(collection, job.documentId);
+    // The first batch replaces the document's earlier points (a shorter re-chunking must
+    // not leave extra chunks) in the same transaction; a document of one batch, the usual
+    // case, is indexed by one write, which the vector store commits together with the
+    // writes of the other documents indexing at the same time.
     for (let start = 0; start < chunks.length; start += deps.indexBatchSize) {
       if (!(await holdsLease(deps.db, lease))) throw new LeaseLostError('another worker took over this document');
       const points: VectorPoint[] = chunks.slice(start, start + deps.indexBatchSize).map((c) => ({
@@ -230,14 +232,19 @@ export async function processJob(deps: ProcessorDeps, job: JobRef, delivery: Del
         // Keyword (BM25) terms in the KB's language, analysed as queries will be.
         lexical: lexicalTerms(c.text, info.knowledge_base.language),
       }));
-      await deps.vectors.upsert(collection, points);
+      if (start === 0) await deps.vectors.replaceDocument(collection, job.documentId, points);
+      else await deps.vectors.upsert(collection, points);
       const indexed = Math.min(start + deps.indexBatchSize, chunks.length);
       await deps.hooks?.afterBatch?.('index', indexed, chunks.length, job);
       await progress('index', indexed, chunks.length);
     }
-    const stored = await deps.vectors.count(collection, { document_id: job.documentId });
-    if (stored !== chunks.length)
-      throw new Error(`index holds ${stored} chunks of this document, expected ${chunks.length}`);
+    // Written in several transactions: check that no other writer interfered. (One
+    // replaceDocument leaves exactly its points by construction.)
+    if (chunks.length > deps.indexBatchSize) {
+      const stored = await deps.vectors.count(collection, { document_id: job.documentId });
+      if (stored !== chunks.length)
+        throw new Error(`index holds ${stored} chunks of this document, expected ${chunks.length}`);
+    }
     // The text and offsets for the viewer go last: the KB refuses them for a document
     // deleted (404) or retried (409) meanwhile, so this one call also tells whether the
     // attempt still counts — no second fetch of the job.
@@ -263,9 +270,8 @@ export async function processJob(deps: ProcessorDeps, job: JobRef, delivery: Del
 
     await reports.settle();
     await deps.db.transaction().execute(async (trx) => {
-      const seq = await nextSeq(trx, lease);
+      const seq = await finishJob(trx, lease, 'done', { chunkCount: chunks.length });
       if (seq === undefined) throw new LeaseLostError('another worker took over this document');
-      await setJobStatus(trx, lease, 'done', { chunkCount: chunks.length });
       await recordEvent(
         trx,
         DocumentProcessed,
@@ -341,11 +347,16 @@ export async function processJob(deps: ProcessorDeps, job: JobRef, delivery: Del
  * that starts within `stepReportIntervalMs` of the last report is not reported on its
  * own; the next report carries it in its snapshot, and if none comes in time a timer
  * sends it, so a step that lasts is never unreported for longer than the interval. A
- * one-chunk document thus writes two reports (parse started, processed) instead of five.
+ * document processed within the interval thus writes one report (processed) instead of five.
  * Reports go one at a time, in order; one that failed fails the next call.
  */
 class StepReports {
-  private lastAt = 0;
+  /**
+   * The job's start counts as a report: a document done within the interval of it (a
+   * small file) writes its final report only, and one that takes longer is shown as
+   * processing by the timer, at most one interval after it started.
+   */
+  private lastAt = Date.now();
   private lastProgressAt = 0;
   private pending: { step: ProcessingStep; steps: ProcessingSteps } | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -484,9 +495,8 @@ async function reportFailure(
     steps[later] = { status: 'skipped', started_at: null, completed_at: null };
   }
   await deps.db.transaction().execute(async (trx) => {
-    const seq = await nextSeq(trx, lease);
+    const seq = await finishJob(trx, lease, 'failed', { error: message });
     if (seq === undefined) throw new LeaseLostError('another worker took over this document');
-    await setJobStatus(trx, lease, 'failed', { error: message });
     await recordEvent(
       trx,
       DocumentFailed,

@@ -96,3 +96,32 @@ export async function setJobStatus(
     .executeTakeFirst();
   return Boolean(row);
 }
+
+/**
+ * Ends the job (done or failed) and takes the next event sequence number in one
+ * statement, only while the lease is ours (undefined: another worker took over).
+ */
+export async function finishJob(
+  db: Db,
+  lease: Lease,
+  status: 'done' | 'failed',
+  extra: { chunkCount?: number; error?: string } = {},
+): Promise<number | undefined> {
+  const row = await db
+    .updateTable('jobs')
+    .set({
+      seq: sql`seq + 1`,
+      status,
+      ...(extra.chunkCount !== undefined ? { chunk_count: extra.chunkCount } : {}),
+      ...(extra.error !== undefined ? { last_error: extra.error.slice(0, 4_000) } : {}),
+      finished_at: new Date(),
+      heartbeat_at: sql`now()`,
+    })
+    .where('document_id', '=', lease.documentId)
+    .where('attempt', '=', lease.attempt)
+    .where('lease_token', '=', lease.token)
+    .where('status', 'in', ['running', 'retrying'])
+    .returning('seq')
+    .executeTakeFirst();
+  return row?.seq;
+}

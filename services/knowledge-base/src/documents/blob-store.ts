@@ -27,8 +27,10 @@ export function largeObjectStore(): BlobStore {
   return {
     kind: 'postgres-large-objects',
     async write(trx, source) {
-      const created = await sql<{ oid: number }>`select lo_create(0) as oid`.execute(trx);
-      const id = Number(created.rows[0]!.oid);
+      // The large object is created by the first full piece; a blob smaller than one
+      // piece (most uploads, most extracted texts) is created with its bytes by one
+      // statement (lo_from_bytea) instead of two.
+      let id: number | undefined;
       // One buffer per write, filled and sent again and again: the bytes passing through
       // leave no garbage behind, so memory does not depend on the blob's size.
       const piece = Buffer.allocUnsafe(BLOB_PIECE_BYTES);
@@ -36,6 +38,10 @@ export function largeObjectStore(): BlobStore {
       let written = 0;
       const flush = async () => {
         if (filled === 0) return;
+        if (id === undefined) {
+          const created = await sql<{ oid: number }>`select lo_create(0) as oid`.execute(trx);
+          id = Number(created.rows[0]!.oid);
+        }
         await sql`select lo_put(${id}::oid, ${written}::bigint, ${piece.subarray(0, filled)})`.execute(trx);
         written += filled;
         filled = 0;
@@ -48,6 +54,12 @@ export function largeObjectStore(): BlobStore {
           offset += copied;
           if (filled === BLOB_PIECE_BYTES) await flush();
         }
+      }
+      if (id === undefined) {
+        const created = await sql<{ oid: number }>`
+          select lo_from_bytea(0, ${piece.subarray(0, filled)}) as oid
+        `.execute(trx);
+        return { id: Number(created.rows[0]!.oid), size: filled };
       }
       await flush();
       return { id, size: written };

@@ -179,6 +179,41 @@ export async function startNewAttempt(
     .executeTakeFirstOrThrow()) as DocumentRow;
 }
 
+/**
+ * A worker report's change, applied only if it is current: the document's attempt, a
+ * `seq` above the last applied, and processing not ended. One statement (the row lock
+ * of the update orders concurrent reports); false when it did not apply.
+ * `processing_started_at` is kept when already set.
+ */
+export async function applyCurrentReport(
+  db: Db,
+  id: string,
+  report: { attempt: number; seq: number },
+  changes: Parameters<typeof updateProcessingState>[2],
+  now: Date,
+): Promise<boolean> {
+  const { processing_steps, step_errors, processing_started_at, ...rest } = changes;
+  const row = await db
+    .updateTable('documents')
+    .set({
+      ...rest,
+      ...(processing_steps ? { processing_steps: JSON.stringify(processing_steps) } : {}),
+      ...(step_errors ? { step_errors: JSON.stringify(step_errors) } : {}),
+      ...(processing_started_at !== undefined
+        ? { processing_started_at: sql`coalesce(processing_started_at, ${processing_started_at})` }
+        : {}),
+      updated_at: now,
+      last_progress_at: now,
+    })
+    .where('id', '=', id)
+    .where('attempt', '=', report.attempt)
+    .where('last_seq', '<', report.seq)
+    .where('status', 'not in', ['READY', 'FAILED'])
+    .returning('id')
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
 export async function updateProcessingState(
   db: Db,
   id: string,

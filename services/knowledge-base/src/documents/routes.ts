@@ -1,4 +1,5 @@
 /** Routes: documents of a knowledge base. */
+import { createHash } from 'node:crypto';
 import { acceptedTypesSentence } from '@lumikb/contracts';
 import { AppError, caller, errorResponses, eventContextOf, type ServiceApp, STATUS_OF_KIND } from '@lumikb/service-kit';
 import type { FastifyRequest } from 'fastify';
@@ -11,7 +12,7 @@ import { IdempotencyHeaders, KbIdParams } from '../knowledge-bases/schemas.ts';
 import { requirePermission } from '../permissions/service.ts';
 import { maxUploadBytes } from '../settings.ts';
 import { type BulkUploadItem, BulkUploadResultSchema } from './bulk-schemas.ts';
-import { receiveFile } from './receive.ts';
+import { type IncomingFile, receiveFile } from './receive.ts';
 import {
   DocumentContentSchema,
   DocumentListQuery,
@@ -102,43 +103,99 @@ export function registerDocumentRoutes(app: ServiceApp, ctx: KbContext): void {
         const parts = request.parts({
           limits: { fileSize: limit, files: ctx.config.MAX_BULK_FILES, fields: 20 },
         });
-        await multipartCall(request, async () => {
-          for await (const part of parts) {
-            if (part.type !== 'file') continue;
-            const index = items.length;
-            // What the request asked for, whatever the outcome: the bytes' digest, or why they were refused.
-            let digest: string | undefined;
-            try {
-              // One transaction per file without a key (a failure later keeps what was stored);
-              // with a key the whole request is one transaction, replayed as a whole.
-              const document = await inTransaction(db, async (trx) => {
-                const received = await receiveFile(ctx, trx, { filename: part.filename, stream: part.file }, limit);
-                digest = received.sha256;
-                try {
-                  return await storeDocument(ctx, trx, claims, kbId, received, eventContextOf(request), allowDuplicate);
-                } catch (error) {
-                  await ctx.blobs.delete(trx, received.blobId);
-                  throw error;
-                }
-              });
-              items.push({ index, filename: document.filename, status: 201, document, error: null });
-              digests.push([document.filename, digest]);
-            } catch (error) {
-              if (!(error instanceof AppError) || !PER_FILE_ERRORS.has(error.code)) throw error;
-              const details = (error.details ?? {}) as { filename?: string };
-              const filename = details.filename ?? cleanFilename(part.filename);
-              digests.push([filename, digest ?? error.code]);
-              items.push({
-                index,
-                filename,
-                status: STATUS_OF_KIND[error.kind],
-                document: null,
-                error: { code: error.code, message: error.message, details: error.details ?? null },
-              });
-            }
+        const store = async (index: number, file: IncomingFile) => {
+          // What the request asked for, whatever the outcome: the bytes' digest, or why they were refused.
+          let digest: string | undefined;
+          try {
+            // One transaction per file without a key (a failure later keeps what was stored);
+            // with a key the whole request is one transaction, replayed as a whole.
+            const document = await inTransaction(db, async (trx) => {
+              const received = await receiveFile(ctx, trx, file, limit);
+              digest = received.sha256;
+              try {
+                return await storeDocument(ctx, trx, claims, kbId, received, eventContextOf(request), allowDuplicate);
+              } catch (error) {
+                await ctx.blobs.delete(trx, received.blobId);
+                throw error;
+              }
+            });
+            items[index] = { index, filename: document.filename, status: 201, document, error: null };
+            digests[index] = [document.filename, digest];
+          } catch (error) {
+            if (!(error instanceof AppError) || !PER_FILE_ERRORS.has(error.code)) throw error;
+            const details = (error.details ?? {}) as { filename?: string };
+            const filename = details.filename ?? cleanFilename(file.filename);
+            digests[index] = [filename, digest ?? error.code];
+            items[index] = {
+              index,
+              filename,
+              status: STATUS_OF_KIND[error.kind],
+              document: null,
+              error: { code: error.code, message: error.message, details: error.details ?? null },
+            };
           }
-        });
-        if (items.length === 0) {
+        };
+        // Without a key, small files are stored STORE_CONCURRENCY at a time, each in its own
+        // transaction: an import of many small files is bound by round trips and commits,
+        // not by bytes. A small file is read into memory first (the next part only arrives
+        // once this one is read); a larger one is streamed, after the stores in flight.
+        // Files with the same bytes are stored in request order, so the later one is the
+        // duplicate, as when every file is stored one after the other.
+        const concurrent = !db.isTransaction;
+        const inFlight = new Set<Promise<void>>();
+        const byContent = new Map<string, Promise<void>>();
+        let failure: { error: unknown } | undefined;
+        const settleAll = async () => {
+          await Promise.allSettled([...inFlight]);
+          if (failure) throw failure.error;
+        };
+        let count = 0;
+        try {
+          await multipartCall(request, async () => {
+            for await (const part of parts) {
+              if (part.type !== 'file') continue;
+              const index = count++;
+              const head = concurrent ? await readSmall(part.file) : undefined;
+              if (!head || head.more) {
+                await settleAll();
+                await store(index, {
+                  filename: part.filename,
+                  stream: head ? resumed(head.pieces, head.iterator, part.file) : part.file,
+                });
+                continue;
+              }
+              const bytes = Buffer.concat(head.pieces);
+              const file: IncomingFile = {
+                filename: part.filename,
+                stream: Object.assign(
+                  (async function* () {
+                    yield bytes;
+                  })(),
+                  { truncated: part.file.truncated === true },
+                ),
+              };
+              const content = createHash('sha256').update(bytes).digest('hex');
+              const before = byContent.get(content);
+              while (inFlight.size >= STORE_CONCURRENCY) await Promise.race(inFlight);
+              if (failure) throw failure.error;
+              const task: Promise<void> = (async () => {
+                await before;
+                await store(index, file);
+              })()
+                .catch((error: unknown) => {
+                  failure ??= { error };
+                })
+                .finally(() => inFlight.delete(task));
+              inFlight.add(task);
+              byContent.set(content, task);
+            }
+          });
+        } finally {
+          // Nothing of this request may still be writing once it answers.
+          await Promise.allSettled([...inFlight]);
+        }
+        if (failure) throw failure.error;
+        if (count === 0) {
           throw errors.FILE_MISSING('The request contains no file; send each file as a multipart file part');
         }
         await claim(requestHash(kbId, allowDuplicate, digests));
@@ -248,6 +305,42 @@ export function registerDocumentRoutes(app: ServiceApp, ctx: KbContext): void {
         .send(content);
     },
   );
+}
+
+/** Small files of one bulk request stored at the same time (each its own transaction and connection). */
+const STORE_CONCURRENCY = 4;
+/** A file up to this size is read into memory to be stored concurrently; a larger one streams. */
+const SMALL_FILE_BYTES = 256 * 1024;
+
+/** The first SMALL_FILE_BYTES of a part: all of it (`more` false) or the pieces read so far. */
+async function readSmall(stream: AsyncIterable<Buffer>) {
+  const iterator = stream[Symbol.asyncIterator]();
+  const pieces: Buffer[] = [];
+  let size = 0;
+  for (;;) {
+    const next = await iterator.next();
+    if (next.done) return { pieces, iterator, more: false };
+    pieces.push(next.value);
+    size += next.value.length;
+    if (size > SMALL_FILE_BYTES) return { pieces, iterator, more: true };
+  }
+}
+
+/** A part's stream again, from the pieces already read on, keeping busboy's `truncated` flag. */
+function resumed(
+  pieces: Buffer[],
+  iterator: AsyncIterator<Buffer>,
+  source: { truncated?: boolean },
+): IncomingFile['stream'] {
+  const stream = (async function* () {
+    yield* pieces;
+    for (;;) {
+      const next = await iterator.next();
+      if (next.done) return;
+      yield next.value;
+    }
+  })();
+  return Object.defineProperty(stream, 'truncated', { get: () => source.truncated === true }) as IncomingFile['stream'];
 }
 
 /** Errors that refuse one file of a bulk upload; anything else fails the whole request. */

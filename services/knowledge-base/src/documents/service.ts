@@ -16,8 +16,8 @@ import {
   partTitle,
 } from '@lumikb/contracts';
 import type { Kysely } from '@lumikb/db';
-import { type EventContext, recordEvent } from '@lumikb/events';
-import { recordAudit } from '@lumikb/service-kit';
+import { type EventContext, type PendingEvent, pendingEvent, recordEvent, recordEvents } from '@lumikb/events';
+import { auditEvent, recordAudit } from '@lumikb/service-kit';
 import { isVectorStoreError } from '@lumikb/vector-store';
 import type { KbContext } from '../context.ts';
 import type { KnowledgeBaseDatabase } from '../db/database.ts';
@@ -138,31 +138,28 @@ export async function storeDocument(
     );
   }
   await saveOriginal(trx, row.id, file.blobId);
-  await recordEvent(
+  // The upload's three events in one insert (an import of many small files pays this per file).
+  await recordEvents(
     trx,
-    DocumentUploaded,
-    {
-      document_id: row.id,
-      kb_id: kbId,
-      filename: file.filename,
-      format: file.format,
-      content_type: file.contentType,
-      size_bytes: file.size,
-      sha256: row.sha256,
-      attempt: row.attempt,
-    },
-    event,
-  );
-  await publishDocumentCount(trx, kbId, event);
-  await recordAudit(
-    trx,
-    SERVICE,
-    {
-      action: 'document.upload',
-      resourceType: 'document',
-      resourceId: row.id,
-      newValue: { kb_id: kbId, filename: file.filename, format: file.format, size_bytes: file.size },
-    },
+    [
+      pendingEvent(DocumentUploaded, {
+        document_id: row.id,
+        kb_id: kbId,
+        filename: file.filename,
+        format: file.format,
+        content_type: file.contentType,
+        size_bytes: file.size,
+        sha256: row.sha256,
+        attempt: row.attempt,
+      }),
+      ...(await documentCountEvent(trx, kbId)),
+      auditEvent(SERVICE, {
+        action: 'document.upload',
+        resourceType: 'document',
+        resourceId: row.id,
+        newValue: { kb_id: kbId, filename: file.filename, format: file.format, size_bytes: file.size },
+      }),
+    ],
     event,
   );
   ctx.metrics.uploads.inc({ outcome: 'accepted' });
@@ -176,15 +173,17 @@ export async function storeDocument(
  * count see every earlier upload, so the last event published carries the exact total.
  */
 async function publishDocumentCount(trx: Kysely<KnowledgeBaseDatabase>, kbId: string, event: EventContext) {
+  await recordEvents(trx, await documentCountEvent(trx, kbId), event);
+}
+
+/** The kb.updated event with the count (none if the KB is gone), the lock taken; record it before commit. */
+async function documentCountEvent(trx: Kysely<KnowledgeBaseDatabase>, kbId: string): Promise<PendingEvent[]> {
   await lockDocumentCount(trx, kbId);
   const kb = await findKb(trx, kbId);
-  if (!kb) return;
-  await recordEvent(
-    trx,
-    KbUpdated,
-    { kb: kbSummary(kb, await documentCount(trx, kbId)), changed_fields: ['document_count'] },
-    event,
-  );
+  if (!kb) return [];
+  return [
+    pendingEvent(KbUpdated, { kb: kbSummary(kb, await documentCount(trx, kbId)), changed_fields: ['document_count'] }),
+  ];
 }
 
 async function documentOf(ctx: KbContext, kbId: string, docId: string): Promise<DocumentRow> {

@@ -9,7 +9,7 @@ import { applyOnce, eventConsumer } from '@lumikb/events';
 import type { KbContext } from '../context.ts';
 import type { KnowledgeBaseDatabase } from '../db/database.ts';
 import { findKb } from '../knowledge-bases/repository.ts';
-import { findDocument, updateProcessingState } from './repository.ts';
+import { applyCurrentReport, findDocument } from './repository.ts';
 import { removeVectors } from './service.ts';
 
 export const DOCUMENTS_CONSUMER = 'knowledge-base-documents';
@@ -29,30 +29,22 @@ export async function applyWorkerReport(ctx: KbContext, event: WorkerReport): Pr
     // fraction of a second of them), the next report supersedes it with the full step
     // snapshot. The final reports (READY, FAILED) commit durably, as every other write.
     if (event.type === 'document.step_changed') await sql`set local synchronous_commit = off`.execute(trx);
-    const doc = await findDocument(trx, data.document_id, { forUpdate: true });
-    if (!doc) {
-      outcome = 'orphan';
-      return;
-    }
-    const ended = doc.status === 'READY' || doc.status === 'FAILED';
-    if (data.attempt !== doc.attempt || data.seq <= doc.last_seq || ended) {
-      outcome = 'stale';
-      return;
-    }
     const now = ctx.clock();
-    outcome = 'applied';
+    const report = { attempt: data.attempt, seq: data.seq };
+    let applied: boolean;
     switch (event.type) {
       case 'document.step_changed': {
         const step = (event as EventOf<typeof DocumentStepChanged>).data;
-        await updateProcessingState(
+        applied = await applyCurrentReport(
           trx,
-          doc.id,
+          data.document_id,
+          report,
           {
             status: 'PROCESSING',
             processing_steps: step.processing_steps,
             current_step: step.step,
             last_seq: step.seq,
-            processing_started_at: doc.processing_started_at ?? now,
+            processing_started_at: now,
           },
           now,
         );
@@ -60,9 +52,10 @@ export async function applyWorkerReport(ctx: KbContext, event: WorkerReport): Pr
       }
       case 'document.processed': {
         const done = (event as EventOf<typeof DocumentProcessed>).data;
-        await updateProcessingState(
+        applied = await applyCurrentReport(
           trx,
-          doc.id,
+          data.document_id,
+          report,
           {
             status: 'READY',
             processing_steps: done.processing_steps,
@@ -72,7 +65,7 @@ export async function applyWorkerReport(ctx: KbContext, event: WorkerReport): Pr
             chunk_count: done.chunk_count,
             character_count: done.character_count,
             last_seq: done.seq,
-            processing_started_at: doc.processing_started_at ?? now,
+            processing_started_at: now,
             processed_at: now,
             duration_ms: done.duration_ms,
           },
@@ -82,9 +75,10 @@ export async function applyWorkerReport(ctx: KbContext, event: WorkerReport): Pr
       }
       case 'document.failed': {
         const failed = (event as EventOf<typeof DocumentFailed>).data;
-        await updateProcessingState(
+        applied = await applyCurrentReport(
           trx,
-          doc.id,
+          data.document_id,
+          report,
           {
             status: 'FAILED',
             processing_steps: failed.processing_steps,
@@ -100,6 +94,9 @@ export async function applyWorkerReport(ctx: KbContext, event: WorkerReport): Pr
         break;
       }
     }
+    // Not applied: an older attempt, not newer than the last applied, after the attempt
+    // ended (stale) — or the document is gone (orphan), which only this lookup tells.
+    outcome = applied ? 'applied' : (await findDocument(trx, data.document_id)) ? 'stale' : 'orphan';
   });
   if (outcome === 'orphan' && event.type !== 'document.step_changed') {
     // The document was deleted while a worker indexed it: its vectors must not linger.

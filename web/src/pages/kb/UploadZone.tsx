@@ -1,14 +1,28 @@
 /**
  * Upload documents by drag and drop or the file picker, several at a time, each with its
  * own progress bar and outcome (the server's reason when it refuses one).
+ *
+ * Each file gets its own Idempotency-Key when it is added, kept with its row. An upload
+ * that failed in a way a second attempt can fix (network error, 5xx, 429) offers Retry,
+ * which sends the file again with the SAME key: when the first attempt did reach the
+ * server and only its answer was lost, the server replays the document it created rather
+ * than storing it twice.
  */
 
 import { ACCEPTED_FILE_TYPES } from '@lumikb/contracts/file-types';
 import { type DragEvent, useCallback, useEffect, useRef, useState } from 'react';
+import { Link } from 'react-router';
 import type { ApiError } from '../../api/client.ts';
 import { Button } from '../../components/Button.tsx';
 import { formatBytes } from '../../components/format.ts';
-import { type KbDocument, type UploadHandle, uploadDocument } from './kbApi.ts';
+import {
+  isRetryableUploadError,
+  type KbDocument,
+  newIdempotencyKey,
+  type UploadHandle,
+  uploadDocument,
+  viewerPath,
+} from './kbApi.ts';
 
 /** From the one list of accepted types (contracts), as the API's 415 message says it. */
 const ACCEPTED = ACCEPTED_FILE_TYPES.filter((type) => type.format !== 'txt')
@@ -19,8 +33,11 @@ const PARALLEL = 3;
 interface Item {
   key: number;
   file: File;
+  /** Sent with every attempt of this file, so that a retry cannot store it twice. */
+  idempotencyKey: string;
   progress: number;
-  state: 'queued' | 'uploading' | 'done' | 'failed' | 'cancelled';
+  /** `duplicate`: the KB already holds these bytes (409 DUPLICATE_DOCUMENT). */
+  state: 'queued' | 'uploading' | 'done' | 'failed' | 'duplicate' | 'cancelled';
   error?: ApiError;
   document?: KbDocument;
 }
@@ -43,8 +60,8 @@ export function UploadZone({ kbId, onUploaded }: { kbId: string; onUploaded: (do
     const running = items.filter((i) => i.state === 'uploading').length;
     const queued = items.filter((i) => i.state === 'queued').slice(0, Math.max(0, PARALLEL - running));
     for (const item of queued) {
-      update(item.key, { state: 'uploading', progress: 0 });
-      const handle = uploadDocument(kbId, item.file, (progress) => update(item.key, { progress }));
+      update(item.key, { state: 'uploading', progress: 0, error: undefined });
+      const handle = uploadDocument(kbId, item.file, (progress) => update(item.key, { progress }), item.idempotencyKey);
       handles.current.set(item.key, handle);
       handle.promise.then(
         (document) => {
@@ -54,7 +71,12 @@ export function UploadZone({ kbId, onUploaded }: { kbId: string; onUploaded: (do
         },
         (error: ApiError) => {
           handles.current.delete(item.key);
-          update(item.key, error.code === 'ABORTED' ? { state: 'cancelled' } : { state: 'failed', error });
+          update(
+            item.key,
+            error.code === 'ABORTED'
+              ? { state: 'cancelled' }
+              : { state: error.code === 'DUPLICATE_DOCUMENT' ? 'duplicate' : 'failed', error },
+          );
         },
       );
     }
@@ -72,7 +94,13 @@ export function UploadZone({ kbId, onUploaded }: { kbId: string; onUploaded: (do
     const list = Array.from(files ?? []);
     if (list.length === 0) return;
     setItems((all) => [
-      ...list.map((file) => ({ key: nextKey.current++, file, progress: 0, state: 'queued' as const })),
+      ...list.map((file) => ({
+        key: nextKey.current++,
+        file,
+        idempotencyKey: newIdempotencyKey(),
+        progress: 0,
+        state: 'queued' as const,
+      })),
       ...all,
     ]);
   };
@@ -168,6 +196,17 @@ export function UploadZone({ kbId, onUploaded }: { kbId: string; onUploaded: (do
                       Cancel
                     </Button>
                   ) : null}
+                  {item.state === 'failed' && item.error && isRetryableUploadError(item.error) ? (
+                    <Button
+                      size="sm"
+                      variant="secondary"
+                      aria-label={`Retry upload of ${item.file.name}`}
+                      // Same row, same key: the effect above sends it again.
+                      onClick={() => update(item.key, { state: 'queued', progress: 0 })}
+                    >
+                      Retry
+                    </Button>
+                  ) : null}
                 </div>
                 <progress
                   className="upload-progress"
@@ -184,8 +223,12 @@ export function UploadZone({ kbId, onUploaded }: { kbId: string; onUploaded: (do
                         ? 'Uploaded — processing has started'
                         : item.state === 'cancelled'
                           ? 'Cancelled'
-                          : `Refused: ${item.error?.message ?? 'unknown error'}`}
-                  {item.error ? <code className="upload-code"> {item.error.code}</code> : null}
+                          : item.state === 'duplicate'
+                            ? alreadyUploaded(kbId, item.error)
+                            : `${item.error && isRetryableUploadError(item.error) ? 'Failed' : 'Refused'}: ${item.error?.message ?? 'unknown error'}`}
+                  {item.error && item.state !== 'duplicate' ? (
+                    <code className="upload-code"> {item.error.code}</code>
+                  ) : null}
                 </span>
               </li>
             ))}
@@ -193,5 +236,24 @@ export function UploadZone({ kbId, onUploaded }: { kbId: string; onUploaded: (do
         </div>
       ) : null}
     </section>
+  );
+}
+
+/** "Already uploaded as <the existing document>", linking to it when the server named it. */
+function alreadyUploaded(kbId: string, error: ApiError | undefined) {
+  const details = (error?.details ?? {}) as { document_id?: string | null; existing_filename?: string | null };
+  const name = details.existing_filename ?? 'another document';
+  return (
+    <>
+      Already uploaded as{' '}
+      {details.document_id ? (
+        <Link to={viewerPath(kbId, details.document_id)} title={`Open ${name} in the viewer`}>
+          {name}
+        </Link>
+      ) : (
+        name
+      )}{' '}
+      — this knowledge base holds the same file
+    </>
   );
 }

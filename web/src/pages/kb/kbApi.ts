@@ -72,6 +72,30 @@ export function viewerPath(kbId: string, documentId: string, chunkIndex?: number
 
 // ------------------------------------------------------------------ uploads
 
+/**
+ * A fresh Idempotency-Key. `crypto.randomUUID` exists only in secure contexts (https,
+ * localhost); an instance served over plain http still gets 122 random bits.
+ */
+export function newIdempotencyKey(): string {
+  if (typeof crypto.randomUUID === 'function') return crypto.randomUUID();
+  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/**
+ * Whether sending the same upload again can succeed: the server was not reached or its
+ * answer was lost (network error), it failed or was overloaded (5xx), rate limited (429),
+ * or still working on the same key (409 IDEMPOTENCY_IN_PROGRESS). A refusal of the file
+ * itself (415, 413, 400, duplicate) would only be refused again.
+ */
+export function isRetryableUploadError(error: { status: number; code: string }): boolean {
+  return (
+    error.code === 'NETWORK_ERROR' ||
+    error.status >= 500 ||
+    error.status === 429 ||
+    error.code === 'IDEMPOTENCY_IN_PROGRESS'
+  );
+}
+
 export interface UploadHandle {
   promise: Promise<KbDocument>;
   abort: () => void;
@@ -81,8 +105,17 @@ export interface UploadHandle {
  * Uploads one file as multipart field `file` with XMLHttpRequest, for its upload
  * progress events. A 401 gets one session refresh (shared with every other caller) and
  * one retry; the server's refusal (415, 413, 400 …) rejects with its ApiError.
+ *
+ * `idempotencyKey` is sent as `Idempotency-Key`: the caller keeps one per file and sends
+ * the same one again when it retries, so a retry after a lost response gets the
+ * document the first attempt created instead of storing a second one.
  */
-export function uploadDocument(kbId: string, file: File, onProgress: (fraction: number) => void): UploadHandle {
+export function uploadDocument(
+  kbId: string,
+  file: File,
+  onProgress: (fraction: number) => void,
+  idempotencyKey?: string,
+): UploadHandle {
   let xhr: XMLHttpRequest | undefined;
   let aborted = false;
   const send = () =>
@@ -91,6 +124,7 @@ export function uploadDocument(kbId: string, file: File, onProgress: (fraction: 
       xhr = req;
       req.open('POST', `/api/v1/knowledge-bases/${encodeURIComponent(kbId)}/documents`);
       req.withCredentials = true;
+      if (idempotencyKey) req.setRequestHeader('Idempotency-Key', idempotencyKey);
       req.responseType = 'text';
       req.upload.onprogress = (e) => {
         if (e.lengthComputable && e.total > 0) onProgress(Math.min(1, e.loaded / e.total));
