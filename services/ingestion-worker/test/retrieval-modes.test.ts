@@ -156,12 +156,14 @@ t.test(
     const withoutTerms = (store: VectorStore): VectorStore =>
       new Proxy(store, {
         get(target, key, receiver) {
+          const strip = (points: Parameters<VectorStore['upsert']>[1]) =>
+            points.map(({ lexical: _lexical, ...point }) => point);
           if (key === 'upsert') {
-            return (name: string, points: Parameters<VectorStore['upsert']>[1]) =>
-              target.upsert(
-                name,
-                points.map(({ lexical: _lexical, ...point }) => point),
-              );
+            return (name: string, points: Parameters<VectorStore['upsert']>[1]) => target.upsert(name, strip(points));
+          }
+          if (key === 'replaceDocument') {
+            return (name: string, documentId: string, points: Parameters<VectorStore['upsert']>[1]) =>
+              target.replaceDocument(name, documentId, strip(points));
           }
           const value = Reflect.get(target, key, receiver);
           return typeof value === 'function' ? value.bind(target) : value;
