@@ -157,3 +157,65 @@ test('editing an embedding model in use locks its vector shape and saves other c
   await expect(dialog).toBeHidden();
   await expect(page.getByRole('status').filter({ hasText: `${MODELS.ollamaEmbedding.name} saved` })).toBeVisible();
 });
+
+for (const viewport of [
+  { width: 1280, height: 800 },
+  { width: 390, height: 844 },
+]) {
+  test(`add-model feedback stays in view, a failed test needs "Add anyway", limits have defaults (${viewport.width} px)`, async ({
+    page,
+  }) => {
+    await page.setViewportSize(viewport);
+    const { ollamaUrl } = seeded();
+    const name = `E2E unreachable ${viewport.width} ${Date.now().toString(36)}`;
+    await page.getByRole('button', { name: 'Add model' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Add a model' });
+    await dialog.getByLabel('Provider').selectOption({ label: 'Ollama' });
+
+    // Generation limits start at defaults the admin can change.
+    await dialog.getByRole('radio', { name: /Generation/ }).check();
+    await expect(dialog.getByLabel('Context window (tokens)')).toHaveValue('8192');
+    await expect(dialog.getByLabel('Max output tokens')).toHaveValue('1024');
+    await dialog.getByLabel('Max output tokens').fill('2048');
+    await expect(dialog.getByLabel('Max output tokens')).toHaveValue('2048');
+
+    // Clicking Add with an empty form says so next to the button, not only at the fields above.
+    await dialog.getByRole('button', { name: 'Add model' }).click();
+    const feedback = dialog.getByTestId('model-form-feedback');
+    await expect(feedback.getByRole('alert')).toContainText('need attention');
+    await expect(feedback.getByRole('alert')).toContainText('Name');
+    await expect(feedback.getByRole('alert')).toContainText('Model');
+    await expect(feedback).toBeInViewport();
+
+    // A failing test: its result is in view, and saving anyway takes an explicit second click.
+    await dialog.getByLabel('Name').fill(name);
+    await dialog.getByLabel('Base URL').fill(ollamaUrl);
+    await dialog.getByLabel('Model', { exact: true }).fill('no-such-model');
+    await dialog.getByRole('button', { name: 'Test connection' }).click();
+    const result = dialog.getByTestId('connection-result');
+    await expect(result).toHaveAttribute('data-success', 'false');
+    await expect(result).toBeInViewport();
+    await dialog.getByRole('button', { name: 'Add model' }).click();
+    const warning = feedback.getByRole('alert').filter({ hasText: 'The last connection test failed' });
+    await expect(warning).toBeInViewport();
+    await expect(dialog).toBeVisible();
+    const admin = await ApiSession.signIn(seeded().baseURL, USERS.admin.email, USERS.admin.password);
+    try {
+      const generationModels = () =>
+        admin.get<{ items: { id: string; name: string }[] }>('/api/v1/admin/models', {
+          type: 'generation',
+          limit: 100,
+        });
+      const listed = async () => (await generationModels()).items.some((m) => m.name === name);
+      expect(await listed(), 'nothing saved before "Add anyway"').toBe(false);
+      await dialog.getByRole('button', { name: 'Add anyway' }).click();
+      await expect(dialog).toBeHidden();
+      await expect(page.getByRole('row', { name: new RegExp(name) })).toBeVisible();
+      const saved = (await generationModels()).items.find((m) => m.name === name);
+      expect(saved).toBeDefined();
+      if (saved) await admin.delete(`/api/v1/admin/models/${saved.id}`);
+    } finally {
+      await admin.dispose();
+    }
+  });
+}
