@@ -219,3 +219,58 @@ for (const viewport of [
     }
   });
 }
+
+test('direct providers show "n/a — direct" in the Proxy column, never a pending sync', async ({ page }) => {
+  for (const name of [MODELS.ollamaEmbedding.name, MODELS.ollamaGeneration.name]) {
+    const row = page.getByRole('row', { name: new RegExp(name) });
+    await expect(row).toContainText('n/a — direct');
+    await expect(row).not.toContainText(/pending/i);
+  }
+  await expect(page.getByRole('row', { name: /Built-in extractive answerer/ })).toContainText('n/a — built in');
+});
+
+test('"Sync proxy now" is offered only when a proxy is configured', async ({ page }) => {
+  // This stack has a (fake) LiteLLM proxy: the action is there.
+  await expect(page.getByRole('button', { name: 'Sync proxy now' })).toBeVisible();
+  // A deployment without one answers configured: false; the page says there is nothing to sync.
+  await page.route('**/api/v1/admin/models/sync', async (route) => {
+    if (route.request().method() !== 'GET') return route.continue();
+    const res = await route.fetch();
+    await route.fulfill({ response: res, json: { ...(await res.json()), configured: false } });
+  });
+  await page.reload();
+  await expect(page.getByRole('table', { name: 'Models' })).toBeVisible();
+  await expect(page.getByText('No LiteLLM proxy is configured, so there is nothing to sync')).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Sync proxy now' })).toHaveCount(0);
+});
+
+test('a KB model picker marks a model whose last connection test failed', async ({ page }) => {
+  const data = seeded();
+  const admin = await ApiSession.signIn(data.baseURL, USERS.admin.email, USERS.admin.password);
+  const name = `E2E broken llama ${Date.now().toString(36)}`;
+  const created = await admin.post<{ id: string }>('/api/v1/admin/models', {
+    type: 'generation',
+    provider: 'ollama',
+    name,
+    model_id: 'no-such-model',
+    api_endpoint: data.ollamaUrl,
+    config: { context_window: 8192, max_output_tokens: 1024 },
+  });
+  try {
+    const test = await admin.post<{ success: boolean }>(`/api/v1/admin/models/${created.id}/test`);
+    expect(test.success).toBe(false);
+    await page.goto('/kbs/new');
+    const picker = page.getByLabel('Generation model');
+    const option = picker.locator('option', { hasText: name });
+    await expect(option).toHaveText(/unhealthy/);
+    await expect(picker.locator('option', { hasText: MODELS.ollamaGeneration.name })).not.toHaveText(/unhealthy/);
+    await picker.selectOption({ label: (await option.textContent()) ?? name });
+    const note = page.getByTestId('model-unhealthy-generation');
+    await expect(note).toBeVisible();
+    await expect(note).toContainText('unhealthy');
+    await expect(note).toContainText(`The last connection test of ${name} failed`);
+  } finally {
+    await admin.delete(`/api/v1/admin/models/${created.id}`);
+    await admin.dispose();
+  }
+});
