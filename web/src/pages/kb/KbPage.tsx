@@ -9,7 +9,15 @@ import { type ApiError, api, call, toApiError } from '../../api/client.ts';
 import { useQuery } from '../../api/hooks.ts';
 import { Button } from '../../components/Button.tsx';
 import { SelectField, TextField } from '../../components/Field.tsx';
-import { formatBytes, formatDateTime, formatMs, formatNumber, formatRelative } from '../../components/format.ts';
+import {
+  ACCESS_NAMES,
+  accessName,
+  formatBytes,
+  formatDateTime,
+  formatMs,
+  formatNumber,
+  formatRelative,
+} from '../../components/format.ts';
 import { PageHeader, Toolbar } from '../../components/Layout.tsx';
 import { ConfirmModal } from '../../components/Modal.tsx';
 import { Empty, ErrorBanner, ErrorState, Loading, QueryView } from '../../components/States.tsx';
@@ -106,8 +114,8 @@ function KbView({ kb, reloadKb }: { kb: Kb; reloadKb: () => Promise<void> }) {
         <div>
           <dt>Your access</dt>
           <dd>
-            {kb.permission}
-            <span className="cell-sub mono">{kb.collection}</span>
+            {accessName(kb.permission)}
+            <span className="cell-sub">{ACCESS_NAMES[kb.permission]?.means}</span>
           </dd>
         </div>
       </dl>

@@ -8,7 +8,7 @@ import { api, call, type ResponseOf } from '../../api/client.ts';
 import { useQuery } from '../../api/hooks.ts';
 import { Button } from '../../components/Button.tsx';
 import { SelectField, TextField } from '../../components/Field.tsx';
-import { formatDateTime, formatNumber } from '../../components/format.ts';
+import { formatActor, formatDateTime, formatNumber } from '../../components/format.ts';
 import { PageHeader, Toolbar } from '../../components/Layout.tsx';
 import { Empty, QueryView } from '../../components/States.tsx';
 import { StatusBadge } from '../../components/StatusBadge.tsx';
@@ -92,7 +92,7 @@ export function AuditPage() {
     {
       key: 'actor',
       header: 'Actor',
-      render: (e) => <span className="truncate">{e.actor.email ?? `${e.actor.type} ${e.actor.id.slice(0, 8)}`}</span>,
+      render: (e) => <span className="truncate">{formatActor(e.actor)}</span>,
     },
     {
       key: 'resource',
@@ -242,7 +242,9 @@ function EntryDetail({ entry }: { entry: Entry }) {
     <div className="stack-tight">
       <p className="kv-inline">
         <span>
-          Actor: {entry.actor.type} <code>{entry.actor.id}</code>
+          Actor: {formatActor(entry.actor)} <span className="muted">({entry.actor.type}</span>{' '}
+          <code>{entry.actor.id}</code>
+          <span className="muted">)</span>
         </span>
         {entry.request_id ? (
           <span>
