@@ -217,3 +217,51 @@ test('an upload whose answer was lost is retried with the same Idempotency-Key a
     await api.dispose();
   }
 });
+
+test('uploads and the documents table never contradict: no "No documents yet" while files are on the way, upload lines fold once processed', async ({
+  page,
+  signIn,
+}) => {
+  const api = await adminApi();
+  const kb = await createKb(api, { name: unique('E2E Upload states') });
+  try {
+    await signIn('admin');
+    await page.goto(`/kbs/${kb.id}`);
+    await expect(page.getByText('No documents yet')).toBeVisible();
+
+    // Hold the uploads on the wire until the page has been looked at while they are under way.
+    let release: () => void = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    await page.route(`**/api/v1/knowledge-bases/${kb.id}/documents`, async (route) => {
+      if (route.request().method() !== 'POST') return route.continue();
+      await held;
+      await route.continue();
+    });
+    const chooser = page.waitForEvent('filechooser');
+    await page.getByRole('button', { name: 'Choose files' }).click();
+    await (await chooser).setFiles([payload(FILES.txt, 'text/plain'), payload(FILES.md, 'text/markdown')]);
+
+    await expect(page.getByText('2 documents are on the way')).toBeVisible();
+    await expect(page.getByText('No documents yet')).toHaveCount(0);
+    release();
+
+    const table = page.getByRole('table', { name: 'Documents' });
+    for (const name of ['release-notes.txt', 'faq.md']) {
+      const row = table.getByRole('row', { name: new RegExp(name.replace('.', '\\.')) });
+      await expect(row.getByRole('cell').nth(2)).toHaveText(/ready/i, { timeout: 30_000 });
+    }
+    // Every document is Ready in the table: the per-file upload lines fold away …
+    const uploadLines = page.getByText('Uploaded — processing has started').filter({ visible: true });
+    await expect(uploadLines).toHaveCount(0);
+    await expect(page.getByText('Uploads finished · 2 in the table below')).toBeVisible();
+    // … and come back on request.
+    await page.getByRole('button', { name: 'Show processed uploads' }).click();
+    await expect(uploadLines).toHaveCount(2);
+  } finally {
+    await page.unrouteAll({ behavior: 'ignoreErrors' });
+    await deleteKb(api, kb.id);
+    await api.dispose();
+  }
+});

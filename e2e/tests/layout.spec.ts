@@ -31,6 +31,8 @@ test('the navigation drawer opens and closes by keyboard on a phone', async ({ p
   await page.setViewportSize({ width: 390, height: 844 });
   await signIn('operator');
   await page.goto('/operations');
+  // The shell must be there before the first Tab (a hidden nav is also what a page still loading shows).
+  await expect(page.getByRole('heading', { level: 1, name: 'Operations' })).toBeVisible();
   const nav = page.getByRole('navigation', { name: 'Main navigation' });
   await expect(nav).toBeHidden();
   // The first Tab reaches the skip link, the second the menu button.

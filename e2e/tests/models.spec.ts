@@ -157,3 +157,120 @@ test('editing an embedding model in use locks its vector shape and saves other c
   await expect(dialog).toBeHidden();
   await expect(page.getByRole('status').filter({ hasText: `${MODELS.ollamaEmbedding.name} saved` })).toBeVisible();
 });
+
+for (const viewport of [
+  { width: 1280, height: 800 },
+  { width: 390, height: 844 },
+]) {
+  test(`add-model feedback stays in view, a failed test needs "Add anyway", limits have defaults (${viewport.width} px)`, async ({
+    page,
+  }) => {
+    await page.setViewportSize(viewport);
+    const { ollamaUrl } = seeded();
+    const name = `E2E unreachable ${viewport.width} ${Date.now().toString(36)}`;
+    await page.getByRole('button', { name: 'Add model' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Add a model' });
+    await dialog.getByLabel('Provider').selectOption({ label: 'Ollama' });
+
+    // Generation limits start at defaults the admin can change.
+    await dialog.getByRole('radio', { name: /Generation/ }).check();
+    await expect(dialog.getByLabel('Context window (tokens)')).toHaveValue('8192');
+    await expect(dialog.getByLabel('Max output tokens')).toHaveValue('1024');
+    await dialog.getByLabel('Max output tokens').fill('2048');
+    await expect(dialog.getByLabel('Max output tokens')).toHaveValue('2048');
+
+    // Clicking Add with an empty form says so next to the button, not only at the fields above.
+    await dialog.getByRole('button', { name: 'Add model' }).click();
+    const feedback = dialog.getByTestId('model-form-feedback');
+    await expect(feedback.getByRole('alert')).toContainText('need attention');
+    await expect(feedback.getByRole('alert')).toContainText('Name');
+    await expect(feedback.getByRole('alert')).toContainText('Model');
+    await expect(feedback).toBeInViewport();
+
+    // A failing test: its result is in view, and saving anyway takes an explicit second click.
+    await dialog.getByLabel('Name').fill(name);
+    await dialog.getByLabel('Base URL').fill(ollamaUrl);
+    await dialog.getByLabel('Model', { exact: true }).fill('no-such-model');
+    await dialog.getByRole('button', { name: 'Test connection' }).click();
+    const result = dialog.getByTestId('connection-result');
+    await expect(result).toHaveAttribute('data-success', 'false');
+    await expect(result).toBeInViewport();
+    await dialog.getByRole('button', { name: 'Add model' }).click();
+    const warning = feedback.getByRole('alert').filter({ hasText: 'The last connection test failed' });
+    await expect(warning).toBeInViewport();
+    await expect(dialog).toBeVisible();
+    const admin = await ApiSession.signIn(seeded().baseURL, USERS.admin.email, USERS.admin.password);
+    try {
+      const generationModels = () =>
+        admin.get<{ items: { id: string; name: string }[] }>('/api/v1/admin/models', {
+          type: 'generation',
+          limit: 100,
+        });
+      const listed = async () => (await generationModels()).items.some((m) => m.name === name);
+      expect(await listed(), 'nothing saved before "Add anyway"').toBe(false);
+      await dialog.getByRole('button', { name: 'Add anyway' }).click();
+      await expect(dialog).toBeHidden();
+      await expect(page.getByRole('row', { name: new RegExp(name) })).toBeVisible();
+      const saved = (await generationModels()).items.find((m) => m.name === name);
+      expect(saved).toBeDefined();
+      if (saved) await admin.delete(`/api/v1/admin/models/${saved.id}`);
+    } finally {
+      await admin.dispose();
+    }
+  });
+}
+
+test('direct providers show "n/a — direct" in the Proxy column, never a pending sync', async ({ page }) => {
+  for (const name of [MODELS.ollamaEmbedding.name, MODELS.ollamaGeneration.name]) {
+    const row = page.getByRole('row', { name: new RegExp(name) });
+    await expect(row).toContainText('n/a — direct');
+    await expect(row).not.toContainText(/pending/i);
+  }
+  await expect(page.getByRole('row', { name: /Built-in extractive answerer/ })).toContainText('n/a — built in');
+});
+
+test('"Sync proxy now" is offered only when a proxy is configured', async ({ page }) => {
+  // This stack has a (fake) LiteLLM proxy: the action is there.
+  await expect(page.getByRole('button', { name: 'Sync proxy now' })).toBeVisible();
+  // A deployment without one answers configured: false; the page says there is nothing to sync.
+  await page.route('**/api/v1/admin/models/sync', async (route) => {
+    if (route.request().method() !== 'GET') return route.continue();
+    const res = await route.fetch();
+    await route.fulfill({ response: res, json: { ...(await res.json()), configured: false } });
+  });
+  await page.reload();
+  await expect(page.getByRole('table', { name: 'Models' })).toBeVisible();
+  await expect(page.getByText('No LiteLLM proxy is configured, so there is nothing to sync')).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Sync proxy now' })).toHaveCount(0);
+});
+
+test('a KB model picker marks a model whose last connection test failed', async ({ page }) => {
+  const data = seeded();
+  const admin = await ApiSession.signIn(data.baseURL, USERS.admin.email, USERS.admin.password);
+  const name = `E2E broken llama ${Date.now().toString(36)}`;
+  const created = await admin.post<{ id: string }>('/api/v1/admin/models', {
+    type: 'generation',
+    provider: 'ollama',
+    name,
+    model_id: 'no-such-model',
+    api_endpoint: data.ollamaUrl,
+    config: { context_window: 8192, max_output_tokens: 1024 },
+  });
+  try {
+    const test = await admin.post<{ success: boolean }>(`/api/v1/admin/models/${created.id}/test`);
+    expect(test.success).toBe(false);
+    await page.goto('/kbs/new');
+    const picker = page.getByLabel('Generation model');
+    const option = picker.locator('option', { hasText: name });
+    await expect(option).toHaveText(/unhealthy/);
+    await expect(picker.locator('option', { hasText: MODELS.ollamaGeneration.name })).not.toHaveText(/unhealthy/);
+    await picker.selectOption({ label: (await option.textContent()) ?? name });
+    const note = page.getByTestId('model-unhealthy-generation');
+    await expect(note).toBeVisible();
+    await expect(note).toContainText('unhealthy');
+    await expect(note).toContainText(`The last connection test of ${name} failed`);
+  } finally {
+    await admin.delete(`/api/v1/admin/models/${created.id}`);
+    await admin.dispose();
+  }
+});

@@ -174,3 +174,71 @@ test('chat streams an LLM answer token by token with citation badges; with that 
     await ollama.close();
   }
 });
+
+for (const viewport of [
+  { width: 1280, height: 800 },
+  { width: 390, height: 844 },
+]) {
+  test(`search results are a compact list with the query's words marked, an explained score and an honest header (${viewport.width} px)`, async ({
+    page,
+    signIn,
+  }) => {
+    await page.setViewportSize(viewport);
+    const data = seeded();
+    await signIn('admin');
+    // One KB fails on the server's side: the page must say which answered and which did not.
+    await page.route('**/api/v1/search', async (route) => {
+      const res = await route.fetch();
+      const body = (await res.json()) as {
+        results: { kb_id: string }[];
+        searched_kb_ids: string[];
+        errors: { kb_id: string; code: string; message: string }[];
+      };
+      const searched = [...new Set([...body.searched_kb_ids, data.kbs.ollama])];
+      await route.fulfill({
+        response: res,
+        json: {
+          ...body,
+          searched_kb_ids: searched,
+          results: body.results.filter((r) => r.kb_id !== data.kbs.ollama),
+          errors: [{ kb_id: data.kbs.ollama, code: 'EMBEDDING_FAILED', message: 'the embedding model did not answer' }],
+        },
+      });
+    });
+    await page.goto(`/search?q=${encodeURIComponent('paid vacation leave')}`);
+    const results = page.getByRole('list', { name: 'Results' });
+    const hit = results.getByRole('listitem').filter({ hasText: DOCUMENTS.ready.name }).first();
+    await expect(hit).toBeVisible();
+
+    // The query's words are marked in the passage.
+    await expect(
+      hit
+        .locator('mark')
+        .filter({ hasText: /^vacation$/i })
+        .first(),
+    ).toBeVisible();
+    await expect(
+      hit
+        .locator('mark')
+        .filter({ hasText: /^paid$/i })
+        .first(),
+    ).toBeVisible();
+    // The score says what it is, on the page and on hover.
+    // The handbook KB searches in hybrid mode (the default): its hits say where each ranking
+    // put them; a similarity is shown only in vector mode, where the score is one.
+    const score = hit.getByTestId('hit-score');
+    await expect(score).toHaveText(/^(keyword #\d+ · vector #\d+|keyword #\d+|vector #\d+)$/);
+    await expect(score).toHaveAttribute('title', /^Position in its knowledge base’s keyword ranking \(BM25/);
+    // Compact: a result takes a few lines, not a screen.
+    const box = await hit.boundingBox();
+    expect(box?.height ?? 1000).toBeLessThan(viewport.width < 640 ? 200 : 130);
+
+    // The header claims no "meaning" and names the KBs that answered and the one that failed.
+    await expect(page.getByText(/by meaning/i)).toHaveCount(0);
+    const summary = page.getByTestId('result-summary');
+    await expect(summary).toContainText(`from ${KBS.handbook.name}`);
+    await expect(summary).toContainText(`not searched: ${KBS.ollama.name}`);
+    await expect(summary).not.toContainText('2 knowledge bases');
+    await expect(page.getByRole('alert')).toContainText(`${KBS.ollama.name}: the embedding model did not answer`);
+  });
+}

@@ -428,7 +428,20 @@ t.test('any signed-in user sees the active models to choose from, without connec
   t.ok(ids.includes(active.id));
   t.notOk(ids.includes(inactive.id), 'inactive models are not offered');
   t.notOk(ids.includes(deprecated.id), 'deprecated models are not offered for new knowledge bases');
-  t.same(Object.keys(all.body.items[0]).sort(), ['config', 'id', 'is_default', 'model_id', 'name', 'provider', 'type']);
+  t.same(Object.keys(all.body.items[0]).sort(), [
+    'config',
+    'health',
+    'health_checked_at',
+    'health_message',
+    'id',
+    'is_default',
+    'model_id',
+    'name',
+    'provider',
+    'type',
+  ]);
+  const untested = all.body.items.find((m: { id: string }) => m.id === active.id);
+  t.equal(untested.health, 'unknown', 'a model never tested has unknown health (pickers mark unhealthy ones)');
   const embeddings = await user.get('/api/v1/models/available?type=embedding');
   t.ok(embeddings.body.items.every((m: { type: string }) => m.type === 'embedding'));
   t.ok(

@@ -9745,6 +9745,12 @@ export interface paths {
                   [key: string]: unknown;
                 };
                 is_default: boolean;
+                /** @description the model's last connection test: a KB picker marks an unhealthy model */
+                health: 'healthy' | 'unhealthy' | 'unknown';
+                /** @description what the last connection test reported */
+                health_message: string | null;
+                /** Format: date-time */
+                health_checked_at: string | null;
               }[];
             };
           };

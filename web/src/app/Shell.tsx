@@ -69,9 +69,12 @@ export function Shell({ children }: { children: ReactNode }) {
             </span>
             <span className="user-name">{user.name || user.email}</span>
           </NavLink>
-          <span className="badge badge-info user-level" data-testid="user-level">
-            {levelName(user.permission_level)}
-          </span>
+          {/* A name that is the level itself ("Administrator") needs no badge repeating it. */}
+          {(user.name || '').trim().toLowerCase() !== levelName(user.permission_level).toLowerCase() ? (
+            <span className="badge badge-info user-level" data-testid="user-level">
+              {levelName(user.permission_level)}
+            </span>
+          ) : null}
           <Button
             size="sm"
             variant="ghost"

@@ -1,6 +1,7 @@
 /**
- * A data table with optional row selection (checkboxes) and expandable rows. On narrow
- * screens the table scrolls horizontally inside its frame instead of breaking the page.
+ * A data table with optional row selection (checkboxes) and expandable rows. At 640 px
+ * and below each row becomes a card (CSS only, the markup stays a table): no sideways
+ * scrolling, the actions in reach, secondary cells prefixed with their column's name.
  */
 import { Fragment, type ReactNode, useId } from 'react';
 
@@ -13,6 +14,8 @@ export interface Column<T> {
   width?: string;
   /** Hidden below 640 px to keep the essentials readable on phones. */
   hideOnMobile?: boolean;
+  /** The column's name on a phone's card, when `header` is not plain text. */
+  label?: string;
 }
 
 export interface TableProps<T> {
@@ -125,11 +128,18 @@ export function Table<T>({ columns, rows, rowKey, label, selection, expansion, r
                       />
                     </td>
                   ) : null}
-                  {columns.map((c) => (
+                  {columns.map((c, i) => (
                     <td
                       key={c.key}
-                      style={{ textAlign: c.align }}
-                      className={c.hideOnMobile ? 'hide-mobile' : undefined}
+                      className={
+                        [c.hideOnMobile ? 'hide-mobile' : '', c.align && c.align !== 'left' ? `align-${c.align}` : '']
+                          .filter(Boolean)
+                          .join(' ') || undefined
+                      }
+                      // The first column is the card's title; the others say what they are.
+                      data-label={
+                        i === 0 ? undefined : (c.label ?? (typeof c.header === 'string' ? c.header : undefined))
+                      }
                     >
                       {c.render(row)}
                     </td>

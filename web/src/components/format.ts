@@ -58,3 +58,32 @@ export function kbLabel(kb: { kb_id: string; name: string | null }): string {
 export function taskLabel(task: { document_id: string; filename: string | null }): string {
   return task.filename ?? `Document ${task.document_id.slice(0, 8)}…`;
 }
+
+/** A KB grant as a person reads it (READ/WRITE/ADMIN are the API's words). */
+export const ACCESS_NAMES: Record<string, { name: string; means: string }> = {
+  READ: { name: 'Read only', means: 'search, chat and open documents' },
+  WRITE: { name: 'Read and write', means: 'also upload, retry and delete documents' },
+  ADMIN: { name: 'Manage', means: 'also change settings, models and who has access' },
+};
+export function accessName(permission: string | null | undefined): string {
+  return permission ? (ACCESS_NAMES[permission]?.name ?? permission) : 'No access';
+}
+
+/** Audit actors whose ids are internal names, and what a person calls them. */
+const ACTOR_NAMES: Record<string, string> = {
+  'system:anonymous': 'Anonymous (not signed in)',
+  'system:system': 'System',
+  'system:stuck-document-sweep': 'System (stuck-document sweep)',
+  'service:ingestion-worker': 'Service (ingestion worker)',
+  'service:proxy-sync': 'Service (proxy sync)',
+};
+
+/** Who did it: the user's email, else a readable name for a system or service actor. */
+export function formatActor(actor: { type: string; id: string; email?: string | null }): string {
+  if (actor.email) return actor.email;
+  const known = ACTOR_NAMES[`${actor.type}:${actor.id}`];
+  if (known) return known;
+  const kind = actor.type.charAt(0).toUpperCase() + actor.type.slice(1);
+  if (actor.type === 'user') return `User ${actor.id.slice(0, 8)}`;
+  return `${kind} (${actor.id.replace(/[-_]+/g, ' ')})`;
+}

@@ -172,6 +172,11 @@ export const AvailableModelSchema = Type.Object({
   model_id: Type.String(),
   config: Type.Record(Type.String(), Type.Unknown()),
   is_default: Type.Boolean(),
+  health: Type.Union([Type.Literal('healthy'), Type.Literal('unhealthy'), Type.Literal('unknown')], {
+    description: "the model's last connection test: a KB picker marks an unhealthy model",
+  }),
+  health_message: Nullable(Type.String({ description: 'what the last connection test reported' })),
+  health_checked_at: Nullable(Type.String({ format: 'date-time' })),
 });
 
 export const AvailableQuerySchema = Type.Object(

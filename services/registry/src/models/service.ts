@@ -527,15 +527,21 @@ export async function health(ctx: ModelsContext, probe: boolean) {
 export async function available(ctx: ModelsContext, type: ModelType | undefined) {
   const rows = await listByStatus(ctx.db, 'active', type);
   return {
-    items: rows.map((r) => ({
-      id: r.id,
-      type: r.type,
-      provider: r.provider,
-      name: r.name,
-      model_id: r.model_id,
-      config: r.config,
-      is_default: r.is_default,
-    })),
+    items: rows.map((r) => {
+      const test = toAdminModel(r, 0).last_test;
+      return {
+        id: r.id,
+        type: r.type,
+        provider: r.provider,
+        name: r.name,
+        model_id: r.model_id,
+        config: r.config,
+        is_default: r.is_default,
+        health: test ? (test.success ? ('healthy' as const) : ('unhealthy' as const)) : ('unknown' as const),
+        health_message: test?.message ?? null,
+        health_checked_at: test?.tested_at ?? null,
+      };
+    }),
   };
 }
 

@@ -62,6 +62,7 @@ export function ModelsPage() {
   const [warnings, setWarnings] = useState<Warning[]>([]);
   const [pageError, setPageError] = useState<ApiError | undefined>();
   const [syncing, setSyncing] = useState(false);
+  const proxyConfigured = (sync.data as { configured?: boolean } | undefined)?.configured === true;
 
   const providerLabel = (id: string) => providers.data?.providers.find((p) => p.id === id)?.label ?? id;
 
@@ -182,12 +183,25 @@ export function ModelsPage() {
       key: 'sync',
       header: 'Proxy',
       hideOnMobile: true,
-      render: (m) =>
-        m.sync_status === 'not_applicable' ? (
-          <span className="muted" title="Local or direct-call model: not in the LiteLLM proxy">
-            n/a
-          </span>
-        ) : m.sync_status === 'failed' && m.sync_error ? (
+      render: (m) => {
+        // The provider's routing decides, not the sync row: direct providers (Ollama, LM
+        // Studio) never reach the proxy, whatever state their sync row was left in.
+        const routing = providers.data?.providers.find((p) => p.id === m.provider)?.routing;
+        if (m.sync_status === 'not_applicable' || routing === 'direct' || routing === 'in_process') {
+          return (
+            <span
+              className="muted"
+              title={
+                routing === 'in_process'
+                  ? 'Built-in model: runs inside LumiKB, not in the LiteLLM proxy'
+                  : 'Called directly at its base URL, not through the LiteLLM proxy'
+              }
+            >
+              {routing === 'in_process' ? 'n/a — built in' : 'n/a — direct'}
+            </span>
+          );
+        }
+        return m.sync_status === 'failed' && m.sync_error ? (
           <Tooltip content={m.sync_error}>
             <StatusBadge status="sync_failed">sync failed</StatusBadge>
           </Tooltip>
@@ -196,7 +210,8 @@ export function ModelsPage() {
             status={m.sync_status}
             title={m.synced_at ? `synced ${formatDateTime(m.synced_at)}` : undefined}
           />
-        ),
+        );
+      },
     },
     { key: 'kbs', header: 'KBs', align: 'right', render: (m) => m.kb_count, hideOnMobile: true },
     {
@@ -231,9 +246,12 @@ export function ModelsPage() {
         description="Embedding and generation models knowledge bases can use. Test a connection before relying on it; the default of each type is preselected for new knowledge bases."
         actions={
           <>
-            <Button onClick={() => void forceSync()} loading={syncing}>
-              Sync proxy now
-            </Button>
+            {/* Without a proxy there is nothing to sync; the banner below says so. */}
+            {proxyConfigured ? (
+              <Button onClick={() => void forceSync()} loading={syncing}>
+                Sync proxy now
+              </Button>
+            ) : null}
             <Button variant="primary" onClick={() => setEditing({})} disabled={!providers.data}>
               Add model
             </Button>
@@ -372,8 +390,8 @@ function SyncSummary({ sync }: { sync: Record<string, unknown> | undefined }) {
   if (!s.configured) {
     return (
       <Banner tone="info">
-        No LiteLLM proxy is configured: local, Ollama and LM Studio models work; cloud providers need the proxy
-        (LITELLM_PROXY_URL).
+        No LiteLLM proxy is configured, so there is nothing to sync: local, Ollama and LM Studio models work; cloud
+        providers need the proxy (LITELLM_PROXY_URL).
       </Banner>
     );
   }

@@ -3,13 +3,21 @@
  * progress each), and its documents with live status, the per-step breakdown (7-27),
  * retry of failures and deletion.
  */
-import { useEffect, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { type ApiError, api, call, toApiError } from '../../api/client.ts';
 import { useQuery } from '../../api/hooks.ts';
 import { Button } from '../../components/Button.tsx';
 import { SelectField, TextField } from '../../components/Field.tsx';
-import { formatBytes, formatDateTime, formatMs, formatNumber, formatRelative } from '../../components/format.ts';
+import {
+  ACCESS_NAMES,
+  accessName,
+  formatBytes,
+  formatDateTime,
+  formatMs,
+  formatNumber,
+  formatRelative,
+} from '../../components/format.ts';
 import { PageHeader, Toolbar } from '../../components/Layout.tsx';
 import { ConfirmModal } from '../../components/Modal.tsx';
 import { Empty, ErrorBanner, ErrorState, Loading, QueryView } from '../../components/States.tsx';
@@ -106,8 +114,8 @@ function KbView({ kb, reloadKb }: { kb: Kb; reloadKb: () => Promise<void> }) {
         <div>
           <dt>Your access</dt>
           <dd>
-            {kb.permission}
-            <span className="cell-sub mono">{kb.collection}</span>
+            {accessName(kb.permission)}
+            <span className="cell-sub">{ACCESS_NAMES[kb.permission]?.means}</span>
           </dd>
         </div>
       </dl>
@@ -160,6 +168,26 @@ function Documents({ kb, reloadKb }: { kb: Kb; reloadKb: () => Promise<void> }) 
   useEffect(() => {
     if (signature) void reloadKb();
   }, [signature]);
+
+  // Uploads and the table must tell one story: files on their way are not "no documents",
+  // and an upload line folds away once its document is finished in the table.
+  const [uploading, setUploading] = useState(0);
+  const [arrived, setArrived] = useState<Set<string>>(new Set());
+  const settledKey = (docs.data?.items ?? [])
+    .filter((d) => d.status === 'READY' || d.status === 'FAILED')
+    .map((d) => d.id)
+    .join(',');
+  const settled = useMemo(() => new Set(settledKey ? settledKey.split(',') : []), [settledKey]);
+  const listed = new Set((docs.data?.items ?? []).map((d) => d.id));
+  const onTheirWay = uploading + [...arrived].filter((id) => !listed.has(id)).length;
+  // Once listed, an upload is the table's; forgetting it keeps a later delete from reading as "on the way".
+  // biome-ignore lint/correctness/useExhaustiveDependencies: prune when the listed documents change
+  useEffect(() => {
+    setArrived((a) => {
+      const next = new Set([...a].filter((id) => !listed.has(id)));
+      return next.size === a.size ? a : next;
+    });
+  }, [docs.data]);
 
   const retry = async (doc: KbDocument) => {
     setBusy(true);
@@ -286,7 +314,10 @@ function Documents({ kb, reloadKb }: { kb: Kb; reloadKb: () => Promise<void> }) 
       {canWrite ? (
         <UploadZone
           kbId={kb.id}
-          onUploaded={() => {
+          settled={settled}
+          onActiveChange={setUploading}
+          onUploaded={(doc) => {
+            setArrived((a) => new Set(a).add(doc.id));
             void docs.reload();
             void reloadKb();
           }}
@@ -311,7 +342,11 @@ function Documents({ kb, reloadKb }: { kb: Kb; reloadKb: () => Promise<void> }) 
         loadingLabel="Loading documents…"
         isEmpty={(d) => d.items.length === 0}
         empty={
-          status || query ? (
+          onTheirWay > 0 && !status && !query ? (
+            <Empty title={`${onTheirWay} document${onTheirWay === 1 ? ' is' : 's are'} on the way`}>
+              They appear here as soon as their upload finishes, then show their processing status.
+            </Empty>
+          ) : status || query ? (
             <Empty title="No document matches these filters" />
           ) : (
             <Empty title="No documents yet">

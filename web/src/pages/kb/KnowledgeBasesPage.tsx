@@ -9,7 +9,7 @@ import { useQuery } from '../../api/hooks.ts';
 import { LEVEL, useUser } from '../../app/session.tsx';
 import { Button } from '../../components/Button.tsx';
 import { TextField } from '../../components/Field.tsx';
-import { formatNumber, formatRelative } from '../../components/format.ts';
+import { accessName, formatNumber, formatRelative } from '../../components/format.ts';
 import { PageHeader, Toolbar } from '../../components/Layout.tsx';
 import { Empty, QueryView } from '../../components/States.tsx';
 import { StatusBadge } from '../../components/StatusBadge.tsx';
@@ -144,7 +144,7 @@ function KbCard({ kb }: { kb: KbList['items'][number] }) {
           <Link to={`/kbs/${kb.id}`}>{kb.name}</Link>
         </h2>
         <StatusBadge status={kb.permission} tone={kb.permission === 'READ' ? 'neutral' : 'info'}>
-          {kb.permission.toLowerCase()}
+          {accessName(kb.permission)}
         </StatusBadge>
       </div>
       {kb.description ? <p className="kb-card-description">{kb.description}</p> : null}

@@ -5,7 +5,8 @@
  */
 import type { ReactNode } from 'react';
 import { SelectField } from '../../components/Field.tsx';
-import { formatNumber } from '../../components/format.ts';
+import { formatNumber, formatRelative } from '../../components/format.ts';
+import { StatusBadge } from '../../components/StatusBadge.tsx';
 import type { AvailableModel, KbModel } from './kbApi.ts';
 
 const PROVIDERS: Record<string, string> = {
@@ -29,6 +30,10 @@ interface AnyModel {
   config: Record<string, unknown>;
   is_default: boolean;
   status?: string;
+  /** The last connection test (available models only). */
+  health?: 'healthy' | 'unhealthy' | 'unknown';
+  health_message?: string | null;
+  health_checked_at?: string | null;
 }
 
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
@@ -103,9 +108,17 @@ export function ModelPicker({
           value: m.id,
           label: `${m.name}${m.provider === 'local' ? '' : ` · ${providerLabel(m.provider)}`}${m.is_default ? ' (default)' : ''}${
             m.status && m.status !== 'active' ? ` (${m.status})` : ''
-          }`,
+          }${m.health === 'unhealthy' ? ' — unhealthy (last test failed)' : ''}`,
         }))}
       />
+      {selected?.health === 'unhealthy' ? (
+        <p className="lock-note" role="alert" data-testid={`model-unhealthy-${type}`}>
+          <StatusBadge status="unhealthy" /> The last connection test of {selected.name} failed
+          {selected.health_checked_at ? ` (${formatRelative(selected.health_checked_at)})` : ''}
+          {selected.health_message ? `: ${selected.health_message}` : ''}. Knowledge bases that use it fail until it
+          answers again; an administrator can test it under Models.
+        </p>
+      ) : null}
       {locked ? (
         <p className="lock-note" data-testid="embedding-lock">
           <span className="lock-badge">Locked</span> {locked}

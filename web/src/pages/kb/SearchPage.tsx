@@ -1,10 +1,11 @@
 /**
- * Search across every readable KB or the chosen ones, each in its retrieval mode. Each result is a citation
- * (KB, document, chunk, relevance) that opens the document viewer at that chunk. The
- * query and the KB choice live in the URL, so a search can be shared and reloaded.
+ * Search across every readable KB or the chosen ones, each in its retrieval mode. Each result
+ * is a compact citation (KB, document, chunk, its score explained, the query's words marked)
+ * that opens the document viewer at that chunk. The query and the KB choice live in the URL,
+ * so a search can be shared and reloaded. The page claims no more than the search does.
  */
 import { describeLocation } from '@lumikb/contracts/chunk-location';
-import { type FormEvent, useEffect, useState } from 'react';
+import { type FormEvent, type ReactNode, useEffect, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { api, call } from '../../api/client.ts';
 import { useQuery } from '../../api/hooks.ts';
@@ -60,7 +61,7 @@ export function SearchPage() {
     <>
       <PageHeader
         title="Search"
-        description="Find passages by meaning across your knowledge bases. Open a result to see it highlighted in its document."
+        description="Find passages in your knowledge bases, ordered by how similar each passage's embedding is to the query's. Open a result to see it highlighted in its document."
       />
       <search>
         <form className="search-form" onSubmit={submit} aria-label="Search the knowledge bases">
@@ -124,21 +125,67 @@ export function SearchPage() {
       <section className="section" aria-label="Search results" aria-busy={results.fetching}>
         {!q ? (
           <Empty title="Search your documents">
-            Type a question or keywords above. Results are ranked by meaning, not only by matching words.
+            Type a question or keywords above. Each knowledge base is searched in its retrieval mode (keywords,
+            embeddings or both), and the words of your query are marked in each passage.
           </Empty>
         ) : results.loading ? (
           <Loading label="Searching…" />
         ) : results.error && !results.data ? (
           <ErrorState error={results.error} onRetry={results.reload} />
         ) : results.data ? (
-          <Results data={results.data} names={names} />
+          <Results data={results.data} names={names} terms={termsOf(results.data.query)} />
         ) : null}
       </section>
     </>
   );
 }
 
-function Results({ data, names }: { data: SearchResponse; names: Map<string, string> }) {
+/** Small words that would mark half of every passage. */
+const STOPWORDS = new Set(
+  'a an and are as at be by can do does for from has have how i in is it its many much of on or the this to was what when where which who why will with you your'.split(
+    ' ',
+  ),
+);
+
+/** The query's words worth marking in a passage (lower case, longest first). */
+export function termsOf(query: string): string[] {
+  const words = query.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+  return [...new Set(words.filter((w) => w.length >= 2 && !STOPWORDS.has(w)))].sort((a, b) => b.length - a.length);
+}
+
+const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** The text with each word that starts with a query term wrapped in <mark>. */
+function Highlighted({ text, terms }: { text: string; terms: string[] }) {
+  if (terms.length === 0) return <>{text}</>;
+  const re = new RegExp(`(?<![\\p{L}\\p{N}])(?:${terms.map(escapeRe).join('|')})[\\p{L}\\p{N}]*`, 'giu');
+  const parts: ReactNode[] = [];
+  let last = 0;
+  for (const m of text.matchAll(re)) {
+    const at = m.index ?? 0;
+    if (at > last) parts.push(text.slice(last, at));
+    parts.push(<mark key={at}>{m[0]}</mark>);
+    last = at + m[0].length;
+  }
+  if (last < text.length) parts.push(text.slice(last));
+  return <>{parts}</>;
+}
+
+/** Up to `max` characters of the passage, starting a little before its first marked word. */
+function excerpt(text: string, terms: string[], max = 320): string {
+  if (text.length <= max) return text;
+  const lower = text.toLowerCase();
+  const hits = terms.map((t) => lower.indexOf(t)).filter((i) => i >= 0);
+  const first = hits.length > 0 ? Math.min(...hits) : 0;
+  const start = Math.max(0, Math.min(first - 60, text.length - max));
+  const body = text.slice(start, start + max);
+  return `${start > 0 ? '…' : ''}${body}${start + max < text.length ? '…' : ''}`;
+}
+
+function Results({ data, names, terms }: { data: SearchResponse; names: Map<string, string>; terms: string[] }) {
+  const failed = new Set(data.errors.map((e) => e.kb_id));
+  const nameOf = (id: string) => names.get(id) ?? data.results.find((r) => r.kb_id === id)?.kb_name ?? id;
+  const answered = data.searched_kb_ids.filter((id) => !failed.has(id));
   return (
     <>
       {data.errors.length > 0 ? (
@@ -150,17 +197,17 @@ function Results({ data, names }: { data: SearchResponse; names: Map<string, str
             <ul>
               {data.errors.map((e) => (
                 <li key={e.kb_id}>
-                  {names.get(e.kb_id) ?? e.kb_id}: {e.message} <code>{e.code}</code>
+                  {nameOf(e.kb_id)}: {e.message} <code>{e.code}</code>
                 </li>
               ))}
             </ul>
           </div>
         </div>
       ) : null}
-      <p className="muted" aria-live="polite">
-        {data.results.length === 0
-          ? ''
-          : `${data.results.length} passage${data.results.length === 1 ? '' : 's'} from ${data.searched_kb_ids.length} knowledge base${data.searched_kb_ids.length === 1 ? '' : 's'}`}
+      <p className="muted result-count" aria-live="polite" data-testid="result-summary">
+        {`${data.results.length} passage${data.results.length === 1 ? '' : 's'}`}
+        {answered.length > 0 ? ` from ${answered.map(nameOf).join(', ')}` : ''}
+        {failed.size > 0 ? ` · not searched: ${[...failed].map(nameOf).join(', ')}` : ''}
       </p>
       {data.results.length === 0 ? (
         <Empty title={`Nothing found for "${data.query}"`}>
@@ -173,6 +220,7 @@ function Results({ data, names }: { data: SearchResponse; names: Map<string, str
               key={`${hit.document_id}:${hit.chunk_index}`}
               hit={hit}
               rank={i + 1}
+              terms={terms}
               mode={data.retrieval.find((r) => r.kb_id === hit.kb_id)?.mode}
             />
           ))}
@@ -183,23 +231,44 @@ function Results({ data, names }: { data: SearchResponse; names: Map<string, str
 }
 
 /**
- * A similarity is a meaningful percentage; BM25 and fused scores are not (docs/retrieval.md),
+ * A vector similarity is a meaningful number; BM25 and fused scores are not (docs/retrieval.md),
  * so keyword and hybrid hits show where each ranking put them instead.
  */
 function scoreLabel(hit: SearchHit, mode: string | undefined): { text: string; title: string } {
-  if (mode === 'vector') return { text: `${(hit.score * 100).toFixed(0)}%`, title: 'Relevance (vector similarity)' };
+  if (mode === 'vector') {
+    const similarity = hit.score.toFixed(2);
+    return {
+      text: `similarity ${similarity}`,
+      title: `similarity ${similarity} — cosine between the query and the passage (1 = same direction, 0 = unrelated), by the knowledge base's embedding model`,
+    };
+  }
   const parts = [
     hit.ranks.lexical !== null ? `keyword #${hit.ranks.lexical}` : null,
     hit.ranks.vector !== null ? `vector #${hit.ranks.vector}` : null,
   ].filter((p): p is string => p !== null);
-  return { text: parts.join(' · '), title: 'Position in the keyword and vector rankings of its knowledge base' };
+  return {
+    text: parts.join(' · '),
+    title:
+      'Position in its knowledge base’s keyword ranking (BM25: the query’s words, weighted by how rare they are) and vector ranking (similarity of embeddings)',
+  };
 }
 
-function ResultItem({ hit, rank, mode }: { hit: SearchHit; rank: number; mode: string | undefined }) {
+function ResultItem({
+  hit,
+  rank,
+  terms,
+  mode,
+}: {
+  hit: SearchHit;
+  rank: number;
+  terms: string[];
+  mode: string | undefined;
+}) {
   const score = scoreLabel(hit, mode);
   const to = viewerPath(hit.kb_id, hit.document_id, hit.chunk_index);
+  const where = hit.location ? describeLocation(hit.location) : '';
   return (
-    <li className="result-item card">
+    <li className="result-item">
       <div className="result-head">
         <span className="citation-badge" aria-hidden="true">
           {rank}
@@ -208,28 +277,26 @@ function ResultItem({ hit, rank, mode }: { hit: SearchHit; rank: number; mode: s
           {hit.document_name}
           <span className="sr-only">, chunk {hit.chunk_index + 1}</span>
         </Link>
-        <span className="score" title={score.title}>
+        <span className="score" data-testid="hit-score" title={score.title}>
           {score.text}
         </span>
       </div>
+      <p className="result-text">
+        <Highlighted text={excerpt(hit.text, terms)} terms={terms} />
+      </p>
       <p className="result-meta muted">
         {hit.kb_name} · chunk {hit.chunk_index + 1}
-        {hit.location && describeLocation(hit.location) ? (
+        {where ? (
           <>
             {' · '}
-            <span data-testid="hit-location">{describeLocation(hit.location)}</span>
+            <span data-testid="hit-location">{where}</span>
           </>
-        ) : null}{' '}
-        · characters {hit.start_offset}–{hit.end_offset}
+        ) : null}
+        {' · '}
+        <Link to={to} aria-label={`Open ${hit.document_name} at chunk ${hit.chunk_index + 1}`}>
+          Open in viewer
+        </Link>
       </p>
-      <p className="result-text">{hit.text.length > 600 ? `${hit.text.slice(0, 600)}…` : hit.text}</p>
-      <Link
-        to={to}
-        className="btn btn-sm btn-secondary"
-        aria-label={`Open ${hit.document_name} at chunk ${hit.chunk_index + 1}`}
-      >
-        Open in viewer
-      </Link>
     </li>
   );
 }

@@ -42,8 +42,21 @@ interface Item {
   document?: KbDocument;
 }
 
-export function UploadZone({ kbId, onUploaded }: { kbId: string; onUploaded: (doc: KbDocument) => void }) {
+export function UploadZone({
+  kbId,
+  onUploaded,
+  settled,
+  onActiveChange,
+}: {
+  kbId: string;
+  onUploaded: (doc: KbDocument) => void;
+  /** Documents the page's table shows as finished: their upload lines fold away. */
+  settled?: ReadonlySet<string>;
+  /** How many files are queued or being sent (the page's empty state must not contradict it). */
+  onActiveChange?: (active: number) => void;
+}) {
   const [items, setItems] = useState<Item[]>([]);
+  const [showSettled, setShowSettled] = useState(false);
   const [over, setOver] = useState(false);
   const input = useRef<HTMLInputElement>(null);
   const nextKey = useRef(1);
@@ -113,6 +126,12 @@ export function UploadZone({ kbId, onUploaded }: { kbId: string; onUploaded: (do
 
   const finished = items.filter((i) => i.state !== 'queued' && i.state !== 'uploading');
   const active = items.length - finished.length;
+  const onActiveChangeRef = useRef(onActiveChange);
+  onActiveChangeRef.current = onActiveChange;
+  useEffect(() => onActiveChangeRef.current?.(active), [active]);
+  // A finished upload whose document the table shows as done says nothing the table does not.
+  const isSettled = (i: Item) => i.state === 'done' && i.document !== undefined && settled?.has(i.document.id) === true;
+  const settledCount = items.filter(isSettled).length;
 
   return (
     <section className="upload" aria-labelledby="upload-title">
@@ -162,8 +181,14 @@ export function UploadZone({ kbId, onUploaded }: { kbId: string; onUploaded: (do
           <div className="row upload-list-head">
             <span className="muted" aria-live="polite">
               {active > 0 ? `Uploading ${active} file${active === 1 ? '' : 's'}…` : 'Uploads finished'}
+              {settledCount > 0 ? ` · ${settledCount} in the table below` : ''}
             </span>
             <span className="spacer" />
+            {settledCount > 0 ? (
+              <Button size="sm" variant="ghost" aria-expanded={showSettled} onClick={() => setShowSettled((v) => !v)}>
+                {showSettled ? 'Hide processed uploads' : 'Show processed uploads'}
+              </Button>
+            ) : null}
             {finished.length > 0 ? (
               <Button
                 size="sm"
@@ -176,7 +201,12 @@ export function UploadZone({ kbId, onUploaded }: { kbId: string; onUploaded: (do
           </div>
           <ul className="upload-list" aria-label="Uploads">
             {items.map((item) => (
-              <li key={item.key} className={`upload-item upload-${item.state}`} data-file={item.file.name}>
+              <li
+                key={item.key}
+                className={`upload-item upload-${item.state}`}
+                data-file={item.file.name}
+                hidden={!showSettled && isSettled(item)}
+              >
                 <div className="upload-item-row">
                   <span className="upload-name" title={item.file.name}>
                     {item.file.name}

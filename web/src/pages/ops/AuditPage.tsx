@@ -8,7 +8,7 @@ import { api, call, type ResponseOf } from '../../api/client.ts';
 import { useQuery } from '../../api/hooks.ts';
 import { Button } from '../../components/Button.tsx';
 import { SelectField, TextField } from '../../components/Field.tsx';
-import { formatDateTime, formatNumber } from '../../components/format.ts';
+import { formatActor, formatDateTime, formatNumber } from '../../components/format.ts';
 import { PageHeader, Toolbar } from '../../components/Layout.tsx';
 import { Empty, QueryView } from '../../components/States.tsx';
 import { StatusBadge } from '../../components/StatusBadge.tsx';
@@ -34,6 +34,7 @@ export function AuditPage() {
   const offset = Number(params.get('offset') ?? 0) || 0;
   const [draft, setDraft] = useState<Record<Filter, string>>(applied);
   const [expanded, setExpanded] = useState<Set<string>>(new Set());
+  const [filtersOpen, setFiltersOpen] = useState(false);
 
   const audit = useQuery(
     () =>
@@ -72,6 +73,7 @@ export function AuditPage() {
   };
   const set = (f: Filter) => (v: string) => setDraft((d) => ({ ...d, [f]: v }));
   const anyFilter = FILTERS.some((f) => applied[f]);
+  const activeFilters = FILTERS.filter((f) => applied[f]).length;
 
   const columns: Column<Entry>[] = [
     {
@@ -92,7 +94,7 @@ export function AuditPage() {
     {
       key: 'actor',
       header: 'Actor',
-      render: (e) => <span className="truncate">{e.actor.email ?? `${e.actor.type} ${e.actor.id.slice(0, 8)}`}</span>,
+      render: (e) => <span className="truncate">{formatActor(e.actor)}</span>,
     },
     {
       key: 'resource',
@@ -120,67 +122,79 @@ export function AuditPage() {
         }
       />
       <form onSubmit={submit} aria-label="Audit filters">
-        <Toolbar>
-          <TextField
-            label="Actor"
-            value={draft.actor}
-            onChange={set('actor')}
-            placeholder="id (administrators: or e-mail)"
-          />
-          <TextField
-            label="Action"
-            value={draft.action}
-            onChange={set('action')}
-            placeholder="e.g. model.* or auth.login"
-          />
-          <TextField
-            label="Resource type"
-            value={draft.resource_type}
-            onChange={set('resource_type')}
-            placeholder="e.g. llm_model"
-          />
-          <TextField label="Resource id" value={draft.resource_id} onChange={set('resource_id')} />
-          <SelectField
-            label="Service"
-            value={draft.service}
-            onChange={set('service')}
-            options={[
-              { value: '', label: 'Any service' },
-              ...['auth', 'registry', 'knowledge-base', 'proxy-sync', 'ingestion-worker'].map((s) => ({
-                value: s,
-                label: s,
-              })),
-            ]}
-          />
-          <SelectField
-            label="Outcome"
-            value={draft.outcome}
-            onChange={set('outcome')}
-            options={[
-              { value: '', label: 'Any outcome' },
-              { value: 'success', label: 'Success' },
-              { value: 'failure', label: 'Failure' },
-            ]}
-          />
-          <TextField label="From" type="datetime-local" value={draft.from} onChange={set('from')} />
-          <TextField label="To" type="datetime-local" value={draft.to} onChange={set('to')} />
-          <div className="row">
-            <Button type="submit" variant="primary">
-              Apply filters
-            </Button>
-            {anyFilter ? (
-              <Button
-                onClick={() => {
-                  const empty = Object.fromEntries(FILTERS.map((f) => [f, ''])) as Record<Filter, string>;
-                  setDraft(empty);
-                  apply(empty);
-                }}
-              >
-                Clear
+        {/* On a phone eight filters would fill the first screen: they fold behind one button. */}
+        <Button
+          className="filters-toggle"
+          aria-expanded={filtersOpen}
+          aria-controls="audit-filter-fields"
+          onClick={() => setFiltersOpen((o) => !o)}
+        >
+          {filtersOpen ? 'Hide filters' : 'Filters'}
+          {activeFilters > 0 ? ` (${activeFilters} active)` : ''}
+        </Button>
+        <div id="audit-filter-fields" className={`filters-body ${filtersOpen ? 'filters-open' : ''}`}>
+          <Toolbar>
+            <TextField
+              label="Actor"
+              value={draft.actor}
+              onChange={set('actor')}
+              placeholder="id (administrators: or e-mail)"
+            />
+            <TextField
+              label="Action"
+              value={draft.action}
+              onChange={set('action')}
+              placeholder="e.g. model.* or auth.login"
+            />
+            <TextField
+              label="Resource type"
+              value={draft.resource_type}
+              onChange={set('resource_type')}
+              placeholder="e.g. llm_model"
+            />
+            <TextField label="Resource id" value={draft.resource_id} onChange={set('resource_id')} />
+            <SelectField
+              label="Service"
+              value={draft.service}
+              onChange={set('service')}
+              options={[
+                { value: '', label: 'Any service' },
+                ...['auth', 'registry', 'knowledge-base', 'proxy-sync', 'ingestion-worker'].map((s) => ({
+                  value: s,
+                  label: s,
+                })),
+              ]}
+            />
+            <SelectField
+              label="Outcome"
+              value={draft.outcome}
+              onChange={set('outcome')}
+              options={[
+                { value: '', label: 'Any outcome' },
+                { value: 'success', label: 'Success' },
+                { value: 'failure', label: 'Failure' },
+              ]}
+            />
+            <TextField label="From" type="datetime-local" value={draft.from} onChange={set('from')} />
+            <TextField label="To" type="datetime-local" value={draft.to} onChange={set('to')} />
+            <div className="row">
+              <Button type="submit" variant="primary">
+                Apply filters
               </Button>
-            ) : null}
-          </div>
-        </Toolbar>
+              {anyFilter ? (
+                <Button
+                  onClick={() => {
+                    const empty = Object.fromEntries(FILTERS.map((f) => [f, ''])) as Record<Filter, string>;
+                    setDraft(empty);
+                    apply(empty);
+                  }}
+                >
+                  Clear
+                </Button>
+              ) : null}
+            </div>
+          </Toolbar>
+        </div>
       </form>
 
       <QueryView
@@ -242,7 +256,9 @@ function EntryDetail({ entry }: { entry: Entry }) {
     <div className="stack-tight">
       <p className="kv-inline">
         <span>
-          Actor: {entry.actor.type} <code>{entry.actor.id}</code>
+          Actor: {formatActor(entry.actor)} <span className="muted">({entry.actor.type}</span>{' '}
+          <code>{entry.actor.id}</code>
+          <span className="muted">)</span>
         </span>
         {entry.request_id ? (
           <span>

@@ -3,7 +3,7 @@
  * breakdown, status and KB filters, and retry of failed documents one by one or in bulk
  * with the outcome per document.
  */
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { api, call, type ResponseOf, toApiError } from '../../api/client.ts';
 import { type Query, useQuery } from '../../api/hooks.ts';
 import { Button } from '../../components/Button.tsx';
@@ -53,6 +53,19 @@ export function QueuePage() {
     { pollMs: 5_000 },
   );
   const kbs = useQuery(() => call(api.GET('/api/v1/admin/kb-stats')), []);
+
+  // The cards and the list are two requests: when the cards' counts move, the list is
+  // fetched again at once, so the two never tell different stories for a polling period.
+  const counts = queue.data ? JSON.stringify(queue.data.documents) : '';
+  const lastCounts = useRef('');
+  // biome-ignore lint/correctness/useExhaustiveDependencies: reload only when the counts change
+  useEffect(() => {
+    if (!counts) return;
+    if (lastCounts.current && lastCounts.current !== counts) void tasks.reload();
+    lastCounts.current = counts;
+  }, [counts]);
+  const failedTotal = queue.data?.documents.FAILED ?? 0;
+  const kbName = kbs.data?.items.find((k) => k.kb_id === kbId);
 
   const rows = tasks.data?.items ?? [];
   const failedIds = useMemo(() => new Set(rows.filter((t) => t.status === 'FAILED').map((t) => t.document_id)), [rows]);
@@ -189,11 +202,31 @@ export function QueuePage() {
             loadingLabel="Loading tasks…"
             isEmpty={(d) => d.items.length === 0}
             empty={
-              <Empty title={status === 'FAILED' ? 'No failed documents' : 'Nothing here'}>
-                {status === ''
-                  ? 'No document is waiting or being processed right now. Choose another status to see finished ones.'
-                  : 'No document has this status with these filters.'}
-              </Empty>
+              status === 'FAILED' && failedTotal > 0 ? (
+                // The card counts every KB: an empty, filtered list says where the failures are.
+                <Empty
+                  title={
+                    kbId ? `No failed documents in ${kbName ? kbLabel(kbName) : 'this knowledge base'}` : 'Updating…'
+                  }
+                  action={
+                    kbId ? (
+                      <Button size="sm" onClick={() => setKbId('')}>
+                        Show failed documents of all knowledge bases
+                      </Button>
+                    ) : undefined
+                  }
+                >
+                  {kbId
+                    ? `${formatNumber(failedTotal)} failed in other knowledge bases.`
+                    : `The status shows ${formatNumber(failedTotal)} failed; the list is being fetched again.`}
+                </Empty>
+              ) : (
+                <Empty title={status === 'FAILED' ? 'No failed documents' : 'Nothing here'}>
+                  {status === ''
+                    ? 'No document is waiting or being processed right now. Choose another status to see finished ones.'
+                    : 'No document has this status with these filters.'}
+                </Empty>
+              )
             }
           >
             {(d) => (

@@ -3,7 +3,7 @@
  * from the providers endpoint. "Test connection" tests what is in the form (saved or
  * not); the server's refusals appear at the fields they concern.
  */
-import { type FormEvent, useEffect, useMemo, useState } from 'react';
+import { type FormEvent, useEffect, useMemo, useRef, useState } from 'react';
 import { type ApiError, api, call, toApiError } from '../../../api/client.ts';
 import { Button } from '../../../components/Button.tsx';
 import { CheckboxField, NumberField, SelectField, TextField } from '../../../components/Field.tsx';
@@ -63,6 +63,11 @@ export function ModelForm({
   const [saving, setSaving] = useState(false);
   const [testing, setTesting] = useState(false);
   const [result, setResult] = useState<TestResult | undefined>();
+  // Saving after a failed test needs a second, explicit click ("Add anyway").
+  const [confirmFailed, setConfirmFailed] = useState(false);
+  // Bumped on each refused submit so the first invalid field is brought into view again.
+  const [attempt, setAttempt] = useState(0);
+  const formRef = useRef<HTMLFormElement>(null);
 
   // A new type or provider is a new form: its own fields with their defaults.
   // biome-ignore lint/correctness/useExhaustiveDependencies: reset only when the form changes shape
@@ -72,6 +77,7 @@ export function ModelForm({
     setServerProblems({});
     setResult(undefined);
     setError(undefined);
+    setConfirmFailed(false);
   }, [type, providerId]);
 
   const providersForType = providers.filter((p) => p.model_types.includes(type));
@@ -110,10 +116,19 @@ export function ModelForm({
     setError(err);
   };
 
+  // The dialog body scrolls; the field a refusal names may be far from the footer's button.
+  useEffect(() => {
+    if (attempt === 0) return;
+    const invalid = formRef.current?.querySelector<HTMLElement>('[aria-invalid="true"]');
+    invalid?.scrollIntoView?.({ block: 'center' });
+    invalid?.focus({ preventScroll: true });
+  }, [attempt]);
+
   const test = async () => {
     setTesting(true);
     setResult(undefined);
     setError(undefined);
+    setConfirmFailed(false);
     try {
       const b = body();
       const reuseKey = editing && model.has_api_key && b.api_key === undefined;
@@ -139,7 +154,14 @@ export function ModelForm({
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     setTouched(true);
-    if (Object.keys(clientErrors).length > 0) return;
+    if (Object.keys(clientErrors).length > 0) {
+      setAttempt((n) => n + 1);
+      return;
+    }
+    if (result && !result.success && !confirmFailed) {
+      setConfirmFailed(true);
+      return;
+    }
     setSaving(true);
     setError(undefined);
     try {
@@ -158,8 +180,15 @@ export function ModelForm({
     } catch (err) {
       handleServerError(err);
       setSaving(false);
+      setAttempt((n) => n + 1);
     }
   };
+
+  const labelOf = (key: string) => (key === 'name' ? 'Name' : (fields.find((f) => f.key === key)?.label ?? key));
+  const invalidLabels = Object.entries(shownErrors)
+    .filter(([, message]) => Boolean(message))
+    .map(([key]) => labelOf(key));
+  const warnFailed = confirmFailed && result !== undefined && !result.success;
 
   const groups = (['connection', 'model', 'parameters'] as const)
     .map((g) => ({ id: g, fields: fields.filter((f) => f.group === g) }))
@@ -173,19 +202,48 @@ export function ModelForm({
       onClose={onClose}
       footer={
         <>
+          {/* Feedback sits in the footer, next to the buttons that caused it, so it is in view
+              whatever the body's scroll position (the body scrolls, the footer does not). */}
+          {error || invalidLabels.length > 0 || result || warnFailed ? (
+            <div className="modal-feedback" data-testid="model-form-feedback">
+              {warnFailed ? (
+                <div className="banner banner-warning" role="alert">
+                  <div className="banner-body">
+                    <strong className="banner-title">The last connection test failed</strong>
+                    <span className="banner-message">
+                      Knowledge bases that use this model will fail until it answers. Test again, or choose "
+                      {editing ? 'Save anyway' : 'Add anyway'}" to keep it as it is.
+                    </span>
+                  </div>
+                </div>
+              ) : null}
+              {error ? <ErrorBanner error={error} title={editing ? 'Not saved' : 'Not added'} /> : null}
+              {!error && invalidLabels.length > 0 ? (
+                <div className="banner banner-error" role="alert">
+                  <div className="banner-body">
+                    <strong className="banner-title">
+                      {editing ? 'Not saved' : 'Not added'}:{' '}
+                      {invalidLabels.length === 1 ? 'one field needs' : `${invalidLabels.length} fields need`} attention
+                    </strong>
+                    <span className="banner-message">{invalidLabels.join(', ')}</span>
+                  </div>
+                </div>
+              ) : null}
+              {result ? <ConnectionResult result={result} /> : null}
+            </div>
+          ) : null}
           <Button onClick={test} loading={testing} disabled={saving}>
             Test connection
           </Button>
           <span className="spacer" />
           <Button onClick={onClose}>Cancel</Button>
-          <Button type="submit" form="model-form" variant="primary" loading={saving}>
-            {editing ? 'Save changes' : 'Add model'}
+          <Button type="submit" form="model-form" variant={warnFailed ? 'danger' : 'primary'} loading={saving}>
+            {warnFailed ? (editing ? 'Save anyway' : 'Add anyway') : editing ? 'Save changes' : 'Add model'}
           </Button>
         </>
       }
     >
-      <form id="model-form" className="form" onSubmit={submit} noValidate>
-        {error ? <ErrorBanner error={error} title={saving ? 'Not saved' : 'The server refused'} /> : null}
+      <form id="model-form" ref={formRef} className="form" onSubmit={submit} noValidate>
         {error?.code === 'MODEL_IN_USE' ? <UsedByList details={error.details} /> : null}
         {embeddingInUse ? (
           <Banner tone="warning">
@@ -285,7 +343,6 @@ export function ModelForm({
           }
         />
 
-        {result ? <ConnectionResult result={result} /> : null}
         {!result && !editing ? (
           <p className="muted">Test the connection before adding the model: nothing is saved by a test.</p>
         ) : null}

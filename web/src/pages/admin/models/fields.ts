@@ -35,12 +35,23 @@ function storedValue(model: ModelDetail, key: string): unknown {
   return undefined;
 }
 
-/** Initial values: the saved model's, else each field's default. */
+/**
+ * Starting values for required limits the provider gives no default for (local servers
+ * such as Ollama or LM Studio cannot know the model yet): small enough for any current
+ * model, and the admin changes them when the model allows more.
+ */
+export const FALLBACK_DEFAULTS: Record<string, number> = {
+  'config.context_window': 8192,
+  'config.max_output_tokens': 1024,
+};
+
+/** Initial values: the saved model's, else each field's default (or our fallback). */
 export function initialValues(fields: FieldSpec[], model?: ModelDetail): Values {
   const values: Values = {};
   for (const f of fields) {
     const stored = model ? storedValue(model, f.key) : undefined;
-    const value = stored !== undefined && stored !== null ? stored : f.default;
+    const value =
+      stored !== undefined && stored !== null ? stored : model ? f.default : (f.default ?? FALLBACK_DEFAULTS[f.key]);
     values[f.key] = toFormValue(f, value);
   }
   return values;
