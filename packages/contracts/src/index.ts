@@ -6,6 +6,7 @@ export * from './documents.ts';
 export * from './envelope.ts';
 export * from './events.ts';
 export * from './file-types.ts';
+export * from './internal-auth.ts';
 export * from './internal-knowledge-base.ts';
 export * from './internal-registry.ts';
 export * from './knowledge-bases.ts';

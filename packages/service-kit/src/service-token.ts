@@ -4,7 +4,14 @@
  * Bearer`) to other services' internal routes. The source caches the token and fetches
  * a new one shortly before it expires; concurrent callers share one request.
  */
+import { INTERNAL_AUTH_PATHS, type ServiceTokenRequest, ServiceTokenResponseSchema } from '@lumikb/contracts';
+import { Compile } from 'typebox/compile';
 import type { ServiceTokenSource } from './audit.ts';
+
+/** Auth's answer, checked against its own route's contract (@lumikb/contracts internal-auth). */
+const validTokenResponse = Compile(ServiceTokenResponseSchema);
+/** A token answer is a few hundred bytes; anything far larger is not one. */
+const MAX_TOKEN_RESPONSE_BYTES = 16 * 1024;
 
 export interface ServiceTokenSourceOptions {
   /** Base URL of the auth service, e.g. http://auth:8081. */
@@ -43,7 +50,7 @@ interface Cached {
 export function createServiceTokenSource(options: ServiceTokenSourceOptions): ServiceTokenSource {
   const doFetch = options.fetch ?? fetch;
   const now = options.now ?? Date.now;
-  const url = new URL('/internal/service-token', options.authUrl).toString();
+  const url = new URL(INTERNAL_AUTH_PATHS.serviceToken, options.authUrl).toString();
   let cached: Cached | undefined;
   let inflight: Promise<Cached> | undefined;
 
@@ -53,7 +60,7 @@ export function createServiceTokenSource(options: ServiceTokenSourceOptions): Se
       response = await doFetch(url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', [SERVICE_SECRET_HEADER]: options.secret },
-        body: JSON.stringify({ service: options.service }),
+        body: JSON.stringify({ service: options.service } satisfies ServiceTokenRequest),
         signal: AbortSignal.timeout(options.timeoutMs ?? 5_000),
       });
     } catch (error) {
@@ -68,9 +75,15 @@ export function createServiceTokenSource(options: ServiceTokenSourceOptions): Se
         response.status,
       );
     }
-    const body = (await response.json()) as { access_token?: string; expires_in?: number };
-    if (typeof body.access_token !== 'string' || typeof body.expires_in !== 'number') {
-      throw new ServiceTokenError('auth answered the service-token request without a token');
+    const text = await response.text().catch(() => '');
+    let body: unknown;
+    try {
+      body = text.length <= MAX_TOKEN_RESPONSE_BYTES ? JSON.parse(text) : undefined;
+    } catch {
+      body = undefined;
+    }
+    if (!validTokenResponse.Check(body)) {
+      throw new ServiceTokenError('auth answered the service-token request without a token its contract allows');
     }
     const issuedAt = now();
     const lifetimeMs = body.expires_in * 1000;

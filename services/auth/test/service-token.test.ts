@@ -124,3 +124,28 @@ t.test('createServiceTokenSource caches, shares one request, and refreshes befor
   });
   await t.rejects(unreachable(), { name: 'ServiceTokenError', message: /cannot reach auth/ });
 });
+
+t.test('createServiceTokenSource refuses an answer that auth’s contract does not allow', async (t) => {
+  const answering =
+    (status: number, body: string): typeof fetch =>
+    async () =>
+      new Response(body, { status, headers: { 'content-type': 'application/json' } });
+  const source = (answer: typeof fetch) =>
+    createServiceTokenSource({ authUrl: 'http://auth.invalid', service: 'knowledge-base', secret: 's', fetch: answer });
+  const valid = { access_token: 'tok', token_type: 'Bearer', expires_in: 600, expires_at: new Date().toISOString() };
+  t.equal(await source(answering(200, JSON.stringify(valid)))(), 'tok', 'an answer as the contract says is taken');
+  for (const [what, body] of [
+    ['no token', JSON.stringify({ ...valid, access_token: undefined })],
+    ['an empty token', JSON.stringify({ ...valid, access_token: '' })],
+    ['another token type', JSON.stringify({ ...valid, token_type: 'MAC' })],
+    ['a lifetime that is no number of seconds', JSON.stringify({ ...valid, expires_in: '600' })],
+    ['not JSON', '<html>proxy error</html>'],
+    ['a body far larger than a token', JSON.stringify({ ...valid, padding: 'x'.repeat(20_000) })],
+  ] as const) {
+    await t.rejects(
+      source(answering(200, body))(),
+      { name: 'ServiceTokenError', message: /without a token its contract allows/ },
+      what,
+    );
+  }
+});

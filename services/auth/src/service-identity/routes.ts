@@ -4,32 +4,15 @@
  * routes. Public at the guard (the caller has no token yet); the secret authenticates.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { INTERNAL_AUTH_PATHS, ServiceTokenRequestSchema, ServiceTokenResponseSchema } from '@lumikb/contracts';
 import { errorResponses, SERVICE_SECRET_HEADER, type ServiceApp } from '@lumikb/service-kit';
 import type { FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
-import { Type } from 'typebox';
 import { audit } from '../audit/record.ts';
 import type { Config } from '../config.ts';
 import type { AuthDatabase } from '../db/database.ts';
 import { errors } from '../errors.ts';
 import type { TokenIssuer } from '../security/tokens.ts';
-
-const ServiceTokenBody = Type.Object(
-  {
-    service: Type.String({
-      pattern: '^[a-z][a-z0-9-]{1,62}$',
-      description: 'the calling service, e.g. proxy-sync; becomes the svc claim',
-    }),
-  },
-  { additionalProperties: false },
-);
-
-const ServiceTokenResponse = Type.Object({
-  access_token: Type.String(),
-  token_type: Type.Literal('Bearer'),
-  expires_in: Type.Integer({ description: 'seconds' }),
-  expires_at: Type.String({ format: 'date-time' }),
-});
 
 /** Compares digests, so neither content nor length of the secret leaks through timing. */
 function secretMatches(given: string, expected: string): boolean {
@@ -48,7 +31,7 @@ export function registerServiceIdentityRoutes(
   };
 
   app.post(
-    '/internal/service-token',
+    INTERNAL_AUTH_PATHS.serviceToken,
     {
       config: { access: 'public' },
       // Checked before the body is parsed: without the secret, nothing else is looked at.
@@ -72,8 +55,8 @@ export function registerServiceIdentityRoutes(
         tags: ['service identities'],
         summary: 'Issue a short-lived service-identity token (internal; shared client secret)',
         description: `Send the shared SERVICE_CLIENT_SECRET in the ${SERVICE_SECRET_HEADER} header.`,
-        body: ServiceTokenBody,
-        response: { 200: ServiceTokenResponse, ...errorResponses(400, 401) },
+        body: ServiceTokenRequestSchema,
+        response: { 200: ServiceTokenResponseSchema, ...errorResponses(400, 401) },
       },
     },
     async (request) => {
