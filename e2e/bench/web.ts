@@ -6,34 +6,13 @@
  */
 import { type Browser, chromium } from '@playwright/test';
 import type { SeedData } from '../fixtures/data.ts';
-import { USERS } from '../fixtures/data.ts';
+import { appPages, USERS } from '../fixtures/data.ts';
 import globalSetup from '../support/global-setup.ts';
 
 const WIDTHS = [
   { name: '1280', viewport: { width: 1280, height: 800 } },
   { name: '390', viewport: { width: 390, height: 844 } },
 ] as const;
-
-function pages(seed: SeedData): string[] {
-  return [
-    '/kbs',
-    `/kbs/${seed.kbs.handbook}`,
-    `/kbs/${seed.kbs.handbook}/settings`,
-    `/kbs/${seed.kbs.handbook}/documents/${seed.documents.ready}`,
-    '/search',
-    '/chat',
-    '/operations',
-    '/operations/audit',
-    '/operations/queue',
-    '/operations/kb-stats',
-    '/admin',
-    '/admin/users',
-    '/admin/groups',
-    '/admin/kb-permissions',
-    '/admin/config',
-    '/admin/models',
-  ];
-}
 
 interface Load {
   bytes: number;
@@ -96,7 +75,7 @@ export async function benchWeb(): Promise<Record<string, unknown>> {
       await firstLoad(browser, baseURL, '/sign-in', width.viewport, false); // warm the server
       const base = await firstLoad(browser, baseURL, '/sign-in', width.viewport, false);
       out[`${width.name} /sign-in`] = `${kb(base.bytes)} (JS ${kb(base.jsBytes)}), ${base.ms.toFixed(0)} ms`;
-      for (const path of pages(seed)) {
+      for (const path of appPages(seed)) {
         const load = await firstLoad(browser, baseURL, path, width.viewport, true);
         const label = path.replace(seed.kbs.handbook, ':kb').replace(seed.documents.ready, ':doc');
         out[`${width.name} ${label}`] =

@@ -5,32 +5,8 @@
  */
 import AxeBuilder from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
-import { seeded } from '../fixtures/data.ts';
+import { appPages, seeded } from '../fixtures/data.ts';
 import { expect, test } from '../fixtures/test.ts';
-
-function pages(): string[] {
-  const { kbs, documents } = seeded();
-  return [
-    '/kbs',
-    '/kbs/new',
-    `/kbs/${kbs.handbook}`,
-    `/kbs/${kbs.handbook}/settings`,
-    `/kbs/${kbs.handbook}/documents/${documents.ready}`,
-    '/search',
-    '/chat',
-    '/account',
-    '/operations',
-    '/operations/audit',
-    '/operations/queue',
-    '/operations/kb-stats',
-    '/admin',
-    '/admin/users',
-    '/admin/groups',
-    '/admin/kb-permissions',
-    '/admin/config',
-    '/admin/models',
-  ];
-}
 
 /** Serious and critical violations on the page as it is now, one line per rule with the nodes it hit. */
 async function seriousViolations(page: Page, path: string): Promise<string[]> {
@@ -60,7 +36,7 @@ for (const [width, height] of [
     await expect(page.getByRole('heading', { level: 1, name: 'Sign in' })).toBeVisible();
     found.push(...(await seriousViolations(page, '/sign-in')));
     await signIn('admin');
-    for (const path of pages()) {
+    for (const path of appPages(seeded())) {
       await page.goto(path);
       await expect(page.getByRole('heading', { level: 1 })).toBeVisible();
       await expect(page.getByRole('status').filter({ hasText: /Loading/ })).toHaveCount(0);
