@@ -3,7 +3,8 @@
  * conversation, so a reload keeps it; the thread fills the viewport with one scroll and the
  * composer stays reachable (1280×800 and 390×844); answers can be copied, regenerated
  * (earlier versions kept) and judged; Enter sends and Shift+Enter starts a new line; a
- * model failing mid-answer leaves the partial answer and the error in the thread.
+ * model failing mid-answer leaves the partial answer and the error in the thread, and Stop
+ * keeps the partial answer, marked stopped.
  */
 import { startFakeOllama } from '@lumikb/test-kit';
 import { expect, test } from '../fixtures/test.ts';
@@ -112,31 +113,31 @@ test('phone (390×844): Send is on screen, the conversations are a drawer, nothi
   await expect(page.getByTestId('answer').first()).toContainText('twenty-five days');
 });
 
-test('a generation model failing mid-stream: the partial answer stays in the thread with the error, also after a reload', async ({
-  page,
-  signIn,
-}) => {
-  // An Ollama of this test's own whose streams break after a few tokens (an error line, status 200).
-  const ollama = await startFakeOllama(undefined, {
-    tokenDelayMs: 30,
-    reply: () => 'Train tickets are booked in second class [1] and the rest of this answer never arrives.',
-  });
-  ollama.failStreamsAfter(8); // "Train tickets are booked in second class [1] " and no more
+/**
+ * A KB answered by an Ollama of the test's own (a fake: slow, failing, as the test sets it
+ * up), with one READY document; `run` gets the KB's id, and everything is removed after.
+ */
+async function withOllamaKb(
+  ollama: Awaited<ReturnType<typeof startFakeOllama>>,
+  name: string,
+  run: (kbId: string) => Promise<void>,
+): Promise<void> {
   const api = await adminApi();
   const model = await api.post<{ id: string }>('/api/v1/admin/models', {
     type: 'generation',
     provider: 'ollama',
-    name: unique('E2E failing llama'),
+    name: unique(`E2E ${name} llama`),
     model_id: 'llama3.2:latest',
     api_endpoint: ollama.url,
     config: { context_window: 8192, max_output_tokens: 512 },
   });
+  // The KB service hears of the new model by event: create the KB once it has.
   let kb = { id: '' };
   await expect
     .poll(
       async () => {
         const res = await api.ctx.post('/api/v1/knowledge-bases', {
-          data: { name: unique('E2E Failing KB'), generation_model_id: model.id },
+          data: { name: unique(`E2E ${name} KB`), generation_model_id: model.id },
         });
         if (res.ok()) kb = await res.json();
         return res.status();
@@ -152,8 +153,30 @@ test('a generation model failing mid-stream: the partial answer stays in the thr
       'text/markdown',
     );
     await api.waitForDocument(kb.id, doc.id, ['READY']);
+    await run(kb.id);
+  } finally {
+    await deleteKb(api, kb.id);
+    await expect
+      .poll(async () => (await api.delete(`/api/v1/admin/models/${model.id}`)).status(), { timeout: 10_000 })
+      .toBe(204);
+    await api.dispose();
+    await ollama.close();
+  }
+}
+
+test('a generation model failing mid-stream: the partial answer stays in the thread with the error, also after a reload', async ({
+  page,
+  signIn,
+}) => {
+  // An Ollama of this test's own whose streams break after a few tokens (an error line, status 200).
+  const ollama = await startFakeOllama(undefined, {
+    tokenDelayMs: 30,
+    reply: () => 'Train tickets are booked in second class [1] and the rest of this answer never arrives.',
+  });
+  ollama.failStreamsAfter(8); // "Train tickets are booked in second class [1] " and no more
+  await withOllamaKb(ollama, 'failing', async (kbId) => {
     await signIn('admin');
-    await page.goto(`/chat?kb=${kb.id}`);
+    await page.goto(`/chat?kb=${kbId}`);
     await page.getByRole('textbox', { name: 'Your question' }).fill('Which class for trains?');
     await page.keyboard.press('Enter');
 
@@ -174,12 +197,41 @@ test('a generation model failing mid-stream: the partial answer stays in the thr
     await expect(saved).toContainText('Train tickets are booked in second class');
     await expect(saved.getByRole('alert')).toContainText('The answer could not be generated');
     await expect(saved.getByRole('list', { name: 'Sources' })).toContainText('travel.md · chunk 1');
-  } finally {
-    await deleteKb(api, kb.id);
-    await expect
-      .poll(async () => (await api.delete(`/api/v1/admin/models/${model.id}`)).status(), { timeout: 10_000 })
-      .toBe(204);
-    await api.dispose();
-    await ollama.close();
-  }
+  });
+});
+
+test('Stop ends an answer mid-stream: the partial answer is kept, marked stopped, also after a reload', async ({
+  page,
+  signIn,
+}) => {
+  // Slow enough that Stop lands in the middle: about 40 tokens at 150 ms.
+  const ollama = await startFakeOllama(undefined, {
+    tokenDelayMs: 150,
+    reply: () =>
+      'Train tickets are booked in second class [1] for every trip, and this long answer goes on for a while so that there is time to stop it before it reaches its final words: the very last sentence.',
+  });
+  await withOllamaKb(ollama, 'stopped', async (kbId) => {
+    await signIn('admin');
+    await page.goto(`/chat?kb=${kbId}`);
+    await page.getByRole('textbox', { name: 'Your question' }).fill('Which class for trains?');
+    await page.keyboard.press('Enter');
+
+    const answer = page.getByTestId('answer').first();
+    await expect(answer).toContainText('Train tickets are booked');
+    await expect(answer).toHaveAttribute('aria-busy', 'true');
+    await page.getByRole('button', { name: 'Stop' }).click();
+    await expect(answer).toHaveAttribute('aria-busy', 'false');
+    await expect(answer).not.toContainText('the very last sentence');
+    await expect(page.getByRole('button', { name: 'Send' })).toBeVisible();
+
+    // The server keeps what was written, as `stopped` (saved once it sees the client go).
+    await expect(page).toHaveURL(/\/chat\/[0-9a-f-]{36}$/);
+    const saved = page.getByTestId('answer').first();
+    await expect(async () => {
+      await page.reload();
+      await expect(saved).toContainText('Stopped.', { timeout: 2_000 });
+    }).toPass({ timeout: 20_000 });
+    await expect(saved).toContainText('Train tickets are booked');
+    await expect(saved).not.toContainText('the very last sentence');
+  });
 });
