@@ -337,9 +337,17 @@ function SavedConversation({
   onDeleted: () => void;
 }) {
   const toast = useToast();
-  const conversation = useQuery(() => call(api.GET('/api/v1/conversations/{id}', { params: { path: { id } } })), [id]);
+  // While an answer of this conversation is still being written by the server and not by this
+  // page (just stopped, or streaming in another tab), the view refreshes until it settles.
+  const [watchMs, setWatchMs] = useState<number | undefined>();
+  const conversation = useQuery(() => call(api.GET('/api/v1/conversations/{id}', { params: { path: { id } } })), [id], {
+    pollMs: watchMs,
+  });
   const stream = useAnswerStream();
   const [pending, setPending] = useState(false);
+  const writtenElsewhere =
+    !pending && (conversation.data?.messages ?? []).some((m: Message) => m.status === 'streaming');
+  useEffect(() => setWatchMs(writtenElsewhere ? 1_000 : undefined), [writtenElsewhere]);
   const [error, setError] = useState<ApiError | undefined>();
   const [confirmDelete, setConfirmDelete] = useState(false);
   const [deleting, setDeleting] = useState(false);
