@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { makeDocx, makePdf } from '@lumikb/ingest/testing';
+import { expect } from '@playwright/test';
 import { seeded, USERS } from '../fixtures/data.ts';
 import { ApiSession } from './api.ts';
 
@@ -89,4 +90,64 @@ export function longManual(sections = 60): string {
     out.push(`Section ${s}. The ${words[s % words.length]} procedure: ${body}.`);
   }
   return out.join('\n\n');
+}
+
+export interface OllamaKb {
+  api: ApiSession;
+  kbId: string;
+  modelId: string;
+  modelName: string;
+  documentId: string;
+}
+
+/**
+ * A KB answered by an Ollama of the test's own (a fake: slow, failing, as the test sets it
+ * up), with one READY document (travel.md); `run` gets their ids, and everything is removed after.
+ */
+export async function withOllamaKb(
+  ollama: { url: string; close(): Promise<void> },
+  name: string,
+  run: (kb: OllamaKb) => Promise<void>,
+): Promise<void> {
+  const api = await adminApi();
+  const modelName = unique(`E2E ${name} llama`);
+  const model = await api.post<{ id: string }>('/api/v1/admin/models', {
+    type: 'generation',
+    provider: 'ollama',
+    name: modelName,
+    model_id: 'llama3.2:latest',
+    api_endpoint: ollama.url,
+    config: { context_window: 8192, max_output_tokens: 512 },
+  });
+  // The KB service hears of the new model by event: create the KB once it has.
+  let kb = { id: '' };
+  await expect
+    .poll(
+      async () => {
+        const res = await api.ctx.post('/api/v1/knowledge-bases', {
+          data: { name: unique(`E2E ${name} KB`), generation_model_id: model.id },
+        });
+        if (res.ok()) kb = await res.json();
+        return res.status();
+      },
+      { timeout: 10_000 },
+    )
+    .toBe(201);
+  try {
+    const doc = await api.upload(
+      kb.id,
+      'travel.md',
+      '# Travel\n\nTrain tickets are booked in second class.\n',
+      'text/markdown',
+    );
+    await api.waitForDocument(kb.id, doc.id, ['READY']);
+    await run({ api, kbId: kb.id, modelId: model.id, modelName, documentId: doc.id });
+  } finally {
+    await deleteKb(api, kb.id);
+    await expect
+      .poll(async () => (await api.delete(`/api/v1/admin/models/${model.id}`)).status(), { timeout: 10_000 })
+      .toBe(204);
+    await api.dispose();
+    await ollama.close();
+  }
 }

@@ -8,7 +8,7 @@
  */
 import { startFakeOllama } from '@lumikb/test-kit';
 import { expect, test } from '../fixtures/test.ts';
-import { adminApi, deleteKb, unique } from '../support/kb.ts';
+import { withOllamaKb } from '../support/kb.ts';
 
 const QUESTION = 'How many days of paid vacation leave do I get?';
 
@@ -113,57 +113,6 @@ test('phone (390×844): Send is on screen, the conversations are a drawer, nothi
   await expect(page.getByTestId('answer').first()).toContainText('twenty-five days');
 });
 
-/**
- * A KB answered by an Ollama of the test's own (a fake: slow, failing, as the test sets it
- * up), with one READY document; `run` gets the KB's id, and everything is removed after.
- */
-async function withOllamaKb(
-  ollama: Awaited<ReturnType<typeof startFakeOllama>>,
-  name: string,
-  run: (kbId: string) => Promise<void>,
-): Promise<void> {
-  const api = await adminApi();
-  const model = await api.post<{ id: string }>('/api/v1/admin/models', {
-    type: 'generation',
-    provider: 'ollama',
-    name: unique(`E2E ${name} llama`),
-    model_id: 'llama3.2:latest',
-    api_endpoint: ollama.url,
-    config: { context_window: 8192, max_output_tokens: 512 },
-  });
-  // The KB service hears of the new model by event: create the KB once it has.
-  let kb = { id: '' };
-  await expect
-    .poll(
-      async () => {
-        const res = await api.ctx.post('/api/v1/knowledge-bases', {
-          data: { name: unique(`E2E ${name} KB`), generation_model_id: model.id },
-        });
-        if (res.ok()) kb = await res.json();
-        return res.status();
-      },
-      { timeout: 10_000 },
-    )
-    .toBe(201);
-  try {
-    const doc = await api.upload(
-      kb.id,
-      'travel.md',
-      '# Travel\n\nTrain tickets are booked in second class.\n',
-      'text/markdown',
-    );
-    await api.waitForDocument(kb.id, doc.id, ['READY']);
-    await run(kb.id);
-  } finally {
-    await deleteKb(api, kb.id);
-    await expect
-      .poll(async () => (await api.delete(`/api/v1/admin/models/${model.id}`)).status(), { timeout: 10_000 })
-      .toBe(204);
-    await api.dispose();
-    await ollama.close();
-  }
-}
-
 test('a generation model failing mid-stream: the partial answer stays in the thread with the error, also after a reload', async ({
   page,
   signIn,
@@ -174,7 +123,7 @@ test('a generation model failing mid-stream: the partial answer stays in the thr
     reply: () => 'Train tickets are booked in second class [1] and the rest of this answer never arrives.',
   });
   ollama.failStreamsAfter(8); // "Train tickets are booked in second class [1] " and no more
-  await withOllamaKb(ollama, 'failing', async (kbId) => {
+  await withOllamaKb(ollama, 'failing', async ({ kbId }) => {
     await signIn('admin');
     await page.goto(`/chat?kb=${kbId}`);
     await page.getByRole('textbox', { name: 'Your question' }).fill('Which class for trains?');
@@ -210,7 +159,7 @@ test('Stop ends an answer mid-stream: the partial answer is kept, marked stopped
     reply: () =>
       'Train tickets are booked in second class [1] for every trip, and this long answer goes on for a while so that there is time to stop it before it reaches its final words: the very last sentence.',
   });
-  await withOllamaKb(ollama, 'stopped', async (kbId) => {
+  await withOllamaKb(ollama, 'stopped', async ({ kbId }) => {
     await signIn('admin');
     await page.goto(`/chat?kb=${kbId}`);
     await page.getByRole('textbox', { name: 'Your question' }).fill('Which class for trains?');

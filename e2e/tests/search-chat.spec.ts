@@ -2,7 +2,7 @@
 import { startFakeOllama } from '@lumikb/test-kit';
 import { DOCUMENTS, KBS, seeded } from '../fixtures/data.ts';
 import { expect, test } from '../fixtures/test.ts';
-import { adminApi, deleteKb, unique } from '../support/kb.ts';
+import { withOllamaKb } from '../support/kb.ts';
 
 test('search across readable KBs; a citation opens the viewer at the cited chunk, highlighted', async ({
   page,
@@ -91,40 +91,9 @@ test('chat streams an LLM answer token by token with citation badges; with that 
     reply: (question) =>
       `Trains are booked in second class [1] for trips like "${question}" and the rest follows the travel policy.`,
   });
-  const api = await adminApi();
-  const modelName = unique('E2E Chat llama');
-  const model = await api.post<{ id: string }>('/api/v1/admin/models', {
-    type: 'generation',
-    provider: 'ollama',
-    name: modelName,
-    model_id: 'llama3.2:latest',
-    api_endpoint: ollama.url,
-    config: { context_window: 8192, max_output_tokens: 512 },
-  });
-  // The KB service hears of the new model by event: create the KB once it has.
-  let kb = { id: '' };
-  await expect
-    .poll(
-      async () => {
-        const res = await api.ctx.post('/api/v1/knowledge-bases', {
-          data: { name: unique('E2E Chat KB'), generation_model_id: model.id },
-        });
-        if (res.ok()) kb = await res.json();
-        return res.status();
-      },
-      { timeout: 10_000 },
-    )
-    .toBe(201);
-  try {
-    const doc = await api.upload(
-      kb.id,
-      'travel.md',
-      '# Travel\n\nTrain tickets are booked in second class.\n',
-      'text/markdown',
-    );
-    await api.waitForDocument(kb.id, doc.id, ['READY']);
+  await withOllamaKb(ollama, 'Chat', async ({ api, kbId, modelId, modelName, documentId }) => {
     await signIn('admin');
-    await page.goto(`/chat?kb=${kb.id}`);
+    await page.goto(`/chat?kb=${kbId}`);
     await expect(page.getByText(`Answers by ${modelName} (Ollama)`)).toBeVisible();
     const input = page.getByRole('textbox', { name: 'Your question' });
     await input.fill('Which class for trains?');
@@ -143,15 +112,15 @@ test('chat streams an LLM answer token by token with citation badges; with that 
     await expect(first.getByRole('list', { name: 'Sources' })).toContainText('travel.md · chunk 1');
     await expect(first.getByRole('link', { name: 'Source 1: travel.md, chunk 1' })).toHaveAttribute(
       'href',
-      `/kbs/${kb.id}/documents/${doc.id}?chunk=0`,
+      `/kbs/${kbId}/documents/${documentId}?chunk=0`,
     );
 
     // The KB's model goes inactive: the default generation model stands in, and says why.
-    await api.put(`/api/v1/admin/models/${model.id}`, { status: 'inactive' });
+    await api.put(`/api/v1/admin/models/${modelId}`, { status: 'inactive' });
     await expect
       .poll(
         async () =>
-          (await api.get<{ generation_model: { status: string } }>(`/api/v1/knowledge-bases/${kb.id}`)).generation_model
+          (await api.get<{ generation_model: { status: string } }>(`/api/v1/knowledge-bases/${kbId}`)).generation_model
             .status,
       )
       .toBe('inactive');
@@ -164,15 +133,7 @@ test('chat streams an LLM answer token by token with citation badges; with that 
     );
     await expect(second.getByTestId('extractive-badge')).toBeVisible();
     await expect(second.getByTestId('answer-meta')).toContainText('Answered by Built-in extractive answerer');
-  } finally {
-    await deleteKb(api, kb.id);
-    // The registry learns of the KB's deletion by event; the model can go once it has.
-    await expect
-      .poll(async () => (await api.delete(`/api/v1/admin/models/${model.id}`)).status(), { timeout: 10_000 })
-      .toBe(204);
-    await api.dispose();
-    await ollama.close();
-  }
+  });
 });
 
 for (const viewport of [
