@@ -65,6 +65,15 @@ t.test('a JSON body over 1 MiB → 413 PAYLOAD_TOO_LARGE, declared or chunked', 
   });
   t.equal(fine.statusCode, 200, 'a body within the limit reaches the service');
   await fine.body.dump();
+
+  const fineChunked = await request(`${base}/api/v1/auth/login`, {
+    method: 'POST',
+    dispatcher: client,
+    headers: { 'content-type': 'application/json' },
+    body: Readable.from([json(300 * 1024).slice(0, 1000), json(300 * 1024).slice(1000)]),
+  });
+  t.equal(fineChunked.statusCode, 200, 'a chunked body within the limit reaches the service whole');
+  t.equal(((await fineChunked.body.json()) as { size: number }).size, json(300 * 1024).length);
 });
 
 t.test(
