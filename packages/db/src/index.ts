@@ -11,3 +11,4 @@ export {
 } from 'kysely';
 export * from './database.ts';
 export * from './migrate.ts';
+export * from './snapshot.ts';

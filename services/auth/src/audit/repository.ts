@@ -1,6 +1,6 @@
 /** SQL for the audit trail: stored once per audit.recorded event, read with filters and paging. */
 import type { AuditRecorded, EventOf } from '@lumikb/contracts';
-import { type Kysely, type Selectable, sql } from '@lumikb/db';
+import { type Kysely, readSnapshot, type Selectable, sql } from '@lumikb/db';
 import { redactSecrets } from '@lumikb/service-kit';
 import type { AuditLogTable, AuthDatabase } from '../db/database.ts';
 
@@ -56,10 +56,7 @@ export async function listAuditRecords(
 ): Promise<{ rows: Selectable<AuditLogTable>[]; total: number }> {
   // The page and its total from one snapshot: two queries on two connections could count
   // a record that arrived between them (total 3 beside a page of 2).
-  return db
-    .transaction()
-    .setIsolationLevel('repeatable read')
-    .execute((trx) => pageAuditRecords(trx, filter));
+  return readSnapshot(db, (trx) => pageAuditRecords(trx, filter));
 }
 
 async function pageAuditRecords(

@@ -1,5 +1,5 @@
 /** SQL for users and their group memberships. Rows map to camelCase objects here only. */
-import { type Kysely, type Selectable, sql } from '@lumikb/db';
+import { type Kysely, readSnapshot, type Selectable, sql } from '@lumikb/db';
 import type { AuthDatabase, UserTable } from '../db/database.ts';
 
 type Db = Kysely<AuthDatabase>;
@@ -175,7 +175,12 @@ export interface UserFilter {
 
 const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
-export async function listUsers(db: Db, filter: UserFilter): Promise<{ users: User[]; total: number }> {
+/** A page of users and their total, from one snapshot (readSnapshot). */
+export function listUsers(db: Db, filter: UserFilter): Promise<{ users: User[]; total: number }> {
+  return readSnapshot(db, (trx) => pageUsers(trx, filter));
+}
+
+async function pageUsers(db: Db, filter: UserFilter): Promise<{ users: User[]; total: number }> {
   let query = db.selectFrom('users');
   if (filter.q) {
     const pattern = `%${escapeLike(filter.q)}%`;
@@ -188,10 +193,13 @@ export async function listUsers(db: Db, filter: UserFilter): Promise<{ users: Us
       eb.selectFrom('user_groups').select('user_id').where('group_id', '=', groupId),
     );
   }
-  const [rows, count] = await Promise.all([
-    query.select(USER_COLUMNS).orderBy(sql`lower(email)`).limit(filter.limit).offset(filter.offset).execute(),
-    query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
-  ]);
+  const rows = await query
+    .select(USER_COLUMNS)
+    .orderBy(sql`lower(email)`)
+    .limit(filter.limit)
+    .offset(filter.offset)
+    .execute();
+  const count = await query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
   return { users: rows.map(toUser), total: Number(count.n) };
 }
 

@@ -6,7 +6,7 @@ import {
   type ProcessingSteps,
   type StepErrors,
 } from '@lumikb/contracts';
-import { type Kysely, sql } from '@lumikb/db';
+import { type Kysely, readSnapshot, sql } from '@lumikb/db';
 import type { DocumentTable, KnowledgeBaseDatabase } from '../db/database.ts';
 
 type Db = Kysely<KnowledgeBaseDatabase>;
@@ -123,7 +123,17 @@ export async function findDocument(
   return (await query.executeTakeFirst()) as DocumentRow | undefined;
 }
 
-export async function listDocuments(
+/** The page and its total from one snapshot (readSnapshot): two queries on two connections
+ * could disagree under concurrent writes. */
+export function listDocuments(
+  db: Db,
+  kbId: string,
+  filter: { status?: DocumentStatus | undefined; q?: string | undefined; limit: number; offset: number },
+): Promise<{ rows: DocumentRow[]; total: number }> {
+  return readSnapshot(db, (trx) => pageListDocuments(trx, kbId, filter));
+}
+
+async function pageListDocuments(
   db: Db,
   kbId: string,
   filter: { status?: DocumentStatus | undefined; q?: string | undefined; limit: number; offset: number },

@@ -1,6 +1,6 @@
 /** SQL of knowledge bases. */
 import type { AccessTokenClaims, DocumentStatus } from '@lumikb/contracts';
-import { type Kysely, sql } from '@lumikb/db';
+import { type Kysely, readSnapshot, sql } from '@lumikb/db';
 import type { KnowledgeBaseDatabase, KnowledgeBaseTable } from '../db/database.ts';
 import { grantsOfCaller, isPlatformAdmin } from '../permissions/service.ts';
 
@@ -63,7 +63,17 @@ export async function findKbs(db: Db, ids: string[]): Promise<KnowledgeBaseRow[]
 }
 
 /** KBs the caller can read (all of them for platform admins), newest first. */
-export async function listReadableKbs(
+/** The page and its total from one snapshot (readSnapshot): two queries on two connections
+ * could disagree under concurrent writes. */
+export function listReadableKbs(
+  db: Db,
+  claims: AccessTokenClaims,
+  page: { limit: number; offset: number; q?: string | undefined },
+): Promise<{ rows: KnowledgeBaseRow[]; total: number }> {
+  return readSnapshot(db, (trx) => pageListReadableKbs(trx, claims, page));
+}
+
+async function pageListReadableKbs(
   db: Db,
   claims: AccessTokenClaims,
   page: { limit: number; offset: number; q?: string | undefined },

@@ -1,5 +1,5 @@
 /** SQL of KB grants. */
-import type { Kysely } from '@lumikb/db';
+import { type Kysely, readSnapshot } from '@lumikb/db';
 import type { KbPermissionLevel, KnowledgeBaseDatabase } from '../db/database.ts';
 
 type Db = Kysely<KnowledgeBaseDatabase>;
@@ -78,16 +78,21 @@ export async function adminCount(db: Db, kbId: string): Promise<number> {
   return Number(row.n);
 }
 
-export async function listAllGrants(
-  db: Db,
-  filter: {
-    principal_type?: 'user' | 'group' | undefined;
-    principal_id?: string | undefined;
-    kb_id?: string | undefined;
-    limit: number;
-    offset: number;
-  },
-) {
+interface GrantFilter {
+  principal_type?: 'user' | 'group' | undefined;
+  principal_id?: string | undefined;
+  kb_id?: string | undefined;
+  limit: number;
+  offset: number;
+}
+
+/** The page and its total from one snapshot (readSnapshot): two queries on two connections
+ * could disagree under concurrent writes. */
+export function listAllGrants(db: Db, filter: GrantFilter): ReturnType<typeof pageAllGrants> {
+  return readSnapshot(db, (trx) => pageAllGrants(trx, filter));
+}
+
+async function pageAllGrants(db: Db, filter: GrantFilter) {
   let query = db
     .selectFrom('kb_permissions')
     .innerJoin('knowledge_bases', 'knowledge_bases.id', 'kb_permissions.kb_id');

@@ -13,6 +13,7 @@ import {
   type WorkerPresence,
   WorkerPresenceSchema,
 } from '@lumikb/contracts';
+import { readSnapshot } from '@lumikb/db';
 import { isNotFound } from '@lumikb/events';
 import { AppError, recordAudit } from '@lumikb/service-kit';
 import { RequestStrategy } from 'nats';
@@ -175,22 +176,26 @@ export async function queueTasks(
   filter: { status?: DocumentStatus | undefined; kb_id?: string | undefined; limit: number; offset: number },
   claims: AccessTokenClaims,
 ) {
-  let query = ctx.db.selectFrom('documents').innerJoin('knowledge_bases', 'knowledge_bases.id', 'documents.kb_id');
-  query = filter.status
-    ? query.where('documents.status', '=', filter.status)
-    : query.where('documents.status', 'in', ['PENDING', 'PROCESSING']);
-  if (filter.kb_id) query = query.where('documents.kb_id', '=', filter.kb_id);
-  const [rows, count, rate] = await Promise.all([
-    query
-      .select([...documentColumns.map((c) => `documents.${c}` as const), 'knowledge_bases.name as kb_name'])
-      .orderBy('documents.updated_at', 'desc')
-      .orderBy('documents.id')
-      .limit(filter.limit)
-      .offset(filter.offset)
-      .execute(),
-    query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
-    durationRate(ctx),
-  ]);
+  const snapshot = (db: KbContext['db']) => {
+    let query = db.selectFrom('documents').innerJoin('knowledge_bases', 'knowledge_bases.id', 'documents.kb_id');
+    query = filter.status
+      ? query.where('documents.status', '=', filter.status)
+      : query.where('documents.status', 'in', ['PENDING', 'PROCESSING']);
+    if (filter.kb_id) query = query.where('documents.kb_id', '=', filter.kb_id);
+    return Promise.all([
+      query
+        .select([...documentColumns.map((c) => `documents.${c}` as const), 'knowledge_bases.name as kb_name'])
+        .orderBy('documents.updated_at', 'desc')
+        .orderBy('documents.id')
+        .limit(filter.limit)
+        .offset(filter.offset)
+        .execute(),
+      query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+    ]);
+  };
+  // The page and its total from one snapshot: two queries on two connections could disagree
+  // (the list said "No failed documents" while the card said 1).
+  const [[rows, count], rate] = await Promise.all([readSnapshot(ctx.db, snapshot), durationRate(ctx)]);
   const readable = await permissionsOf(ctx.db, [...new Set(rows.map((r) => r.kb_id))], claims);
   const items = (rows as (DocumentRow & { kb_name: string })[]).map((doc) => {
     const visible = readable.has(doc.kb_id);

@@ -1,6 +1,6 @@
 /** SQL for `llm_models`. Functions take `db` or the caller's transaction. */
 import type { ModelStatus, ModelType, Provider } from '@lumikb/contracts';
-import { type Kysely, type Selectable, sql, type Transaction, type Updateable } from '@lumikb/db';
+import { type Kysely, readSnapshot, type Selectable, sql, type Transaction, type Updateable } from '@lumikb/db';
 import type { LlmModelTable, RegistryDatabase, SyncStatus } from '../db/database.ts';
 
 export type Db = Kysely<RegistryDatabase> | Transaction<RegistryDatabase>;
@@ -64,7 +64,19 @@ export interface ModelFilter {
   q?: string | undefined;
 }
 
-export async function listModels(
+/** The page and its total from one snapshot (readSnapshot): two queries on two connections
+ * could disagree under concurrent writes. */
+export function listModels(
+  db: Db,
+  filter: ModelFilter,
+  page: { limit: number; offset: number },
+): Promise<{ rows: ModelRow[]; total: number }> {
+  return readSnapshot<RegistryDatabase, { rows: ModelRow[]; total: number }>(db, (trx) =>
+    pageListModels(trx, filter, page),
+  );
+}
+
+async function pageListModels(
   db: Db,
   filter: ModelFilter,
   page: { limit: number; offset: number },
