@@ -1,9 +1,9 @@
 /**
  * `pnpm test`: every package's and service's tap tests (against real Postgres and NATS,
  * see README "How tests find Postgres and NATS") and, beside them at low CPU priority,
- * lint and the typechecks (two at a time: each is one single-threaded process). Prints
- * each stage's time and ends with one summary line. Extra arguments are passed to tap
- * (e.g. a single test file); then only tap runs.
+ * lint and the typechecks (two at a time: each is one single-threaded process), then the
+ * browser suite. Prints each stage's time and ends with one summary line. Extra arguments
+ * are passed to tap (e.g. a single test file); then only tap runs.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
@@ -144,6 +144,31 @@ if (tapArgs.length === 0) {
   process.stdout.write(
     `── coverage: ${ok ? 'ok' : 'FAILED: under a threshold of .taprc'} (${seconds(started)}; .tap/report/coverage-summary.json)\n`,
   );
+}
+
+// The browser suite (e2e/, Playwright on Debian's Chromium), after tap: both load the whole
+// machine. `.ci/run` runs it as a stage of its own (LUMIKB_TEST_SKIP_E2E=1 here), after the
+// service bundles it built beside tap.
+if (tapArgs.length === 0 && process.env.LUMIKB_TEST_SKIP_E2E !== '1' && existsSync(`${ROOT}/e2e/package.json`)) {
+  results.push(await browserSuite());
+}
+
+async function browserSuite(): Promise<SuiteResult> {
+  const chromium = process.env.E2E_CHROMIUM ?? '/usr/bin/chromium';
+  if (!existsSync(chromium)) {
+    process.stdout.write(
+      `\n── e2e: skipped: no Chromium at ${chromium} (apt-get install chromium; never a downloaded browser)\n`,
+    );
+    return { suite: 'e2e', passed: 0, failed: 0, skipped: 1 };
+  }
+  process.stdout.write('\n── e2e: the browser suite (pnpm test:e2e)\n');
+  const started = performance.now();
+  const { code, output } = await run('pnpm', ['test:e2e']);
+  // Playwright's closing lines: "  37 passed (2.8m)", "  1 failed", "  1 skipped", "  1 flaky".
+  const count = (word: string) => Number([...output.matchAll(new RegExp(`^ +(\\d+) ${word}`, 'gm'))].at(-1)?.[1] ?? 0);
+  const failed = count('failed') || (code !== 0 ? 1 : 0);
+  process.stdout.write(`── e2e: ${code === 0 ? 'ok' : 'FAILED'} (${seconds(started)})\n`);
+  return { suite: 'e2e', passed: count('passed') + count('flaky'), failed, skipped: count('skipped') };
 }
 
 for (const r of results) recordResult(r);
