@@ -66,7 +66,7 @@ interface Scenario {
 /** Embedding batches in flight (the worker's EMBED_CONCURRENCY, and the limit's concurrency). */
 const EMBED_CONCURRENCY = 2;
 /** Documents in flight: more than the embedder's slots, so it never waits for the rest of the pipeline. */
-const DOCUMENTS_IN_FLIGHT = 8;
+const DOCUMENTS_IN_FLIGHT = Number(process.env.INGEST_BENCH_DOCUMENTS_IN_FLIGHT ?? 8);
 
 async function runScenario(t: Teardown, scenario: Scenario) {
   const concurrency = EMBED_CONCURRENCY;
