@@ -148,6 +148,10 @@ export async function processJob(deps: ProcessorDeps, job: JobRef, delivery: Del
   if (current.attempt < job.attempt) return 'retry';
   if (current.status === 'READY' || current.status === 'FAILED') return 'stale';
 
+  // The original is fetched while the lease is taken (one round trip less per document);
+  // its failure surfaces in the parse step, as if fetched there.
+  const original = deps.kb.original(job.documentId);
+  original.catch(() => {});
   const lease = await claimJob(deps.db, {
     documentId: job.documentId,
     attempt: job.attempt,
@@ -177,11 +181,12 @@ export async function processJob(deps: ProcessorDeps, job: JobRef, delivery: Del
   };
   const progress = (at: ProcessingStep, doneCount: number, total: number) =>
     reports.progress(at, steps, { done: doneCount, total });
+  let contentInFlight: Promise<unknown> | undefined;
 
   try {
     // parse
     await begin('parse');
-    const bytes = await deps.kb.original(job.documentId);
+    const bytes = await original;
     const extracted = await deps.parser.extractDocument(bytes, current.format);
     const { text } = extracted;
     finish('parse');
@@ -210,6 +215,22 @@ export async function processJob(deps: ProcessorDeps, job: JobRef, delivery: Del
     // index
     await begin('index');
     const collection = info.knowledge_base.collection;
+    // The text and offsets for the viewer travel while the points are written (the
+    // document's slot is free one round trip sooner). The KB refuses them for a document
+    // deleted (404) or retried (409) meanwhile, so this one call also tells whether the
+    // attempt still counts — no second fetch of the job; its answer is awaited once the
+    // points are written, so a deleted document's points are dropped after they landed.
+    const content = settled(
+      deps.kb.saveContent(job.documentId, {
+        attempt: job.attempt,
+        text,
+        chunk_size: chunkSize,
+        chunk_overlap: chunkOverlap,
+        chunks: chunks.map((c) => (c.location ? [c.start, c.end, c.location] : [c.start, c.end])),
+        parts: documentParts(extracted.sections.map((s) => [s.start, s.end, s.location])),
+      }),
+    );
+    contentInFlight = content;
     // The first batch replaces the document's earlier points (a shorter re-chunking must
     // not leave extra chunks) in the same transaction; a document of one batch, the usual
     // case, is indexed by one write, which the vector store commits together with the
@@ -245,19 +266,10 @@ export async function processJob(deps: ProcessorDeps, job: JobRef, delivery: Del
       if (stored !== chunks.length)
         throw new Error(`index holds ${stored} chunks of this document, expected ${chunks.length}`);
     }
-    // The text and offsets for the viewer go last: the KB refuses them for a document
-    // deleted (404) or retried (409) meanwhile, so this one call also tells whether the
-    // attempt still counts — no second fetch of the job.
-    try {
-      await deps.kb.saveContent(job.documentId, {
-        attempt: job.attempt,
-        text,
-        chunk_size: chunkSize,
-        chunk_overlap: chunkOverlap,
-        chunks: chunks.map((c) => (c.location ? [c.start, c.end, c.location] : [c.start, c.end])),
-        parts: documentParts(extracted.sections.map((s) => [s.start, s.end, s.location])),
-      });
-    } catch (error) {
+    const saved = await content;
+    contentInFlight = undefined;
+    if (saved.error !== undefined) {
+      const error = saved.error;
       if (!(error instanceof KbGoneError)) throw error;
       await reports.settle().catch(() => {});
       if (error.status === 404) await deps.vectors.deleteByDocument(collection, job.documentId).catch(() => {});
@@ -295,6 +307,8 @@ export async function processJob(deps: ProcessorDeps, job: JobRef, delivery: Del
     log.info({ chunks: chunks.length, ms: Date.now() - startedAt }, 'document processed');
     return 'done';
   } catch (raw) {
+    // Nothing of this attempt may still be on its way once it ends.
+    await contentInFlight;
     const error = classify(raw);
     // A step report still on its way must not race the final one.
     await reports.settle().catch(() => {});
@@ -454,6 +468,14 @@ class StepReports {
       );
     });
   }
+}
+
+/** A promise that never rejects: its value, or what it threw. */
+function settled(promise: Promise<void>): Promise<{ error?: unknown }> {
+  return promise.then(
+    () => ({}),
+    (error: unknown) => ({ error }),
+  );
 }
 
 function embeddingModelOf(info: ProcessingJob): LlmModel {

@@ -307,19 +307,17 @@ export async function saveContent(
     chunk_overlap: number;
   },
 ): Promise<number | undefined> {
-  const previous = await db
-    .selectFrom('document_contents')
-    .select('text_oid')
-    .where('document_id', '=', content.document_id)
-    .forUpdate()
-    .executeTakeFirst();
   const values = {
     ...content,
     text: null,
     chunks: JSON.stringify(content.chunks),
     parts: content.parts ? JSON.stringify(content.parts) : null,
   };
-  await db
+  // One statement: the text it replaces (read in the statement's snapshot, locked) and the upsert.
+  const row = await db
+    .with('previous', (qb) =>
+      qb.selectFrom('document_contents').select('text_oid').where('document_id', '=', content.document_id).forUpdate(),
+    )
     .insertInto('document_contents')
     .values(values)
     .onConflict((oc) =>
@@ -335,8 +333,9 @@ export async function saveContent(
         created_at: sql`now()`,
       }),
     )
-    .execute();
-  return previous?.text_oid != null ? Number(previous.text_oid) : undefined;
+    .returning((eb) => eb.selectFrom('previous').select('text_oid').as('previous_oid'))
+    .executeTakeFirstOrThrow();
+  return row.previous_oid != null ? Number(row.previous_oid) : undefined;
 }
 
 export async function findContent(db: Db, documentId: string) {

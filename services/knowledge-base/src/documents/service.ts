@@ -22,7 +22,7 @@ import { isVectorStoreError } from '@lumikb/vector-store';
 import type { KbContext } from '../context.ts';
 import type { KnowledgeBaseDatabase } from '../db/database.ts';
 import { errors } from '../errors.ts';
-import { documentCount, findKb, lockDocumentCount } from '../knowledge-bases/repository.ts';
+import { documentCount, findKb, type KnowledgeBaseRow, lockDocumentCount } from '../knowledge-bases/repository.ts';
 import { kbSummary } from '../knowledge-bases/service.ts';
 import { requirePermission } from '../permissions/service.ts';
 import { vectorCall } from '../vectors.ts';
@@ -106,7 +106,8 @@ export async function storeDocument(
 ): Promise<DocumentView> {
   const now = ctx.clock();
   // FOR SHARE: an upload and a change of the embedding model never interleave.
-  const kb = await trx.selectFrom('knowledge_bases').select('id').where('id', '=', kbId).forShare().executeTakeFirst();
+  // The whole row: the document-count event below carries the KB's summary.
+  const kb = await findKb(trx, kbId, { forShare: true });
   if (!kb) throw errors.KB_NOT_FOUND(`Knowledge base ${kbId} not found`, { kb_id: kbId });
   const duplicate = () => findByContent(trx, kbId, file.sha256);
   const existing = allowDuplicate ? undefined : await duplicate();
@@ -152,7 +153,7 @@ export async function storeDocument(
         sha256: row.sha256,
         attempt: row.attempt,
       }),
-      ...(await documentCountEvent(trx, kbId)),
+      ...(await documentCountEvent(trx, kbId, kb)),
       auditEvent(SERVICE, {
         action: 'document.upload',
         resourceType: 'document',
@@ -177,9 +178,14 @@ async function publishDocumentCount(trx: Kysely<KnowledgeBaseDatabase>, kbId: st
 }
 
 /** The kb.updated event with the count (none if the KB is gone), the lock taken; record it before commit. */
-async function documentCountEvent(trx: Kysely<KnowledgeBaseDatabase>, kbId: string): Promise<PendingEvent[]> {
+async function documentCountEvent(
+  trx: Kysely<KnowledgeBaseDatabase>,
+  kbId: string,
+  /** The KB's row, when the caller already read it in this transaction (locked, so unchanged). */
+  known?: KnowledgeBaseRow,
+): Promise<PendingEvent[]> {
   await lockDocumentCount(trx, kbId);
-  const kb = await findKb(trx, kbId);
+  const kb = known ?? (await findKb(trx, kbId));
   if (!kb) return [];
   return [
     pendingEvent(KbUpdated, { kb: kbSummary(kb, await documentCount(trx, kbId)), changed_fields: ['document_count'] }),

@@ -18,12 +18,11 @@ import { type Static, Type } from 'typebox';
 import { Value } from 'typebox/value';
 import type { KbContext } from '../context.ts';
 import type { KnowledgeBaseDatabase } from '../db/database.ts';
-import { findDocument, findOriginalBlob, saveContent } from '../documents/repository.ts';
+import { findDocument, saveContent } from '../documents/repository.ts';
 import { errors } from '../errors.ts';
 import { effectiveConfig } from '../knowledge-bases/config.ts';
-import { findKb } from '../knowledge-bases/repository.ts';
 import type { ConfigOverrides } from '../knowledge-bases/schemas.ts';
-import { findModel } from '../models/repository.ts';
+import type { ProjectedModel } from '../models/repository.ts';
 import { toLlmModel } from '../models/service.ts';
 
 const tags = ['internal'];
@@ -42,34 +41,82 @@ export function registerInternalRoutes(app: ServiceApp, ctx: KbContext): void {
       },
     },
     async (request) => {
-      const doc = await findDocument(ctx.db, request.params.docId);
-      if (!doc) throw errors.DOCUMENT_NOT_FOUND(`Document ${request.params.docId} not found`);
-      const kb = await findKb(ctx.db, doc.kb_id);
-      if (!kb) throw errors.KB_NOT_FOUND(`Knowledge base ${doc.kb_id} not found`);
-      const model = await findModel(ctx.db, kb.embedding_model_id);
-      const config = effectiveConfig(kb.config_overrides as ConfigOverrides, ctx.settings.snapshot);
+      // One statement for the document, its KB and the KB's embedding model: the worker
+      // asks this once per document, so a bulk import of small files pays it per file.
+      const row = await ctx.db
+        .selectFrom('documents as d')
+        .leftJoin('knowledge_bases as k', 'k.id', 'd.kb_id')
+        .leftJoin('models as m', (join) =>
+          join.onRef('m.id', '=', 'k.embedding_model_id').on('m.deleted_at', 'is', null),
+        )
+        .select([
+          'd.id',
+          'd.kb_id',
+          'd.filename',
+          'd.format',
+          'd.content_type',
+          'd.size_bytes',
+          'd.status',
+          'd.attempt',
+          'd.created_at',
+          'k.id as k_id',
+          'k.collection',
+          'k.dimensions',
+          'k.distance_metric',
+          'k.config_overrides',
+          'm.id as m_id',
+          'm.type as m_type',
+          'm.provider as m_provider',
+          'm.model_id as m_model_id',
+          'm.api_endpoint as m_api_endpoint',
+          'm.config as m_config',
+          'm.status as m_status',
+        ])
+        .where('d.id', '=', request.params.docId)
+        .executeTakeFirst();
+      if (!row) throw errors.DOCUMENT_NOT_FOUND(`Document ${request.params.docId} not found`);
+      if (!row.k_id || !row.collection || row.dimensions === null || !row.distance_metric) {
+        throw errors.KB_NOT_FOUND(`Knowledge base ${row.kb_id} not found`);
+      }
+      const config = effectiveConfig((row.config_overrides ?? {}) as ConfigOverrides, ctx.settings.snapshot);
       return {
         document: {
-          id: doc.id,
-          kb_id: doc.kb_id,
-          filename: doc.filename,
-          format: doc.format as 'txt',
-          content_type: doc.content_type,
-          size_bytes: Number(doc.size_bytes),
-          status: doc.status,
-          attempt: doc.attempt,
-          uploaded_at: doc.created_at.toISOString(),
+          id: row.id,
+          kb_id: row.kb_id,
+          filename: row.filename,
+          format: row.format as 'txt',
+          content_type: row.content_type,
+          size_bytes: Number(row.size_bytes),
+          status: row.status,
+          attempt: row.attempt,
+          uploaded_at: row.created_at.toISOString(),
         },
         knowledge_base: {
-          id: kb.id,
-          collection: kb.collection,
-          dimensions: kb.dimensions,
-          distance_metric: kb.distance_metric,
+          id: row.k_id,
+          collection: row.collection,
+          dimensions: row.dimensions,
+          distance_metric: row.distance_metric,
           chunk_size: config.chunk_size,
           chunk_overlap: config.chunk_overlap,
           language: config.language,
         },
-        embedding_model: model ? { ...toLlmModel(model), status: model.status } : null,
+        embedding_model:
+          row.m_id && row.m_type && row.m_provider && row.m_model_id && row.m_status
+            ? {
+                ...toLlmModel({
+                  id: row.m_id,
+                  type: row.m_type,
+                  provider: row.m_provider as ProjectedModel['provider'],
+                  name: '',
+                  model_id: row.m_model_id,
+                  api_endpoint: row.m_api_endpoint,
+                  config: (row.m_config ?? {}) as Record<string, unknown>,
+                  status: row.m_status,
+                  is_default: false,
+                }),
+                status: row.m_status,
+              }
+            : null,
       };
     },
   );
@@ -86,13 +133,18 @@ export function registerInternalRoutes(app: ServiceApp, ctx: KbContext): void {
       },
     },
     async (request, reply) => {
-      const doc = await findDocument(ctx.db, request.params.docId);
-      const blobId = doc ? await findOriginalBlob(ctx.db, doc.id) : undefined;
-      if (!doc || blobId === undefined) throw errors.DOCUMENT_NOT_FOUND(`Document ${request.params.docId} not found`);
+      // The document's size and its blob in one statement.
+      const row = await ctx.db
+        .selectFrom('documents as d')
+        .innerJoin('document_originals as o', 'o.document_id', 'd.id')
+        .select(['d.size_bytes', 'o.blob_oid'])
+        .where('d.id', '=', request.params.docId)
+        .executeTakeFirst();
+      if (!row) throw errors.DOCUMENT_NOT_FOUND(`Document ${request.params.docId} not found`);
       return reply
         .type('application/octet-stream')
-        .header('content-length', String(doc.size_bytes))
-        .send(Readable.from(ctx.blobs.read(ctx.db, blobId)));
+        .header('content-length', String(row.size_bytes))
+        .send(Readable.from(ctx.blobs.read(ctx.db, Number(row.blob_oid))));
     },
   );
 

@@ -50,10 +50,11 @@ export async function insertKb(
 export async function findKb(
   db: Db,
   id: string,
-  options: { forUpdate?: boolean } = {},
+  options: { forUpdate?: boolean; forShare?: boolean } = {},
 ): Promise<KnowledgeBaseRow | undefined> {
   let query = db.selectFrom('knowledge_bases').select(columns).where('id', '=', id);
   if (options.forUpdate) query = query.forUpdate();
+  else if (options.forShare) query = query.forShare();
   return query.executeTakeFirst();
 }
 
