@@ -16,8 +16,8 @@ test('going back to the knowledge bases shows them at once, even while the serve
   await signIn('admin');
   await page.goto('/kbs');
   const list = page.getByRole('list', { name: 'Knowledge bases' });
-  await expect(list.getByRole('link', { name: KBS.handbook.name })).toBeVisible();
-  await list.getByRole('link', { name: KBS.handbook.name }).click();
+  await expect(list.getByRole('link', { name: KBS.handbook.name, exact: true })).toBeVisible();
+  await list.getByRole('link', { name: KBS.handbook.name, exact: true }).click();
   await expect(page.getByRole('heading', { level: 1 })).toHaveText(KBS.handbook.name);
 
   // From now on the server holds every answer for the list until the test lets it go.
@@ -35,7 +35,7 @@ test('going back to the knowledge bases shows them at once, even while the serve
     await page.goBack();
     await expect(page).toHaveURL(/\/kbs$/);
     // The list as it was, not a spinner: the cache answers while the server is asked.
-    await expect(list.getByRole('link', { name: KBS.handbook.name })).toBeVisible();
+    await expect(list.getByRole('link', { name: KBS.handbook.name, exact: true })).toBeVisible();
     await expect(page.getByText('Loading knowledge bases…')).toHaveCount(0);
   } finally {
     release();
@@ -55,7 +55,7 @@ test('a knowledge base renamed in its settings has its new name on its page and 
     await signIn('admin');
     await page.goto(`/kbs?q=${tag}`);
     const list = page.getByRole('list', { name: 'Knowledge bases' });
-    await list.getByRole('link', { name: `E2E Before ${tag}` }).click();
+    await list.getByRole('link', { name: `E2E Before ${tag}`, exact: true }).click();
     await expect(page.getByRole('heading', { level: 1 })).toHaveText(`E2E Before ${tag}`);
     await page.getByRole('link', { name: 'Settings' }).click();
 
@@ -71,14 +71,16 @@ test('a knowledge base renamed in its settings has its new name on its page and 
 
     await page
       .getByRole('navigation', { name: 'Breadcrumb' })
-      .getByRole('link', { name: `E2E After ${tag}` })
+      .getByRole('link', { name: `E2E After ${tag}`, exact: true })
       .click();
     await expect(page.getByRole('heading', { level: 1 })).toHaveText(`E2E After ${tag}`);
+    // Back through the settings and the first visit of the KB to the filtered list.
+    await page.goBack();
     await page.goBack();
     await page.goBack();
     await expect(page).toHaveURL(new RegExp(`/kbs\\?q=${tag}$`));
-    await expect(list.getByRole('link', { name: `E2E After ${tag}` })).toBeVisible();
-    await expect(list.getByRole('link', { name: `E2E Before ${tag}` })).toHaveCount(0);
+    await expect(list.getByRole('link', { name: `E2E After ${tag}`, exact: true })).toBeVisible();
+    await expect(list.getByRole('link', { name: `E2E Before ${tag}`, exact: true })).toHaveCount(0);
     expect(documents).toBe(0);
   } finally {
     await deleteKb(api, kb.id);
