@@ -9,6 +9,8 @@ import { adminApi, createKb, deleteKb, unique } from '../support/kb.ts';
 
 const isKbList = (url: URL) => url.pathname === '/api/v1/knowledge-bases';
 
+test.slow(); // many navigations; the default 30 s is short on a loaded 2-core machine
+
 test('going back to the knowledge bases shows them at once, even while the server has not answered', async ({
   page,
   signIn,
@@ -16,7 +18,8 @@ test('going back to the knowledge bases shows them at once, even while the serve
   await signIn('admin');
   await page.goto('/kbs');
   const list = page.getByRole('list', { name: 'Knowledge bases' });
-  await expect(list.getByRole('link', { name: KBS.handbook.name, exact: true })).toBeVisible();
+  // The first visit waits for the server (slow on a loaded machine); what is tested is the second.
+  await expect(list.getByRole('link', { name: KBS.handbook.name, exact: true })).toBeVisible({ timeout: 30_000 });
   await list.getByRole('link', { name: KBS.handbook.name, exact: true }).click();
   await expect(page.getByRole('heading', { level: 1 })).toHaveText(KBS.handbook.name);
 
@@ -55,7 +58,9 @@ test('a knowledge base renamed in its settings has its new name on its page and 
     await signIn('admin');
     await page.goto(`/kbs?q=${tag}`);
     const list = page.getByRole('list', { name: 'Knowledge bases' });
-    await list.getByRole('link', { name: `E2E Before ${tag}`, exact: true }).click();
+    const before = list.getByRole('link', { name: `E2E Before ${tag}`, exact: true });
+    await expect(before).toBeVisible({ timeout: 30_000 });
+    await before.click();
     await expect(page.getByRole('heading', { level: 1 })).toHaveText(`E2E Before ${tag}`);
     await page.getByRole('link', { name: 'Settings' }).click();
 
