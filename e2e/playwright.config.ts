@@ -6,6 +6,11 @@ import { defineConfig, devices } from '@playwright/test';
  */
 const bundled = process.env.E2E_BUNDLED_BROWSER === '1';
 const port = Number(process.env.E2E_PORT_BASE ?? 18080);
+/**
+ * E2E_ARTIFACTS_DIR (.ci/run sets .ci/artifacts/e2e): the HTML report, every failure's
+ * screenshot and trace, and the visual spec's screenshots of each page, kept for CI.
+ */
+const artifacts = process.env.E2E_ARTIFACTS_DIR;
 
 export default defineConfig({
   testDir: './tests',
@@ -16,8 +21,12 @@ export default defineConfig({
   retries: 0,
   timeout: 30_000,
   expect: { timeout: 10_000 },
-  reporter: process.env.CI ? [['list'], ['html', { open: 'never' }]] : [['list']],
-  outputDir: './test-results',
+  reporter: artifacts
+    ? [['list'], ['html', { open: 'never', outputFolder: `${artifacts}/report` }]]
+    : process.env.CI
+      ? [['list'], ['html', { open: 'never' }]]
+      : [['list']],
+  outputDir: artifacts ? `${artifacts}/test-results` : './test-results',
   use: {
     baseURL: process.env.E2E_BASE_URL ?? `http://localhost:${port}`,
     screenshot: 'only-on-failure',

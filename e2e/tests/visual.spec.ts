@@ -6,6 +6,7 @@
  * the new PNGs before committing them. Parts that change from run to run (times, ids,
  * counts other tests move) are masked.
  */
+import { join } from 'node:path';
 import type { Page } from '@playwright/test';
 import { seeded } from '../fixtures/data.ts';
 import { expect, test } from '../fixtures/test.ts';
@@ -19,6 +20,10 @@ const WIDTHS = [
 ];
 
 const shot = async (page: Page, name: string, mask: ReturnType<Page['locator']>[] = []) => {
+  // Kept for CI (E2E_ARTIFACTS_DIR, see playwright.config.ts) whether or not it matches.
+  const artifacts = process.env.E2E_ARTIFACTS_DIR;
+  if (artifacts)
+    await page.screenshot({ path: join(artifacts, 'screenshots', name), fullPage: true, animations: 'disabled' });
   await expect(page).toHaveScreenshot(name, {
     fullPage: true,
     maxDiffPixelRatio: 0.02,

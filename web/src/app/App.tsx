@@ -1,5 +1,7 @@
+import { QueryClientProvider } from '@tanstack/react-query';
 import { Suspense, useEffect } from 'react';
 import { BrowserRouter, Navigate, Route, Routes, useLocation } from 'react-router';
+import { createQueryClient } from '../api/hooks.ts';
 import { Loading } from '../components/States.tsx';
 import { ToastProvider } from '../components/Toast.tsx';
 import { NotFound, OpenSignIn, RequireLevel, RequireSignIn } from './guards.tsx';
@@ -9,6 +11,9 @@ import { SessionProvider } from './session.tsx';
 
 /** The path this document was loaded at (before any client-side navigation). */
 const LOADED_AT = window.location.pathname;
+
+/** The one data cache of this document (api/hooks.ts); signing out loads another document. */
+const queryClient = createQueryClient();
 
 /**
  * The sign-in page is its own small document (sign-in.html, no React): reaching
@@ -36,40 +41,42 @@ function DocumentTitle() {
 
 export function App() {
   return (
-    <BrowserRouter>
-      <SessionProvider>
-        <ToastProvider>
-          <DocumentTitle />
-          <Routes>
-            <Route path="/sign-in" element={<SignInDocument />} />
-            <Route
-              path="*"
-              element={
-                <RequireSignIn>
-                  <Shell>
-                    <Routes>
-                      <Route path="/" element={<Navigate to="/kbs" replace />} />
-                      {ROUTES.map((r) => (
-                        <Route
-                          key={r.path}
-                          path={r.path}
-                          element={
-                            <RequireLevel level={r.level} title={r.title}>
-                              {/* Pages are loaded on first use (routes.tsx); the menu stays meanwhile. */}
-                              <Suspense fallback={<Loading label="Loading the page…" />}>{r.element}</Suspense>
-                            </RequireLevel>
-                          }
-                        />
-                      ))}
-                      <Route path="*" element={<NotFound />} />
-                    </Routes>
-                  </Shell>
-                </RequireSignIn>
-              }
-            />
-          </Routes>
-        </ToastProvider>
-      </SessionProvider>
-    </BrowserRouter>
+    <QueryClientProvider client={queryClient}>
+      <BrowserRouter>
+        <SessionProvider>
+          <ToastProvider>
+            <DocumentTitle />
+            <Routes>
+              <Route path="/sign-in" element={<SignInDocument />} />
+              <Route
+                path="*"
+                element={
+                  <RequireSignIn>
+                    <Shell>
+                      <Routes>
+                        <Route path="/" element={<Navigate to="/kbs" replace />} />
+                        {ROUTES.map((r) => (
+                          <Route
+                            key={r.path}
+                            path={r.path}
+                            element={
+                              <RequireLevel level={r.level} title={r.title}>
+                                {/* Pages are loaded on first use (routes.tsx); the menu stays meanwhile. */}
+                                <Suspense fallback={<Loading label="Loading the page…" />}>{r.element}</Suspense>
+                              </RequireLevel>
+                            }
+                          />
+                        ))}
+                        <Route path="*" element={<NotFound />} />
+                      </Routes>
+                    </Shell>
+                  </RequireSignIn>
+                }
+              />
+            </Routes>
+          </ToastProvider>
+        </SessionProvider>
+      </BrowserRouter>
+    </QueryClientProvider>
   );
 }

@@ -6,6 +6,7 @@
 import { type FormEvent, useState } from 'react';
 import { api, call, type ResponseOf } from '../api/client.ts';
 import { useMutation, useQuery } from '../api/hooks.ts';
+import { keys } from '../api/keys.ts';
 import { levelName, useSession, useUser } from '../app/session.tsx';
 import { Button } from '../components/Button.tsx';
 import { FieldRow, TextField } from '../components/Field.tsx';
@@ -51,7 +52,10 @@ function ProfileCard() {
   const { reload } = useSession();
   const toast = useToast();
   const [name, setName] = useState(user.name);
-  const save = useMutation(async () => call(api.PATCH('/api/v1/auth/me', { body: { name: name.trim() } })));
+  // The session (top bar, this card) holds the user: it is read again after the save.
+  const save = useMutation(async () => call(api.PATCH('/api/v1/auth/me', { body: { name: name.trim() } })), {
+    invalidates: [keys.admin.users.all],
+  });
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     if (await save.run()) {
@@ -102,14 +106,16 @@ function AccessCard() {
   );
 }
 
-function PasswordCard({ onChanged }: { onChanged: () => void }) {
+function PasswordCard() {
   const toast = useToast();
   const [current, setCurrent] = useState('');
   const [next, setNext] = useState('');
   const [confirm, setConfirm] = useState('');
   const mismatch = confirm.length > 0 && next !== confirm;
-  const change = useMutation(async () =>
-    call(api.POST('/api/v1/auth/password', { body: { current_password: current, new_password: next } })),
+  const change = useMutation(
+    async () => call(api.POST('/api/v1/auth/password', { body: { current_password: current, new_password: next } })),
+    // The other sessions were signed out.
+    { invalidates: [keys.auth.sessions] },
   );
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -123,7 +129,6 @@ function PasswordCard({ onChanged }: { onChanged: () => void }) {
     toast.success(
       `Password changed. ${others === 0 ? 'No other session was open.' : `${others} other session${others === 1 ? '' : 's'} signed out.`}`,
     );
-    onChanged();
   };
   return (
     <Card title="Password">
@@ -173,10 +178,12 @@ function PasswordCard({ onChanged }: { onChanged: () => void }) {
   );
 }
 
-function SessionsCard({ version }: { version: number }) {
+function SessionsCard() {
   const toast = useToast();
-  const sessions = useQuery(() => call(api.GET('/api/v1/auth/sessions')), [version]);
-  const endOthers = useMutation(async () => call(api.POST('/api/v1/auth/sessions/end-others', { body: {} })));
+  const sessions = useQuery(keys.auth.sessions, () => call(api.GET('/api/v1/auth/sessions')));
+  const endOthers = useMutation(async () => call(api.POST('/api/v1/auth/sessions/end-others', { body: {} })), {
+    invalidates: [keys.auth.sessions],
+  });
   const others = sessions.data?.items.filter((s) => !s.current).length ?? 0;
   return (
     <Card
@@ -191,7 +198,6 @@ function SessionsCard({ version }: { version: number }) {
             const done = await endOthers.run();
             if (!done) return;
             toast.success(`${done.sessions_ended} other session${done.sessions_ended === 1 ? '' : 's'} signed out`);
-            await sessions.reload();
           }}
         >
           Sign out other sessions
@@ -228,15 +234,14 @@ function SessionsCard({ version }: { version: number }) {
 }
 
 export function AccountPage() {
-  const [version, setVersion] = useState(0);
   return (
     <div className="page account-page">
       <PageHeader title="Your account" description="Your name, password, access and the devices signed in." />
       <div className="account-grid">
         <ProfileCard />
         <AccessCard />
-        <PasswordCard onChanged={() => setVersion((v) => v + 1)} />
-        <SessionsCard version={version} />
+        <PasswordCard />
+        <SessionsCard />
       </div>
     </div>
   );

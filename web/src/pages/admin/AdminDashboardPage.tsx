@@ -1,37 +1,33 @@
 /** Admin hub: live figures of users, groups, models, health, proxy sync and grants, each linking to its page. */
 import { api, call } from '../../api/client.ts';
 import { useQuery } from '../../api/hooks.ts';
+import { keys } from '../../api/keys.ts';
 import { formatNumber, formatRelative } from '../../components/format.ts';
 import { Card, CardGrid, PageHeader, StatCard } from '../../components/Layout.tsx';
 import { ErrorBanner } from '../../components/States.tsx';
 
 export function AdminDashboardPage() {
-  const users = useQuery(
-    () => call(api.GET('/api/v1/admin/users', { params: { query: { limit: 1, offset: 0 } } })),
-    [],
+  const users = useQuery(keys.admin.users.list({ limit: 1, offset: 0 }), () =>
+    call(api.GET('/api/v1/admin/users', { params: { query: { limit: 1, offset: 0 } } })),
   );
-  const inactive = useQuery(
-    () => call(api.GET('/api/v1/admin/users', { params: { query: { limit: 1, offset: 0, is_active: false } } })),
-    [],
+  const inactive = useQuery(keys.admin.users.list({ limit: 1, offset: 0, is_active: false }), () =>
+    call(api.GET('/api/v1/admin/users', { params: { query: { limit: 1, offset: 0, is_active: false } } })),
   );
-  const groups = useQuery(() => call(api.GET('/api/v1/admin/groups')), []);
+  const groups = useQuery(keys.admin.groups.list, () => call(api.GET('/api/v1/admin/groups')));
   const models = useQuery(
+    keys.admin.models.list({ limit: 200, offset: 0 }),
     () => call(api.GET('/api/v1/admin/models', { params: { query: { limit: 200, offset: 0 } } })),
-    [],
     { pollMs: 30_000 },
   );
   const health = useQuery(
+    keys.admin.llm.health(false),
     () => call(api.GET('/api/v1/admin/llm/health', { params: { query: { probe: false } } })),
-    [],
-    {
-      pollMs: 30_000,
-    },
+    { pollMs: 30_000 },
   );
-  const grants = useQuery(
-    () => call(api.GET('/api/v1/admin/kb-permissions', { params: { query: { limit: 1, offset: 0 } } })),
-    [],
+  const grants = useQuery(keys.admin.grants.list({ limit: 1, offset: 0 }), () =>
+    call(api.GET('/api/v1/admin/kb-permissions', { params: { query: { limit: 1, offset: 0 } } })),
   );
-  const llm = useQuery(() => call(api.GET('/api/v1/admin/llm/config')), []);
+  const llm = useQuery(keys.admin.llm.config, () => call(api.GET('/api/v1/admin/llm/config')));
 
   const n = (v: number | undefined) => (v === undefined ? '…' : formatNumber(v));
   const items = models.data?.items;

@@ -3,8 +3,9 @@
  * without a restart), the health of each model, and the system settings.
  */
 import { type FormEvent, useEffect, useState } from 'react';
-import { type ApiError, api, type BodyOf, call, type ResponseOf, toApiError } from '../../api/client.ts';
-import { useQuery } from '../../api/hooks.ts';
+import { api, type BodyOf, call, type ResponseOf } from '../../api/client.ts';
+import { useMutation, useQuery } from '../../api/hooks.ts';
+import { changed, keys } from '../../api/keys.ts';
 import { Button } from '../../components/Button.tsx';
 import { CheckboxField, FieldRow, NumberField, SelectField, TextAreaField } from '../../components/Field.tsx';
 import { formatDateTime, formatMs, formatRelative } from '../../components/format.ts';
@@ -62,18 +63,28 @@ export function ConfigPage() {
 }
 
 function LlmSettingsCard() {
-  const config = useQuery(() => call(api.GET('/api/v1/admin/llm/config')), []);
-  const models = useQuery(
-    () => call(api.GET('/api/v1/admin/models', { params: { query: { status: 'active', limit: 200, offset: 0 } } })),
-    [],
+  const config = useQuery(keys.admin.llm.config, () => call(api.GET('/api/v1/admin/llm/config')));
+  const models = useQuery(keys.admin.models.list({ status: 'active', limit: 200, offset: 0 }), () =>
+    call(api.GET('/api/v1/admin/models', { params: { query: { status: 'active', limit: 200, offset: 0 } } })),
   );
   const [embedding, setEmbedding] = useState('');
   const [generation, setGeneration] = useState('');
   const [defaults, setDefaults] = useState<GenerationDefaults | undefined>();
-  const [saving, setSaving] = useState(false);
-  const [error, setError] = useState<ApiError | undefined>();
   const [applied, setApplied] = useState<Applied | undefined>();
   const [warnings, setWarnings] = useState<Warning[]>([]);
+  const saveConfig = useMutation(
+    (body: BodyOf<'/api/v1/admin/llm/config', 'put'>) => call(api.PUT('/api/v1/admin/llm/config', { body })),
+    {
+      // Defaults show on the models page, the dashboards and the KB pickers too.
+      invalidates: changed.llmConfig(),
+      onSuccess: (res) => {
+        config.setData(res.config);
+        setApplied({ version: res.config.version, changed: res.changed_fields, at: res.config.updated_at });
+        setWarnings(res.warnings);
+      },
+      onError: () => setApplied(undefined),
+    },
+  );
 
   useEffect(() => {
     if (!config.data) return;
@@ -90,7 +101,7 @@ function LlmSettingsCard() {
         label: `${m.name}${type === 'embedding' && typeof m.config.dimensions === 'number' ? ` · ${m.config.dimensions} dims` : ''}`,
       }));
 
-  const save = async (e: FormEvent) => {
+  const save = (e: FormEvent) => {
     e.preventDefault();
     if (!config.data || !defaults) return;
     const body: {
@@ -108,24 +119,13 @@ function LlmSettingsCard() {
       }
     }
     if (Object.keys(changedDefaults).length > 0) body.generation_defaults = changedDefaults;
-    setError(undefined);
+    saveConfig.reset();
     setWarnings([]);
     if (Object.keys(body).length === 0) {
       setApplied({ version: config.data.version, changed: [], at: new Date().toISOString() });
       return;
     }
-    setSaving(true);
-    try {
-      const res = await call(api.PUT('/api/v1/admin/llm/config', { body }));
-      config.setData(res.config);
-      setApplied({ version: res.config.version, changed: res.changed_fields, at: res.config.updated_at });
-      setWarnings(res.warnings);
-    } catch (err) {
-      setError(toApiError(err));
-      setApplied(undefined);
-    } finally {
-      setSaving(false);
-    }
+    void saveConfig.run(body);
   };
 
   const setDefault = <K extends keyof GenerationDefaults>(key: K, value: GenerationDefaults[K]) =>
@@ -137,7 +137,7 @@ function LlmSettingsCard() {
         {(c) =>
           defaults ? (
             <form className="form" onSubmit={save} aria-label="LLM settings" noValidate>
-              {error ? <ErrorBanner error={error} title="Not saved" /> : null}
+              {saveConfig.error ? <ErrorBanner error={saveConfig.error} title="Not saved" /> : null}
               {applied ? <AppliedFeedback applied={applied} /> : null}
               {warnings.map((w) => (
                 <DimensionWarning key={w.code + w.message} warning={w} />
@@ -222,7 +222,7 @@ function LlmSettingsCard() {
                 >
                   Reset
                 </Button>
-                <Button type="submit" variant="primary" loading={saving}>
+                <Button type="submit" variant="primary" loading={saveConfig.pending}>
                   Save LLM settings
                 </Button>
               </div>
@@ -235,12 +235,16 @@ function LlmSettingsCard() {
 }
 
 function HealthCard() {
-  const [probe, setProbe] = useState(0);
   const health = useQuery(
-    () => call(api.GET('/api/v1/admin/llm/health', { params: { query: { probe: probe > 0 } } })),
-    [probe],
+    keys.admin.llm.health(false),
+    () => call(api.GET('/api/v1/admin/llm/health', { params: { query: { probe: false } } })),
     { pollMs: 30_000 },
   );
+  // Probing tests every model now; its answer replaces the cached health (the admin dashboard's too).
+  const probe = useMutation(() => call(api.GET('/api/v1/admin/llm/health', { params: { query: { probe: true } } })), {
+    invalidates: [keys.admin.models.all],
+    onSuccess: (h) => health.setData(h),
+  });
   const columns: Column<Health['models'][number]>[] = [
     {
       key: 'name',
@@ -286,11 +290,12 @@ function HealthCard() {
     <Card
       title="Model health"
       actions={
-        <Button size="sm" loading={health.fetching && probe > 0} onClick={() => setProbe((p) => p + 1)}>
+        <Button size="sm" loading={probe.pending} onClick={() => void probe.run()}>
           Check all now
         </Button>
       }
     >
+      {probe.error ? <ErrorBanner error={probe.error} title="The models could not be checked" /> : null}
       <QueryView query={health} loadingLabel="Checking models…" isEmpty={(h) => h.models.length === 0}>
         {(h) => (
           <div className="stack">
@@ -325,17 +330,26 @@ const RATE_LIMITS: { key: keyof Settings['rate_limits']; label: string; min: num
 ];
 
 function SystemSettingsCard() {
-  const config = useQuery(() => call(api.GET('/api/v1/admin/config')), []);
+  const config = useQuery(keys.admin.settings, () => call(api.GET('/api/v1/admin/config')));
   const [settings, setSettings] = useState<Settings | undefined>();
-  const [saving, setSaving] = useState(false);
-  const [error, setError] = useState<ApiError | undefined>();
   const [applied, setApplied] = useState<Applied | undefined>();
+  const saveSettings = useMutation(
+    (body: BodyOf<'/api/v1/admin/config', 'put'>) => call(api.PUT('/api/v1/admin/config', { body })),
+    {
+      invalidates: [keys.admin.settings],
+      onSuccess: (res, body) => {
+        config.setData(res);
+        setApplied({ version: res.version, changed: changedKeys(body as Record<string, unknown>), at: res.updated_at });
+      },
+      onError: () => setApplied(undefined),
+    },
+  );
 
   useEffect(() => {
     if (config.data) setSettings(config.data.settings);
   }, [config.data]);
 
-  const save = async (e: FormEvent) => {
+  const save = (e: FormEvent) => {
     e.preventDefault();
     if (!config.data || !settings) return;
     const before = config.data.settings;
@@ -349,22 +363,12 @@ function SystemSettingsCard() {
       if (settings.rate_limits[key] !== before.rate_limits[key]) limits[key] = settings.rate_limits[key];
     }
     if (Object.keys(limits).length > 0) body.rate_limits = limits;
-    setError(undefined);
+    saveSettings.reset();
     if (Object.keys(body).length === 0) {
       setApplied({ version: config.data.version, changed: [], at: new Date().toISOString() });
       return;
     }
-    setSaving(true);
-    try {
-      const res = await call(api.PUT('/api/v1/admin/config', { body: body as BodyOf<'/api/v1/admin/config', 'put'> }));
-      config.setData(res);
-      setApplied({ version: res.version, changed: changedKeys(body), at: res.updated_at });
-    } catch (err) {
-      setError(toApiError(err));
-      setApplied(undefined);
-    } finally {
-      setSaving(false);
-    }
+    void saveSettings.run(body as BodyOf<'/api/v1/admin/config', 'put'>);
   };
 
   return (
@@ -373,7 +377,7 @@ function SystemSettingsCard() {
         {(c) =>
           settings ? (
             <form className="form" onSubmit={save} aria-label="System settings" noValidate>
-              {error ? <ErrorBanner error={error} title="Not saved" /> : null}
+              {saveSettings.error ? <ErrorBanner error={saveSettings.error} title="Not saved" /> : null}
               {applied ? <AppliedFeedback applied={applied} /> : null}
               <FieldRow>
                 <NumberField
@@ -419,7 +423,7 @@ function SystemSettingsCard() {
                   {c.updated_by ? ` by ${c.updated_by}` : ''}
                 </span>
                 <Button onClick={() => setSettings(c.settings)}>Reset</Button>
-                <Button type="submit" variant="primary" loading={saving}>
+                <Button type="submit" variant="primary" loading={saveSettings.pending}>
                   Save system settings
                 </Button>
               </div>

@@ -4,8 +4,9 @@
  * deleted. Members are managed per group.
  */
 import { type FormEvent, useState } from 'react';
-import { type ApiError, api, call, type ResponseOf, toApiError } from '../../api/client.ts';
-import { useQuery } from '../../api/hooks.ts';
+import { api, call, type ResponseOf } from '../../api/client.ts';
+import { useMutation, useQuery } from '../../api/hooks.ts';
+import { changed, keys } from '../../api/keys.ts';
 import { levelName } from '../../app/session.tsx';
 import { Button } from '../../components/Button.tsx';
 import { SelectField, TextAreaField, TextField } from '../../components/Field.tsx';
@@ -27,28 +28,20 @@ const LEVEL_OPTIONS = [
 
 export function GroupsPage() {
   const toast = useToast();
-  const groups = useQuery(() => call(api.GET('/api/v1/admin/groups')), []);
+  const groups = useQuery(keys.admin.groups.list, () => call(api.GET('/api/v1/admin/groups')));
   const [editing, setEditing] = useState<{ group?: Group } | undefined>();
   const [members, setMembers] = useState<Group | undefined>();
   const [deleting, setDeleting] = useState<Group | undefined>();
-  const [deleteError, setDeleteError] = useState<ApiError | undefined>();
-  const [deletePending, setDeletePending] = useState(false);
-
-  const remove = async () => {
-    if (!deleting) return;
-    setDeletePending(true);
-    setDeleteError(undefined);
-    try {
-      await call(api.DELETE('/api/v1/admin/groups/{id}', { params: { path: { id: deleting.id } } }));
-      toast.success(`${deleting.name} deleted`);
-      setDeleting(undefined);
-      await groups.reload();
-    } catch (e) {
-      setDeleteError(toApiError(e));
-    } finally {
-      setDeletePending(false);
-    }
-  };
+  const remove = useMutation(
+    (group: Group) => call(api.DELETE('/api/v1/admin/groups/{id}', { params: { path: { id: group.id } } })),
+    {
+      invalidates: changed.people(),
+      onSuccess: (_, group) => {
+        toast.success(`${group.name} deleted`);
+        setDeleting(undefined);
+      },
+    },
+  );
 
   const columns: Column<Group>[] = [
     {
@@ -98,7 +91,7 @@ export function GroupsPage() {
             disabled={g.is_system}
             title={g.is_system ? 'System groups cannot be deleted' : undefined}
             onClick={() => {
-              setDeleteError(undefined);
+              remove.reset();
               setDeleting(g);
             }}
             aria-label={`Delete ${g.name}`}
@@ -131,29 +124,22 @@ export function GroupsPage() {
           onSaved={(name) => {
             setEditing(undefined);
             toast.success(`${name} saved`);
-            void groups.reload();
           }}
         />
       ) : null}
-      {members ? (
-        <MembersModal
-          group={members}
-          onClose={() => {
-            setMembers(undefined);
-            void groups.reload();
-          }}
-        />
-      ) : null}
+      {members ? <MembersModal group={members} onClose={() => setMembers(undefined)} /> : null}
       <ConfirmModal
         open={deleting !== undefined}
         danger
         title={`Delete ${deleting?.name}?`}
         confirmLabel="Delete group"
-        pending={deletePending}
-        onConfirm={() => void remove()}
+        pending={remove.pending}
+        onConfirm={() => {
+          if (deleting) void remove.run(deleting);
+        }}
         onClose={() => setDeleting(undefined)}
       >
-        {deleteError ? <ErrorBanner error={deleteError} title="The server refused" /> : null}
+        {remove.error ? <ErrorBanner error={remove.error} title="The server refused" /> : null}
         <p>
           Its {deleting?.member_count ?? 0} members lose the {levelName(deleting?.permission_level ?? 1)} level it
           granted (they keep other groups). Knowledge-base grants to this group stop applying.
@@ -177,14 +163,8 @@ function GroupForm({
   const [name, setName] = useState(group?.name ?? '');
   const [description, setDescription] = useState(group?.description ?? '');
   const [level, setLevel] = useState(String(group?.permission_level ?? 1));
-  const [error, setError] = useState<ApiError | undefined>();
-  const [saving, setSaving] = useState(false);
-
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    setSaving(true);
-    setError(undefined);
-    try {
+  const save = useMutation(
+    async () => {
       if (editing) {
         const body: { name?: string; description?: string; permission_level?: number } = {};
         if (name.trim() !== group.name) body.name = name.trim();
@@ -200,11 +180,13 @@ function GroupForm({
           }),
         );
       }
-      onSaved(name.trim());
-    } catch (err) {
-      setError(toApiError(err));
-      setSaving(false);
-    }
+    },
+    { invalidates: changed.people(), onSuccess: () => onSaved(name.trim()) },
+  );
+
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    void save.run();
   };
 
   return (
@@ -215,14 +197,14 @@ function GroupForm({
       footer={
         <>
           <Button onClick={onClose}>Cancel</Button>
-          <Button type="submit" form="group-form" variant="primary" loading={saving}>
+          <Button type="submit" form="group-form" variant="primary" loading={save.pending}>
             {editing ? 'Save changes' : 'Add group'}
           </Button>
         </>
       }
     >
       <form id="group-form" className="form" onSubmit={submit} noValidate>
-        {error ? <ErrorBanner error={error} title="Not saved" /> : null}
+        {save.error ? <ErrorBanner error={save.error} title="Not saved" /> : null}
         {system ? (
           <p className="muted">A system group keeps its name and level; you can change its description.</p>
         ) : null}
@@ -242,43 +224,33 @@ function GroupForm({
 
 function MembersModal({ group, onClose }: { group: Group; onClose: () => void }) {
   const toast = useToast();
-  const members = useQuery(
-    () =>
-      call(
-        api.GET('/api/v1/admin/groups/{id}/members', {
-          params: { path: { id: group.id }, query: { limit: 200, offset: 0 } },
-        }),
-      ),
-    [group.id],
+  const members = useQuery(keys.admin.groups.members(group.id), () =>
+    call(
+      api.GET('/api/v1/admin/groups/{id}/members', {
+        params: { path: { id: group.id }, query: { limit: 200, offset: 0 } },
+      }),
+    ),
   );
-  const candidates = useQuery(
-    () => call(api.GET('/api/v1/admin/users', { params: { query: { limit: 200, offset: 0, is_active: true } } })),
-    [],
+  const candidates = useQuery(keys.admin.users.list({ limit: 200, offset: 0, is_active: true }), () =>
+    call(api.GET('/api/v1/admin/users', { params: { query: { limit: 200, offset: 0, is_active: true } } })),
   );
   const [adding, setAdding] = useState('');
-  const [error, setError] = useState<ApiError | undefined>();
-  const [busy, setBusy] = useState(false);
   const memberIds = new Set((members.data?.items ?? []).map((m) => m.id));
-
-  const act = async (work: () => Promise<unknown>, done: string) => {
-    setBusy(true);
-    setError(undefined);
-    try {
-      await work();
+  // Adding or removing a member changes the member list, the group's count and the users' levels.
+  const change = useMutation((work: () => Promise<unknown>, _done: string) => work(), {
+    invalidates: changed.people(),
+    onSuccess: (_, __, done) => {
       toast.success(done);
       setAdding('');
-      await members.reload();
-    } catch (e) {
-      setError(toApiError(e));
-    } finally {
-      setBusy(false);
-    }
-  };
+    },
+  });
+  const busy = change.pending;
+  const act = (work: () => Promise<unknown>, done: string) => change.run(work, done);
 
   return (
     <Modal open size="lg" title={`Members of ${group.name}`} onClose={onClose}>
       <div className="stack">
-        {error ? <ErrorBanner error={error} title="The server refused" onDismiss={() => setError(undefined)} /> : null}
+        {change.error ? <ErrorBanner error={change.error} title="The server refused" onDismiss={change.reset} /> : null}
         <form
           className="toolbar"
           onSubmit={(e) => {

@@ -3,8 +3,9 @@
  * ADMIN which KB. Grant, change and revoke; the server keeps one ADMIN per KB.
  */
 import { type FormEvent, useState } from 'react';
-import { type ApiError, api, call, type ResponseOf, toApiError } from '../../api/client.ts';
-import { useQuery } from '../../api/hooks.ts';
+import { api, call, type ResponseOf } from '../../api/client.ts';
+import { useMutation, useQuery } from '../../api/hooks.ts';
+import { changed, keys } from '../../api/keys.ts';
 import { Button } from '../../components/Button.tsx';
 import { SelectField } from '../../components/Field.tsx';
 import { formatRelative } from '../../components/format.ts';
@@ -28,35 +29,26 @@ export function KbPermissionsPage() {
   const toast = useToast();
   const [kbId, setKbId] = useState('');
   const [principalType, setPrincipalType] = useState<'' | PrincipalType>('');
+  const grantQuery = {
+    limit: 500,
+    offset: 0,
+    ...(kbId ? { kb_id: kbId } : {}),
+    ...(principalType ? { principal_type: principalType } : {}),
+  };
   const grants = useQuery(
-    () =>
-      call(
-        api.GET('/api/v1/admin/kb-permissions', {
-          params: {
-            query: {
-              limit: 500,
-              offset: 0,
-              ...(kbId ? { kb_id: kbId } : {}),
-              ...(principalType ? { principal_type: principalType } : {}),
-            },
-          },
-        }),
-      ),
-    [kbId, principalType],
+    keys.admin.grants.list(grantQuery),
+    () => call(api.GET('/api/v1/admin/kb-permissions', { params: { query: grantQuery } })),
+    { keepPrevious: true },
   );
-  const kbs = useQuery(
-    () => call(api.GET('/api/v1/knowledge-bases', { params: { query: { limit: 200, offset: 0 } } })),
-    [],
+  const kbs = useQuery(keys.kbs.list({ limit: 200, offset: 0 }), () =>
+    call(api.GET('/api/v1/knowledge-bases', { params: { query: { limit: 200, offset: 0 } } })),
   );
-  const users = useQuery(
-    () => call(api.GET('/api/v1/admin/users', { params: { query: { limit: 200, offset: 0 } } })),
-    [],
+  const users = useQuery(keys.admin.users.list({ limit: 200, offset: 0 }), () =>
+    call(api.GET('/api/v1/admin/users', { params: { query: { limit: 200, offset: 0 } } })),
   );
-  const groups = useQuery(() => call(api.GET('/api/v1/admin/groups')), []);
+  const groups = useQuery(keys.admin.groups.list, () => call(api.GET('/api/v1/admin/groups')));
   const [granting, setGranting] = useState(false);
   const [revoking, setRevoking] = useState<Grant | undefined>();
-  const [error, setError] = useState<ApiError | undefined>();
-  const [busy, setBusy] = useState<string | undefined>();
 
   const principalName = (g: Pick<Grant, 'principal_type' | 'principal_id'>) => {
     if (g.principal_type === 'group') {
@@ -68,16 +60,11 @@ export function KbPermissionsPage() {
   };
   const keyOf = (g: Grant) => `${g.kb_id}:${g.principal_type}:${g.principal_id}`;
 
-  const setPermission = async (g: Grant, permission: Permission | null) => {
-    setBusy(keyOf(g));
-    setError(undefined);
-    try {
-      const path = { kb_id: g.kb_id, principalType: g.principal_type, principalId: g.principal_id };
-      const params = { path: { id: path.kb_id, principalType: path.principalType, principalId: path.principalId } };
+  const change = useMutation(
+    async (g: Grant, permission: Permission | null) => {
+      const params = { path: { id: g.kb_id, principalType: g.principal_type, principalId: g.principal_id } };
       if (permission === null) {
         await call(api.DELETE('/api/v1/knowledge-bases/{id}/permissions/{principalType}/{principalId}', { params }));
-        toast.success(`${principalName(g)} no longer has access to ${g.kb_name}`);
-        setRevoking(undefined);
       } else {
         await call(
           api.PUT('/api/v1/knowledge-bases/{id}/permissions/{principalType}/{principalId}', {
@@ -85,15 +72,27 @@ export function KbPermissionsPage() {
             body: { permission },
           }),
         );
-        toast.success(`${principalName(g)} now has ${permission} on ${g.kb_name}`);
       }
-      await grants.reload();
-    } catch (e) {
-      setError(toApiError(e));
-      setRevoking(undefined);
-    } finally {
-      setBusy(undefined);
-    }
+    },
+    {
+      invalidates: changed.grants(),
+      onSuccess: (_, g, permission) => {
+        if (permission === null) {
+          toast.success(`${principalName(g)} no longer has access to ${g.kb_name}`);
+          setRevoking(undefined);
+        } else {
+          toast.success(`${principalName(g)} now has ${permission} on ${g.kb_name}`);
+        }
+      },
+      onError: () => setRevoking(undefined),
+    },
+  );
+  /** The grant being changed, if any (its select is disabled meanwhile). */
+  const [busy, setBusy] = useState<string | undefined>();
+  const setPermission = async (g: Grant, permission: Permission | null) => {
+    setBusy(keyOf(g));
+    await change.run(g, permission);
+    setBusy(undefined);
   };
 
   const columns: Column<Grant>[] = [
@@ -156,7 +155,7 @@ export function KbPermissionsPage() {
           </Button>
         }
       />
-      {error ? <ErrorBanner error={error} title="The server refused" onDismiss={() => setError(undefined)} /> : null}
+      {change.error ? <ErrorBanner error={change.error} title="The server refused" onDismiss={change.reset} /> : null}
       <Toolbar>
         <SelectField
           label="Knowledge base"
@@ -204,7 +203,6 @@ export function KbPermissionsPage() {
           onSaved={(message) => {
             setGranting(false);
             toast.success(message);
-            void grants.reload();
           }}
         />
       ) : null}
@@ -250,27 +248,26 @@ function GrantForm({
   const [type, setType] = useState<PrincipalType>('user');
   const [principal, setPrincipal] = useState('');
   const [permission, setPermission] = useState<Permission>('READ');
-  const [error, setError] = useState<ApiError | undefined>();
-  const [saving, setSaving] = useState(false);
-
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    setSaving(true);
-    setError(undefined);
-    try {
-      await call(
+  const grant = useMutation(
+    () =>
+      call(
         api.PUT('/api/v1/knowledge-bases/{id}/permissions/{principalType}/{principalId}', {
           params: { path: { id: kb, principalType: type, principalId: principal } },
           body: { permission },
         }),
-      );
-      const who = (type === 'user' ? users : groups).find((o) => o.value === principal)?.label ?? principal;
-      const where = kbs.find((o) => o.value === kb)?.label ?? kb;
-      onSaved(`${who} now has ${permission} on ${where}`);
-    } catch (err) {
-      setError(toApiError(err));
-      setSaving(false);
-    }
+      ),
+    {
+      invalidates: changed.grants(),
+      onSuccess: () => {
+        const who = (type === 'user' ? users : groups).find((o) => o.value === principal)?.label ?? principal;
+        const where = kbs.find((o) => o.value === kb)?.label ?? kb;
+        onSaved(`${who} now has ${permission} on ${where}`);
+      },
+    },
+  );
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    void grant.run();
   };
 
   return (
@@ -281,14 +278,20 @@ function GrantForm({
       footer={
         <>
           <Button onClick={onClose}>Cancel</Button>
-          <Button type="submit" form="grant-form" variant="primary" loading={saving} disabled={!kb || !principal}>
+          <Button
+            type="submit"
+            form="grant-form"
+            variant="primary"
+            loading={grant.pending}
+            disabled={!kb || !principal}
+          >
             Grant
           </Button>
         </>
       }
     >
       <form id="grant-form" className="form" onSubmit={submit} noValidate>
-        {error ? <ErrorBanner error={error} title="Not granted" /> : null}
+        {grant.error ? <ErrorBanner error={grant.error} title="Not granted" /> : null}
         <SelectField
           label="Knowledge base"
           value={kb}

@@ -4,8 +4,9 @@
  * delete with the knowledge bases that depend on a model.
  */
 import { useState } from 'react';
-import { type ApiError, api, call, toApiError } from '../../api/client.ts';
-import { useQuery } from '../../api/hooks.ts';
+import { api, call } from '../../api/client.ts';
+import { useMutation, useQuery } from '../../api/hooks.ts';
+import { changed, keys } from '../../api/keys.ts';
 import { Button } from '../../components/Button.tsx';
 import { SelectField, TextField } from '../../components/Field.tsx';
 import { formatDateTime, formatMs, formatRelative } from '../../components/format.ts';
@@ -31,37 +32,30 @@ export function ModelsPage() {
   const [type, setType] = useState<'' | ModelType>('');
   const [status, setStatus] = useState('');
   const [q, setQ] = useState('');
+  const query = {
+    limit: 200,
+    offset: 0,
+    ...(type ? { type } : {}),
+    ...(status ? { status: status as AdminModel['status'] } : {}),
+    ...(q.trim() ? { q: q.trim() } : {}),
+  };
   const models = useQuery(
-    () =>
-      call(
-        api.GET('/api/v1/admin/models', {
-          params: {
-            query: {
-              limit: 200,
-              offset: 0,
-              ...(type ? { type } : {}),
-              ...(status ? { status: status as AdminModel['status'] } : {}),
-              ...(q.trim() ? { q: q.trim() } : {}),
-            },
-          },
-        }),
-      ),
-    [type, status, q],
-    { pollMs: 15_000 },
+    keys.admin.models.list(query),
+    () => call(api.GET('/api/v1/admin/models', { params: { query } })),
+    { pollMs: 15_000, keepPrevious: true },
   );
-  const providers = useQuery(() => call(api.GET('/api/v1/admin/models/providers')), []);
-  const sync = useQuery(() => call(api.GET('/api/v1/admin/models/sync')), [], { pollMs: 15_000 });
+  // What each provider needs changes only with a new release.
+  const providers = useQuery(keys.admin.models.providers, () => call(api.GET('/api/v1/admin/models/providers')), {
+    staleMs: 5 * 60_000,
+  });
+  const sync = useQuery(keys.admin.models.sync, () => call(api.GET('/api/v1/admin/models/sync')), { pollMs: 15_000 });
 
   const [editing, setEditing] = useState<{ model?: ModelDetail } | undefined>();
   const [loadingEdit, setLoadingEdit] = useState<string | undefined>();
   const [deleting, setDeleting] = useState<ModelDetail | undefined>();
-  const [deleteError, setDeleteError] = useState<ApiError | undefined>();
-  const [deletePending, setDeletePending] = useState(false);
   const [testing, setTesting] = useState<string | undefined>();
   const [lastTest, setLastTest] = useState<{ model: string; result: TestResult } | undefined>();
   const [warnings, setWarnings] = useState<Warning[]>([]);
-  const [pageError, setPageError] = useState<ApiError | undefined>();
-  const [syncing, setSyncing] = useState(false);
   const proxyConfigured = (sync.data as { configured?: boolean } | undefined)?.configured === true;
 
   const providerLabel = (id: string) => providers.data?.providers.find((p) => p.id === id)?.label ?? id;
@@ -80,7 +74,7 @@ export function ModelsPage() {
   };
 
   const openDelete = async (m: AdminModel) => {
-    setDeleteError(undefined);
+    remove.reset();
     try {
       setDeleting(await detailOf(m.id));
     } catch (e) {
@@ -88,61 +82,57 @@ export function ModelsPage() {
     }
   };
 
+  // A test records the model's health, shown here, on the config page and in the KB pickers.
+  const test = useMutation(
+    (m: AdminModel) => call(api.POST('/api/v1/admin/models/{id}/test', { params: { path: { id: m.id } } })),
+    {
+      invalidates: changed.models(),
+      onSuccess: (result, m) => setLastTest({ model: m.name, result }),
+      onError: (e, m) => toast.error(e, `Test of ${m.name} failed to run`),
+    },
+  );
   const testSaved = async (m: AdminModel) => {
     setTesting(m.id);
-    try {
-      const result = await call(api.POST('/api/v1/admin/models/{id}/test', { params: { path: { id: m.id } } }));
-      setLastTest({ model: m.name, result });
-      await models.reload();
-    } catch (e) {
-      toast.error(e, `Test of ${m.name} failed to run`);
-    } finally {
-      setTesting(undefined);
-    }
+    await test.run(m);
+    setTesting(undefined);
   };
 
-  const setDefault = async (m: AdminModel) => {
-    setPageError(undefined);
-    try {
-      const res = await call(api.POST('/api/v1/admin/models/{id}/set-default', { params: { path: { id: m.id } } }));
-      setWarnings(res.warnings);
-      toast.success(`${m.name} is now the default ${m.type} model`);
-      await models.reload();
-    } catch (e) {
-      setPageError(toApiError(e));
-    }
-  };
+  const makeDefault = useMutation(
+    (m: AdminModel) => call(api.POST('/api/v1/admin/models/{id}/set-default', { params: { path: { id: m.id } } })),
+    {
+      invalidates: [...changed.models(), ...changed.llmConfig()],
+      onSuccess: (res, m) => {
+        setWarnings(res.warnings);
+        toast.success(`${m.name} is now the default ${m.type} model`);
+      },
+    },
+  );
+  const setDefault = (m: AdminModel) => makeDefault.run(m);
+  const pageError = makeDefault.error;
 
-  const remove = async () => {
-    if (!deleting) return;
-    setDeletePending(true);
-    setDeleteError(undefined);
-    try {
-      await call(api.DELETE('/api/v1/admin/models/{id}', { params: { path: { id: deleting.id } } }));
-      toast.success(`${deleting.name} deleted`);
-      setDeleting(undefined);
-      await models.reload();
-    } catch (e) {
-      setDeleteError(toApiError(e));
-    } finally {
-      setDeletePending(false);
-    }
-  };
+  const remove = useMutation(
+    (m: ModelDetail) => call(api.DELETE('/api/v1/admin/models/{id}', { params: { path: { id: m.id } } })),
+    {
+      invalidates: changed.models(),
+      onSuccess: (_, m) => {
+        toast.success(`${m.name} deleted`);
+        setDeleting(undefined);
+      },
+    },
+  );
+  const deleteError = remove.error;
 
-  const forceSync = async () => {
-    setSyncing(true);
-    try {
-      const res = await call(api.POST('/api/v1/admin/models/sync'));
+  const syncNow = useMutation(() => call(api.POST('/api/v1/admin/models/sync')), {
+    invalidates: [keys.admin.models.all],
+    onSuccess: (res) => {
       const failed = (res as { failed?: unknown[] }).failed?.length ?? 0;
       if (failed > 0) toast.error(new Error(`${failed} model(s) could not be synced; see the Proxy column`));
       else toast.success('The LiteLLM proxy is in sync with the registry');
-      await Promise.all([sync.reload(), models.reload()]);
-    } catch (e) {
-      toast.error(e, 'Sync failed');
-    } finally {
-      setSyncing(false);
-    }
-  };
+    },
+    onError: (e) => toast.error(e, 'Sync failed'),
+  });
+  const syncing = syncNow.pending;
+  const forceSync = () => syncNow.run();
 
   const columns: Column<AdminModel>[] = [
     {
@@ -258,7 +248,7 @@ export function ModelsPage() {
           </>
         }
       />
-      {pageError ? <ErrorBanner error={pageError} onDismiss={() => setPageError(undefined)} /> : null}
+      {pageError ? <ErrorBanner error={pageError} onDismiss={makeDefault.reset} /> : null}
       {warnings.map((w) => (
         <DimensionWarning key={w.code + w.message} warning={w} onDismiss={() => setWarnings([])} />
       ))}
@@ -325,7 +315,6 @@ export function ModelsPage() {
           onSaved={(saved, created) => {
             setEditing(undefined);
             toast.success(created ? `${saved.name} added — test its connection from the table` : `${saved.name} saved`);
-            void models.reload();
           }}
         />
       ) : null}
@@ -341,8 +330,8 @@ export function ModelsPage() {
           danger
           title={`Delete ${deleting.name}?`}
           confirmLabel="Delete model"
-          pending={deletePending}
-          onConfirm={() => void remove()}
+          pending={remove.pending}
+          onConfirm={() => void remove.run(deleting)}
           onClose={() => setDeleting(undefined)}
         >
           {deleteError ? <ErrorBanner error={deleteError} title="The server refused" /> : null}

@@ -4,8 +4,9 @@
  * administrator, weak password, email taken) are shown where they happen.
  */
 import { type FormEvent, useState } from 'react';
-import { type ApiError, api, call, type ResponseOf, toApiError } from '../../api/client.ts';
-import { useQuery } from '../../api/hooks.ts';
+import { api, call, type ResponseOf } from '../../api/client.ts';
+import { useInvalidate, useMutation, useQuery } from '../../api/hooks.ts';
+import { changed, keys } from '../../api/keys.ts';
 import { levelName, useUser } from '../../app/session.tsx';
 import { Button } from '../../components/Button.tsx';
 import { CheckboxField, SelectField, TextField } from '../../components/Field.tsx';
@@ -30,48 +31,38 @@ export function UsersPage() {
   const [active, setActive] = useState<'' | 'true' | 'false'>('');
   const [groupId, setGroupId] = useState('');
   const [offset, setOffset] = useState(0);
+  const query = {
+    limit: PAGE,
+    offset,
+    ...(q.trim() ? { q: q.trim() } : {}),
+    ...(active ? { is_active: active === 'true' } : {}),
+    ...(groupId ? { group_id: groupId } : {}),
+  };
   const users = useQuery(
-    () =>
-      call(
-        api.GET('/api/v1/admin/users', {
-          params: {
-            query: {
-              limit: PAGE,
-              offset,
-              ...(q.trim() ? { q: q.trim() } : {}),
-              ...(active ? { is_active: active === 'true' } : {}),
-              ...(groupId ? { group_id: groupId } : {}),
-            },
-          },
-        }),
-      ),
-    [q, active, groupId, offset],
+    keys.admin.users.list(query),
+    () => call(api.GET('/api/v1/admin/users', { params: { query } })),
+    { keepPrevious: true },
   );
-  const groups = useQuery(() => call(api.GET('/api/v1/admin/groups')), []);
+  const groups = useQuery(keys.admin.groups.list, () => call(api.GET('/api/v1/admin/groups')));
   const [creating, setCreating] = useState(false);
   const [editing, setEditing] = useState<User | undefined>();
   const [resetting, setResetting] = useState<User | undefined>();
   const [toggling, setToggling] = useState<User | undefined>();
-  const [toggleError, setToggleError] = useState<ApiError | undefined>();
-  const [togglePending, setTogglePending] = useState(false);
 
-  const toggle = async () => {
-    if (!toggling) return;
-    setTogglePending(true);
-    setToggleError(undefined);
-    try {
-      const path = { params: { path: { id: toggling.id } } };
-      if (toggling.is_active) await call(api.POST('/api/v1/admin/users/{id}/deactivate', path));
+  const toggle = useMutation(
+    async (user: User) => {
+      const path = { params: { path: { id: user.id } } };
+      if (user.is_active) await call(api.POST('/api/v1/admin/users/{id}/deactivate', path));
       else await call(api.POST('/api/v1/admin/users/{id}/reactivate', path));
-      toast.success(`${toggling.email} ${toggling.is_active ? 'deactivated' : 'reactivated'}`);
-      setToggling(undefined);
-      await users.reload();
-    } catch (e) {
-      setToggleError(toApiError(e));
-    } finally {
-      setTogglePending(false);
-    }
-  };
+    },
+    {
+      invalidates: changed.people(),
+      onSuccess: (_, user) => {
+        toast.success(`${user.email} ${user.is_active ? 'deactivated' : 'reactivated'}`);
+        setToggling(undefined);
+      },
+    },
+  );
 
   const columns: Column<User>[] = [
     {
@@ -119,7 +110,7 @@ export function UsersPage() {
             size="sm"
             variant="ghost"
             onClick={() => {
-              setToggleError(undefined);
+              toggle.reset();
               setToggling(u);
             }}
             aria-label={`${u.is_active ? 'Deactivate' : 'Reactivate'} ${u.email}`}
@@ -216,7 +207,6 @@ export function UsersPage() {
           onSaved={(u) => {
             setCreating(false);
             toast.success(`${u.email} can now sign in`);
-            void users.reload();
           }}
         />
       ) : null}
@@ -228,7 +218,6 @@ export function UsersPage() {
           onSaved={(u) => {
             setEditing(undefined);
             toast.success(`${u.email} saved`);
-            void users.reload();
           }}
         />
       ) : null}
@@ -238,11 +227,13 @@ export function UsersPage() {
         danger={toggling?.is_active}
         title={toggling?.is_active ? `Deactivate ${toggling.email}?` : `Reactivate ${toggling?.email}?`}
         confirmLabel={toggling?.is_active ? 'Deactivate' : 'Reactivate'}
-        pending={togglePending}
-        onConfirm={() => void toggle()}
+        pending={toggle.pending}
+        onConfirm={() => {
+          if (toggling) void toggle.run(toggling);
+        }}
         onClose={() => setToggling(undefined)}
       >
-        {toggleError ? <ErrorBanner error={toggleError} title="The server refused" /> : null}
+        {toggle.error ? <ErrorBanner error={toggle.error} title="The server refused" /> : null}
         <p>
           {toggling?.is_active
             ? 'They can no longer sign in, and every session they have ends now. Their knowledge bases and grants stay.'
@@ -269,16 +260,11 @@ function UserForm({
   const [name, setName] = useState(user?.name ?? '');
   const [password, setPassword] = useState('');
   const [memberOf, setMemberOf] = useState<Set<string>>(new Set(user?.groups.map((g) => g.id) ?? [USERS_GROUP]));
-  const [error, setError] = useState<ApiError | undefined>();
-  const [saving, setSaving] = useState(false);
-
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    setSaving(true);
-    setError(undefined);
-    try {
+  const invalidate = useInvalidate();
+  const save = useMutation(
+    async (): Promise<{ email: string }> => {
       if (!editing) {
-        const created = await call(
+        return call(
           api.POST('/api/v1/admin/users', {
             body: {
               email: email.trim(),
@@ -288,8 +274,6 @@ function UserForm({
             },
           }),
         );
-        onSaved(created);
-        return;
       }
       const patch: { email?: string; name?: string } = {};
       if (email.trim() !== user.email) patch.email = email.trim();
@@ -313,11 +297,18 @@ function UserForm({
           );
         }
       }
-      onSaved({ email: email.trim() });
-    } catch (err) {
-      setError(toApiError(err));
-      setSaving(false);
-    }
+      return { email: email.trim() };
+    },
+    {
+      invalidates: changed.people(),
+      onSuccess: onSaved,
+      // An edit is several requests: the ones before a refusal did apply.
+      onError: () => void invalidate(changed.people()),
+    },
+  );
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    void save.run();
   };
 
   return (
@@ -328,14 +319,14 @@ function UserForm({
       footer={
         <>
           <Button onClick={onClose}>Cancel</Button>
-          <Button type="submit" form="user-form" variant="primary" loading={saving}>
+          <Button type="submit" form="user-form" variant="primary" loading={save.pending}>
             {editing ? 'Save changes' : 'Add user'}
           </Button>
         </>
       }
     >
       <form id="user-form" className="form" onSubmit={submit} noValidate>
-        {error ? <ErrorBanner error={error} title="Not saved" /> : null}
+        {save.error ? <ErrorBanner error={save.error} title="Not saved" /> : null}
         <TextField label="Email" type="email" value={email} onChange={setEmail} required autoComplete="off" />
         <TextField label="Name" value={name} onChange={setName} maxLength={200} />
         {!editing ? (
@@ -377,22 +368,21 @@ function UserForm({
 function ResetPassword({ user, onClose }: { user: User; onClose: () => void }) {
   const toast = useToast();
   const [password, setPassword] = useState('');
-  const [error, setError] = useState<ApiError | undefined>();
-  const [saving, setSaving] = useState(false);
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    setSaving(true);
-    setError(undefined);
-    try {
-      await call(
+  const reset = useMutation(
+    () =>
+      call(
         api.POST('/api/v1/admin/users/{id}/reset-password', { params: { path: { id: user.id } }, body: { password } }),
-      );
-      toast.success(`New password set for ${user.email}; their sessions have ended`);
-      onClose();
-    } catch (err) {
-      setError(toApiError(err));
-      setSaving(false);
-    }
+      ),
+    {
+      onSuccess: () => {
+        toast.success(`New password set for ${user.email}; their sessions have ended`);
+        onClose();
+      },
+    },
+  );
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    void reset.run();
   };
   return (
     <Modal
@@ -402,14 +392,14 @@ function ResetPassword({ user, onClose }: { user: User; onClose: () => void }) {
       footer={
         <>
           <Button onClick={onClose}>Cancel</Button>
-          <Button type="submit" form="reset-form" variant="primary" loading={saving} disabled={!password}>
+          <Button type="submit" form="reset-form" variant="primary" loading={reset.pending} disabled={!password}>
             Set password
           </Button>
         </>
       }
     >
       <form id="reset-form" className="form" onSubmit={submit} noValidate>
-        {error ? <ErrorBanner error={error} title="Not changed" /> : null}
+        {reset.error ? <ErrorBanner error={reset.error} title="Not changed" /> : null}
         <TextField
           label="New password"
           type="password"

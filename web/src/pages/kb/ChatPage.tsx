@@ -13,7 +13,8 @@ import Markdown from 'react-markdown';
 import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
 import remarkGfm from 'remark-gfm';
 import { type ApiError, api, call, type ResponseOf, toApiError } from '../../api/client.ts';
-import { useQuery } from '../../api/hooks.ts';
+import { useForget, useInvalidate, useMutation, useQuery } from '../../api/hooks.ts';
+import { changed, keys } from '../../api/keys.ts';
 import { Button } from '../../components/Button.tsx';
 import { SelectField } from '../../components/Field.tsx';
 import { ConfirmModal } from '../../components/Modal.tsx';
@@ -64,12 +65,13 @@ export function ChatPage() {
   const models = useAvailableModels();
   const [sidebarOpen, setSidebarOpen] = useState(() => !window.matchMedia(PHONE).matches);
   const [query, setQuery] = useState('');
-  const [listVersion, setListVersion] = useState(0);
+  const listQuery = { limit: 50, ...(query ? { q: query } : {}) };
   const list = useQuery(
-    () => call(api.GET('/api/v1/conversations', { params: { query: { limit: 50, ...(query ? { q: query } : {}) } } })),
-    [query, listVersion],
+    keys.conversations.list(listQuery),
+    () => call(api.GET('/api/v1/conversations', { params: { query: listQuery } })),
+    { keepPrevious: true },
   );
-  const refreshList = () => setListVersion((v) => v + 1);
+  const invalidate = useInvalidate();
   const localModelIds = useMemo(
     () => new Set((models.data?.items ?? []).filter((m) => m.provider === 'local').map((m) => m.id)),
     [models.data],
@@ -149,11 +151,7 @@ export function ChatPage() {
             id={conversationId}
             kbs={kbs.data ?? []}
             localModelIds={localModelIds}
-            onChanged={refreshList}
-            onDeleted={() => {
-              refreshList();
-              navigate('/chat', { replace: true });
-            }}
+            onDeleted={() => navigate('/chat', { replace: true })}
           />
         ) : (kbs.data ?? []).length === 0 ? (
           <Empty title="No knowledge base to chat with">Ask an administrator to share a knowledge base with you.</Empty>
@@ -164,7 +162,7 @@ export function ChatPage() {
             onKbChange={(id) => setParams(id ? { kb: id } : {}, { replace: true })}
             localModelIds={localModelIds}
             onStarted={(id) => {
-              refreshList();
+              void invalidate([keys.conversations.lists]);
               navigate(`/chat/${id}`, { replace: true, state: { started: true } });
             }}
           />
@@ -327,30 +325,29 @@ function SavedConversation({
   id,
   kbs,
   localModelIds,
-  onChanged,
   onDeleted,
 }: {
   id: string;
   kbs: Kb[];
   localModelIds: Set<string>;
-  onChanged: () => void;
   onDeleted: () => void;
 }) {
   const toast = useToast();
   // While an answer of this conversation is still being written by the server and not by this
   // page (just stopped, or streaming in another tab), the view refreshes until it settles.
-  const [watchMs, setWatchMs] = useState<number | undefined>();
-  const conversation = useQuery(() => call(api.GET('/api/v1/conversations/{id}', { params: { path: { id } } })), [id], {
-    pollMs: watchMs,
-  });
   const stream = useAnswerStream();
   const [pending, setPending] = useState(false);
-  const writtenElsewhere =
-    !pending && (conversation.data?.messages ?? []).some((m: Message) => m.status === 'streaming');
-  useEffect(() => setWatchMs(writtenElsewhere ? 1_000 : undefined), [writtenElsewhere]);
+  const conversation = useQuery(
+    keys.conversations.detail(id),
+    () => call(api.GET('/api/v1/conversations/{id}', { params: { path: { id } } })),
+    {
+      pollMs: (d) => (!pending && (d?.messages ?? []).some((m: Message) => m.status === 'streaming') ? 1_000 : false),
+    },
+  );
+  const invalidate = useInvalidate();
+  const forget = useForget();
   const [error, setError] = useState<ApiError | undefined>();
   const [confirmDelete, setConfirmDelete] = useState(false);
-  const [deleting, setDeleting] = useState(false);
 
   const c = conversation.data;
   const usable = c?.kbs.filter((k) => k.access === 'ok') ?? [];
@@ -367,9 +364,9 @@ function SavedConversation({
       return false;
     } finally {
       setPending(false);
-      await conversation.reload();
+      // The saved thread replaces the live answer; the list moves the conversation up.
+      await invalidate(changed.conversation(id));
       stream.clear();
-      onChanged();
     }
   };
   const blank = { answer: '', citations: undefined, done: undefined, error: undefined };
@@ -381,28 +378,36 @@ function SavedConversation({
     void answerWith({ question: question.content, questionId: question.id, ...blank }, (handlers, signal) =>
       streamAnswer(`/api/v1/conversations/${id}/messages/${answerId}/regenerate`, {}, handlers, signal),
     );
-  const judge = async (answerId: string, helpful: boolean | undefined) => {
-    try {
-      if (helpful === undefined) {
-        await call(
-          api.DELETE('/api/v1/conversations/{id}/messages/{messageId}/feedback', {
-            params: { path: { id, messageId: answerId } },
-          }),
-        );
-      } else {
-        await call(
-          api.PUT('/api/v1/conversations/{id}/messages/{messageId}/feedback', {
-            params: { path: { id, messageId: answerId } },
-            body: { helpful },
-          }),
-        );
-      }
-      await conversation.reload();
-      toast.success(helpful === undefined ? 'Feedback taken back' : 'Thanks for the feedback');
-    } catch (e) {
-      toast.error(e, 'Feedback not saved');
-    }
-  };
+  const judge = useMutation(
+    (answerId: string, helpful: boolean | undefined) =>
+      helpful === undefined
+        ? call(
+            api.DELETE('/api/v1/conversations/{id}/messages/{messageId}/feedback', {
+              params: { path: { id, messageId: answerId } },
+            }),
+          )
+        : call(
+            api.PUT('/api/v1/conversations/{id}/messages/{messageId}/feedback', {
+              params: { path: { id, messageId: answerId } },
+              body: { helpful },
+            }),
+          ),
+    {
+      invalidates: [keys.conversations.detail(id)],
+      onSuccess: (_, __, helpful) =>
+        toast.success(helpful === undefined ? 'Feedback taken back' : 'Thanks for the feedback'),
+      onError: (e) => toast.error(e, 'Feedback not saved'),
+    },
+  );
+  const remove = useMutation(() => call(api.DELETE('/api/v1/conversations/{id}', { params: { path: { id } } })), {
+    invalidates: [keys.conversations.lists],
+    onSuccess: () => {
+      setConfirmDelete(false);
+      onDeleted();
+      forget(keys.conversations.detail(id));
+    },
+    onError: (e) => toast.error(e, 'Not deleted'),
+  });
 
   if (conversation.loading && !c) return <Loading label="Loading the conversation…" />;
   if (conversation.error && !c) {
@@ -464,7 +469,7 @@ function SavedConversation({
                     local={localModelIds}
                     busy={pending}
                     onRegenerate={() => regenerate(question, latest.id)}
-                    onJudge={(helpful) => void judge(latest.id, helpful)}
+                    onJudge={(helpful) => void judge.run(latest.id, helpful)}
                   />
                 ) : null
               }
@@ -493,20 +498,9 @@ function SavedConversation({
         title="Delete this conversation?"
         confirmLabel="Delete"
         danger
-        pending={deleting}
+        pending={remove.pending}
         onClose={() => setConfirmDelete(false)}
-        onConfirm={async () => {
-          setDeleting(true);
-          try {
-            await call(api.DELETE('/api/v1/conversations/{id}', { params: { path: { id } } }));
-            setConfirmDelete(false);
-            onDeleted();
-          } catch (e) {
-            toast.error(e, 'Not deleted');
-          } finally {
-            setDeleting(false);
-          }
-        }}
+        onConfirm={() => void remove.run()}
       >
         “{c.title}” and its answers are deleted for good.
       </ConfirmModal>

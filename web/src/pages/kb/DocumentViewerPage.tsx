@@ -11,6 +11,7 @@ import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react
 import { useParams, useSearchParams } from 'react-router';
 import { api, call, errorFromResponse, sessionFetch, toApiError } from '../../api/client.ts';
 import { useQuery } from '../../api/hooks.ts';
+import { keys } from '../../api/keys.ts';
 import { Button } from '../../components/Button.tsx';
 import { formatBytes, formatNumber } from '../../components/format.ts';
 import { PageHeader } from '../../components/Layout.tsx';
@@ -30,24 +31,22 @@ function scrollWithin(container: HTMLElement | null, target: HTMLElement | null,
 
 export function DocumentViewerPage() {
   const { kbId = '', docId = '' } = useParams();
-  const kb = useQuery(() => call(api.GET('/api/v1/knowledge-bases/{id}', { params: { path: { id: kbId } } })), [kbId]);
-  const [poll, setPoll] = useState<number | undefined>();
+  const kb = useQuery(keys.kbs.detail(kbId), () =>
+    call(api.GET('/api/v1/knowledge-bases/{id}', { params: { path: { id: kbId } } })),
+  );
+  // Followed every 2 s while it is being processed; its text is read once it is ready.
   const doc = useQuery(
+    keys.kbs.document(kbId, docId),
     () => call(api.GET('/api/v1/knowledge-bases/{id}/documents/{docId}', { params: { path: { id: kbId, docId } } })),
-    [kbId, docId],
-    { pollMs: poll },
+    { pollMs: (d) => (d?.status === 'PENDING' || d?.status === 'PROCESSING' ? 2_000 : false) },
   );
   const processed = doc.data?.status === 'READY';
-  useEffect(() => {
-    const s = doc.data?.status;
-    setPoll(s === 'PENDING' || s === 'PROCESSING' ? 2_000 : undefined);
-  }, [doc.data?.status]);
   const content = useQuery(
+    keys.kbs.content(kbId, docId),
     () =>
       call(
         api.GET('/api/v1/knowledge-bases/{id}/documents/{docId}/content', { params: { path: { id: kbId, docId } } }),
       ),
-    [kbId, docId, processed],
     { enabled: processed },
   );
 

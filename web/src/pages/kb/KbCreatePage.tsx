@@ -6,7 +6,9 @@
  */
 import { type FormEvent, useEffect, useState } from 'react';
 import { useNavigate } from 'react-router';
-import { type ApiError, api, call, toApiError } from '../../api/client.ts';
+import { api, type BodyOf, call } from '../../api/client.ts';
+import { useInvalidate, useMutation } from '../../api/hooks.ts';
+import { changed, keys } from '../../api/keys.ts';
 import { Button } from '../../components/Button.tsx';
 import { TextAreaField, TextField } from '../../components/Field.tsx';
 import { Card, PageHeader } from '../../components/Layout.tsx';
@@ -33,8 +35,27 @@ export function KbCreatePage() {
   const [overrides, setOverrides] = useState<ConfigOverrides>({});
   const [showOverrides, setShowOverrides] = useState(false);
   const [errors, setErrors] = useState<OverrideErrors & { name?: string; embedding?: string; generation?: string }>({});
-  const [saving, setSaving] = useState(false);
-  const [error, setError] = useState<ApiError | undefined>();
+  const invalidate = useInvalidate();
+  const create = useMutation(
+    (body: BodyOf<'/api/v1/knowledge-bases', 'post'>) => call(api.POST('/api/v1/knowledge-bases', { body })),
+    {
+      invalidates: changed.kb(),
+      onSuccess: (kb) => {
+        toast.success(`Created "${kb.name}" with its ${kb.dimensions}-dimension vector collection`);
+        navigate(`/kbs/${kb.id}`);
+      },
+      onError: (err) => {
+        const fieldErrors = serverFieldErrors(err.details);
+        const field = (err.details as { field?: string } | undefined)?.field;
+        if (field === 'embedding_model_id') Object.assign(fieldErrors, { embedding: err.message });
+        if (field === 'generation_model_id') Object.assign(fieldErrors, { generation: err.message });
+        if (Object.keys(fieldErrors).length > 0) setErrors(fieldErrors);
+        if (Object.keys(serverFieldErrors(err.details)).length > 0) setShowOverrides(true);
+        // A model may have been deactivated meanwhile: offer the models as they are now.
+        void invalidate([keys.availableModels]);
+      },
+    },
+  );
 
   // Preselect the defaults once the models arrive.
   useEffect(() => {
@@ -44,7 +65,7 @@ export function KbCreatePage() {
     setGeneration((v) => v || (items.find((m) => m.type === 'generation' && m.is_default)?.id ?? ''));
   }, [models.data]);
 
-  const submit = async (e: FormEvent) => {
+  const submit = (e: FormEvent) => {
     e.preventDefault();
     const found = {
       ...validateOverrides(overrides),
@@ -57,36 +78,14 @@ export function KbCreatePage() {
       if (Object.keys(validateOverrides(overrides)).length > 0) setShowOverrides(true);
       return;
     }
-    setSaving(true);
-    setError(undefined);
-    try {
-      const clean = cleanOverrides(overrides);
-      const kb = await call(
-        api.POST('/api/v1/knowledge-bases', {
-          body: {
-            name: name.trim(),
-            ...(description.trim() ? { description: description.trim() } : {}),
-            embedding_model_id: embedding,
-            generation_model_id: generation,
-            ...(Object.keys(clean).length > 0 ? { config_overrides: clean } : {}),
-          },
-        }),
-      );
-      toast.success(`Created "${kb.name}" with its ${kb.dimensions}-dimension vector collection`);
-      navigate(`/kbs/${kb.id}`);
-    } catch (e) {
-      const err = toApiError(e);
-      setError(err);
-      const fieldErrors = serverFieldErrors(err.details);
-      const field = (err.details as { field?: string } | undefined)?.field;
-      if (field === 'embedding_model_id') Object.assign(fieldErrors, { embedding: err.message });
-      if (field === 'generation_model_id') Object.assign(fieldErrors, { generation: err.message });
-      if (Object.keys(fieldErrors).length > 0) setErrors(fieldErrors);
-      if (Object.keys(serverFieldErrors(err.details)).length > 0) setShowOverrides(true);
-      models.reload();
-    } finally {
-      setSaving(false);
-    }
+    const clean = cleanOverrides(overrides);
+    void create.run({
+      name: name.trim(),
+      ...(description.trim() ? { description: description.trim() } : {}),
+      embedding_model_id: embedding,
+      generation_model_id: generation,
+      ...(Object.keys(clean).length > 0 ? { config_overrides: clean } : {}),
+    });
   };
 
   return (
@@ -99,7 +98,7 @@ export function KbCreatePage() {
       <QueryView query={models} loadingLabel="Loading the available models…">
         {(data) => (
           <form className="form kb-form" onSubmit={submit} noValidate aria-label="New knowledge base">
-            {error ? <ErrorBanner error={error} title="The knowledge base was not created" /> : null}
+            {create.error ? <ErrorBanner error={create.error} title="The knowledge base was not created" /> : null}
             <Card title="About">
               <div className="stack">
                 <TextField
@@ -173,7 +172,7 @@ export function KbCreatePage() {
             </section>
             <div className="form-actions">
               <Button onClick={() => navigate('/kbs')}>Cancel</Button>
-              <Button type="submit" variant="primary" loading={saving}>
+              <Button type="submit" variant="primary" loading={create.pending}>
                 Create knowledge base
               </Button>
             </div>

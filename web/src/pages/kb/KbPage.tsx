@@ -5,8 +5,9 @@
  */
 import { useEffect, useMemo, useState } from 'react';
 import { Link, useParams } from 'react-router';
-import { type ApiError, api, call, toApiError } from '../../api/client.ts';
-import { useQuery } from '../../api/hooks.ts';
+import { api, call } from '../../api/client.ts';
+import { useInvalidate, useMutation, useQuery } from '../../api/hooks.ts';
+import { changed, keys } from '../../api/keys.ts';
 import { Button } from '../../components/Button.tsx';
 import { SelectField, TextField } from '../../components/Field.tsx';
 import {
@@ -40,9 +41,11 @@ const STATUS_OPTIONS: { value: '' | DocumentStatus; label: string }[] = [
 
 export function KbPage() {
   const { kbId = '' } = useParams();
-  const kb = useQuery(() => call(api.GET('/api/v1/knowledge-bases/{id}', { params: { path: { id: kbId } } })), [kbId], {
-    pollMs: 10_000,
-  });
+  const kb = useQuery(
+    keys.kbs.detail(kbId),
+    () => call(api.GET('/api/v1/knowledge-bases/{id}', { params: { path: { id: kbId } } })),
+    { pollMs: 10_000 },
+  );
   useDocumentTitle(kb.data?.name);
 
   if (kb.loading && !kb.data) return <Loading label="Loading the knowledge base…" />;
@@ -55,10 +58,10 @@ export function KbPage() {
     );
   }
   if (!kb.data) return <Loading />;
-  return <KbView kb={kb.data} reloadKb={kb.reload} />;
+  return <KbView kb={kb.data} />;
 }
 
-function KbView({ kb, reloadKb }: { kb: Kb; reloadKb: () => Promise<void> }) {
+function KbView({ kb }: { kb: Kb }) {
   return (
     <>
       <PageHeader
@@ -119,12 +122,12 @@ function KbView({ kb, reloadKb }: { kb: Kb; reloadKb: () => Promise<void> }) {
           </dd>
         </div>
       </dl>
-      <Documents kb={kb} reloadKb={reloadKb} />
+      <Documents kb={kb} />
     </>
   );
 }
 
-function Documents({ kb, reloadKb }: { kb: Kb; reloadKb: () => Promise<void> }) {
+function Documents({ kb }: { kb: Kb }) {
   const toast = useToast();
   const canWrite = canKb(kb.permission, 'WRITE');
   const [status, setStatus] = useState<'' | DocumentStatus>('');
@@ -132,10 +135,8 @@ function Documents({ kb, reloadKb }: { kb: Kb; reloadKb: () => Promise<void> }) 
   const [query, setQuery] = useState('');
   const [offset, setOffset] = useState(0);
   const [expanded, setExpanded] = useState<Set<string>>(new Set());
-  const [busy, setBusy] = useState(false);
   const [deleting, setDeleting] = useState<KbDocument | undefined>();
-  const [deleteError, setDeleteError] = useState<ApiError | undefined>();
-  const [pendingDelete, setPendingDelete] = useState(false);
+  const invalidate = useInvalidate();
 
   useEffect(() => {
     const t = window.setTimeout(() => {
@@ -145,28 +146,23 @@ function Documents({ kb, reloadKb }: { kb: Kb; reloadKb: () => Promise<void> }) 
     return () => window.clearTimeout(t);
   }, [q]);
 
-  const [poll, setPoll] = useState(10_000);
+  const listQuery = { limit: PAGE, offset, ...(status ? { status } : {}), ...(query ? { q: query } : {}) };
   const docs = useQuery(
+    keys.kbs.documentList(kb.id, listQuery),
     () =>
-      call(
-        api.GET('/api/v1/knowledge-bases/{id}/documents', {
-          params: {
-            path: { id: kb.id },
-            query: { limit: PAGE, offset, ...(status ? { status } : {}), ...(query ? { q: query } : {}) },
-          },
-        }),
-      ),
-    [kb.id, status, query, offset],
-    { pollMs: poll },
+      call(api.GET('/api/v1/knowledge-bases/{id}/documents', { params: { path: { id: kb.id }, query: listQuery } })),
+    {
+      keepPrevious: true,
+      // Live status: refresh quickly while anything is on its way, slowly otherwise.
+      pollMs: (d) =>
+        (d?.items ?? []).some((x) => x.status === 'PENDING' || x.status === 'PROCESSING') ? 1_500 : 10_000,
+    },
   );
-  // Live status: refresh quickly while anything is on its way, slowly otherwise.
-  const active = (docs.data?.items ?? []).some((d) => d.status === 'PENDING' || d.status === 'PROCESSING');
-  useEffect(() => setPoll(active ? 1_500 : 10_000), [active]);
-  // The KB's figures follow the documents.
+  // The KB's figures (here and on every other page) follow the documents' statuses.
   const signature = (docs.data?.items ?? []).map((d) => `${d.id}:${d.status}`).join(',');
-  // biome-ignore lint/correctness/useExhaustiveDependencies: reload when the statuses change
+  // biome-ignore lint/correctness/useExhaustiveDependencies: refresh when the statuses change
   useEffect(() => {
-    if (signature) void reloadKb();
+    if (signature) void invalidate(changed.documentFigures(kb.id));
   }, [signature]);
 
   // Uploads and the table must tell one story: files on their way are not "no documents",
@@ -189,42 +185,35 @@ function Documents({ kb, reloadKb }: { kb: Kb; reloadKb: () => Promise<void> }) 
     });
   }, [docs.data]);
 
-  const retry = async (doc: KbDocument) => {
-    setBusy(true);
-    try {
-      const next = await call(
+  const retry = useMutation(
+    (doc: KbDocument) =>
+      call(
         api.POST('/api/v1/knowledge-bases/{id}/documents/{docId}/retry', {
           params: { path: { id: kb.id, docId: doc.id } },
         }),
-      );
-      toast.success(`${doc.filename} is queued again (attempt ${next.attempt})`);
-      await docs.reload();
-    } catch (e) {
-      toast.error(toApiError(e), `Could not retry ${doc.filename}`);
-    } finally {
-      setBusy(false);
-    }
-  };
+      ),
+    {
+      invalidates: changed.documents(kb.id),
+      onSuccess: (next, doc) => toast.success(`${doc.filename} is queued again (attempt ${next.attempt})`),
+      onError: (error, doc) => toast.error(error, `Could not retry ${doc.filename}`),
+    },
+  );
 
-  const remove = async () => {
-    if (!deleting) return;
-    setPendingDelete(true);
-    setDeleteError(undefined);
-    try {
-      await call(
+  const remove = useMutation(
+    (doc: KbDocument) =>
+      call(
         api.DELETE('/api/v1/knowledge-bases/{id}/documents/{docId}', {
-          params: { path: { id: kb.id, docId: deleting.id } },
+          params: { path: { id: kb.id, docId: doc.id } },
         }),
-      );
-      toast.success(`Deleted ${deleting.filename}`);
-      setDeleting(undefined);
-      await Promise.all([docs.reload(), reloadKb()]);
-    } catch (e) {
-      setDeleteError(toApiError(e));
-    } finally {
-      setPendingDelete(false);
-    }
-  };
+      ),
+    {
+      invalidates: changed.documents(kb.id),
+      onSuccess: (_, doc) => {
+        toast.success(`Deleted ${doc.filename}`);
+        setDeleting(undefined);
+      },
+    },
+  );
 
   const columns: Column<KbDocument>[] = [
     {
@@ -288,7 +277,12 @@ function Documents({ kb, reloadKb }: { kb: Kb; reloadKb: () => Promise<void> }) 
         canWrite ? (
           <span className="cell-actions">
             {d.status === 'FAILED' ? (
-              <Button size="sm" onClick={() => void retry(d)} disabled={busy} aria-label={`Retry ${d.filename}`}>
+              <Button
+                size="sm"
+                onClick={() => void retry.run(d)}
+                disabled={retry.pending}
+                aria-label={`Retry ${d.filename}`}
+              >
                 Retry
               </Button>
             ) : null}
@@ -296,7 +290,7 @@ function Documents({ kb, reloadKb }: { kb: Kb; reloadKb: () => Promise<void> }) 
               size="sm"
               variant="ghost"
               onClick={() => {
-                setDeleteError(undefined);
+                remove.reset();
                 setDeleting(d);
               }}
               aria-label={`Delete ${d.filename}`}
@@ -318,8 +312,7 @@ function Documents({ kb, reloadKb }: { kb: Kb; reloadKb: () => Promise<void> }) 
           onActiveChange={setUploading}
           onUploaded={(doc) => {
             setArrived((a) => new Set(a).add(doc.id));
-            void docs.reload();
-            void reloadKb();
+            void invalidate(changed.documents(kb.id));
           }}
         />
       ) : (
@@ -387,11 +380,13 @@ function Documents({ kb, reloadKb }: { kb: Kb; reloadKb: () => Promise<void> }) 
         title={`Delete ${deleting?.filename ?? ''}?`}
         confirmLabel="Delete document"
         danger
-        pending={pendingDelete}
-        onConfirm={() => void remove()}
+        pending={remove.pending}
+        onConfirm={() => {
+          if (deleting) void remove.run(deleting);
+        }}
         onClose={() => setDeleting(undefined)}
       >
-        {deleteError ? <ErrorBanner error={deleteError} title="The document was not deleted" /> : null}
+        {remove.error ? <ErrorBanner error={remove.error} title="The document was not deleted" /> : null}
         <p>Its text, chunks and vectors are removed, and search and chat stop citing it. This cannot be undone.</p>
       </ConfirmModal>
     </section>

@@ -6,8 +6,9 @@
  */
 import { type FormEvent, useEffect, useState } from 'react';
 import { useNavigate, useParams } from 'react-router';
-import { type ApiError, api, call, toApiError } from '../../api/client.ts';
-import { useQuery } from '../../api/hooks.ts';
+import { api, call } from '../../api/client.ts';
+import { useForget, useInvalidate, useMutation, useQuery } from '../../api/hooks.ts';
+import { changed, keys } from '../../api/keys.ts';
 import { Button } from '../../components/Button.tsx';
 import { TextAreaField, TextField } from '../../components/Field.tsx';
 import { Card, DefinitionList, PageHeader } from '../../components/Layout.tsx';
@@ -34,10 +35,11 @@ import {
 
 export function KbSettingsPage() {
   const { kbId = '' } = useParams();
-  const kb = useQuery(() => call(api.GET('/api/v1/knowledge-bases/{id}', { params: { path: { id: kbId } } })), [kbId]);
-  const config = useQuery(
-    () => call(api.GET('/api/v1/knowledge-bases/{id}/model-config', { params: { path: { id: kbId } } })),
-    [kbId],
+  const kb = useQuery(keys.kbs.detail(kbId), () =>
+    call(api.GET('/api/v1/knowledge-bases/{id}', { params: { path: { id: kbId } } })),
+  );
+  const config = useQuery(keys.kbs.modelConfig(kbId), () =>
+    call(api.GET('/api/v1/knowledge-bases/{id}/model-config', { params: { path: { id: kbId } } })),
   );
   const models = useAvailableModels();
   useDocumentTitle(kb.data ? `Settings · ${kb.data.name}` : undefined);
@@ -70,16 +72,7 @@ export function KbSettingsPage() {
       ) : null}
       <div>
         <GeneralCard kb={kb.data} onSaved={kb.setData} />
-        <ModelsCard
-          kb={kb.data}
-          config={config.data}
-          models={models.data.items}
-          onSaved={(next) => {
-            config.setData(next);
-            void kb.reload();
-          }}
-          reload={() => void Promise.all([config.reload(), models.reload()])}
-        />
+        <ModelsCard kb={kb.data} config={config.data} models={models.data.items} onSaved={config.setData} />
         {canKb(kb.data.permission, 'ADMIN') ? <DangerCard kb={kb.data} /> : null}
       </div>
     </>
@@ -91,40 +84,35 @@ function GeneralCard({ kb, onSaved }: { kb: Kb; onSaved: (kb: Kb) => void }) {
   const admin = canKb(kb.permission, 'ADMIN');
   const [name, setName] = useState(kb.name);
   const [description, setDescription] = useState(kb.description);
-  const [saving, setSaving] = useState(false);
-  const [error, setError] = useState<ApiError | undefined>();
   const dirty = name !== kb.name || description !== kb.description;
+  const saveKb = useMutation(
+    (body: { name: string; description: string }) =>
+      call(api.PATCH('/api/v1/knowledge-bases/{id}', { params: { path: { id: kb.id } }, body })),
+    {
+      // Every page showing the KB (list, header, pickers) refreshes.
+      invalidates: changed.kb(),
+      onSuccess: (next) => {
+        onSaved(next);
+        setName(next.name);
+        setDescription(next.description);
+        toast.success('Name and description saved');
+      },
+    },
+  );
 
-  const save = async (e: FormEvent) => {
+  const save = (e: FormEvent) => {
     e.preventDefault();
     if (!name.trim()) {
-      setError(undefined);
+      saveKb.reset();
       return;
     }
-    setSaving(true);
-    setError(undefined);
-    try {
-      const next = await call(
-        api.PATCH('/api/v1/knowledge-bases/{id}', {
-          params: { path: { id: kb.id } },
-          body: { name: name.trim(), description },
-        }),
-      );
-      onSaved(next);
-      setName(next.name);
-      setDescription(next.description);
-      toast.success('Name and description saved');
-    } catch (err) {
-      setError(toApiError(err));
-    } finally {
-      setSaving(false);
-    }
+    void saveKb.run({ name: name.trim(), description });
   };
 
   return (
     <Card title="General">
       <form className="form" onSubmit={save} aria-label="General settings">
-        {error ? <ErrorBanner error={error} title="Not saved" /> : null}
+        {saveKb.error ? <ErrorBanner error={saveKb.error} title="Not saved" /> : null}
         <TextField
           label="Name"
           value={name}
@@ -144,7 +132,7 @@ function GeneralCard({ kb, onSaved }: { kb: Kb; onSaved: (kb: Kb) => void }) {
         />
         {admin ? (
           <div className="form-actions">
-            <Button type="submit" variant="primary" loading={saving} disabled={!dirty || !name.trim()}>
+            <Button type="submit" variant="primary" loading={saveKb.pending} disabled={!dirty || !name.trim()}>
               Save name and description
             </Button>
           </div>
@@ -159,13 +147,11 @@ function ModelsCard({
   config,
   models,
   onSaved,
-  reload,
 }: {
   kb: Kb;
   config: ModelConfig;
   models: AvailableModel[];
   onSaved: (config: ModelConfig) => void;
-  reload: () => void;
 }) {
   const toast = useToast();
   const admin = canKb(kb.permission, 'ADMIN');
@@ -173,9 +159,8 @@ function ModelsCard({
   const [generation, setGeneration] = useState(config.generation_model_id);
   const [overrides, setOverrides] = useState<ConfigOverrides>(config.config_overrides);
   const [errors, setErrors] = useState<OverrideErrors>({});
-  const [saving, setSaving] = useState(false);
-  const [error, setError] = useState<ApiError | undefined>();
   const [changes, setChanges] = useState<string[] | undefined>();
+  const invalidate = useInvalidate();
 
   useEffect(() => {
     setEmbedding(config.embedding_model_id);
@@ -188,49 +173,51 @@ function ModelsCard({
       `The knowledge base has ${config.document_count} document${config.document_count === 1 ? '' : 's'}; their vectors were made by this model.`)
     : null;
 
-  const save = async (e: FormEvent) => {
+  const saveConfig = useMutation(
+    (body: { embedding_model_id?: string; generation_model_id: string; config_overrides: ConfigOverrides }) =>
+      call(api.PUT('/api/v1/knowledge-bases/{id}/model-config', { params: { path: { id: kb.id } }, body })),
+    {
+      invalidates: changed.kb(),
+      onSuccess: (next) => {
+        const what: string[] = [];
+        if (next.embedding_model_id !== config.embedding_model_id)
+          what.push(
+            `embedding model → ${next.embedding_model?.name ?? next.embedding_model_id} (collection recreated with ${next.dimensions} dimensions)`,
+          );
+        if (next.generation_model_id !== config.generation_model_id)
+          what.push(`generation model → ${next.generation_model?.name ?? next.generation_model_id}`);
+        if (JSON.stringify(next.config_overrides) !== JSON.stringify(config.config_overrides)) what.push('overrides');
+        setChanges(what);
+        onSaved(next);
+        toast.success(what.length > 0 ? 'Model settings saved' : 'Nothing changed');
+      },
+      onError: (apiError) => {
+        setErrors(serverFieldErrors(apiError.details));
+        // Documents arrived meanwhile: show the lock as it is now.
+        if (apiError.code === 'EMBEDDING_MODEL_LOCKED')
+          void invalidate([keys.kbs.modelConfig(kb.id), keys.availableModels]);
+      },
+    },
+  );
+
+  const save = (e: FormEvent) => {
     e.preventDefault();
     const found = validateOverrides(overrides);
     setErrors(found);
     if (Object.keys(found).length > 0) return;
-    setSaving(true);
-    setError(undefined);
     setChanges(undefined);
-    const body = {
+    void saveConfig.run({
       ...(embedding !== config.embedding_model_id ? { embedding_model_id: embedding } : {}),
       generation_model_id: generation,
       config_overrides: cleanOverrides(overrides),
-    };
-    try {
-      const next = await call(
-        api.PUT('/api/v1/knowledge-bases/{id}/model-config', { params: { path: { id: kb.id } }, body }),
-      );
-      const what: string[] = [];
-      if (next.embedding_model_id !== config.embedding_model_id)
-        what.push(
-          `embedding model → ${next.embedding_model?.name ?? next.embedding_model_id} (collection recreated with ${next.dimensions} dimensions)`,
-        );
-      if (next.generation_model_id !== config.generation_model_id)
-        what.push(`generation model → ${next.generation_model?.name ?? next.generation_model_id}`);
-      if (JSON.stringify(next.config_overrides) !== JSON.stringify(config.config_overrides)) what.push('overrides');
-      setChanges(what);
-      onSaved(next);
-      toast.success(what.length > 0 ? 'Model settings saved' : 'Nothing changed');
-    } catch (err) {
-      const apiError = toApiError(err);
-      setError(apiError);
-      setErrors(serverFieldErrors(apiError.details));
-      if (apiError.code === 'EMBEDDING_MODEL_LOCKED') reload();
-    } finally {
-      setSaving(false);
-    }
+    });
   };
 
   const effective = config.effective_config;
   return (
     <Card title="Models and parameters">
       <form className="form" onSubmit={save} aria-label="Model settings">
-        {error ? <ErrorBanner error={error} title="Model settings not saved" /> : null}
+        {saveConfig.error ? <ErrorBanner error={saveConfig.error} title="Model settings not saved" /> : null}
         {changes && changes.length > 0 ? (
           <div className="banner banner-success" role="status" data-testid="model-config-saved">
             <div className="banner-body">
@@ -306,7 +293,7 @@ function ModelsCard({
             >
               Reset
             </Button>
-            <Button type="submit" variant="primary" loading={saving}>
+            <Button type="submit" variant="primary" loading={saveConfig.pending}>
               Save model settings
             </Button>
           </div>
@@ -322,22 +309,23 @@ function DangerCard({ kb }: { kb: Kb }) {
   const [open, setOpen] = useState(false);
   const [typed, setTyped] = useState('');
   const [tried, setTried] = useState(false);
-  const [pending, setPending] = useState(false);
-  const [error, setError] = useState<ApiError | undefined>();
-  const remove = async () => {
+  const forget = useForget();
+  const removeKb = useMutation(
+    () => call(api.DELETE('/api/v1/knowledge-bases/{id}', { params: { path: { id: kb.id } } })),
+    {
+      // Its own data is gone for good; every list that showed it refreshes.
+      invalidates: [keys.kbs.lists, keys.admin.kbStats, keys.admin.grants.all, keys.conversations.all],
+      onSuccess: () => {
+        toast.success(`Deleted the knowledge base "${kb.name}"`);
+        navigate('/kbs', { replace: true });
+        forget(keys.kbs.detail(kb.id));
+      },
+    },
+  );
+  const remove = () => {
     setTried(true);
     if (typed !== kb.name) return;
-    setPending(true);
-    setError(undefined);
-    try {
-      await call(api.DELETE('/api/v1/knowledge-bases/{id}', { params: { path: { id: kb.id } } }));
-      toast.success(`Deleted the knowledge base "${kb.name}"`);
-      navigate('/kbs', { replace: true });
-    } catch (err) {
-      setError(toApiError(err));
-    } finally {
-      setPending(false);
-    }
+    void removeKb.run();
   };
   return (
     <Card title="Delete this knowledge base" className="card-danger">
@@ -353,16 +341,16 @@ function DangerCard({ kb }: { kb: Kb }) {
         title={`Delete "${kb.name}"?`}
         confirmLabel="Delete for good"
         danger
-        pending={pending}
-        onConfirm={() => void remove()}
+        pending={removeKb.pending}
+        onConfirm={remove}
         onClose={() => {
           setOpen(false);
           setTyped('');
           setTried(false);
-          setError(undefined);
+          removeKb.reset();
         }}
       >
-        {error ? <ErrorBanner error={error} title="Not deleted" /> : null}
+        {removeKb.error ? <ErrorBanner error={removeKb.error} title="Not deleted" /> : null}
         <TextField
           label={`Type the name "${kb.name}" to confirm`}
           value={typed}

@@ -6,6 +6,7 @@ import { useEffect, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { api, call } from '../../api/client.ts';
 import { useQuery } from '../../api/hooks.ts';
+import { keys } from '../../api/keys.ts';
 import { LEVEL, useUser } from '../../app/session.tsx';
 import { Button } from '../../components/Button.tsx';
 import { TextField } from '../../components/Field.tsx';
@@ -39,16 +40,12 @@ export function KnowledgeBasesPage() {
     return () => window.clearTimeout(timer);
   }, [draft, q, params, setParams]);
 
-  const kbs = useQuery(
-    () =>
-      call(
-        api.GET('/api/v1/knowledge-bases', {
-          params: { query: { limit: PAGE, offset, ...(q ? { q } : {}) } },
-        }),
-      ),
-    [q, offset],
-    { pollMs: 15_000 },
-  );
+  const query = { limit: PAGE, offset, ...(q ? { q } : {}) };
+  // The list stays on screen while the next filter or page loads; figures refresh every 15 s.
+  const kbs = useQuery(keys.kbs.list(query), () => call(api.GET('/api/v1/knowledge-bases', { params: { query } })), {
+    pollMs: 15_000,
+    keepPrevious: true,
+  });
   const canCreate = user.permission_level >= LEVEL.operator;
 
   return (

@@ -9,6 +9,7 @@ import { type FormEvent, type ReactNode, useEffect, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { api, call } from '../../api/client.ts';
 import { useQuery } from '../../api/hooks.ts';
+import { keys } from '../../api/keys.ts';
 import { Button } from '../../components/Button.tsx';
 import { SelectField } from '../../components/Field.tsx';
 import { PageHeader } from '../../components/Layout.tsx';
@@ -26,16 +27,12 @@ export function SearchPage() {
   useEffect(() => setDraft(q), [q]);
   const kbs = useReadableKbs();
 
-  const results = useQuery<SearchResponse | undefined>(
-    () =>
-      call(
-        api.POST('/api/v1/search', {
-          body: { query: q, top_k: Number(topK), ...(selected.length > 0 ? { kb_ids: selected } : {}) },
-        }),
-      ),
-    [q, selected.join(','), topK],
-    { enabled: q.trim().length > 0 },
-  );
+  const body = { query: q, top_k: Number(topK), ...(selected.length > 0 ? { kb_ids: selected } : {}) };
+  // Searching again for the same words asks the server again (the button), but going back to
+  // an earlier search shows its results at once.
+  const results = useQuery<SearchResponse>(keys.search(body), () => call(api.POST('/api/v1/search', { body })), {
+    enabled: q.trim().length > 0,
+  });
 
   const update = (patch: { q?: string; kb?: string[]; k?: string }) => {
     const next = new URLSearchParams();

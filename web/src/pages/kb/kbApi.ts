@@ -17,6 +17,7 @@ import {
   toApiError,
 } from '../../api/client.ts';
 import { useQuery } from '../../api/hooks.ts';
+import { keys } from '../../api/keys.ts';
 
 export type Kb = ResponseOf<'/api/v1/knowledge-bases/{id}', 'get'>;
 export type KbList = ResponseOf<'/api/v1/knowledge-bases', 'get'>;
@@ -41,7 +42,7 @@ export const canKb = (permission: KbPermission | undefined, needed: KbPermission
 
 /** Every KB the caller can read (for pickers), by name. */
 export function useReadableKbs() {
-  return useQuery(async () => {
+  return useQuery(keys.kbs.readable, async () => {
     const all: KbList['items'] = [];
     for (let offset = 0; ; offset += 200) {
       const page = await call(api.GET('/api/v1/knowledge-bases', { params: { query: { limit: 200, offset } } }));
@@ -49,12 +50,12 @@ export function useReadableKbs() {
       if (page.items.length < 200 || all.length >= page.total) break;
     }
     return all.sort((a, b) => a.name.localeCompare(b.name));
-  }, []);
+  });
 }
 
 /** Active models of both types (for creating a KB and its settings). */
 export function useAvailableModels() {
-  return useQuery(() => call(api.GET('/api/v1/models/available')), []);
+  return useQuery(keys.availableModels, () => call(api.GET('/api/v1/models/available')));
 }
 
 /** Names the browser tab after what the page shows (routes with :params have no fixed title). */

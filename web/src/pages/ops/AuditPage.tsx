@@ -6,6 +6,7 @@ import { type FormEvent, useState } from 'react';
 import { useSearchParams } from 'react-router';
 import { api, call, type ResponseOf } from '../../api/client.ts';
 import { useQuery } from '../../api/hooks.ts';
+import { keys } from '../../api/keys.ts';
 import { Button } from '../../components/Button.tsx';
 import { SelectField, TextField } from '../../components/Field.tsx';
 import { formatActor, formatDateTime, formatNumber } from '../../components/format.ts';
@@ -36,27 +37,22 @@ export function AuditPage() {
   const [expanded, setExpanded] = useState<Set<string>>(new Set());
   const [filtersOpen, setFiltersOpen] = useState(false);
 
+  const auditQuery = {
+    limit: PAGE,
+    offset,
+    ...(applied.actor ? { actor: applied.actor } : {}),
+    ...(applied.action ? { action: applied.action } : {}),
+    ...(applied.resource_type ? { resource_type: applied.resource_type } : {}),
+    ...(applied.resource_id ? { resource_id: applied.resource_id } : {}),
+    ...(applied.service ? { service: applied.service } : {}),
+    ...(applied.outcome ? { outcome: applied.outcome as 'success' | 'failure' } : {}),
+    ...(toIso(applied.from) ? { from: toIso(applied.from) } : {}),
+    ...(toIso(applied.to) ? { to: toIso(applied.to) } : {}),
+  };
   const audit = useQuery(
-    () =>
-      call(
-        api.GET('/api/v1/admin/audit', {
-          params: {
-            query: {
-              limit: PAGE,
-              offset,
-              ...(applied.actor ? { actor: applied.actor } : {}),
-              ...(applied.action ? { action: applied.action } : {}),
-              ...(applied.resource_type ? { resource_type: applied.resource_type } : {}),
-              ...(applied.resource_id ? { resource_id: applied.resource_id } : {}),
-              ...(applied.service ? { service: applied.service } : {}),
-              ...(applied.outcome ? { outcome: applied.outcome as 'success' | 'failure' } : {}),
-              ...(toIso(applied.from) ? { from: toIso(applied.from) } : {}),
-              ...(toIso(applied.to) ? { to: toIso(applied.to) } : {}),
-            },
-          },
-        }),
-      ),
-    [params.toString()],
+    keys.admin.audit.list(auditQuery),
+    () => call(api.GET('/api/v1/admin/audit', { params: { query: auditQuery } })),
+    { keepPrevious: true },
   );
 
   const apply = (next: Record<Filter, string>, nextOffset = 0) => {

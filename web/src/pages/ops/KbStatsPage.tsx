@@ -2,6 +2,7 @@
 import { useState } from 'react';
 import { api, call, type ResponseOf } from '../../api/client.ts';
 import { useQuery } from '../../api/hooks.ts';
+import { keys } from '../../api/keys.ts';
 import { Button } from '../../components/Button.tsx';
 import { TextField } from '../../components/Field.tsx';
 import { formatBytes, formatDateTime, formatNumber, formatRelative, kbLabel } from '../../components/format.ts';
@@ -13,9 +14,9 @@ import { type Column, Table } from '../../components/Table.tsx';
 type KbStat = ResponseOf<'/api/v1/admin/kb-stats', 'get'>['items'][number];
 
 export function KbStatsPage() {
-  const stats = useQuery(() => call(api.GET('/api/v1/admin/kb-stats')), [], { pollMs: 15_000 });
+  const stats = useQuery(keys.admin.kbStats, () => call(api.GET('/api/v1/admin/kb-stats')), { pollMs: 15_000 });
   // Model names for the ids the stats carry (operators may not read the admin model list).
-  const models = useQuery(() => call(api.GET('/api/v1/models/available')), []);
+  const models = useQuery(keys.availableModels, () => call(api.GET('/api/v1/models/available')));
   const [q, setQ] = useState('');
   const modelName = (id: string) => models.data?.items.find((m) => m.id === id)?.name ?? `${id.slice(0, 8)}…`;
 

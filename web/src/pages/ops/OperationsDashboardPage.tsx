@@ -1,6 +1,7 @@
 /** Operations hub: live figures of the queue, knowledge bases and audit trail, each linking to its page. */
 import { api, call } from '../../api/client.ts';
 import { useQuery } from '../../api/hooks.ts';
+import { keys } from '../../api/keys.ts';
 import { formatBytes, formatNumber, formatRelative } from '../../components/format.ts';
 import { Card, CardGrid, PageHeader, StatCard } from '../../components/Layout.tsx';
 import { ErrorBanner } from '../../components/States.tsx';
@@ -8,21 +9,24 @@ import { ErrorBanner } from '../../components/States.tsx';
 const dayAgo = () => new Date(Date.now() - 24 * 3600 * 1000).toISOString();
 
 export function OperationsDashboardPage() {
-  const queue = useQuery(() => call(api.GET('/api/v1/admin/queue/status')), [], { pollMs: 10_000 });
-  const stats = useQuery(() => call(api.GET('/api/v1/admin/kb-stats')), [], { pollMs: 30_000 });
+  const queue = useQuery(keys.admin.queue.status, () => call(api.GET('/api/v1/admin/queue/status')), {
+    pollMs: 10_000,
+  });
+  const stats = useQuery(keys.admin.kbStats, () => call(api.GET('/api/v1/admin/kb-stats')), { pollMs: 30_000 });
+  // "The last 24 hours" is computed at each request, so it is not part of the key.
   const audit = useQuery(
+    keys.admin.audit.list({ since: '24h' }),
     () => call(api.GET('/api/v1/admin/audit', { params: { query: { limit: 1, offset: 0, from: dayAgo() } } })),
-    [],
     { pollMs: 30_000 },
   );
   const failedLogins = useQuery(
+    keys.admin.audit.list({ since: '24h', action: 'auth.login_failed' }),
     () =>
       call(
         api.GET('/api/v1/admin/audit', {
           params: { query: { limit: 1, offset: 0, from: dayAgo(), action: 'auth.login_failed' } },
         }),
       ),
-    [],
     { pollMs: 30_000 },
   );
 

@@ -4,8 +4,9 @@
  * with the outcome per document.
  */
 import { useEffect, useMemo, useRef, useState } from 'react';
-import { api, call, type ResponseOf, toApiError } from '../../api/client.ts';
-import { type Query, useQuery } from '../../api/hooks.ts';
+import { api, type BodyOf, call, type ResponseOf } from '../../api/client.ts';
+import { type Query, useMutation, useQuery } from '../../api/hooks.ts';
+import { changed, keys } from '../../api/keys.ts';
 import { Button } from '../../components/Button.tsx';
 import { SelectField } from '../../components/Field.tsx';
 import { formatDateTime, formatMs, formatNumber, formatRelative, kbLabel, taskLabel } from '../../components/format.ts';
@@ -37,22 +38,17 @@ export function QueuePage() {
   const [kbId, setKbId] = useState('');
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [expanded, setExpanded] = useState<Set<string>>(new Set());
-  const [retrying, setRetrying] = useState(false);
   const [confirmAll, setConfirmAll] = useState(false);
   const [outcome, setOutcome] = useState<{ result: RetryResult; names: Map<string, string> } | undefined>();
 
-  const queue = useQuery(() => call(api.GET('/api/v1/admin/queue/status')), [], { pollMs: 5_000 });
+  const queue = useQuery(keys.admin.queue.status, () => call(api.GET('/api/v1/admin/queue/status')), { pollMs: 5_000 });
+  const taskQuery = { limit: 200, offset: 0, ...(status ? { status } : {}), ...(kbId ? { kb_id: kbId } : {}) };
   const tasks = useQuery(
-    () =>
-      call(
-        api.GET('/api/v1/admin/queue/tasks', {
-          params: { query: { limit: 200, offset: 0, ...(status ? { status } : {}), ...(kbId ? { kb_id: kbId } : {}) } },
-        }),
-      ),
-    [status, kbId],
-    { pollMs: 5_000 },
+    keys.admin.queue.tasks(taskQuery),
+    () => call(api.GET('/api/v1/admin/queue/tasks', { params: { query: taskQuery } })),
+    { pollMs: 5_000, keepPrevious: true },
   );
-  const kbs = useQuery(() => call(api.GET('/api/v1/admin/kb-stats')), []);
+  const kbs = useQuery(keys.admin.kbStats, () => call(api.GET('/api/v1/admin/kb-stats')));
 
   // The cards and the list are two requests: when the cards' counts move, the list is
   // fetched again at once, so the two never tell different stories for a polling period.
@@ -72,23 +68,27 @@ export function QueuePage() {
   // Only failed documents that are still listed count as selected.
   const selection = [...selected].filter((id) => failedIds.has(id));
 
-  const retry = async (body: { document_ids?: string[]; retry_all_failed?: boolean; kb_id?: string }) => {
-    setRetrying(true);
+  const retryFailed = useMutation(
+    // `names` are the rows' labels when the retry was sent, for the outcome.
+    (body: BodyOf<'/api/v1/admin/queue/retry-failed', 'post'>, _names: Map<string, string>) =>
+      call(api.POST('/api/v1/admin/queue/retry-failed', { body })),
+    {
+      invalidates: changed.queue(),
+      onSuccess: (result, _body, names) => {
+        setOutcome({ result, names });
+        setSelected(new Set());
+        setConfirmAll(false);
+      },
+      onError: (e) => {
+        toast.error(e, 'Retry refused');
+        setConfirmAll(false);
+      },
+    },
+  );
+  const retrying = retryFailed.pending;
+  const retry = (body: BodyOf<'/api/v1/admin/queue/retry-failed', 'post'>) => {
     setOutcome(undefined);
-    const names = new Map(
-      rows.map((t) => [t.document_id, `${taskLabel(t)} (${kbLabel({ kb_id: t.kb_id, name: t.kb_name })})`]),
-    );
-    try {
-      const result = await call(api.POST('/api/v1/admin/queue/retry-failed', { body }));
-      setOutcome({ result, names });
-      setSelected(new Set());
-      await Promise.all([tasks.reload(), queue.reload()]);
-    } catch (e) {
-      toast.error(toApiError(e), 'Retry refused');
-    } finally {
-      setRetrying(false);
-      setConfirmAll(false);
-    }
+    void retryFailed.run(body, namesOf(rows));
   };
 
   const columns: Column<Task>[] = [
@@ -287,6 +287,11 @@ export function QueuePage() {
       </ConfirmModal>
     </>
   );
+}
+
+/** "file (KB)" per document of the rows, as they were when a retry was sent. */
+function namesOf(rows: Task[]): Map<string, string> {
+  return new Map(rows.map((t) => [t.document_id, `${taskLabel(t)} (${kbLabel({ kb_id: t.kb_id, name: t.kb_name })})`]));
 }
 
 function QueueCards({ query }: { query: Query<QueueStatus> }) {

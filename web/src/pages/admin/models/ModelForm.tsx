@@ -4,7 +4,9 @@
  * not); the server's refusals appear at the fields they concern.
  */
 import { type FormEvent, useEffect, useMemo, useRef, useState } from 'react';
-import { type ApiError, api, call, toApiError } from '../../../api/client.ts';
+import { type ApiError, api, call } from '../../../api/client.ts';
+import { useMutation } from '../../../api/hooks.ts';
+import { changed } from '../../../api/keys.ts';
 import { Button } from '../../../components/Button.tsx';
 import { CheckboxField, NumberField, SelectField, TextField } from '../../../components/Field.tsx';
 import { Modal } from '../../../components/Modal.tsx';
@@ -60,8 +62,6 @@ export function ModelForm({
   const [touched, setTouched] = useState(false);
   const [serverProblems, setServerProblems] = useState<Record<string, string>>({});
   const [error, setError] = useState<ApiError | undefined>();
-  const [saving, setSaving] = useState(false);
-  const [testing, setTesting] = useState(false);
   const [result, setResult] = useState<TestResult | undefined>();
   // Saving after a failed test needs a second, explicit click ("Add anyway").
   const [confirmFailed, setConfirmFailed] = useState(false);
@@ -110,8 +110,8 @@ export function ModelForm({
     return fieldsBody;
   };
 
-  const handleServerError = (e: unknown) => {
-    const err = toApiError(e);
+  // The test's and the save's refusals share one place in the footer.
+  const handleServerError = (err: ApiError) => {
     setServerProblems(problemsByField(err.details));
     setError(err);
   };
@@ -124,15 +124,11 @@ export function ModelForm({
     invalid?.focus({ preventScroll: true });
   }, [attempt]);
 
-  const test = async () => {
-    setTesting(true);
-    setResult(undefined);
-    setError(undefined);
-    setConfirmFailed(false);
-    try {
+  const runTest = useMutation(
+    () => {
       const b = body();
       const reuseKey = editing && model.has_api_key && b.api_key === undefined;
-      const res = await call(
+      return call(
         api.POST('/api/v1/admin/models/test', {
           body: {
             type,
@@ -143,15 +139,44 @@ export function ModelForm({
           },
         }),
       );
-      setResult(res);
-    } catch (e) {
-      handleServerError(e);
-    } finally {
-      setTesting(false);
-    }
+    },
+    { onSuccess: setResult, onError: handleServerError },
+  );
+  const testing = runTest.pending;
+  const test = () => {
+    setResult(undefined);
+    setError(undefined);
+    setConfirmFailed(false);
+    void runTest.run();
   };
 
-  const submit = async (e: FormEvent) => {
+  const save = useMutation(
+    () => {
+      const b = body();
+      return editing
+        ? call(
+            api.PUT('/api/v1/admin/models/{id}', {
+              params: { path: { id: model.id } },
+              body: { name: name.trim(), status, ...b },
+            }),
+          )
+        : call(
+            api.POST('/api/v1/admin/models', { body: { type, provider: providerId, name: name.trim(), status, ...b } }),
+          );
+    },
+    {
+      // Pickers, dashboards and KB pages show models too.
+      invalidates: changed.models(),
+      onSuccess: (saved) => onSaved(saved, !editing),
+      onError: (err) => {
+        handleServerError(err);
+        setAttempt((n) => n + 1);
+      },
+    },
+  );
+  const saving = save.pending;
+
+  const submit = (e: FormEvent) => {
     e.preventDefault();
     setTouched(true);
     if (Object.keys(clientErrors).length > 0) {
@@ -162,26 +187,8 @@ export function ModelForm({
       setConfirmFailed(true);
       return;
     }
-    setSaving(true);
     setError(undefined);
-    try {
-      const b = body();
-      const saved = editing
-        ? await call(
-            api.PUT('/api/v1/admin/models/{id}', {
-              params: { path: { id: model.id } },
-              body: { name: name.trim(), status, ...b },
-            }),
-          )
-        : await call(
-            api.POST('/api/v1/admin/models', { body: { type, provider: providerId, name: name.trim(), status, ...b } }),
-          );
-      onSaved(saved, !editing);
-    } catch (err) {
-      handleServerError(err);
-      setSaving(false);
-      setAttempt((n) => n + 1);
-    }
+    void save.run();
   };
 
   const labelOf = (key: string) => (key === 'name' ? 'Name' : (fields.find((f) => f.key === key)?.label ?? key));
