@@ -11,7 +11,7 @@ test('retrieval test: ranked chunks with keyword and vector ranks, in the KB’s
   await expect(page.getByRole('heading', { level: 1, name: 'Retrieval test' })).toBeVisible();
   await expect(page.getByRole('link', { name: KBS.handbook.name })).toBeVisible();
 
-  await page.getByLabel('Query').fill('paid vacation leave days');
+  await page.getByRole('textbox', { name: 'Query' }).fill('paid vacation leave days');
   await page.getByRole('button', { name: 'Test' }).click();
   const table = page.getByRole('table', { name: 'Ranked chunks' });
   const first = table.getByRole('row').nth(1);
@@ -40,7 +40,7 @@ test('retrieval test: ranked chunks with keyword and vector ranks, in the KB’s
 
   // A query of only stop words finds nothing by keyword, and says so without an error.
   await page.getByLabel('Mode').selectOption('keyword');
-  await page.getByLabel('Query').fill('the of and');
+  await page.getByRole('textbox', { name: 'Query' }).fill('the of and');
   await page.getByRole('button', { name: 'Test' }).click();
   await expect(page.getByTestId('rt-summary')).toContainText('0 keyword terms');
   await expect(page.getByText('No chunk found')).toBeVisible();
