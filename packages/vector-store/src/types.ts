@@ -91,6 +91,19 @@ export interface LexicalStats {
   averageLength: number;
 }
 
+/** A page of points that have no lexical terms yet (`scanWithoutLexical`). */
+export interface LexicalScanPage {
+  points: { id: string; payload: ChunkPayload }[];
+  /** Where the next page starts (opaque; store it to resume), or null when the scan is over. */
+  cursor: string | null;
+}
+
+/** A point's terms for `addLexical`. */
+export interface LexicalEntry {
+  id: string;
+  lexical: LexicalTerms;
+}
+
 export interface VectorStore {
   readonly kind: 'postgres' | 'qdrant';
   /**
@@ -121,6 +134,24 @@ export interface VectorStore {
   searchHybrid(name: string, vector: number[], query: LexicalQuery, options: HybridSearchOptions): Promise<SearchHit[]>;
   /** Lexical statistics of the collection (exact in postgres; qdrant: counts of points with terms). */
   lexicalStats(name: string): Promise<LexicalStats>;
+  /**
+   * Makes the collection able to hold lexical terms: true when it can. Postgres always can;
+   * qdrant adds the `lexical` sparse vector to a collection created without it
+   * (`PUT /collections/{name}/vectors/lexical`, Qdrant 1.19+) and answers false when the
+   * server refuses (an older Qdrant).
+   */
+  enableLexical(name: string): Promise<boolean>;
+  /** Points with no lexical terms, in id order, one page from `cursor` (null or absent: the start). For the backfill. */
+  scanWithoutLexical(name: string, options: { cursor?: string | null; limit: number }): Promise<LexicalScanPage>;
+  /** How many points have no lexical terms (exact). */
+  countWithoutLexical(name: string): Promise<number>;
+  /**
+   * Gives existing points these terms, leaving their vectors and payloads as they are; the
+   * statistics follow exactly. Idempotent: a point that already has terms (written since by
+   * a re-processing) keeps them, a point deleted meanwhile is skipped. Returns how many
+   * points got terms. Qdrant writes no sparse vector for empty terms (as on upsert).
+   */
+  addLexical(name: string, entries: LexicalEntry[]): Promise<number>;
   deleteByDocument(name: string, documentId: string): Promise<void>;
   /**
    * The document's points become exactly `points` (every one must carry `documentId` in

@@ -197,3 +197,24 @@ export function checkReplacement(documentId: string, points: VectorPoint[]): num
   }
   return dims;
 }
+
+/** Points per backfill scan page or addLexical call. */
+export const MAX_LEXICAL_BATCH = 1_000;
+
+export function checkScanLimit(limit: number): number {
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LEXICAL_BATCH) {
+    throw new VectorStoreError('INVALID_INPUT', `limit must be an integer from 1 to ${MAX_LEXICAL_BATCH}`, { limit });
+  }
+  return limit;
+}
+
+/** addLexical's input: at most MAX_LEXICAL_BATCH points, UUID ids, valid terms. */
+export function checkLexicalEntries(entries: { id: string; lexical: LexicalTerms }[]): void {
+  if (!Array.isArray(entries) || entries.length > MAX_LEXICAL_BATCH) {
+    throw new VectorStoreError('INVALID_INPUT', `at most ${MAX_LEXICAL_BATCH} points per call`);
+  }
+  for (const [i, entry] of entries.entries()) {
+    if (!isUuid(entry?.id)) throw new VectorStoreError('INVALID_INPUT', `entry ${i}: id must be a UUID`);
+    checkLexicalTerms(entry.lexical, `entry ${i}: lexical`);
+  }
+}

@@ -611,4 +611,87 @@ export function vectorStoreConformance(t: Test, factory: StoreFactory): void {
       'lexical search of a missing collection',
     );
   });
+  t.test('lexical backfill: scan the points without terms, give them terms, resume from a cursor', async (t) => {
+    const name = uniqueName('backfill');
+    t.teardown(() => store.deleteCollection(name));
+    await store.createCollection({ name, dimensions: 2, distance: 'cosine' });
+    t.equal(await store.enableLexical(name), true, 'a new collection holds terms');
+    const doc = randomUUID();
+    const words = ['pump valve', 'pump seal', 'gasket seal', 'impeller', 'pump housing'];
+    // Points written before keyword search existed: vectors, no terms.
+    const old = words.map((w, i) => chunk(doc, i, [1, i], { text: w }));
+    const indexed = lexicalChunk(randomUUID(), 0, [0, 1], 'pump motor');
+    await store.upsert(name, [...old, indexed]);
+    t.equal(await store.countWithoutLexical(name), 5, 'the old points lack terms');
+    t.equal((await store.lexicalStats(name)).documents, 1);
+    const termsOf = (text: string) => lexicalChunk(doc, 0, [0, 0], text).lexical!;
+
+    // Two pages of 3 then 2; the cursor of the first resumes exactly after it.
+    const first = await store.scanWithoutLexical(name, { limit: 3 });
+    t.equal(first.points.length, 3);
+    t.not(first.cursor, null, 'more to come');
+    const ids = first.points.map((p) => p.id);
+    t.same([...ids].sort(), ids, 'in id order');
+    t.equal(
+      await store.addLexical(
+        name,
+        first.points.map((p) => ({ id: p.id, lexical: termsOf(p.payload.text) })),
+      ),
+      3,
+      'three points got terms',
+    );
+    // The same batch again (a process killed after writing, before saving its cursor): nothing changes.
+    t.equal(
+      await store.addLexical(
+        name,
+        first.points.map((p) => ({ id: p.id, lexical: termsOf(p.payload.text) })),
+      ),
+      0,
+      'idempotent',
+    );
+    const second = await store.scanWithoutLexical(name, { cursor: first.cursor, limit: 3 });
+    t.equal(second.points.length, 2, 'the rest');
+    t.equal(second.cursor, null, 'the scan is over');
+    t.notOk(
+      second.points.some((p) => ids.includes(p.id)),
+      'no point twice',
+    );
+    // One of them was deleted meanwhile: it is skipped, not recreated.
+    const gone = second.points[0]!;
+    await store.upsert(name, [{ ...chunk(doc, 99, [1, 1]), id: randomUUID() }]);
+    const goneDoc = gone.payload.document_id;
+    t.equal(goneDoc, doc);
+    const rest = second.points.map((p) => ({ id: p.id, lexical: termsOf(p.payload.text) }));
+    const deletedId = randomUUID();
+    t.equal(
+      await store.addLexical(name, [...rest, { id: deletedId, lexical: termsOf('ghost') }]),
+      2,
+      'a point that does not exist is skipped',
+    );
+    t.equal(await store.count(name), 7, 'no point was added');
+    t.equal(await store.countWithoutLexical(name), 1, 'only the later point without terms is left');
+    t.equal((await store.lexicalStats(name)).documents, 6, 'statistics count each point once');
+    const pump = await store.searchLexical(name, { pump: 1 }, { limit: 10 });
+    t.equal(pump.length, 4, 'old and new chunks are found by keyword');
+    t.ok(
+      pump.every((h) => h.payload.text !== undefined),
+      'payloads kept',
+    );
+    const vector = await store.search(name, [1, 0], { limit: 1 });
+    t.equal(vector[0]?.payload.text, 'pump valve', 'vectors untouched');
+    t.same(await store.scanWithoutLexical(name, { limit: 10 }).then((p) => p.points.length), 1);
+    await rejectsWith(t, store.scanWithoutLexical(name, { limit: 0 }), 'INVALID_INPUT', 'limit 0');
+    await rejectsWith(
+      t,
+      store.addLexical(name, [{ id: 'not-a-uuid', lexical: termsOf('x') }]),
+      'INVALID_INPUT',
+      'a bad id',
+    );
+    await rejectsWith(
+      t,
+      store.scanWithoutLexical(uniqueName('missing'), { limit: 3 }),
+      'COLLECTION_NOT_FOUND',
+      'a missing collection',
+    );
+  });
 }

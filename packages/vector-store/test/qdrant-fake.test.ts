@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { startFakeQdrant } from '@lumikb/test-kit';
 import t from 'tap';
 import { createVectorStore, QdrantVectorStore } from '../src/index.ts';
-import { chunk, rejectsWith, uniqueName, vectorStoreConformance } from './conformance.ts';
+import { chunk, lexicalChunk, rejectsWith, uniqueName, vectorStoreConformance } from './conformance.ts';
 
 t.test('qdrant adapter conformance against the fake Qdrant', async (t) => {
   vectorStoreConformance(t, async (t) => {
@@ -115,4 +115,42 @@ t.test('a collection Qdrant created with another distance is reported, not misre
     body: JSON.stringify({ vectors: { size: 2, distance: 'Manhattan' } }),
   });
   await rejectsWith(t, store.collectionInfo(name), 'INVALID_INPUT', 'unsupported distance');
+});
+
+t.test('a collection created before the lexical index gets its sparse vector added, then its terms', async (t) => {
+  for (const refuse of [false, true]) {
+    const fake = await startFakeQdrant(t, { refuseVectorCreation: refuse });
+    const store = createVectorStore({ qdrantUrl: fake.url });
+    t.teardown(() => store.close());
+    const name = uniqueName('old');
+    // As LumiKB created collections before keyword search: one unnamed dense vector only.
+    await fetch(`${fake.url}/collections/${name}`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ vectors: { size: 2, distance: 'Cosine' } }),
+    });
+    const doc = randomUUID();
+    await store.upsert(name, [lexicalChunk(doc, 0, [1, 0], 'pump valve')]);
+    t.same(await store.searchLexical(name, { pump: 1 }, { limit: 3 }), [], 'terms are not stored without the vector');
+    t.equal(await store.countWithoutLexical(name), 1);
+    if (refuse) {
+      t.equal(await store.enableLexical(name), false, 'a Qdrant without the operation: the index stays empty');
+      continue;
+    }
+    t.equal(await store.enableLexical(name), true, 'the sparse vector is added in place');
+    const create = fake.requests.find((r) => r.method === 'PUT' && r.path.endsWith('/vectors/lexical'));
+    t.same(create?.body, { sparse: { modifier: 'idf' } }, 'with the idf modifier, as new collections have it');
+    t.equal(create?.query.wait, 'true');
+    const page = await store.scanWithoutLexical(name, { limit: 10 });
+    t.equal(page.points.length, 1);
+    t.equal(
+      await store.addLexical(name, [
+        { id: page.points[0]!.id, lexical: lexicalChunk(doc, 0, [0, 0], 'pump valve').lexical! },
+      ]),
+      1,
+    );
+    t.equal((await store.searchLexical(name, { pump: 1 }, { limit: 3 }))[0]?.payload.document_id, doc);
+    t.equal(await store.countWithoutLexical(name), 0);
+    t.same((await store.search(name, [1, 0], { limit: 1 }))[0]?.payload.document_id, doc, 'the vector is kept');
+  }
 });

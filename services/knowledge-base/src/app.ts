@@ -21,6 +21,7 @@ import { startSweep } from './documents/sweep.ts';
 import { workerReportsConsumer } from './documents/worker-reports.consumer.ts';
 import { startKeyPurge } from './idempotency/service.ts';
 import { registerInternalRoutes } from './internal/routes.ts';
+import { lexicalBackfillLoop } from './knowledge-bases/lexical-backfill.ts';
 import { registerKnowledgeBaseRoutes } from './knowledge-bases/routes.ts';
 import { createKbMetrics } from './metrics.ts';
 import { modelProjectionConsumer } from './models/model-projection.consumer.ts';
@@ -105,6 +106,7 @@ export const service = defineService<Config, KnowledgeBaseDatabase, Deps, KbCont
     (ctx) => backgroundTask(() => startSweep(ctx, () => queueProbe(ctx))),
     (ctx) => backgroundTask(() => startKeyPurge(ctx)),
     (ctx) => backgroundTask(() => startLapsedAnswerSweep(ctx)),
+    (ctx) => lexicalBackfillLoop(ctx),
   ],
 });
 

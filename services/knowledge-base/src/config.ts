@@ -31,6 +31,17 @@ export const ConfigSchema = Type.Object({
     minimum: 100,
     description: 'how often to look for stuck documents',
   }),
+  LEXICAL_BACKFILL_BATCH: Type.Integer({
+    default: 200,
+    minimum: 1,
+    maximum: 1_000,
+    description: 'chunks the background lexical backfill analyses and writes per transaction',
+  }),
+  LEXICAL_BACKFILL_IDLE_MS: Type.Integer({
+    default: 30_000,
+    minimum: 50,
+    description: 'how long the lexical backfill waits before looking again when no KB needs it (or after a failure)',
+  }),
   STUCK_MAX_REQUEUES: Type.Integer({
     default: 2,
     minimum: 0,

@@ -6770,6 +6770,15 @@ export interface paths {
                   FAILED: number;
                 };
                 embedding_model_locked: boolean;
+                lexical_index: {
+                  /** @description ready: every chunk has keyword terms; pending/building: the background backfill is giving older chunks their terms (search keeps working, finding those chunks by vector until then); unavailable: the vector store cannot hold them (see message) */
+                  state: 'ready' | 'pending' | 'building' | 'unavailable';
+                  /** @description chunks given terms by the backfill so far */
+                  done: number;
+                  /** @description chunks without terms when the backfill started */
+                  total: number;
+                  message: string | null;
+                };
                 permission: 'READ' | 'WRITE' | 'ADMIN';
                 created_by: string;
                 /** Format: date-time */
@@ -6983,6 +6992,15 @@ export interface paths {
                 FAILED: number;
               };
               embedding_model_locked: boolean;
+              lexical_index: {
+                /** @description ready: every chunk has keyword terms; pending/building: the background backfill is giving older chunks their terms (search keeps working, finding those chunks by vector until then); unavailable: the vector store cannot hold them (see message) */
+                state: 'ready' | 'pending' | 'building' | 'unavailable';
+                /** @description chunks given terms by the backfill so far */
+                done: number;
+                /** @description chunks without terms when the backfill started */
+                total: number;
+                message: string | null;
+              };
               permission: 'READ' | 'WRITE' | 'ADMIN';
               created_by: string;
               /** Format: date-time */
@@ -7198,6 +7216,15 @@ export interface paths {
                 FAILED: number;
               };
               embedding_model_locked: boolean;
+              lexical_index: {
+                /** @description ready: every chunk has keyword terms; pending/building: the background backfill is giving older chunks their terms (search keeps working, finding those chunks by vector until then); unavailable: the vector store cannot hold them (see message) */
+                state: 'ready' | 'pending' | 'building' | 'unavailable';
+                /** @description chunks given terms by the backfill so far */
+                done: number;
+                /** @description chunks without terms when the backfill started */
+                total: number;
+                message: string | null;
+              };
               permission: 'READ' | 'WRITE' | 'ADMIN';
               created_by: string;
               /** Format: date-time */
@@ -7460,6 +7487,15 @@ export interface paths {
                 FAILED: number;
               };
               embedding_model_locked: boolean;
+              lexical_index: {
+                /** @description ready: every chunk has keyword terms; pending/building: the background backfill is giving older chunks their terms (search keeps working, finding those chunks by vector until then); unavailable: the vector store cannot hold them (see message) */
+                state: 'ready' | 'pending' | 'building' | 'unavailable';
+                /** @description chunks given terms by the backfill so far */
+                done: number;
+                /** @description chunks without terms when the backfill started */
+                total: number;
+                message: string | null;
+              };
               permission: 'READ' | 'WRITE' | 'ADMIN';
               created_by: string;
               /** Format: date-time */
@@ -9885,7 +9921,7 @@ export interface paths {
                 kb_id: string;
                 /** @description hybrid (default): keyword and vector rankings fused; vector: embedding similarity only; keyword: BM25 over analysed terms only */
                 mode: 'hybrid' | 'vector' | 'keyword';
-                lexical_index: 'indexed' | 'empty' | (never | null);
+                lexical_index: 'indexed' | 'building' | 'empty' | (never | null);
                 query_terms: number | null;
               }[];
               searched_kb_ids: string[];

@@ -26,6 +26,7 @@ const DocumentViewerPage = page(() => import('../pages/kb/DocumentViewerPage.tsx
 const KbCreatePage = page(() => import('../pages/kb/KbCreatePage.tsx'), 'KbCreatePage');
 const KbPage = page(() => import('../pages/kb/KbPage.tsx'), 'KbPage');
 const KbSettingsPage = page(() => import('../pages/kb/KbSettingsPage.tsx'), 'KbSettingsPage');
+const RetrievalTestPage = page(() => import('../pages/kb/RetrievalTestPage.tsx'), 'RetrievalTestPage');
 const KnowledgeBasesPage = page(() => import('../pages/kb/KnowledgeBasesPage.tsx'), 'KnowledgeBasesPage');
 const SearchPage = page(() => import('../pages/kb/SearchPage.tsx'), 'SearchPage');
 const AuditPage = page(() => import('../pages/ops/AuditPage.tsx'), 'AuditPage');
@@ -73,6 +74,7 @@ export const ROUTES: AppRoute[] = [
   { path: '/kbs/new', level: LEVEL.operator, title: 'New knowledge base', element: <KbCreatePage /> },
   { path: '/kbs/:kbId', level: LEVEL.user, title: 'Knowledge base', element: <KbPage /> },
   { path: '/kbs/:kbId/settings', level: LEVEL.user, title: 'Knowledge base settings', element: <KbSettingsPage /> },
+  { path: '/kbs/:kbId/retrieval-test', level: LEVEL.user, title: 'Retrieval test', element: <RetrievalTestPage /> },
   { path: '/kbs/:kbId/documents/:docId', level: LEVEL.user, title: 'Document', element: <DocumentViewerPage /> },
   { path: '/search', level: LEVEL.user, title: 'Search', element: <SearchPage />, menu: 'main' },
   { path: '/chat', level: LEVEL.user, title: 'Chat', element: <ChatPage />, menu: 'main', matchPrefix: true },

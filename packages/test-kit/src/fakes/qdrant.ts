@@ -56,6 +56,8 @@ export interface FakeQdrantOptions {
   apiKey?: string;
   /** Reported by `GET /`; default 1.19.0. */
   version?: string;
+  /** Answer `PUT /collections/{name}/vectors/{vector}` with 404, as a Qdrant older than 1.19 does. */
+  refuseVectorCreation?: boolean;
 }
 
 export type FakeQdrantOutage = false | 'unavailable' | 'reset';
@@ -497,10 +499,12 @@ export async function startFakeQdrant(t: Teardown | undefined, options: FakeQdra
   }
 
   // biome-ignore lint/suspicious/noExplicitAny: bodies were validated against the spec just before
-  type Route = (name: string, body: any, query: Record<string, string>) => unknown;
+  type Route = (name: string, body: any, query: Record<string, string>, params: string[]) => unknown;
   const routes: { method: string; pattern: RegExp; template: string; handle: Route }[] = [];
   const route = (method: string, template: string, handle: Route) => {
-    const pattern = new RegExp(`^${template.replace('{collection_name}', '([^/]+)').replaceAll('/', '\\/')}$`);
+    const pattern = new RegExp(
+      `^${template.replace('{collection_name}', '([^/]+)').replace('{vector_name}', '([^/]+)').replaceAll('/', '\\/')}$`,
+    );
     routes.push({ method, pattern, template, handle });
   };
 
@@ -562,6 +566,93 @@ export async function startFakeQdrant(t: Teardown | undefined, options: FakeQdra
     });
     const version = operationId;
     for (const p of prepared) c.points.set(keyOf(p.id), { ...p, version });
+    return updateResult(query);
+  });
+  /** A point as Qdrant's Record: payload and vectors as `with_payload` / `with_vector` ask. */
+  function recordOf(point: StoredPoint, withPayload: unknown, withVector: unknown) {
+    const payload = selectPayload(point.payload, withPayload ?? true);
+    const names: string[] | undefined =
+      withVector === true ? ['', ...point.sparse.keys()] : Array.isArray(withVector) ? withVector : undefined;
+    let vector: Record<string, unknown> | number[] | undefined;
+    if (names) {
+      const out: Record<string, unknown> = {};
+      for (const name of names) {
+        if (name === '') out[''] = point.vector;
+        const sparse = point.sparse.get(name);
+        if (sparse) out[name] = { indices: [...sparse.keys()], values: [...sparse.values()] };
+      }
+      // A collection with only the unnamed vector answers it as a plain array.
+      vector = withVector === true && point.sparse.size === 0 ? point.vector : out;
+    }
+    return {
+      id: point.id,
+      ...(payload !== undefined && { payload }),
+      ...(vector !== undefined && { vector }),
+    };
+  }
+  // Retrieve by ids: the points that exist, in the order asked.
+  route('post', '/collections/{collection_name}/points', (name, body) => {
+    const c = collection(name);
+    const out = [];
+    for (const id of body.ids as unknown[]) {
+      const point = c.points.get(keyOf(canonicalId(id)));
+      if (point) out.push(recordOf(point, body.with_payload, body.with_vector));
+    }
+    return out;
+  });
+  // Scroll: points matching the filter in id order from `offset` (inclusive), and where the next page starts.
+  route('post', '/collections/{collection_name}/points/scroll', (name, body) => {
+    const c = collection(name);
+    if (body.order_by != null) throw unsupported('scroll with order_by');
+    const limit: number = body.limit ?? 10;
+    const from = body.offset == null ? undefined : keyOf(canonicalId(body.offset));
+    const sorted = [...c.points.entries()]
+      .filter(([key, point]) => (from === undefined || key >= from) && matchesFilter(point, body.filter))
+      .sort((a, b) => (a[0] < b[0] ? -1 : 1));
+    const page = sorted.slice(0, limit);
+    return {
+      points: page.map(([, point]) => recordOf(point, body.with_payload, body.with_vector ?? false)),
+      next_page_offset: sorted[limit]?.[1].id ?? null,
+    };
+  });
+  // Update vectors: the named vectors given replace those of existing points; a missing point fails the request.
+  route('put', '/collections/{collection_name}/points/vectors', (name, body, query) => {
+    const c = collection(name);
+    if (body.update_filter != null) throw unsupported('conditional vector updates');
+    const prepared = (body.points as { id: unknown; vector: unknown }[]).map((p) => {
+      const id = canonicalId(p.id);
+      const point = c.points.get(keyOf(id));
+      if (!point) throw new QdrantHttpError(404, `Not found: No point with id ${id} found`);
+      const named = p.vector as Record<string, unknown>;
+      if (!named || typeof named !== 'object' || Array.isArray(named)) {
+        return { point, dense: preprocess(c.distance, readVector(c, named)), sparse: new Map() };
+      }
+      const sparse = new Map<string, Map<number, number>>();
+      let dense: number[] | undefined;
+      for (const [vectorName, value] of Object.entries(named)) {
+        if (vectorName === '') dense = preprocess(c.distance, readVector(c, value));
+        else sparse.set(vectorName, readSparse(c, vectorName, value));
+      }
+      return { point, dense, sparse };
+    });
+    const version = operationId;
+    for (const { point, dense, sparse } of prepared) {
+      if (dense) point.vector = dense;
+      for (const [vectorName, value] of sparse) point.sparse.set(vectorName, value);
+      point.version = version;
+    }
+    return updateResult(query);
+  });
+  // Create a named vector on an existing collection (Qdrant 1.19): only sparse ones here.
+  route('put', '/collections/{collection_name}/vectors/{vector_name}', (name, body, query, [vectorName]) => {
+    const c = collection(name);
+    if (!vectorName) throw wrongInput('vector name is empty');
+    if (!('sparse' in body)) throw unsupported('adding a dense named vector');
+    if (c.sparse.has(vectorName) || vectorName === '') {
+      throw wrongInput(`Vector with name ${vectorName} already exists`);
+    }
+    if (options.refuseVectorCreation) throw new QdrantHttpError(404, '');
+    c.sparse.set(vectorName, { modifier: body.sparse?.modifier === 'idf' ? 'idf' : 'none' });
     return updateResult(query);
   });
   route('post', '/collections/{collection_name}/points/delete', (name, body, query) => {
@@ -730,7 +821,12 @@ export async function startFakeQdrant(t: Teardown | undefined, options: FakeQdra
         const name = decodeURIComponent(m[1] ?? '');
         checkQuery(query);
         const body = parseBody(req.body, r.template, r.method);
-        const result = r.handle(name, body, query);
+        const result = r.handle(
+          name,
+          body,
+          query,
+          m.slice(2).map((part) => decodeURIComponent(part)),
+        );
         const envelope = { result, status: 'ok', time: elapsed() };
         const schema = operation(r.template, r.method).responses['200']?.content?.['application/json']?.schema;
         if (schema) {

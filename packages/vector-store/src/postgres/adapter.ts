@@ -19,9 +19,12 @@ import {
   type CollectionSpec,
   type Distance,
   type HybridSearchOptions,
+  type LexicalEntry,
   type LexicalQuery,
+  type LexicalScanPage,
   type LexicalSearchOptions,
   type LexicalStats,
+  type LexicalTerms,
   type SearchHit,
   type SearchOptions,
   type VectorPoint,
@@ -31,15 +34,20 @@ import {
 import {
   checkCollectionName,
   checkDocumentId,
+  checkLexicalEntries,
   checkLexicalQuery,
   checkPoints,
   checkReplacement,
+  checkScanLimit,
   checkSearch,
   checkSpec,
   dimensionMismatch,
   normalise,
 } from '../validation.ts';
 import { vectorStoreMigrations } from './migrations.ts';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 import { type SearchKernel, SearchThread } from './search-thread.ts';
 
 export interface PostgresVectorStoreOptions {
@@ -603,6 +611,104 @@ export class PostgresVectorStore implements VectorStore {
       if (!row) throw notFound(name);
       return { documents: row.n, averageLength: row.n > 0 ? row.total / row.n : 0 };
     });
+  }
+
+  async enableLexical(name: string): Promise<boolean> {
+    checkCollectionName(name);
+    await this.collectionId(name);
+    return true;
+  }
+
+  private async collectionId(name: string, client: pg.Pool | pg.PoolClient = this.pool, lock = false) {
+    return this.run(async () => {
+      const found = await client.query<{ id: string }>(
+        `select id::text from ${this.table.collections} where name = $1${lock ? ' for update' : ''}`,
+        [name],
+      );
+      const id = found.rows[0]?.id;
+      if (id === undefined) throw notFound(name);
+      return id;
+    });
+  }
+
+  async scanWithoutLexical(name: string, options: { cursor?: string | null; limit: number }): Promise<LexicalScanPage> {
+    checkCollectionName(name);
+    const limit = checkScanLimit(options.limit);
+    const after = options.cursor ?? null;
+    if (after !== null && !UUID.test(after)) throw new VectorStoreError('INVALID_INPUT', 'cursor is not a point id');
+    const id = await this.collectionId(name);
+    return this.run(async () => {
+      // An index range scan of points_without_lexical, from the cursor on.
+      const page = await this.pool.query<{ id: string; payload: LexicalScanPage['points'][number]['payload'] }>(
+        `select id::text, payload from ${this.table.points}
+         where collection_id = $1 and lexical_length is null and ($2::uuid is null or id > $2::uuid)
+         order by id limit $3`,
+        [id, after, limit],
+      );
+      const points = page.rows;
+      return { points, cursor: points.length === limit ? (points[points.length - 1]?.id ?? null) : null };
+    });
+  }
+
+  async countWithoutLexical(name: string): Promise<number> {
+    checkCollectionName(name);
+    const id = await this.collectionId(name);
+    return this.run(async () => {
+      const result = await this.pool.query<{ n: number }>(
+        `select count(*)::int as n from ${this.table.points} where collection_id = $1 and lexical_length is null`,
+        [id],
+      );
+      return result.rows[0]?.n ?? 0;
+    });
+  }
+
+  async addLexical(name: string, entries: LexicalEntry[]): Promise<number> {
+    checkCollectionName(name);
+    checkLexicalEntries(entries);
+    if (entries.length === 0) {
+      await this.collectionId(name);
+      return 0;
+    }
+    const byId = new Map(entries.map((e) => [e.id.toLowerCase(), e.lexical]));
+    const ids = [...byId.keys()];
+    const lengths = ids.map((id) => (byId.get(id) as LexicalTerms).length);
+    const post = { ids: [] as string[], terms: [] as string[], tfs: [] as number[] };
+    for (const [id, lexical] of byId) {
+      for (const [term, tf] of Object.entries(lexical.terms)) {
+        post.ids.push(id);
+        post.terms.push(term);
+        post.tfs.push(tf);
+      }
+    }
+    return this.run(() =>
+      this.transaction(async (client) => {
+        // The collection's row lock, as every write takes it: the statistics change in
+        // step with concurrent upserts and deletes (of this or another process). The
+        // vectors do not change, so the revision (the search copy's clock) stays.
+        const collection = await this.collectionId(name, client, true);
+        // Only points that still have no terms get these: one re-processed meanwhile keeps
+        // its own, one deleted meanwhile is not there to update.
+        const result = await client.query<{ n: number }>(
+          `with u as (select * from unnest($2::uuid[], $3::int[]) as u(id, len)),
+           upd as (
+             update ${this.table.points} p set lexical_length = u.len from u
+             where p.collection_id = $1 and p.id = u.id and p.lexical_length is null
+             returning p.id, p.document_id, p.lexical_length),
+           t as (select * from unnest($4::uuid[], $5::text[], $6::int[]) as t(id, term, tf)),
+           ins as (
+             insert into ${this.table.postings} (collection_id, point_id, document_id, term, tf, dl)
+             select $1, upd.id, upd.document_id, t.term, t.tf, upd.lexical_length from upd join t on t.id = upd.id),
+           stats as (
+             update ${this.table.collections} set
+               lexical_points = lexical_points + (select count(*) from upd),
+               lexical_length = lexical_length + coalesce((select sum(lexical_length) from upd), 0)
+             where id = $1)
+           select count(*)::int as n from upd`,
+          [collection, ids, lengths, post.ids, post.terms, post.tfs],
+        );
+        return result.rows[0]?.n ?? 0;
+      }),
+    );
   }
 
   /** The collection's row, with the worker's copy caught up to at least its revision. */

@@ -74,5 +74,15 @@ export function vectorStoreMigrations(schema: string): MigrationSet {
       await sql`create index postings_by_point on ${s('postings')} (collection_id, point_id)`.execute(db);
     },
   };
-  return { '0001-vectors': init, '0002-lexical': lexical };
+  // The lexical backfill reads the points that have no terms yet, page by page in id order:
+  // a partial index holds exactly those, so each page is an index range scan and the index
+  // shrinks to nothing as the backfill (and re-processing) gives points their terms.
+  const backfill: Migration = {
+    async up(db) {
+      await sql`
+        create index points_without_lexical on ${s('points')} (collection_id, id)
+        where lexical_length is null`.execute(db);
+    },
+  };
+  return { '0001-vectors': init, '0002-lexical': lexical, '0003-lexical-backfill': backfill };
 }

@@ -13,7 +13,9 @@ import {
   type CollectionSpec,
   type Distance,
   type HybridSearchOptions,
+  type LexicalEntry,
   type LexicalQuery,
+  type LexicalScanPage,
   type LexicalSearchOptions,
   type LexicalStats,
   type LexicalTerms,
@@ -26,9 +28,11 @@ import {
 import {
   checkCollectionName,
   checkDocumentId,
+  checkLexicalEntries,
   checkLexicalQuery,
   checkPoints,
   checkReplacement,
+  checkScanLimit,
   checkSearch,
   checkSpec,
   dimensionMismatch,
@@ -379,6 +383,117 @@ export class QdrantVectorStore implements VectorStore {
       this.client.count(name, { exact: true, filter: { must: [{ has_vector: LEXICAL_VECTOR }] } }),
     );
     return { documents: result.count, averageLength: result.count > 0 ? NOMINAL_AVERAGE_LENGTH : 0 };
+  }
+
+  async enableLexical(name: string): Promise<boolean> {
+    checkCollectionName(name);
+    if (await this.hasLexical(name)) return true;
+    // Qdrant 1.19 adds a named vector to an existing collection with `PUT
+    // /collections/{name}/vectors/{vector}` (create_vector_name in its OpenAPI document);
+    // `PATCH /collections/{name}` only changes the parameters of sparse vectors that exist.
+    // The 1.18 client has no method for it, so this one request is made directly.
+    await this.ensureReady();
+    const url = new URL(
+      `collections/${encodeURIComponent(name)}/vectors/${LEXICAL_VECTOR}?wait=true`,
+      this.options.url.endsWith('/') ? this.options.url : `${this.options.url}/`,
+    );
+    let response: Response;
+    try {
+      response = await fetch(url, {
+        method: 'PUT',
+        headers: {
+          'content-type': 'application/json',
+          ...(this.options.apiKey && { 'api-key': this.options.apiKey }),
+        },
+        body: JSON.stringify({ sparse: { modifier: 'idf' } }),
+        signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000),
+      });
+    } catch (error) {
+      throw this.mapError(error, 'sparse vector creation', name);
+    }
+    const text = await response.text().catch(() => '');
+    if (response.status === 404 && /collection/i.test(text) && /not (found|exist)/i.test(text)) {
+      throw this.mapError({ status: 404, data: text }, 'sparse vector creation', name);
+    }
+    if (response.status === 401 || response.status === 403 || response.status >= 500) {
+      throw this.mapError({ status: response.status, data: text }, 'sparse vector creation', name);
+    }
+    // A server without the operation (before 1.19: 404 on the path) or one that refuses it.
+    if (!response.ok) {
+      this.options.logger?.warn(
+        { collection: name, status: response.status },
+        'Qdrant could not add the lexical sparse vector to an existing collection; its keyword index stays empty',
+      );
+      return false;
+    }
+    this.lexical.set(name, true);
+    return true;
+  }
+
+  /** Points without the lexical sparse vector, in Qdrant's id order (`scroll`, whose offset is the cursor). */
+  async scanWithoutLexical(name: string, options: { cursor?: string | null; limit: number }): Promise<LexicalScanPage> {
+    checkCollectionName(name);
+    const limit = checkScanLimit(options.limit);
+    const result = await this.op('scroll', name, () =>
+      this.client.scroll(name, {
+        limit,
+        with_payload: true,
+        with_vector: false,
+        filter: { must_not: [{ has_vector: LEXICAL_VECTOR }] },
+        ...(options.cursor ? { offset: options.cursor } : {}),
+      }),
+    );
+    const next = result.next_page_offset;
+    return {
+      points: result.points.map((p) => ({ id: String(p.id), payload: (p.payload ?? {}) as ChunkPayload })),
+      cursor: next === null || next === undefined ? null : String(next),
+    };
+  }
+
+  async countWithoutLexical(name: string): Promise<number> {
+    checkCollectionName(name);
+    const hasLexical = await this.hasLexical(name);
+    const result = await this.op('count', name, () =>
+      this.client.count(name, {
+        exact: true,
+        ...(hasLexical && { filter: { must_not: [{ has_vector: LEXICAL_VECTOR }] } }),
+      }),
+    );
+    return result.count;
+  }
+
+  async addLexical(name: string, entries: LexicalEntry[]): Promise<number> {
+    checkCollectionName(name);
+    checkLexicalEntries(entries);
+    if (!(await this.hasLexical(name))) {
+      throw new VectorStoreError('INVALID_INPUT', `collection "${name}" has no lexical sparse vector`, {
+        collection: name,
+      });
+    }
+    const wanted = entries.filter((e) => Object.keys(e.lexical.terms).length > 0);
+    if (wanted.length === 0) return 0;
+    // Only points that exist and still have no sparse vector: updating a missing point is a
+    // 404 for the whole request, and one re-processed meanwhile keeps its own terms.
+    const existing = await this.op('retrieval', name, () =>
+      this.client.retrieve(name, {
+        ids: wanted.map((e) => e.id.toLowerCase()),
+        with_payload: false,
+        with_vector: [LEXICAL_VECTOR],
+      }),
+    );
+    const open = new Set(
+      existing
+        .filter((p) => !(p.vector && typeof p.vector === 'object' && LEXICAL_VECTOR in p.vector))
+        .map((p) => String(p.id).toLowerCase()),
+    );
+    const points = wanted
+      .filter((e) => open.has(e.id.toLowerCase()))
+      .map((e) => ({ id: e.id.toLowerCase(), vector: { [LEXICAL_VECTOR]: bm25SparseVector(e.lexical) } }));
+    for (let start = 0; start < points.length; start += UPSERT_BATCH) {
+      const batch = points.slice(start, start + UPSERT_BATCH);
+      await this.op('vector update', name, () => this.client.updateVectors(name, { wait: true, points: batch }));
+    }
+    return points.length;
   }
 
   async deleteByDocument(name: string, documentId: string): Promise<void> {

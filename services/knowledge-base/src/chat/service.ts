@@ -144,6 +144,11 @@ export async function prepareAnswer(
   }
   const retrievalNotes = retrieval.flatMap((r) => {
     const name = kbs.find((k) => k.id === r.kb_id)?.name ?? r.kb_id;
+    if (r.lexical_index === 'building' && r.mode !== 'vector') {
+      return [
+        `"${name}" is still building its keyword index (documents processed before keyword search): some passages were found by vector only`,
+      ];
+    }
     if (r.lexical_index !== 'empty') return [];
     // Hybrid: said only when vector hits show there are chunks (an empty KB needs no note).
     if (r.mode === 'hybrid' && results.some((p) => p.kb_id === r.kb_id)) {

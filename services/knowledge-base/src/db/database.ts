@@ -164,7 +164,22 @@ export interface MessageFeedbackTable {
   updated_at: CreatedAt;
 }
 
+export type LexicalBackfillState = 'pending' | 'building' | 'done' | 'unavailable';
+
+export interface LexicalBackfillTable {
+  kb_id: string;
+  state: LexicalBackfillState;
+  cursor: string | null;
+  done: ColumnType<number, number | undefined, number>;
+  total: ColumnType<number, number | undefined, number>;
+  message: string | null;
+  started_at: Date | null;
+  finished_at: Date | null;
+  updated_at: ColumnType<Date, Date | undefined, Date>;
+}
+
 export interface KnowledgeBaseDatabase extends EventKitTables {
+  lexical_backfills: LexicalBackfillTable;
   conversations: ConversationTable;
   conversation_messages: ConversationMessageTable;
   message_feedback: MessageFeedbackTable;

@@ -117,6 +117,20 @@ export const DocumentCountsSchema = Type.Object({
   FAILED: Type.Integer(),
 });
 
+/** The KB's keyword (BM25) index: `ready`, or being built in the background for chunks indexed before it existed. */
+export const LexicalIndexSchema = Type.Object({
+  state: Type.Union(
+    [Type.Literal('ready'), Type.Literal('pending'), Type.Literal('building'), Type.Literal('unavailable')],
+    {
+      description:
+        'ready: every chunk has keyword terms; pending/building: the background backfill is giving older chunks their terms (search keeps working, finding those chunks by vector until then); unavailable: the vector store cannot hold them (see message)',
+    },
+  ),
+  done: Type.Integer({ description: 'chunks given terms by the backfill so far' }),
+  total: Type.Integer({ description: 'chunks without terms when the backfill started' }),
+  message: Type.Union([Type.String(), Type.Null()]),
+});
+
 export const KnowledgeBaseSchema = Type.Object({
   id: Type.String({ format: 'uuid' }),
   name: Type.String(),
@@ -132,6 +146,7 @@ export const KnowledgeBaseSchema = Type.Object({
   document_count: Type.Integer(),
   documents: DocumentCountsSchema,
   embedding_model_locked: Type.Boolean(),
+  lexical_index: LexicalIndexSchema,
   /** The caller's own permission on this KB. */
   permission: KbPermissionSchema,
   created_by: Type.String(),

@@ -18,6 +18,10 @@ import { embeddingSpecOf, modelSummary, resolveModel } from '../models/service.t
 import { permissionsOf, requirePermission } from '../permissions/service.ts';
 import { vectorCall } from '../vectors.ts';
 import { effectiveConfig, validateOverrides } from './config.ts';
+import { type LexicalIndexStatus, lexicalIndexStatuses } from './lexical-backfill.ts';
+
+const READY_INDEX: LexicalIndexStatus = { state: 'ready', done: 0, total: 0, message: null };
+
 import {
   type DocumentCounts,
   deleteKb,
@@ -60,6 +64,7 @@ function toView(
   models: Map<string, ProjectedModel>,
   counts: DocumentCounts,
   permission: KbPermissionLevel,
+  lexicalIndex: LexicalIndexStatus = READY_INDEX,
 ): KnowledgeBaseView {
   return {
     id: kb.id,
@@ -76,6 +81,7 @@ function toView(
     document_count: counts.total,
     documents: counts,
     embedding_model_locked: embeddedOf(counts) > 0,
+    lexical_index: lexicalIndex,
     permission,
     created_by: kb.created_by,
     created_at: kb.created_at.toISOString(),
@@ -89,12 +95,15 @@ async function viewsOf(
   claims: AccessTokenClaims,
 ): Promise<KnowledgeBaseView[]> {
   const ids = kbs.map((k) => k.id);
-  const [models, counts, permissions] = await Promise.all([
+  const [models, counts, permissions, lexical] = await Promise.all([
     findModels(ctx.db, [...new Set(kbs.flatMap((k) => [k.embedding_model_id, k.generation_model_id]))]),
     documentCounts(ctx.db, ids),
     permissionsOf(ctx.db, ids, claims),
+    lexicalIndexStatuses(ctx.db, ids),
   ]);
-  return kbs.map((kb) => toView(kb, models, counts.get(kb.id) ?? emptyCounts(), permissions.get(kb.id) ?? 'READ'));
+  return kbs.map((kb) =>
+    toView(kb, models, counts.get(kb.id) ?? emptyCounts(), permissions.get(kb.id) ?? 'READ', lexical.get(kb.id)),
+  );
 }
 
 export async function createKnowledgeBase(

@@ -80,11 +80,13 @@ export const KbRetrievalSchema = Type.Object({
   kb_id: Type.String({ format: 'uuid' }),
   mode: RetrievalModeSchema,
   /**
-   * Whether the KB's chunks carry keyword terms: `empty` for a KB whose documents were
-   * processed before keyword search existed (hybrid then answers with vector hits only,
-   * keyword finds nothing, until they are re-processed); null when the mode does not use them.
+   * Whether the KB's chunks carry keyword terms: `building` while the background backfill
+   * gives the chunks of documents processed before keyword search their terms (those found
+   * by vector until their batch is done; see the KB's `lexical_index` for progress); `empty`
+   * when no chunk has terms and none are being built (hybrid then answers with vector hits
+   * only, keyword finds nothing); null when the mode does not use them.
    */
-  lexical_index: Type.Union([Type.Literal('indexed'), Type.Literal('empty'), Type.Null()]),
+  lexical_index: Type.Union([Type.Literal('indexed'), Type.Literal('building'), Type.Literal('empty'), Type.Null()]),
   /** Distinct keyword terms of the query in the KB's language (0: only stop words); null in vector mode. */
   query_terms: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]),
 });

@@ -6,6 +6,7 @@
  * or modes, whose scores share no scale, merge fairly. A KB that cannot be searched is
  * reported, never silently left out.
  */
+
 import { type AccessTokenClaims, type ChunkLocation, ChunkLocationSchema } from '@lumikb/contracts';
 import { LlmError } from '@lumikb/llm';
 import { analyze } from '@lumikb/text-analysis';
@@ -15,6 +16,7 @@ import type { KbContext } from '../context.ts';
 import { documentNames } from '../documents/repository.ts';
 import { errors } from '../errors.ts';
 import { effectiveConfig } from '../knowledge-bases/config.ts';
+import { type LexicalIndexStatus, lexicalIndexStatuses } from '../knowledge-bases/lexical-backfill.ts';
 import { findKbs, type KnowledgeBaseRow, readableKbIds } from '../knowledge-bases/repository.ts';
 import type { ConfigOverrides, EffectiveConfig, RetrievalMode } from '../knowledge-bases/schemas.ts';
 import { findModels } from '../models/repository.ts';
@@ -62,7 +64,7 @@ function locationOf(payload: SearchHit['payload']): { location?: ChunkLocation }
 export interface KbRetrieval {
   kb_id: string;
   mode: RetrievalMode;
-  lexical_index: 'indexed' | 'empty' | null;
+  lexical_index: 'indexed' | 'building' | 'empty' | null;
   query_terms: number | null;
 }
 
@@ -216,6 +218,12 @@ export async function retrieve(
     );
   }
 
+  const lexicalStatus = plans.some((p) => p.mode !== 'vector')
+    ? await lexicalIndexStatuses(
+        ctx.db,
+        plans.map((p) => p.kb.id),
+      )
+    : new Map<string, LexicalIndexStatus>();
   const retrieval: KbRetrieval[] = [];
   const ranked: { kb: KnowledgeBaseRow; kbIndex: number; hits: RankedHit[] }[] = [];
   await Promise.all(
@@ -256,11 +264,14 @@ export async function retrieve(
         // Nothing matched the terms: tell a KB whose chunks carry none (processed before
         // keyword search existed) from one where the words simply do not occur.
         let lexicalIndex: KbRetrieval['lexical_index'] = null;
+        const backfill = lexicalStatus.get(kb.id)?.state;
         if (lexical !== undefined) {
           lexicalIndex =
-            lexicalHits.length > 0 || (await ctx.vectors.lexicalStats(kb.collection)).documents > 0
-              ? 'indexed'
-              : 'empty';
+            backfill === 'pending' || backfill === 'building'
+              ? 'building'
+              : lexicalHits.length > 0 || (await ctx.vectors.lexicalStats(kb.collection)).documents > 0
+                ? 'indexed'
+                : 'empty';
         }
         const scored = vectorHits.map((hit) => ({ hit, score: relevance(hit.score, kb.distance_metric) }));
         const hits: RankedHit[] =

@@ -27,6 +27,7 @@ import { type ProcessingSteps, StepBreakdown, StepSummary } from '../../componen
 import { type Column, Table } from '../../components/Table.tsx';
 import { useToast } from '../../components/Toast.tsx';
 import { canKb, type DocumentStatus, type Kb, type KbDocument, useDocumentTitle, viewerPath } from './kbApi.ts';
+import { LexicalIndexSummary } from './LexicalIndexSummary.tsx';
 import { providerLabel } from './ModelPicker.tsx';
 import { UploadZone } from './UploadZone.tsx';
 
@@ -114,6 +115,7 @@ function KbView({ kb }: { kb: Kb }) {
             </span>
           </dd>
         </div>
+        <LexicalIndexSummary index={kb.lexical_index} />
         <div>
           <dt>Your access</dt>
           <dd>

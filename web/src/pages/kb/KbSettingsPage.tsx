@@ -5,7 +5,7 @@
  * the KB sees the settings; changing them needs ADMIN on it.
  */
 import { type FormEvent, useEffect, useState } from 'react';
-import { useNavigate, useParams } from 'react-router';
+import { Link, useNavigate, useParams } from 'react-router';
 import { api, call } from '../../api/client.ts';
 import { useForget, useInvalidate, useMutation, useQuery } from '../../api/hooks.ts';
 import { changed, keys } from '../../api/keys.ts';
@@ -63,6 +63,11 @@ export function KbSettingsPage() {
         title={`Settings · ${kb.data.name}`}
         breadcrumb={crumbs}
         description="Models and parameters of this knowledge base."
+        actions={
+          <Link className="btn btn-secondary" to={`/kbs/${kb.data.id}/retrieval-test`}>
+            Retrieval test
+          </Link>
+        }
       />
       {!canKb(kb.data.permission, 'ADMIN') ? (
         <Banner>

@@ -6,6 +6,7 @@ import * as uniqueDocumentContent from './0004-unique-document-content.ts';
 import * as largeObjectBlobs from './0005-large-object-blobs.ts';
 import * as conversations from './0006-conversations.ts';
 import * as documentParts from './0007-document-parts.ts';
+import * as lexicalBackfill from './0008-lexical-backfill.ts';
 
 /** Ordered by name; never rename or edit a migration that has shipped. */
 export const migrations: MigrationSet = {
@@ -16,4 +17,5 @@ export const migrations: MigrationSet = {
   '0005-large-object-blobs': largeObjectBlobs,
   '0006-conversations': conversations,
   '0007-document-parts': documentParts,
+  '0008-lexical-backfill': lexicalBackfill,
 };
