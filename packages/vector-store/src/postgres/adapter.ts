@@ -46,7 +46,6 @@ import {
   bytesToVectorText,
   HNSW_EF_SEARCH,
   PGVECTOR_MAX_DIMS,
-  type Pgvector,
   PgvectorSql,
   vectorText,
   versionNumber,
@@ -113,7 +112,7 @@ interface CacheEntry {
   bytes: number;
   lastUsed: number;
   /** A full load is still streaming pages into the worker: searchable, but partial. */
-  loading?: { loaded: number; total: number };
+  loading?: { loaded: number; total: number; firstPage: Promise<void> };
 }
 
 /** Rows per insert statement and per page when loading a collection. */
@@ -854,7 +853,12 @@ export class PostgresVectorStore implements VectorStore {
           timer = setTimeout(() => resolve(false), budgetMs);
         }),
       ]).finally(() => clearTimeout(timer));
-      const partial = this.cache.get(collection.id);
+      let partial = this.cache.get(collection.id);
+      // The budget passed before the first page arrived: wait for that page, not the whole load.
+      if (!done && partial?.loading && partial.loading.loaded === 0) {
+        await Promise.race([refresh, partial.loading.firstPage]);
+        partial = this.cache.get(collection.id);
+      }
       if (!done && partial?.loading && partial.loading.loaded > 0 && partial.generation === this.thread.generation) {
         this.options.logger?.warn(
           { collection: name, loaded: partial.loading.loaded, total: partial.loading.total },
@@ -896,7 +900,11 @@ export class PostgresVectorStore implements VectorStore {
           [key],
         );
         const total = counted.rows[0]?.n ?? 0;
-        const loading = { loaded: 0, total };
+        let pageIn: () => void = () => {};
+        const firstPage = new Promise<void>((resolve) => {
+          pageIn = resolve;
+        });
+        const loading = { loaded: 0, total, firstPage };
         const loaded: CacheEntry = {
           revision: collection.revision,
           generation,
@@ -917,6 +925,7 @@ export class PostgresVectorStore implements VectorStore {
               this.thread.put({ op: 'put', key, dims, full: first, ...page, removed: [] });
               first = false;
               loading.loaded += page.ids.length;
+              pageIn();
               return true;
             },
             this.options.onLoadPage ? () => this.options.onLoadPage?.(loading.loaded) : undefined,
@@ -925,6 +934,7 @@ export class PostgresVectorStore implements VectorStore {
           if (this.cache.get(key) === loaded) this.forget(key);
           throw error;
         }
+        pageIn(); // an empty collection: nobody waits for a first page that never comes
         if (this.cache.get(key) !== loaded) return; // dropped or evicted meanwhile
         if (first)
           this.thread.put({
@@ -1172,10 +1182,11 @@ export class PostgresVectorStore implements VectorStore {
     });
   }
 
-  /** Resolves when the start-up background work (preload, move to pgvector) has finished. */
+  /** Resolves when the start-up background work (preload, move to pgvector) and running loads have finished. */
   async backgroundSettled(): Promise<void> {
     await this.ensureReady();
     await Promise.allSettled(this.background);
+    await Promise.allSettled([...this.refreshing.values()]);
   }
 
   describe(): VectorStoreDescription {
