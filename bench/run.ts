@@ -13,7 +13,7 @@ const OPTIONAL: Record<string, [string, string]> = {
   registry: ['./registry.ts', 'benchRegistry'],
   'proxy-sync': ['./proxy-sync.ts', 'benchProxySync'],
   llm: ['./llm.ts', 'benchLlm'],
-  'vector-store': ['./vector-store.ts', 'benchVectorStore'],
+  'vector-store': ['./vector-store.ts', 'benchVectorStoreAll'],
   ingestion: ['./ingestion.ts', 'benchIngestion'],
   ingest: ['./ingest.ts', 'benchIngestFormats'],
   startup: ['./startup.ts', 'benchStartup'],
@@ -31,7 +31,9 @@ for (const [name, [file, exported]] of Object.entries(OPTIONAL)) {
   };
 }
 
-const wanted = process.argv.slice(2);
+// Flags (e.g. --json) are for the benchmarks themselves, which read process.argv.
+const wanted = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+const json = process.argv.includes('--json');
 const names = wanted.length > 0 ? wanted : Object.keys(BENCHES);
 let failed = false;
 for (const name of names) {
@@ -41,9 +43,10 @@ for (const name of names) {
     failed = true;
     continue;
   }
-  process.stdout.write(`\n## ${name}\n`);
+  if (!json) process.stdout.write(`\n## ${name}\n`);
   try {
     const figures = await (await load())();
+    if (json) continue;
     for (const [k, v] of Object.entries(figures)) {
       process.stdout.write(
         `  ${k.padEnd(44)} ${typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v)}\n`,

@@ -18,6 +18,24 @@ export interface VectorStoreBenchOptions {
   dimensions?: number;
   /** Print figures as they come (default true). */
   print?: boolean;
+  /** `exact` (default) or `pgvector` (needs a database with the extension: LUMIKB_PGVECTOR_URL). */
+  backend?: 'exact' | 'pgvector';
+}
+
+/** One configuration's figures, as `--json` prints them (one object a line; issue 16). */
+export interface VectorStoreBenchLine {
+  backend: 'exact' | 'pgvector';
+  size: number;
+  dims: number;
+  build_s: number;
+  rss_mb: number;
+  cold_first_ms: number;
+  p50_ms_1: number;
+  p99_ms_1: number;
+  p50_ms_100: number;
+  p99_ms_100: number;
+  qps_100: number;
+  recall_at_10: number;
 }
 
 export interface LatencyFigures {
@@ -37,6 +55,12 @@ export interface LatencyFigures {
 
 export interface VectorStoreBenchResult {
   adapter: 'postgres';
+  backend: 'exact' | 'pgvector';
+  /** Seconds to upsert the collection (pgvector: HNSW index maintained as points arrive). */
+  buildSeconds: number;
+  rssMb: number;
+  /** recall@10 of the store's answers against brute force over the same data. */
+  recallAt10: number;
   chunks: number;
   dimensions: number;
   collectionCreateMs: { p50: number; max: number };
@@ -88,8 +112,11 @@ export async function benchVectorStore(options: VectorStoreBenchOptions = {}): P
   const log = (line: string) => {
     if (print) console.log(line);
   };
+  const backend = options.backend ?? 'exact';
   const adminUrl = new URL(
-    options.databaseUrl ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+    options.databaseUrl ??
+      (backend === 'pgvector' ? process.env.LUMIKB_PGVECTOR_URL : process.env.DATABASE_URL) ??
+      'postgres://postgres@127.0.0.1:5432/postgres',
   );
   const dbName = `lumikb_bench_vectors_${randomBytes(4).toString('hex')}`;
   const admin = new pg.Client({ connectionString: adminUrl.toString() });
@@ -97,11 +124,12 @@ export async function benchVectorStore(options: VectorStoreBenchOptions = {}): P
   await admin.query(`create database "${dbName}"`);
   const url = new URL(adminUrl);
   url.pathname = `/${dbName}`;
-  const store = new PostgresVectorStore({ databaseUrl: url.toString() });
+  const storeOptions = { databaseUrl: url.toString(), vectorSearch: backend } as const;
+  let store = new PostgresVectorStore(storeOptions);
   try {
     await store.ensureReady();
     const kernel = await store.searchKernel();
-    log(`vector store bench (postgres adapter, ${kernel} kernel): ${chunks} chunks × ${dims} dims, cosine`);
+    log(`vector store bench (postgres adapter, ${backend}, ${kernel} kernel): ${chunks} chunks × ${dims} dims, cosine`);
     const idleEventLoopDelay = await idleDelay();
     log(
       `  idle event-loop delay (machine baseline): p50 ${idleEventLoopDelay.p50Ms} ms, p99 ${idleEventLoopDelay.p99Ms} ms, max ${idleEventLoopDelay.maxMs} ms`,
@@ -144,14 +172,55 @@ export async function benchVectorStore(options: VectorStoreBenchOptions = {}): P
       }
       await store.upsert(name, batch);
     }
-    const upsertChunksPerSecond = Math.round(chunks / ((performance.now() - loadStarted) / 1000));
-    log(`  upsert: ${upsertChunksPerSecond} chunks/s (batches of 500)`);
+    const buildSeconds = round((performance.now() - loadStarted) / 1000);
+    const upsertChunksPerSecond = Math.round(chunks / buildSeconds);
+    log(`  upsert: ${upsertChunksPerSecond} chunks/s (batches of 500), ${buildSeconds} s`);
 
     const queries = vectors(7, 200, dims);
+    // A restart: a new store, ready, then its first search at once (exact: the background
+    // preload has just begun, so this is the bounded cold search; pgvector: index-backed).
+    await store.close();
+    store = new PostgresVectorStore(storeOptions);
+    await store.ensureReady();
     const coldStarted = performance.now();
     await store.search(name, queries[0] as number[], { limit: 10 });
     const coldFirstSearchMs = round(performance.now() - coldStarted);
-    log(`  first search (loads the collection into the search worker): ${coldFirstSearchMs} ms`);
+    log(`  first search after a restart: ${coldFirstSearchMs} ms`);
+    await store.backgroundSettled();
+
+    // recall@10 against brute force over the same (regenerated) data, 20 queries.
+    const recallQueries = queries.slice(0, 20);
+    const best = recallQueries.map(() => [] as { id: string; score: number }[]);
+    const unit = (v: number[]) => {
+      const n = Math.hypot(...v) || 1;
+      return v.map((x) => x / n);
+    };
+    const unitQueries = recallQueries.map(unit);
+    for (let start = 0; start < chunks; start += 500) {
+      const data = vectors(42 + start, 500, dims);
+      for (let i = start; i < Math.min(chunks, start + 500); i++) {
+        const v = unit(data[i - start] as number[]);
+        const id = pointId(documents[Math.floor(i / 50)] as string, i % 50);
+        unitQueries.forEach((q, k) => {
+          let dot = 0;
+          for (let d = 0; d < dims; d++) dot += (v[d] as number) * (q[d] as number);
+          const list = best[k] as { id: string; score: number }[];
+          if (list.length < 10 || dot > (list[list.length - 1] as { score: number }).score) {
+            list.push({ id, score: dot });
+            list.sort((a, b) => b.score - a.score);
+            if (list.length > 10) list.pop();
+          }
+        });
+      }
+    }
+    let found = 0;
+    for (const [k, q] of recallQueries.entries()) {
+      const hits = await store.search(name, q, { limit: 10 });
+      const truth = new Set((best[k] as { id: string }[]).map((b) => b.id));
+      found += hits.filter((h) => truth.has(h.id)).length;
+    }
+    const recallAt10 = round(found / (recallQueries.length * 10));
+    log(`  recall@10 against brute force: ${recallAt10}`);
 
     const search: LatencyFigures[] = [];
     for (const [clients, perClient] of [
@@ -196,8 +265,13 @@ export async function benchVectorStore(options: VectorStoreBenchOptions = {}): P
           `loop busy ${Math.round(figures.eventLoopUtilization * 100)} %`,
       );
     }
+    const rssMb = Math.round(process.memoryUsage().rss / 1024 / 1024);
     return {
       adapter: 'postgres',
+      backend,
+      buildSeconds,
+      rssMb,
+      recallAt10,
       chunks,
       dimensions: dims,
       collectionCreateMs,
@@ -214,6 +288,47 @@ export async function benchVectorStore(options: VectorStoreBenchOptions = {}): P
   }
 }
 
+export function benchLine(r: VectorStoreBenchResult): VectorStoreBenchLine {
+  const one = r.search.find((s) => s.clients === 1);
+  const many = r.search.find((s) => s.clients === 100);
+  return {
+    backend: r.backend,
+    size: r.chunks,
+    dims: r.dimensions,
+    build_s: r.buildSeconds,
+    rss_mb: r.rssMb,
+    cold_first_ms: r.coldFirstSearchMs,
+    p50_ms_1: one?.p50Ms ?? 0,
+    p99_ms_1: one?.p99Ms ?? 0,
+    p50_ms_100: many?.p50Ms ?? 0,
+    p99_ms_100: many?.p99Ms ?? 0,
+    qps_100: many?.queriesPerSecond ?? 0,
+    recall_at_10: r.recallAt10,
+  };
+}
+
+/**
+ * Every configuration: sizes from VECTOR_BENCH_SIZES (default `20000x384,100000x768`),
+ * each on exact and — when LUMIKB_PGVECTOR_URL names a server with pgvector — on pgvector.
+ * `--json`: one JSON object a line per configuration, nothing else on stdout.
+ */
+export async function benchVectorStoreMatrix(json = process.argv.includes('--json')): Promise<VectorStoreBenchLine[]> {
+  const sizes = (process.env.VECTOR_BENCH_SIZES ?? '20000x384,100000x768').split(',').map((s) => {
+    const [n, d] = s.split('x').map(Number);
+    return { chunks: n as number, dimensions: d as number };
+  });
+  const backends: ('exact' | 'pgvector')[] = process.env.LUMIKB_PGVECTOR_URL ? ['exact', 'pgvector'] : ['exact'];
+  const lines: VectorStoreBenchLine[] = [];
+  for (const size of sizes) {
+    for (const backend of backends) {
+      const line = benchLine(await benchVectorStore({ ...size, backend, print: !json }));
+      lines.push(line);
+      if (json) console.log(JSON.stringify(line));
+    }
+  }
+  return lines;
+}
+
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  await benchVectorStore();
+  await benchVectorStoreMatrix();
 }

@@ -32,6 +32,8 @@ export function createVectorStore(options: VectorStoreOptions): VectorStore {
     ...(options.schema && { schema: options.schema }),
     ...(options.poolMax !== undefined && { poolMax: options.poolMax }),
     ...(options.cacheMaxBytes !== undefined && { cacheMaxBytes: options.cacheMaxBytes }),
+    ...(options.vectorSearch && { vectorSearch: options.vectorSearch }),
+    ...(options.preload !== undefined && { preload: options.preload }),
     ...(options.logger && { logger: options.logger }),
   });
 }

@@ -51,10 +51,24 @@ export interface SearchHit {
   payload: ChunkPayload;
 }
 
+/** How a collection's vector search runs. */
+export type VectorSearchBackend = 'exact' | 'pgvector' | 'qdrant';
+
 export interface CollectionInfo {
   dimensions: number;
   distance: Distance;
   points: number;
+}
+
+/** What `/ready` shows about the store (VectorStore.describe). */
+export interface VectorStoreDescription {
+  adapter: 'postgres' | 'qdrant';
+  /** What new collections use. */
+  search: VectorSearchBackend;
+  /** Postgres adapter: the pgvector version in use, or why it is not used. */
+  pgvector?: { version: string } | { unavailable: string };
+  /** Postgres adapter, exact path: in-memory copies loaded, loading and their memory. */
+  memory?: { collections: number; loading: number; bytes: number; maxBytes: number };
 }
 
 export interface SearchOptions {
@@ -163,6 +177,14 @@ export interface VectorStore {
   count(name: string, filter?: { document_id?: string }): Promise<number>;
   /** Resolves when the backend answers; throws VectorStoreError UNAVAILABLE otherwise. */
   health(): Promise<void>;
+  /** Which backend searches (for `/ready`); meaningful after ensureReady. */
+  describe(): VectorStoreDescription;
+  /**
+   * How this collection's vector search runs (KB stats): `exact`, `pgvector`, `qdrant`, or
+   * `migrating` (postgres: being copied to pgvector, searched exactly meanwhile); null when
+   * it does not exist.
+   */
+  searchBackend(name: string): Promise<VectorSearchBackend | 'migrating' | null>;
   close(): Promise<void>;
 }
 
@@ -183,6 +205,14 @@ export interface VectorStoreOptions {
   poolMax?: number;
   /** Memory for the postgres adapter's in-memory search copies; default 512 MiB. */
   cacheMaxBytes?: number;
+  /**
+   * Postgres adapter: `auto` (default) uses pgvector when the database offers the `vector`
+   * extension, else exact in-memory search; `exact` never uses pgvector; `pgvector` fails
+   * start-up without it.
+   */
+  vectorSearch?: 'auto' | 'exact' | 'pgvector';
+  /** Postgres adapter, exact path: load collections into memory at start (default true). */
+  preload?: boolean;
   /** Per-request timeout for qdrant calls in ms; default 30 000. */
   timeoutMs?: number;
   /** Receives warnings (e.g. Qdrant server/client version mismatch) instead of the console. */

@@ -303,3 +303,69 @@ t.test('lexical scores are exact BM25, and statistics stay exact under concurren
   );
   t.equal(postings.rows[0].n, 0, 'no posting outlives its chunk');
 });
+
+t.test(
+  'a restarted store preloads collections in the background, most recently written first, within its memory',
+  async (t) => {
+    const db = await createTestDatabase(t, []);
+    const writer = new PostgresVectorStore({ databaseUrl: db.url, preload: false });
+    t.teardown(() => writer.close());
+    const older = uniqueName('older');
+    const newer = uniqueName('newer');
+    for (const name of [older, newer]) {
+      await writer.createCollection({ name, dimensions: 64, distance: 'dot' });
+      const doc = randomUUID();
+      await writer.upsert(
+        name,
+        seededVectors(name.length, 100, 64).map((v, i) => chunk(doc, i, v)),
+      );
+    }
+    await writer.upsert(newer, [chunk(randomUUID(), 0, seededVectors(3, 1, 64)[0] as number[])]);
+    // Room for one of the two (each ≈ 101 × (64 × 4 + 120) bytes).
+    const store = new PostgresVectorStore({ databaseUrl: db.url, cacheMaxBytes: 60_000 });
+    t.teardown(() => store.close());
+    await store.backgroundSettled();
+    t.match(store.describe(), { adapter: 'postgres', memory: { collections: 1, loading: 0, maxBytes: 60_000 } });
+    t.ok((store.describe().memory?.bytes ?? 0) <= 60_000, 'within the memory budget');
+    // The preloaded one is searched without loading anything (still exactly right).
+    t.equal((await store.search(newer, seededVectors(3, 1, 64)[0] as number[], { limit: 1 })).length, 1);
+    t.equal(store.describe().memory?.collections, 1);
+  },
+);
+
+t.test('a search while its collection is still loading answers from the part loaded after its budget', async (t) => {
+  const db = await createTestDatabase(t, []);
+  const writer = new PostgresVectorStore({ databaseUrl: db.url, preload: false });
+  t.teardown(() => writer.close());
+  const name = uniqueName('cold');
+  await writer.createCollection({ name, dimensions: 2, distance: 'dot' });
+  const doc = randomUUID();
+  const points = Array.from({ length: 30 }, (_, i) => chunk(doc, i, [i + 1, 0]));
+  await writer.upsert(name, points);
+  let release: () => void = () => {};
+  const held = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  let pages = 0;
+  const store = new PostgresVectorStore({
+    databaseUrl: db.url,
+    preload: false,
+    loadPageSize: 10,
+    coldSearchBudgetMs: 50,
+    // The load stops after its first page until the test lets it go on.
+    onLoadPage: async () => {
+      pages++;
+      if (pages === 1) await held;
+    },
+  });
+  t.teardown(() => store.close());
+  const partial = await store.search(name, [1, 0], { limit: 50 });
+  t.equal(partial.length, 10, 'answered from the first page instead of waiting for the whole load');
+  t.match(store.describe().memory, { loading: 1 });
+  release();
+  await store.backgroundSettled();
+  const full = await store.search(name, [1, 0], { limit: 50 });
+  t.equal(full.length, 30, 'once loaded, every point');
+  t.equal(full[0]?.score, 30);
+  t.match(store.describe().memory, { loading: 0, collections: 1 });
+});

@@ -34,6 +34,10 @@ t.test('operators get every KB with its figures, but names only of KBs they may 
   const asAdmin = await stats(adminToken);
   t.equal(asAdmin.nameOf(foreign), 'HR: salary review 2027', 'an administrator sees every name');
   t.equal(asAdmin.nameOf(own), 'Ops runbooks');
+  const search = (asAdmin.body.items as { kb_id: string; vector_search?: string | null }[]).find(
+    (k) => k.kb_id === own,
+  )?.vector_search;
+  t.equal(search, built.deps.vectors.describe().search, 'the stats say how the KB is searched');
 });
 
 t.test('the processing queue shows operators file and KB names only where they may read', async (t) => {

@@ -1446,6 +1446,8 @@ export interface paths {
                 chunk_count: number;
                 /** @description points in the collection (null if unknown) */
                 vector_count: number | null;
+                /** @description how its vector search runs: exact (in-memory), pgvector (HNSW index), migrating (being copied to pgvector, searched exactly meanwhile), qdrant; null if unknown */
+                vector_search: 'exact' | 'pgvector' | 'migrating' | 'qdrant' | (never | null);
                 /** @description original files */
                 storage_bytes: number;
                 embedding_model_id: string;

@@ -40,6 +40,14 @@ export function vectorStoreOptionsOf(config: VectorStoreConfig): VectorStoreOpti
 
 export const vectorStore: Capability<VectorStoreConfig, VectorStore> = {
   open: (config) => openVectorStore(vectorStoreOptionsOf(config)),
-  readiness: (vectors) => ({ name: 'vector_store', check: () => vectors.health() }),
+  // The detail says which backend searches (exact / pgvector / qdrant) and, exact path,
+  // the in-memory copies and their memory.
+  readiness: (vectors) => ({
+    name: 'vector_store',
+    check: async () => {
+      await vectors.health();
+      return vectors.describe();
+    },
+  }),
   close: (vectors) => vectors.close(),
 };

@@ -28,7 +28,9 @@ import {
   type SearchHit,
   type SearchOptions,
   type VectorPoint,
+  type VectorSearchBackend,
   type VectorStore,
+  type VectorStoreDescription,
   type VectorStoreLogger,
 } from '../types.ts';
 import {
@@ -45,6 +47,14 @@ import {
   normalise,
 } from '../validation.ts';
 import { vectorStoreMigrations } from './migrations.ts';
+import {
+  bytesToVectorText,
+  HNSW_EF_SEARCH,
+  PGVECTOR_MAX_DIMS,
+  PgvectorSql,
+  vectorText,
+  versionNumber,
+} from './pgvector.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -59,6 +69,31 @@ export interface PostgresVectorStoreOptions {
   /** Scoring kernel of the search worker; default wasm (SIMD), with JavaScript as fallback. */
   searchKernel?: SearchKernel;
   logger?: VectorStoreLogger;
+  /** `auto` (default): pgvector when the database offers it; `exact`: never; `pgvector`: required. */
+  vectorSearch?: 'auto' | 'exact' | 'pgvector';
+  /**
+   * Exact path: load collections into the search worker in the background at start, most
+   * recently written first, as long as they fit in `cacheMaxBytes` (default true).
+   */
+  preload?: boolean;
+  /**
+   * Exact path: how long a search waits for a collection that is still loading before it
+   * is answered from the part already loaded (default 800 ms; 0 = wait for the whole load).
+   */
+  coldSearchBudgetMs?: number;
+  /** pgvector path: copy existing exact collections to pgvector in the background at start (default true). */
+  migrateToPgvector?: boolean;
+  /** Tests: rows per page of a full load (default 4 096) and a hook awaited after each page is in the worker. */
+  loadPageSize?: number;
+  onLoadPage?: (loaded: number) => Promise<void>;
+}
+
+/** Outcome of one migrateToPgvector call. */
+export interface PgvectorMigration {
+  collection: string;
+  state: 'exact' | 'migrating' | 'pgvector';
+  /** Points copied by this call. */
+  copied: number;
 }
 
 interface CollectionRow {
@@ -67,6 +102,7 @@ interface CollectionRow {
   distance: Distance;
   revision: number;
   floor_revision: number;
+  search: 'exact' | 'migrating' | 'pgvector';
 }
 
 /** One caller's write: optionally remove a document's points, then upsert points (by lowercased id). */
@@ -83,6 +119,8 @@ interface CacheEntry {
   generation: number;
   bytes: number;
   lastUsed: number;
+  /** A full load is still streaming pages into the worker: searchable, but partial. */
+  loading?: { loaded: number; total: number; firstPage: Promise<void> };
 }
 
 /** Rows per insert statement and per page when loading a collection. */
@@ -97,6 +135,10 @@ const TOMBSTONE_HORIZON = 1_000;
 
 const CONNECTION_ERROR =
   /ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|Connection terminated|timeout exceeded when trying to connect|the database system is (starting up|shutting down)/i;
+
+function isNotFound(error: unknown): boolean {
+  return error instanceof VectorStoreError && error.code === 'COLLECTION_NOT_FOUND';
+}
 
 function notFound(name: string): VectorStoreError {
   return new VectorStoreError('COLLECTION_NOT_FOUND', `collection "${name}" does not exist`, { collection: name });
@@ -131,6 +173,14 @@ export class PostgresVectorStore implements VectorStore {
   private readonly cacheMaxBytes: number;
   private ready: Promise<void> | undefined;
   private closed = false;
+  private pgvector: PgvectorSql | undefined;
+  private pgvectorUnavailable = 'not checked yet';
+  /** New collections (and the start-up move) use pgvector: false with vectorSearch exact. */
+  private pgvectorForNew = false;
+  /** Pool clients whose session has the pgvector search settings. */
+  private readonly tuned = new WeakMap<pg.PoolClient, number>();
+  /** Background work started by ensureReady (preload, migration); awaited by close. */
+  private readonly background: Promise<void>[] = [];
 
   constructor(private readonly options: PostgresVectorStoreOptions) {
     if (endianness() !== 'LE') throw new Error('the postgres vector store stores float32 little-endian');
@@ -173,6 +223,76 @@ export class PostgresVectorStore implements VectorStore {
       { retries: 2, baseDelayMs: 50, retryable: (error) => /duplicate key|already exists|lock/i.test(String(error)) },
       () => migrateToLatest(this.options.databaseUrl, this.schema, vectorStoreMigrations(this.schema)),
     );
+    await this.detectPgvector();
+    if (this.closed) return;
+    if (this.pgvector && this.pgvectorForNew && this.options.migrateToPgvector !== false) {
+      this.background.push(this.migrateAllToPgvector());
+    }
+    if (this.options.preload !== false) this.background.push(this.preload());
+  }
+
+  /** pgvector when the database offers the `vector` extension (≥ 0.7: halfvec) and we may use it. */
+  private async detectPgvector(): Promise<void> {
+    const mode = this.options.vectorSearch ?? 'auto';
+    const unavailable = (reason: string) => {
+      this.pgvectorUnavailable = reason;
+      if (mode === 'pgvector') throw new VectorStoreError('UNAVAILABLE', `pgvector required but ${reason}`);
+    };
+    const offered = await this.pool.query<{ v: string | null }>(
+      `select (select extversion from pg_extension where extname = 'vector') as v
+       union all select default_version from pg_available_extensions where name = 'vector'`,
+    );
+    if (offered.rows.every((r) => r.v === null)) return unavailable('the database does not offer the vector extension');
+    // vectorSearch exact: never install the extension; an installed one is still used for
+    // collections already on pgvector (their writes must reach their pgvector tables).
+    if (offered.rows[0]?.v === null && mode === 'exact') return unavailable('turned off (vectorSearch: exact)');
+    if (offered.rows[0]?.v === null) {
+      try {
+        await retry(
+          { retries: 2, baseDelayMs: 50, retryable: (e) => /duplicate key|already exists/i.test(String(e)) },
+          () => this.pool.query('create extension if not exists vector'),
+        );
+      } catch (error) {
+        this.options.logger?.warn(
+          { err: String(error) },
+          'the database offers pgvector but we may not create the extension; exact search is used',
+        );
+        return unavailable(`create extension vector failed: ${(error as Error).message}`);
+      }
+    }
+    const problem = await this.loadInstalledPgvector();
+    if (problem) return unavailable(problem);
+    this.pgvectorForNew = mode !== 'exact';
+    if (!this.pgvectorForNew) this.pgvectorUnavailable = 'turned off for new collections (vectorSearch: exact)';
+  }
+
+  /**
+   * Reads the installed extension; returns why it cannot be used, if so. Also called when
+   * a store that found no pgvector at start meets a collection another process moved to
+   * pgvector: its writes must reach that collection's table too.
+   */
+  private async loadInstalledPgvector(queryable: pg.Pool | pg.PoolClient = this.pool): Promise<string | undefined> {
+    const installed = await queryable.query<{ version: string; schema: string }>(
+      `select extversion as version, extnamespace::regnamespace::text as schema from pg_extension where extname = 'vector'`,
+    );
+    const row = installed.rows[0];
+    if (!row) return 'the vector extension is not installed';
+    if (versionNumber(row.version) < versionNumber('0.7.0')) {
+      return `pgvector ${row.version} is older than 0.7.0 (halfvec, HNSW fixes)`;
+    }
+    const iterative = versionNumber(row.version) >= versionNumber('0.8.0');
+    if (!iterative) {
+      this.options.logger?.warn(
+        { version: row.version },
+        'pgvector before 0.8.0 has no iterative index scans: filtered searches may return fewer hits',
+      );
+    }
+    this.pgvector = new PgvectorSql(this.schema, {
+      version: row.version,
+      schema: row.schema.replace(/^"|"$/g, ''),
+      iterative,
+    });
+    return undefined;
   }
 
   private async run<T>(fn: () => Promise<T>): Promise<T> {
@@ -203,12 +323,21 @@ export class PostgresVectorStore implements VectorStore {
     checkSpec(spec);
     await this.run(async () => {
       const { collections } = this.table;
-      const inserted = await this.pool.query(
-        `insert into ${collections} (name, dimensions, distance) values ($1, $2, $3)
-         on conflict (name) do nothing returning id`,
-        [spec.name, spec.dimensions, spec.distance],
-      );
-      if (inserted.rowCount) return;
+      const pgv = this.pgvectorForNew && spec.dimensions <= PGVECTOR_MAX_DIMS ? this.pgvector : undefined;
+      // pgvector: the collection's row, table and HNSW index in one transaction (an empty
+      // table and index: milliseconds).
+      const inserted = await this.transaction(async (client) => {
+        const row = await client.query<{ id: string }>(
+          `insert into ${collections} (name, dimensions, distance, search) values ($1, $2, $3, $4)
+           on conflict (name) do nothing returning id::text`,
+          [spec.name, spec.dimensions, spec.distance, pgv ? 'pgvector' : 'exact'],
+        );
+        const id = row.rows[0]?.id;
+        if (pgv && id)
+          for (const statement of pgv.create(id, spec.dimensions, spec.distance)) await client.query(statement);
+        return row.rowCount;
+      });
+      if (inserted) return;
       const existing = await this.pool.query<{ dimensions: number; distance: Distance }>(
         `select dimensions, distance from ${collections} where name = $1`,
         [spec.name],
@@ -229,11 +358,17 @@ export class PostgresVectorStore implements VectorStore {
   async deleteCollection(name: string): Promise<void> {
     checkCollectionName(name);
     await this.run(async () => {
-      const deleted = await this.pool.query<{ id: string }>(
-        `delete from ${this.table.collections} where name = $1 returning id::text`,
-        [name],
-      );
-      for (const row of deleted.rows) this.forget(row.id);
+      const deleted = await this.transaction(async (client) => {
+        const rows = await client.query<{ id: string; search: string }>(
+          `delete from ${this.table.collections} where name = $1 returning id::text, search`,
+          [name],
+        );
+        for (const row of rows.rows) {
+          if (row.search !== 'exact') await client.query(`drop table if exists ${this.pgvTable(row.id)}`);
+        }
+        return rows.rows;
+      });
+      for (const row of deleted) this.forget(row.id);
     });
   }
 
@@ -352,15 +487,22 @@ export class PostgresVectorStore implements VectorStore {
   private async applyGroup(client: pg.PoolClient, name: string, group: WriteOp[]): Promise<(unknown | undefined)[]> {
     const deletes = group.some((op) => op.deleteDocument !== undefined);
     // The row lock serialises writers per collection (across processes), so revisions commit in order.
-    const locked = await client.query<{ id: string; dimensions: number; distance: Distance; revision: number }>(
+    const locked = await client.query<{
+      id: string;
+      dimensions: number;
+      distance: Distance;
+      revision: number;
+      search: CollectionRow['search'];
+    }>(
       `update ${this.table.collections} set revision = revision + 1,
          floor_revision = case when $2 then greatest(floor_revision, revision + 1 - ${TOMBSTONE_HORIZON})
                           else floor_revision end
-       where name = $1 returning id::text, dimensions, distance, revision::float8 as revision`,
+       where name = $1 returning id::text, dimensions, distance, revision::float8 as revision, search`,
       [name, deletes],
     );
     const collection = locked.rows[0];
     if (!collection) return group.map(() => notFound(name));
+    if (collection.search !== 'exact' && !this.pgvector) await this.loadInstalledPgvector(client);
     const refused = group.map((op) =>
       op.dims !== undefined && op.dims !== collection.dimensions
         ? dimensionMismatch(name, collection.dimensions, op.dims)
@@ -383,7 +525,14 @@ export class PostgresVectorStore implements VectorStore {
   }
 
   /** Removes the documents' points (leaving tombstones), their postings and their share of the statistics. */
-  private async deleteDocuments(client: pg.PoolClient, collection: { id: string; revision: number }, docs: string[]) {
+  private async deleteDocuments(
+    client: pg.PoolClient,
+    collection: { id: string; revision: number; search: CollectionRow['search'] },
+    docs: string[],
+  ) {
+    if (collection.search !== 'exact') {
+      await client.query(this.pgvectorSql().deleteDocuments(collection.id), [docs]);
+    }
     await client.query(
       `with gone as (
          delete from ${this.table.points} where collection_id = $1 and document_id = any($2::text[])
@@ -405,9 +554,10 @@ export class PostgresVectorStore implements VectorStore {
   /** Inserts or replaces points (by id), with their postings and statistics, in statements of WRITE_BATCH rows. */
   private async upsertPoints(
     client: pg.PoolClient,
-    collection: { id: string; distance: Distance; revision: number },
+    collection: { id: string; distance: Distance; revision: number; search: CollectionRow['search'] },
     unique: [string, VectorPoint][],
   ) {
+    const mirror = collection.search !== 'exact' ? this.pgvectorSql() : undefined;
     let lexicalPoints = 0;
     let lexicalLength = 0;
     for (let start = 0; start < unique.length; start += WRITE_BATCH) {
@@ -415,6 +565,7 @@ export class PostgresVectorStore implements VectorStore {
       const ids: string[] = [];
       const docs: string[] = [];
       const vectors: Buffer[] = [];
+      const texts: string[] = [];
       const payloads: string[] = [];
       const lengths: (number | null)[] = [];
       const post = {
@@ -430,6 +581,7 @@ export class PostgresVectorStore implements VectorStore {
         ids.push(id);
         docs.push(point.payload.document_id);
         vectors.push(Buffer.from(v.buffer, v.byteOffset, v.byteLength));
+        if (mirror) texts.push(vectorText(v));
         payloads.push(serialisePayload(point.payload));
         lengths.push(point.lexical ? point.lexical.length : null);
         if (point.lexical) {
@@ -467,6 +619,7 @@ export class PostgresVectorStore implements VectorStore {
          select count(*)::text as n, sum(lexical_length)::text as total from old`,
         [collection.id, collection.revision, ids, docs, vectors, payloads, lengths],
       );
+      if (mirror) await client.query(mirror.upsert(collection.id), [ids, docs, texts]);
       lexicalPoints -= Number(replaced.rows[0]?.n ?? 0);
       lexicalLength -= Number(replaced.rows[0]?.total ?? 0);
       if (!lexical) continue;
@@ -500,11 +653,15 @@ export class PostgresVectorStore implements VectorStore {
     checkSearch(vector, options);
     return this.run(async () => {
       for (let attempt = 1; ; attempt++) {
-        const collection = await this.fresh(name);
+        const collection = await this.fresh(name, this.options.coldSearchBudgetMs ?? 800);
         if (vector.length !== collection.dimensions) {
           throw dimensionMismatch(name, collection.dimensions, vector.length, 'query vector');
         }
         const query = collection.distance === 'cosine' ? normalise(vector) : Float32Array.from(vector);
+        if (collection.search === 'pgvector') {
+          if (!this.pgvector) await this.loadInstalledPgvector();
+          return this.searchPgvector(collection, query, options);
+        }
         const result = await this.thread.search({
           key: collection.id,
           metric: collection.distance === 'euclidean' ? 'euclid' : 'dot',
@@ -519,21 +676,74 @@ export class PostgresVectorStore implements VectorStore {
           if (attempt >= 3) throw new VectorStoreError('UNAVAILABLE', 'search worker lost the collection');
           continue;
         }
-        if (result.ids.length === 0) return [];
-        const rows = await this.pool.query<{ id: string; payload: SearchHit['payload'] }>(
-          `select id::text, payload from ${this.table.points} where collection_id = $1 and id = any($2::uuid[])`,
-          [collection.id, result.ids],
-        );
-        const payloads = new Map(rows.rows.map((r) => [r.id, r.payload]));
-        const hits: SearchHit[] = [];
-        result.ids.forEach((id, i) => {
-          const payload = payloads.get(id);
-          // Absent: deleted by a concurrent write after scoring; the hit no longer exists.
-          if (payload) hits.push({ id, score: result.scores[i] as number, payload });
-        });
-        return hits;
+        return this.withPayloads(collection.id, result.ids, result.scores);
       }
     });
+  }
+
+  private async withPayloads(collectionId: string, ids: string[], scores: number[]): Promise<SearchHit[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.pool.query<{ id: string; payload: SearchHit['payload'] }>(
+      `select id::text, payload from ${this.table.points} where collection_id = $1 and id = any($2::uuid[])`,
+      [collectionId, ids],
+    );
+    const payloads = new Map(rows.rows.map((r) => [r.id, r.payload]));
+    const hits: SearchHit[] = [];
+    ids.forEach((id, i) => {
+      const payload = payloads.get(id);
+      // Absent: deleted by a concurrent write after scoring; the hit no longer exists.
+      if (payload) hits.push({ id, score: scores[i] as number, payload });
+    });
+    return hits;
+  }
+
+  /**
+   * pgvector: the HNSW index answers (ef_search ≥ limit, iterative scan so a document
+   * filter still yields `limit` hits); scores on the full vector as Qdrant defines them.
+   */
+  private async searchPgvector(collection: CollectionRow, query: Float32Array, options: SearchOptions) {
+    const sqlgen = this.pgvectorSql();
+    const client = await this.pool.connect();
+    let rows: { id: string; score: number }[];
+    try {
+      const ef = Math.min(1_000, Math.max(HNSW_EF_SEARCH, options.limit));
+      if (this.tuned.get(client) !== ef) {
+        await client.query(
+          `select set_config('hnsw.ef_search', $1, false)${
+            sqlgen.ext.iterative ? `, set_config('hnsw.iterative_scan', 'relaxed_order', false)` : ''
+          }`,
+          [String(ef)],
+        );
+        this.tuned.set(client, ef);
+      }
+      const result = await client.query<{ id: string; score: number }>(
+        sqlgen.search(collection.id, collection.dimensions, collection.distance, options.scoreThreshold),
+        [vectorText(query), options.filter?.document_id ?? null, options.limit],
+      );
+      rows = result.rows;
+    } finally {
+      client.release();
+    }
+    return this.withPayloads(
+      collection.id,
+      rows.map((r) => r.id),
+      rows.map((r) => r.score),
+    );
+  }
+
+  private pgvectorSql(): PgvectorSql {
+    if (!this.pgvector) {
+      throw new VectorStoreError(
+        'UNAVAILABLE',
+        `this collection is searched with pgvector, which this store cannot use: ${this.pgvectorUnavailable}`,
+      );
+    }
+    return this.pgvector;
+  }
+
+  private pgvTable(collectionId: string): string {
+    const ident = (name: string) => `"${name.replaceAll('"', '""')}"`;
+    return `${ident(this.schema)}.${ident(`pgv_${Number(collectionId)}`)}`;
   }
 
   async searchLexical(name: string, query: LexicalQuery, options: LexicalSearchOptions): Promise<SearchHit[]> {
@@ -711,18 +921,28 @@ export class PostgresVectorStore implements VectorStore {
     );
   }
 
-  /** The collection's row, with the worker's copy caught up to at least its revision. */
-  private async fresh(name: string): Promise<CollectionRow> {
+  /**
+   * The collection's row, with the worker's copy caught up to at least its revision
+   * (exact path; a pgvector collection is returned as is). A collection still loading in
+   * full is waited for up to `budgetMs` (0: until loaded), then searched as far as it is
+   * loaded: the first search after a start costs at most the budget, not the whole load.
+   */
+  private async fresh(name: string, budgetMs = 0): Promise<CollectionRow> {
     const found = await this.pool.query<CollectionRow>(
-      `select id::text, dimensions, distance, revision::float8 as revision, floor_revision::float8 as floor_revision
+      `select id::text, dimensions, distance, revision::float8 as revision, floor_revision::float8 as floor_revision,
+              search
        from ${this.table.collections} where name = $1`,
       [name],
     );
     const collection = found.rows[0];
     if (!collection) throw notFound(name);
+    if (collection.search === 'pgvector') {
+      if (this.cache.has(collection.id)) this.forget(collection.id);
+      return collection;
+    }
     const generation = this.thread.ensure();
     const entry = this.cache.get(collection.id);
-    if (entry && entry.generation === generation && entry.revision >= collection.revision) {
+    if (entry && entry.generation === generation && entry.revision >= collection.revision && !entry.loading) {
       entry.lastUsed = performance.now();
       return collection;
     }
@@ -731,10 +951,33 @@ export class PostgresVectorStore implements VectorStore {
       refresh = this.refresh(name, collection.id).finally(() => this.refreshing.delete(collection.id));
       this.refreshing.set(collection.id, refresh);
     }
+    if (budgetMs > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      const done = await Promise.race([
+        refresh.then(() => true),
+        new Promise<false>((resolve) => {
+          timer = setTimeout(() => resolve(false), budgetMs);
+        }),
+      ]).finally(() => clearTimeout(timer));
+      let partial = this.cache.get(collection.id);
+      // The budget passed before the first page arrived: wait for that page, not the whole load.
+      if (!done && partial?.loading && partial.loading.loaded === 0) {
+        await Promise.race([refresh, partial.loading.firstPage]);
+        partial = this.cache.get(collection.id);
+      }
+      if (!done && partial?.loading && partial.loading.loaded > 0 && partial.generation === this.thread.generation) {
+        this.options.logger?.warn(
+          { collection: name, loaded: partial.loading.loaded, total: partial.loading.total },
+          'collection still loading: search answered from the points loaded so far',
+        );
+        partial.lastUsed = performance.now();
+        return collection;
+      }
+    }
     await refresh;
     // A write may have landed while we waited on someone else's refresh: check once more.
     const after = this.cache.get(collection.id);
-    if (!after || after.revision < collection.revision) return this.fresh(name);
+    if (!after || after.revision < collection.revision) return this.fresh(name, budgetMs);
     return collection;
   }
 
@@ -749,10 +992,72 @@ export class PostgresVectorStore implements VectorStore {
       const collection = found.rows[0];
       if (!collection) throw notFound(name);
       const generation = this.thread.ensure();
-      const entry = this.cache.get(key);
+      const current = this.cache.get(key);
+      // A load that did not finish is no base for a delta: load again.
+      const entry = current?.loading ? undefined : current;
       const since = entry && entry.generation === generation ? entry.revision : undefined;
       const full = since === undefined || since < collection.floor_revision;
       const dims = collection.dimensions;
+      if (full && !entry) {
+        // First load: pages go to the worker as they arrive, so the copy is searchable
+        // (partially) long before a large collection has been read.
+        const counted = await client.query<{ n: number }>(
+          `select count(*)::int as n from ${this.table.points} where collection_id = $1`,
+          [key],
+        );
+        const total = counted.rows[0]?.n ?? 0;
+        let pageIn: () => void = () => {};
+        const firstPage = new Promise<void>((resolve) => {
+          pageIn = resolve;
+        });
+        const loading = { loaded: 0, total, firstPage };
+        const loaded: CacheEntry = {
+          revision: collection.revision,
+          generation,
+          bytes: total * (dims * 4 + 120),
+          lastUsed: performance.now(),
+          loading,
+        };
+        this.cache.set(key, loaded);
+        this.evict(key);
+        let first = true;
+        try {
+          await this.readPages(
+            client,
+            key,
+            dims,
+            (page) => {
+              if (this.cache.get(key) !== loaded || loaded.generation !== this.thread.generation) return false;
+              this.thread.put({ op: 'put', key, dims, full: first, ...page, removed: [] });
+              first = false;
+              loading.loaded += page.ids.length;
+              pageIn();
+              return true;
+            },
+            this.options.onLoadPage ? () => this.options.onLoadPage?.(loading.loaded) : undefined,
+          );
+        } catch (error) {
+          if (this.cache.get(key) === loaded) this.forget(key);
+          throw error;
+        }
+        pageIn(); // an empty collection: nobody waits for a first page that never comes
+        if (this.cache.get(key) !== loaded) return; // dropped or evicted meanwhile
+        if (first)
+          this.thread.put({
+            op: 'put',
+            key,
+            dims,
+            full: true,
+            ids: [],
+            docs: [],
+            vectors: new Float32Array(0),
+            removed: [],
+          });
+        loaded.bytes = loading.loaded * (dims * 4 + 120);
+        delete loaded.loading;
+        this.evict(key);
+        return;
+      }
       let rows: { ids: string[]; docs: string[]; vectors: Float32Array };
       let removed: string[] = [];
       if (full) {
@@ -781,36 +1086,49 @@ export class PostgresVectorStore implements VectorStore {
     }, 'begin isolation level repeatable read read only');
   }
 
-  private async readAll(client: pg.PoolClient, key: string, dims: number) {
-    const ids: string[] = [];
-    const docs: string[] = [];
-    let vectors = new Float32Array(LOAD_PAGE * dims);
-    let bytes = new Uint8Array(vectors.buffer);
+  /** Keyset pages of a collection's rows; `onPage` returning false stops the read. */
+  private async readPages(
+    client: pg.PoolClient,
+    key: string,
+    dims: number,
+    onPage: (page: { ids: string[]; docs: string[]; vectors: Float32Array }) => boolean,
+    afterPage?: () => Promise<void> | undefined,
+  ): Promise<void> {
+    const pageSize = this.options.loadPageSize ?? LOAD_PAGE;
     let after = '00000000-0000-0000-0000-000000000000';
     let first = true;
     for (;;) {
       // Keyset pages keep each result (and each burst of parsing on this thread) small.
       const page = await client.query<{ id: string; document_id: string; vector: Buffer }>(
         `select id::text, document_id, vector from ${this.table.points}
-         where collection_id = $1 and (id > $2::uuid or $3) order by id limit ${LOAD_PAGE}`,
+         where collection_id = $1 and (id > $2::uuid or $3) order by id limit ${pageSize}`,
         [key, after, first],
       );
       first = false;
-      if (vectors.length < (ids.length + page.rows.length) * dims) {
-        const grown = new Float32Array(Math.max(vectors.length * 2, (ids.length + page.rows.length) * dims));
-        grown.set(vectors.subarray(0, ids.length * dims));
-        vectors = grown;
-        bytes = new Uint8Array(vectors.buffer);
-      }
-      for (const row of page.rows) {
-        bytes.set(row.vector, ids.length * dims * 4);
-        ids.push(row.id);
-        docs.push(row.document_id);
-      }
-      if (page.rows.length < LOAD_PAGE) break;
-      after = ids[ids.length - 1] as string;
+      if (page.rows.length > 0 && !onPage(toRows(page.rows, dims))) return;
+      if (page.rows.length < pageSize || this.closed) return;
+      await afterPage?.();
+      after = page.rows[page.rows.length - 1]?.id as string;
     }
-    return { ids, docs, vectors: vectors.slice(0, ids.length * dims) };
+  }
+
+  private async readAll(client: pg.PoolClient, key: string, dims: number) {
+    const ids: string[] = [];
+    const docs: string[] = [];
+    const parts: Float32Array[] = [];
+    await this.readPages(client, key, dims, (page) => {
+      ids.push(...page.ids);
+      docs.push(...page.docs);
+      parts.push(page.vectors);
+      return true;
+    });
+    const vectors = new Float32Array(ids.length * dims);
+    let offset = 0;
+    for (const part of parts) {
+      vectors.set(part, offset);
+      offset += part.length;
+    }
+    return { ids, docs, vectors };
   }
 
   private evict(keep: string): void {
@@ -834,6 +1152,176 @@ export class PostgresVectorStore implements VectorStore {
   private forget(key: string): void {
     this.cache.delete(key);
     this.thread.drop(key);
+  }
+
+  /**
+   * Start-up, exact path: loads collections into the search worker in the background,
+   * most recently written first, while they fit in `cacheMaxBytes` together (a
+   * collection that does not fit is left for its first search). Searches arriving
+   * meanwhile join the load of their collection (bounded by coldSearchBudgetMs).
+   */
+  private async preload(): Promise<void> {
+    try {
+      await this.ensureReady();
+      const listed = await this.pool.query<{ name: string; bytes: number }>(
+        `select c.name, (count(p.id) * (c.dimensions * 4 + 120))::float8 as bytes
+         from ${this.table.collections} c left join ${this.table.points} p on p.collection_id = c.id
+         where c.search <> 'pgvector' group by c.id order by c.revision desc, c.id`,
+      );
+      let budget = this.cacheMaxBytes;
+      for (const { name, bytes } of listed.rows) {
+        if (this.closed) return;
+        if (bytes > budget) continue;
+        budget -= bytes;
+        await this.fresh(name).catch((error) => {
+          if (!this.closed && !isNotFound(error)) {
+            this.options.logger?.warn({ collection: name, err: String(error) }, 'preloading a collection failed');
+          }
+        });
+      }
+    } catch (error) {
+      if (!this.closed) this.options.logger?.warn({ err: String(error) }, 'preloading vector collections failed');
+    }
+  }
+
+  /** Start-up, pgvector path: every collection still on exact search is copied over, one after the other. */
+  private async migrateAllToPgvector(): Promise<void> {
+    try {
+      await this.ensureReady();
+      const listed = await this.pool.query<{ name: string }>(
+        `select name from ${this.table.collections} where search <> 'pgvector' and dimensions <= ${PGVECTOR_MAX_DIMS}
+         order by id`,
+      );
+      for (const { name } of listed.rows) {
+        if (this.closed) return;
+        const outcome = await this.migrateToPgvector(name).catch((error) => {
+          if (!this.closed && !isNotFound(error)) {
+            this.options.logger?.warn(
+              { collection: name, err: String(error) },
+              'moving a collection to pgvector failed',
+            );
+          }
+          return undefined;
+        });
+        if (outcome?.state === 'pgvector') {
+          this.options.logger?.info?.({ collection: name, copied: outcome.copied }, 'collection moved to pgvector');
+        }
+      }
+    } catch (error) {
+      if (!this.closed) this.options.logger?.warn({ err: String(error) }, 'moving collections to pgvector failed');
+    }
+  }
+
+  /**
+   * Moves an exact collection to pgvector while it keeps serving: its pgvector table and
+   * HNSW index are created and every write from then on goes to both (state `migrating`);
+   * points are copied in id order, `batchSize` per transaction under the collection's row
+   * lock (the lock every write takes, so a copied point is never older than the last
+   * write), with the last id copied saved in `pgvector_cursor` in the same transaction:
+   * interrupted, it resumes where it stopped (from any process). When the copy is done
+   * the collection flips to `pgvector`; searches are exact until then. `maxBatches`
+   * stops early (resumable; for tests and throttled runs).
+   */
+  async migrateToPgvector(
+    name: string,
+    options: { batchSize?: number; maxBatches?: number } = {},
+  ): Promise<PgvectorMigration> {
+    checkCollectionName(name);
+    const batchSize = options.batchSize ?? 1_000;
+    return this.run(async () => {
+      const sqlgen = this.pgvectorSql();
+      let copied = 0;
+      for (let batch = 0; ; batch++) {
+        const step = await this.transaction(async (client) => {
+          const locked = await client.query<{
+            id: string;
+            dimensions: number;
+            distance: Distance;
+            search: CollectionRow['search'];
+            cursor: string | null;
+          }>(
+            `select id::text, dimensions, distance, search, pgvector_cursor::text as cursor
+             from ${this.table.collections} where name = $1 for update`,
+            [name],
+          );
+          const c = locked.rows[0];
+          if (!c) throw notFound(name);
+          if (c.search === 'pgvector') return { state: 'pgvector' as const, n: 0 };
+          if (c.dimensions > PGVECTOR_MAX_DIMS) return { state: 'exact' as const, n: 0 };
+          if (c.search === 'exact') {
+            for (const statement of sqlgen.create(c.id, c.dimensions, c.distance)) await client.query(statement);
+            await client.query(
+              `update ${this.table.collections} set search = 'migrating', pgvector_cursor = null where id = $1`,
+              [c.id],
+            );
+            return { state: 'migrating' as const, n: 0 };
+          }
+          if (options.maxBatches !== undefined && batch > options.maxBatches) {
+            return { state: 'migrating' as const, n: 0, stop: true };
+          }
+          const page = await client.query<{ id: string; document_id: string; vector: Buffer }>(
+            `select id::text, document_id, vector from ${this.table.points}
+             where collection_id = $1 and ($2::uuid is null or id > $2::uuid) order by id limit ${batchSize}`,
+            [c.id, c.cursor],
+          );
+          if (page.rows.length > 0) {
+            await client.query(sqlgen.upsert(c.id), [
+              page.rows.map((r) => r.id),
+              page.rows.map((r) => r.document_id),
+              page.rows.map((r) => bytesToVectorText(r.vector)),
+            ]);
+          }
+          const last = page.rows[page.rows.length - 1]?.id ?? c.cursor;
+          const done = page.rows.length < batchSize;
+          await client.query(
+            `update ${this.table.collections} set pgvector_cursor = $2::uuid,
+               search = case when $3 then 'pgvector' else search end where id = $1`,
+            [c.id, last, done],
+          );
+          return { state: done ? ('pgvector' as const) : ('migrating' as const), n: page.rows.length };
+        });
+        copied += step.n;
+        if (step.state !== 'migrating' || ('stop' in step && step.stop) || this.closed) {
+          return { collection: name, state: step.state, copied };
+        }
+      }
+    });
+  }
+
+  /** Resolves when the start-up background work (preload, move to pgvector) and running loads have finished. */
+  async backgroundSettled(): Promise<void> {
+    await this.ensureReady();
+    await Promise.allSettled(this.background);
+    await Promise.allSettled([...this.refreshing.values()]);
+  }
+
+  describe(): VectorStoreDescription {
+    let bytes = 0;
+    let loading = 0;
+    for (const entry of this.cache.values()) {
+      bytes += entry.bytes;
+      if (entry.loading) loading++;
+    }
+    return {
+      adapter: 'postgres',
+      search: this.pgvectorForNew ? 'pgvector' : 'exact',
+      pgvector:
+        this.pgvector && this.pgvectorForNew
+          ? { version: this.pgvector.ext.version }
+          : { unavailable: this.pgvectorUnavailable },
+      memory: { collections: this.cache.size, loading, bytes: Math.round(bytes), maxBytes: this.cacheMaxBytes },
+    };
+  }
+
+  async searchBackend(name: string): Promise<VectorSearchBackend | 'migrating' | null> {
+    checkCollectionName(name);
+    return this.run(async () => {
+      const found = await this.pool.query<{ search: CollectionRow['search'] }>(
+        `select search from ${this.table.collections} where name = $1`,
+        [name],
+      );
+      return found.rows[0]?.search ?? null;
+    });
   }
 
   /** The scoring kernel the search worker runs (for diagnosis and tests). */
@@ -871,6 +1359,8 @@ export class PostgresVectorStore implements VectorStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    // Background work notices `closed` between steps and stops; let it finish its step.
+    await Promise.allSettled(this.background);
     await this.thread.close();
     await this.pool.end();
   }

@@ -84,5 +84,23 @@ export function vectorStoreMigrations(schema: string): MigrationSet {
         where lexical_length is null`.execute(db);
     },
   };
-  return { '0001-vectors': init, '0002-lexical': lexical, '0003-lexical-backfill': backfill };
+  // How a collection is searched: `exact` (the worker's in-memory copy), `pgvector` (its
+  // own table `pgv_<id>` with an HNSW index), or `migrating` (that table exists and every
+  // write goes to it too, while a copy with `pgvector_cursor` — the last id copied —
+  // catches up; searches stay exact until it is done). The column exists whether or not
+  // the database has pgvector, so the same schema serves both.
+  const search: Migration = {
+    async up(db) {
+      await sql`
+        alter table ${s('collections')}
+          add column search text not null default 'exact' check (search in ('exact', 'migrating', 'pgvector')),
+          add column pgvector_cursor uuid`.execute(db);
+    },
+  };
+  return {
+    '0001-vectors': init,
+    '0002-lexical': lexical,
+    '0003-lexical-backfill': backfill,
+    '0004-search-backend': search,
+  };
 }

@@ -23,6 +23,7 @@ import {
   type SearchOptions,
   type VectorPoint,
   type VectorStore,
+  type VectorStoreDescription,
   type VectorStoreLogger,
 } from '../types.ts';
 import {
@@ -524,6 +525,14 @@ export class QdrantVectorStore implements VectorStore {
       this.client.count(name, { exact: true, ...(documentId !== undefined && { filter: byDocument(documentId) }) }),
     );
     return result.count;
+  }
+
+  async searchBackend(name: string): Promise<'qdrant' | null> {
+    return (await this.collectionInfo(name)) ? 'qdrant' : null;
+  }
+
+  describe(): VectorStoreDescription {
+    return { adapter: 'qdrant', search: 'qdrant' };
   }
 
   async health(): Promise<void> {

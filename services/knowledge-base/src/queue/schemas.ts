@@ -86,6 +86,19 @@ export const KbStatsSchema = Type.Object({
       vector_count: Type.Union([Type.Integer(), Type.Null()], {
         description: 'points in the collection (null if unknown)',
       }),
+      vector_search: Type.Union(
+        [
+          Type.Literal('exact'),
+          Type.Literal('pgvector'),
+          Type.Literal('migrating'),
+          Type.Literal('qdrant'),
+          Type.Null(),
+        ],
+        {
+          description:
+            'how its vector search runs: exact (in-memory), pgvector (HNSW index), migrating (being copied to pgvector, searched exactly meanwhile), qdrant; null if unknown',
+        },
+      ),
       storage_bytes: Type.Integer({ description: 'original files' }),
       embedding_model_id: Type.String(),
       generation_model_id: Type.String(),

@@ -335,13 +335,17 @@ export async function kbStats(ctx: KbContext, claims: AccessTokenClaims) {
   const items = await Promise.all(
     kbs.map(async (kb) => {
       const sum = byKb.get(kb.id);
-      const info = await ctx.vectors.collectionInfo(kb.collection).catch(() => undefined);
+      const [info, search] = await Promise.all([
+        ctx.vectors.collectionInfo(kb.collection).catch(() => undefined),
+        ctx.vectors.searchBackend(kb.collection).catch(() => null),
+      ]);
       return {
         kb_id: kb.id,
         name: readable.has(kb.id) ? kb.name : null,
         documents: counts.get(kb.id) ?? emptyCounts(),
         chunk_count: Number(sum?.chunks ?? 0),
         vector_count: info ? info.points : null,
+        vector_search: search,
         storage_bytes: Number(sum?.storage_bytes ?? 0),
         embedding_model_id: kb.embedding_model_id,
         generation_model_id: kb.generation_model_id,
