@@ -6743,7 +6743,7 @@ export interface paths {
                     | 'finnish'
                     | 'russian'
                     | 'none';
-                  /** @description how hybrid mode combines the two rankings (default rrf, k 60) */
+                  /** @description how hybrid mode combines the two rankings (default weighted, lexical_weight 0.5) */
                   fusion?:
                     | {
                         /** @enum {string} */
@@ -6757,6 +6757,8 @@ export interface paths {
                         /** @description share of the keyword score in w·keyword + (1 − w)·vector, each scaled to 0..1 over the KB's candidates */
                         lexical_weight: number;
                       };
+                  /** @description keyword and hybrid modes: rm3 (default) adds the 10 heaviest terms of the first 10 keyword hits to the query (RM3, original query weight 0.5) and searches again; none: the query terms only */
+                  query_expansion?: 'rm3' | 'none';
                 };
                 collection: string;
                 dimensions: number;
@@ -6869,7 +6871,7 @@ export interface paths {
                 | 'finnish'
                 | 'russian'
                 | 'none';
-              /** @description how hybrid mode combines the two rankings (default rrf, k 60) */
+              /** @description how hybrid mode combines the two rankings (default weighted, lexical_weight 0.5) */
               fusion?:
                 | {
                     /** @enum {string} */
@@ -6883,6 +6885,8 @@ export interface paths {
                     /** @description share of the keyword score in w·keyword + (1 − w)·vector, each scaled to 0..1 over the KB's candidates */
                     lexical_weight: number;
                   };
+              /** @description keyword and hybrid modes: rm3 (default) adds the 10 heaviest terms of the first 10 keyword hits to the query (RM3, original query weight 0.5) and searches again; none: the query terms only */
+              query_expansion?: 'rm3' | 'none';
             };
           };
         };
@@ -6956,7 +6960,7 @@ export interface paths {
                   | 'finnish'
                   | 'russian'
                   | 'none';
-                /** @description how hybrid mode combines the two rankings (default rrf, k 60) */
+                /** @description how hybrid mode combines the two rankings (default weighted, lexical_weight 0.5) */
                 fusion?:
                   | {
                       /** @enum {string} */
@@ -6970,6 +6974,8 @@ export interface paths {
                       /** @description share of the keyword score in w·keyword + (1 − w)·vector, each scaled to 0..1 over the KB's candidates */
                       lexical_weight: number;
                     };
+                /** @description keyword and hybrid modes: rm3 (default) adds the 10 heaviest terms of the first 10 keyword hits to the query (RM3, original query weight 0.5) and searches again; none: the query terms only */
+                query_expansion?: 'rm3' | 'none';
               };
               collection: string;
               dimensions: number;
@@ -7171,7 +7177,7 @@ export interface paths {
                   | 'finnish'
                   | 'russian'
                   | 'none';
-                /** @description how hybrid mode combines the two rankings (default rrf, k 60) */
+                /** @description how hybrid mode combines the two rankings (default weighted, lexical_weight 0.5) */
                 fusion?:
                   | {
                       /** @enum {string} */
@@ -7185,6 +7191,8 @@ export interface paths {
                       /** @description share of the keyword score in w·keyword + (1 − w)·vector, each scaled to 0..1 over the KB's candidates */
                       lexical_weight: number;
                     };
+                /** @description keyword and hybrid modes: rm3 (default) adds the 10 heaviest terms of the first 10 keyword hits to the query (RM3, original query weight 0.5) and searches again; none: the query terms only */
+                query_expansion?: 'rm3' | 'none';
               };
               collection: string;
               dimensions: number;
@@ -7433,7 +7441,7 @@ export interface paths {
                   | 'finnish'
                   | 'russian'
                   | 'none';
-                /** @description how hybrid mode combines the two rankings (default rrf, k 60) */
+                /** @description how hybrid mode combines the two rankings (default weighted, lexical_weight 0.5) */
                 fusion?:
                   | {
                       /** @enum {string} */
@@ -7447,6 +7455,8 @@ export interface paths {
                       /** @description share of the keyword score in w·keyword + (1 − w)·vector, each scaled to 0..1 over the KB's candidates */
                       lexical_weight: number;
                     };
+                /** @description keyword and hybrid modes: rm3 (default) adds the 10 heaviest terms of the first 10 keyword hits to the query (RM3, original query weight 0.5) and searches again; none: the query terms only */
+                query_expansion?: 'rm3' | 'none';
               };
               collection: string;
               dimensions: number;
@@ -8983,7 +8993,7 @@ export interface paths {
                   | 'finnish'
                   | 'russian'
                   | 'none';
-                /** @description how hybrid mode combines the two rankings (default rrf, k 60) */
+                /** @description how hybrid mode combines the two rankings (default weighted, lexical_weight 0.5) */
                 fusion?:
                   | {
                       /** @enum {string} */
@@ -8997,6 +9007,8 @@ export interface paths {
                       /** @description share of the keyword score in w·keyword + (1 − w)·vector, each scaled to 0..1 over the KB's candidates */
                       lexical_weight: number;
                     };
+                /** @description keyword and hybrid modes: rm3 (default) adds the 10 heaviest terms of the first 10 keyword hits to the query (RM3, original query weight 0.5) and searches again; none: the query terms only */
+                query_expansion?: 'rm3' | 'none';
               };
               effective_config: {
                 chunk_size: number;
@@ -9034,6 +9046,8 @@ export interface paths {
                       method: 'weighted';
                       lexical_weight: number;
                     };
+                /** @description keyword and hybrid modes: rm3 (default) adds the 10 heaviest terms of the first 10 keyword hits to the query (RM3, original query weight 0.5) and searches again; none: the query terms only */
+                query_expansion: 'rm3' | 'none';
               };
               dimensions: number;
               distance_metric: 'cosine' | 'dot' | 'euclidean';
@@ -9133,7 +9147,7 @@ export interface paths {
                 | 'finnish'
                 | 'russian'
                 | 'none';
-              /** @description how hybrid mode combines the two rankings (default rrf, k 60) */
+              /** @description how hybrid mode combines the two rankings (default weighted, lexical_weight 0.5) */
               fusion?:
                 | {
                     /** @enum {string} */
@@ -9147,6 +9161,8 @@ export interface paths {
                     /** @description share of the keyword score in w·keyword + (1 − w)·vector, each scaled to 0..1 over the KB's candidates */
                     lexical_weight: number;
                   };
+              /** @description keyword and hybrid modes: rm3 (default) adds the 10 heaviest terms of the first 10 keyword hits to the query (RM3, original query weight 0.5) and searches again; none: the query terms only */
+              query_expansion?: 'rm3' | 'none';
             };
           };
         };
@@ -9218,7 +9234,7 @@ export interface paths {
                   | 'finnish'
                   | 'russian'
                   | 'none';
-                /** @description how hybrid mode combines the two rankings (default rrf, k 60) */
+                /** @description how hybrid mode combines the two rankings (default weighted, lexical_weight 0.5) */
                 fusion?:
                   | {
                       /** @enum {string} */
@@ -9232,6 +9248,8 @@ export interface paths {
                       /** @description share of the keyword score in w·keyword + (1 − w)·vector, each scaled to 0..1 over the KB's candidates */
                       lexical_weight: number;
                     };
+                /** @description keyword and hybrid modes: rm3 (default) adds the 10 heaviest terms of the first 10 keyword hits to the query (RM3, original query weight 0.5) and searches again; none: the query terms only */
+                query_expansion?: 'rm3' | 'none';
               };
               effective_config: {
                 chunk_size: number;
@@ -9269,6 +9287,8 @@ export interface paths {
                       method: 'weighted';
                       lexical_weight: number;
                     };
+                /** @description keyword and hybrid modes: rm3 (default) adds the 10 heaviest terms of the first 10 keyword hits to the query (RM3, original query weight 0.5) and searches again; none: the query terms only */
+                query_expansion: 'rm3' | 'none';
               };
               dimensions: number;
               distance_metric: 'cosine' | 'dot' | 'euclidean';
