@@ -7,7 +7,7 @@
 import { pathToFileURL } from 'node:url';
 import {
   extractiveAnswer,
-  hashEmbed,
+  hashEmbedV2,
   type LlmModel,
   LlmRouter,
   LOCAL_EMBEDDING_MODEL,
@@ -48,7 +48,7 @@ export async function benchLlm(options: { chunks?: number } = {}): Promise<Recor
   await router.embed(embedding, texts.slice(0, 200)); // warm-up
 
   let started = performance.now();
-  for (const text of texts) hashEmbed(text, LOCAL_EMBEDDING_MODEL.dimensions);
+  for (const text of texts) hashEmbedV2(text, LOCAL_EMBEDDING_MODEL.dimensions);
   const rawSeconds = (performance.now() - started) / 1000;
 
   started = performance.now();

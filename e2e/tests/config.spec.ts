@@ -23,7 +23,7 @@ test('a default embedding model of another dimension warns and lists the knowled
     await expect(form.getByTestId('reload-feedback')).toContainText('default embedding model id');
     const warning = form.getByTestId('config-warning');
     await expect(warning).toContainText('Dimension mismatch');
-    await expect(warning).toContainText(`${KBS.handbook.name} (384 dimensions)`);
+    await expect(warning).toContainText(`${KBS.handbook.name} (1024 dimensions)`);
     await expect(warning).not.toContainText(KBS.ollama.name);
 
     // The change is live: the registry now names the Ollama model as the default.

@@ -8,8 +8,7 @@
 import { proxyAlias } from '@lumikb/contracts';
 import { LlmError } from './errors.ts';
 import { describeUrl, formatMs, joinUrl, type OutboundGuard, requestJson } from './http.ts';
-import { LOCAL_EMBEDDING_MODEL } from './local/constants.ts';
-import { hashEmbed } from './local/embedder.ts';
+import { localEmbed } from './local/embedder.ts';
 import { extractiveAnswer } from './local/extractive.ts';
 import { allowsPrivateTargets, OutboundPolicy } from './outbound.ts';
 import { configuredDimensions } from './router.ts';
@@ -165,8 +164,7 @@ async function probeNative(probe: Probe): Promise<ProbeOutcome> {
     case 'local': {
       probe.route = 'local';
       if (model.type === 'embedding') {
-        const dimensions = configuredDimensions(model) ?? LOCAL_EMBEDDING_MODEL.dimensions;
-        return probe.outcome(hashEmbed(CONNECTION_TEST_TEXT, dimensions).length);
+        return probe.outcome(localEmbed(model.model_id, CONNECTION_TEST_TEXT, configuredDimensions(model)).length);
       }
       extractiveAnswer(CHAT_PROMPT, [{ text: 'The built-in answerer is working.', citation: '[1]' }]);
       return probe.outcome();

@@ -11,7 +11,7 @@ export {
   summariseReason,
 } from './http.ts';
 export * from './local/constants.ts';
-export { cosine, hashEmbed, tokenize } from './local/embedder.ts';
+export { cosine, hashEmbed, hashEmbedV2, localEmbed, tokenize } from './local/embedder.ts';
 export {
   EXTRACTIVE_NOTICE,
   extractiveAnswer,

@@ -8,8 +8,8 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { DimensionMismatchError, LlmError } from './errors.ts';
 import { isRetryable, retryAfterOf, sleep, withRetries } from './http.ts';
-import { LOCAL_EMBEDDING_MODEL } from './local/constants.ts';
-import { hashEmbed } from './local/embedder.ts';
+import { localEmbeddingModel } from './local/constants.ts';
+import { localEmbed } from './local/embedder.ts';
 import { extractiveAnswer, toTokens } from './local/extractive.ts';
 import { type ModelMetrics, modelMetrics } from './metrics.ts';
 import { allowsPrivateTargets, OutboundPolicy } from './outbound.ts';
@@ -41,11 +41,11 @@ export interface LlmRouterOptions {
 
 export const DEFAULT_EMBED_BATCH_SIZE = 32;
 
-/** The `config.dimensions` of an embedding model (local models default to 384). */
+/** The `config.dimensions` of an embedding model (a local model defaults to its own: v1 384, v2 1024). */
 export function configuredDimensions(model: LlmModel): number | undefined {
   const d = model.config.dimensions;
   if (typeof d === 'number' && Number.isInteger(d) && d > 0) return d;
-  return model.provider === 'local' ? LOCAL_EMBEDDING_MODEL.dimensions : undefined;
+  return model.provider === 'local' ? localEmbeddingModel(model.model_id).dimensions : undefined;
 }
 
 function batchSizeOf(model: LlmModel): number {
@@ -158,8 +158,8 @@ export class LlmRouter {
 
   private async embedBatch(model: LlmModel, route: Route, batch: string[], signal?: AbortSignal) {
     if (route.kind === 'local') {
-      const dimensions = configuredDimensions(model) ?? LOCAL_EMBEDDING_MODEL.dimensions;
-      const vectors = batch.map((text) => hashEmbed(text, dimensions));
+      const dimensions = configuredDimensions(model);
+      const vectors = batch.map((text) => localEmbed(model.model_id, text, dimensions));
       await new Promise((resolve) => setImmediate(resolve)); // let other work run between batches
       return vectors;
     }

@@ -6,9 +6,11 @@ import {
   extractiveAnswer,
   type GenerateChunk,
   hashEmbed,
+  hashEmbedV2,
   type LlmModel,
   LlmRouter,
   LOCAL_EMBEDDING_MODEL,
+  LOCAL_EMBEDDING_MODEL_V1,
   LOCAL_GENERATION_MODEL,
   NOT_CONTAINED_ANSWER,
   renumberCitations,
@@ -66,6 +68,51 @@ t.test('similar texts are closer than unrelated ones', async (t) => {
   t.ok(cosine(query, related) > cosine(query, unrelated) + 0.2, 'shared words count');
   t.ok(cosine(query, morph) > cosine(query, unrelated), 'character n-grams catch word forms');
   t.ok(cosine(query, unrelated) < 0.2, 'unrelated texts are near orthogonal');
+});
+
+t.test('v2 is the default built-in model, and v1 is unchanged for KBs embedded with it', async (t) => {
+  t.equal(LOCAL_EMBEDDING_MODEL.model_id, 'lumikb-hash-embed-v2');
+  t.equal(LOCAL_EMBEDDING_MODEL.dimensions, 1024);
+  t.same(LOCAL_EMBEDDING_MODEL_V1, { model_id: 'lumikb-hash-embed-v1', dimensions: 384 });
+  t.equal(hashEmbed('x').length, 384, "v1's default size is still 384");
+  const text = 'Invoices are approved by the finance team within five working days.';
+  const a = hashEmbedV2(text);
+  t.same(a, hashEmbedV2(text), 'deterministic');
+  t.equal(a.length, 1024);
+  t.ok(Math.abs(norm(a) - 1) < 1e-9, 'unit length');
+  t.equal(hashEmbedV2(text, 256).length, 256);
+  t.ok(Math.abs(norm(hashEmbedV2('the of and', 64)) - 1) < 1e-9, 'stop words only: still a unit vector');
+  t.notSame(hashEmbedV2(text, 384), hashEmbed(text, 384), 'a different function from v1 at the same size');
+  // Pinned values: a change to either function would make every stored vector stale.
+  t.equal(
+    hashEmbedV2('lumikb', 8)
+      .map((x) => x.toFixed(4))
+      .join(','),
+    '-0.6642,0.0000,-0.7320,-0.0678,0.0678,0.0678,-0.0678,-0.0678',
+  );
+});
+
+t.test('v2 matches word forms through stems, ignores stop words, and dampens repetition', async (t) => {
+  const query = hashEmbedV2('How do I reset my password?');
+  const morph = hashEmbedV2('Password resetting is done from the settings page.');
+  const unrelated = hashEmbedV2('The quarterly revenue grew by twelve percent in Europe.');
+  t.ok(cosine(query, morph) > 0.5, `stemmed forms share features (cosine ${cosine(query, morph).toFixed(3)})`);
+  t.ok(cosine(query, unrelated) < 0.15, 'unrelated texts are near orthogonal');
+  t.ok(
+    cosine(query, morph) >
+      cosine(hashEmbed('How do I reset my password?'), hashEmbed('Password resetting is done from the settings page.')),
+    'closer than v1 finds them',
+  );
+  // "the" and "of" are stop words: they change nothing.
+  t.same(hashEmbedV2('flow of the boundary layer'), hashEmbedV2('flow boundary layer'));
+  // Sublinear TF: a word said ten times does not outweigh another said once by ten.
+  const repeated = hashEmbedV2(`${'shock '.repeat(10)} wing`);
+  const shock = hashEmbedV2('shock');
+  const wing = hashEmbedV2('wing');
+  const ratio = cosine(repeated, shock) / cosine(repeated, wing);
+  t.ok(ratio > 1.5 && ratio < 5, `tf 10 vs 1 weighs 1 + ln 10 ≈ 3.3 times, not 10 (ratio ${ratio.toFixed(2)})`);
+  // Identifiers stay whole (as in the keyword index): the code finds itself.
+  t.ok(cosine(hashEmbedV2('error ASN1_SUCCESS returned'), hashEmbedV2('ASN1_SUCCESS')) > 0.5);
 });
 
 // The embedder's speed is a figure, not an assertion: `pnpm bench ingestion` prints it
@@ -260,11 +307,17 @@ t.test('the router runs local models in-process: embeddings in order, answers st
   const texts = Array.from({ length: 150 }, (_, i) => `chunk number ${i}`);
   const vectors = await router.embed(embedding, texts);
   t.equal(vectors.length, 150);
-  t.same(vectors[42], hashEmbed('chunk number 42', 384), 'order preserved across batches');
+  t.same(vectors[42], hashEmbedV2('chunk number 42', 384), 'order preserved across batches');
   t.same(await router.embed(embedding, []), []);
 
   const custom = await router.embed({ ...embedding, config: { dimensions: 128 } }, ['x']);
   t.equal(custom[0]?.length, 128, 'config.dimensions decides the size');
+  const v2 = await router.embed({ ...embedding, config: {} }, ['the new default']);
+  t.equal(v2[0]?.length, 1024, 'v2 without config.dimensions: its own 1024');
+  const v1 = await router.embed({ ...embedding, model_id: LOCAL_EMBEDDING_MODEL_V1.model_id, config: {} }, [
+    'an old KB',
+  ]);
+  t.same(v1, [hashEmbed('an old KB', 384)], 'a v1 model still embeds with v1, 384 by default');
 
   const chunks: GenerateChunk[] = [];
   for await (const chunk of router.generate(generation, {

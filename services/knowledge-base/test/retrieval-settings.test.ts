@@ -16,14 +16,15 @@ async function setup(t: Teardown) {
   return { ...built, call };
 }
 
-t.test('retrieval settings default to hybrid, english, rrf k 60, and can be chosen', async (t) => {
+t.test('retrieval settings default to hybrid, english, weighted 0.5, rm3, and can be chosen', async (t) => {
   const { call } = await setup(t);
   const plain = (await call('POST', '/api/v1/knowledge-bases', { name: 'Plain' })).json();
   const config = (await call('GET', `/api/v1/knowledge-bases/${plain.id}/model-config`)).json();
   t.match(config.effective_config, {
     retrieval_mode: 'hybrid',
     language: 'english',
-    fusion: { method: 'rrf', rrf_k: 60 },
+    fusion: { method: 'weighted', lexical_weight: 0.5 },
+    query_expansion: 'rm3',
   });
 
   const chosen = await call('POST', '/api/v1/knowledge-bases', {
@@ -32,6 +33,7 @@ t.test('retrieval settings default to hybrid, english, rrf k 60, and can be chos
       retrieval_mode: 'keyword',
       language: 'german',
       fusion: { method: 'weighted', lexical_weight: 0.3 },
+      query_expansion: 'none',
     },
   });
   t.equal(chosen.statusCode, 201);
@@ -40,12 +42,17 @@ t.test('retrieval settings default to hybrid, english, rrf k 60, and can be chos
     retrieval_mode: 'keyword',
     language: 'german',
     fusion: { method: 'weighted', lexical_weight: 0.3 },
+    query_expansion: 'none',
   });
   const updated = await call('PUT', `/api/v1/knowledge-bases/${plain.id}/model-config`, {
     config_overrides: { retrieval_mode: 'vector', language: 'none', fusion: { method: 'rrf', rrf_k: 10 } },
   });
   t.equal(updated.statusCode, 200);
   t.match(updated.json().effective_config, { retrieval_mode: 'vector', language: 'none', fusion: { rrf_k: 10 } });
+  const rrf = await call('PUT', `/api/v1/knowledge-bases/${plain.id}/model-config`, {
+    config_overrides: { fusion: { method: 'rrf' } },
+  });
+  t.match(rrf.json().effective_config.fusion, { method: 'rrf', rrf_k: 60 }, 'rrf without k: k 60');
 });
 
 t.test('bad retrieval settings are refused with 400 VALIDATION_FAILED, on create and update', async (t) => {
@@ -60,6 +67,7 @@ t.test('bad retrieval settings are refused with 400 VALIDATION_FAILED, on create
     ['weight above 1', { fusion: { method: 'weighted', lexical_weight: 1.5 } }],
     ['rrf k of 0', { fusion: { method: 'rrf', rrf_k: 0 } }],
     ['rrf with a weight', { fusion: { method: 'rrf', lexical_weight: 0.5 } }],
+    ['unknown query expansion', { query_expansion: 'bo1' }],
   ];
   for (const [what, overrides] of cases) {
     const created = await call('POST', '/api/v1/knowledge-bases', { name: 'X', config_overrides: overrides });

@@ -24,10 +24,10 @@ t.test('on first start the built-in local models become the defaults, once, even
   const models = (await admin.get('/api/v1/admin/models')).body;
   t.equal(models.total, 2, 'exactly one embedding and one generation model');
   t.match(models.items, [
-    { type: 'embedding', provider: 'local', model_id: 'lumikb-hash-embed-v1', is_default: true, status: 'active' },
+    { type: 'embedding', provider: 'local', model_id: 'lumikb-hash-embed-v2', is_default: true, status: 'active' },
     { type: 'generation', provider: 'local', model_id: 'lumikb-extractive-v1', is_default: true, status: 'active' },
   ]);
-  t.equal(models.items[0].config.dimensions, 384);
+  t.equal(models.items[0].config.dimensions, 1024, 'the v2 built-in embedder');
   t.equal(models.items[0].sync_status, 'not_applicable', 'local models are never pushed to the proxy');
 
   // A restart registers nothing more.
@@ -37,7 +37,7 @@ t.test('on first start the built-in local models become the defaults, once, even
   const llm = (await admin.get('/api/v1/admin/llm/config')).body;
   t.equal(llm.default_embedding_model_id, models.items[0].id);
   t.equal(llm.default_generation_model_id, models.items[1].id);
-  t.match(llm.default_embedding_model, { provider: 'local', dimensions: 384, distance_metric: 'cosine' });
+  t.match(llm.default_embedding_model, { provider: 'local', dimensions: 1024, distance_metric: 'cosine' });
 });
 
 t.test('with REGISTER_LOCAL_MODELS=false the first active model of a type becomes its default', async (t) => {

@@ -6745,7 +6745,7 @@ export interface paths {
                     | 'finnish'
                     | 'russian'
                     | 'none';
-                  /** @description how hybrid mode combines the two rankings (default rrf, k 60) */
+                  /** @description how hybrid mode combines the two rankings (default weighted, lexical_weight 0.5) */
                   fusion?:
                     | {
                         /** @enum {string} */
@@ -6759,6 +6759,8 @@ export interface paths {
                         /** @description share of the keyword score in w·keyword + (1 − w)·vector, each scaled to 0..1 over the KB's candidates */
                         lexical_weight: number;
                       };
+                  /** @description keyword and hybrid modes: rm3 (default) adds the 10 heaviest terms of the first 10 keyword hits to the query (RM3, original query weight 0.5) and searches again; none: the query terms only */
+                  query_expansion?: 'rm3' | 'none';
                 };
                 collection: string;
                 dimensions: number;
@@ -6880,7 +6882,7 @@ export interface paths {
                 | 'finnish'
                 | 'russian'
                 | 'none';
-              /** @description how hybrid mode combines the two rankings (default rrf, k 60) */
+              /** @description how hybrid mode combines the two rankings (default weighted, lexical_weight 0.5) */
               fusion?:
                 | {
                     /** @enum {string} */
@@ -6894,6 +6896,8 @@ export interface paths {
                     /** @description share of the keyword score in w·keyword + (1 − w)·vector, each scaled to 0..1 over the KB's candidates */
                     lexical_weight: number;
                   };
+              /** @description keyword and hybrid modes: rm3 (default) adds the 10 heaviest terms of the first 10 keyword hits to the query (RM3, original query weight 0.5) and searches again; none: the query terms only */
+              query_expansion?: 'rm3' | 'none';
             };
           };
         };
@@ -6967,7 +6971,7 @@ export interface paths {
                   | 'finnish'
                   | 'russian'
                   | 'none';
-                /** @description how hybrid mode combines the two rankings (default rrf, k 60) */
+                /** @description how hybrid mode combines the two rankings (default weighted, lexical_weight 0.5) */
                 fusion?:
                   | {
                       /** @enum {string} */
@@ -6981,6 +6985,8 @@ export interface paths {
                       /** @description share of the keyword score in w·keyword + (1 − w)·vector, each scaled to 0..1 over the KB's candidates */
                       lexical_weight: number;
                     };
+                /** @description keyword and hybrid modes: rm3 (default) adds the 10 heaviest terms of the first 10 keyword hits to the query (RM3, original query weight 0.5) and searches again; none: the query terms only */
+                query_expansion?: 'rm3' | 'none';
               };
               collection: string;
               dimensions: number;
@@ -7191,7 +7197,7 @@ export interface paths {
                   | 'finnish'
                   | 'russian'
                   | 'none';
-                /** @description how hybrid mode combines the two rankings (default rrf, k 60) */
+                /** @description how hybrid mode combines the two rankings (default weighted, lexical_weight 0.5) */
                 fusion?:
                   | {
                       /** @enum {string} */
@@ -7205,6 +7211,8 @@ export interface paths {
                       /** @description share of the keyword score in w·keyword + (1 − w)·vector, each scaled to 0..1 over the KB's candidates */
                       lexical_weight: number;
                     };
+                /** @description keyword and hybrid modes: rm3 (default) adds the 10 heaviest terms of the first 10 keyword hits to the query (RM3, original query weight 0.5) and searches again; none: the query terms only */
+                query_expansion?: 'rm3' | 'none';
               };
               collection: string;
               dimensions: number;
@@ -7462,7 +7470,7 @@ export interface paths {
                   | 'finnish'
                   | 'russian'
                   | 'none';
-                /** @description how hybrid mode combines the two rankings (default rrf, k 60) */
+                /** @description how hybrid mode combines the two rankings (default weighted, lexical_weight 0.5) */
                 fusion?:
                   | {
                       /** @enum {string} */
@@ -7476,6 +7484,8 @@ export interface paths {
                       /** @description share of the keyword score in w·keyword + (1 − w)·vector, each scaled to 0..1 over the KB's candidates */
                       lexical_weight: number;
                     };
+                /** @description keyword and hybrid modes: rm3 (default) adds the 10 heaviest terms of the first 10 keyword hits to the query (RM3, original query weight 0.5) and searches again; none: the query terms only */
+                query_expansion?: 'rm3' | 'none';
               };
               collection: string;
               dimensions: number;
@@ -9021,7 +9031,7 @@ export interface paths {
                   | 'finnish'
                   | 'russian'
                   | 'none';
-                /** @description how hybrid mode combines the two rankings (default rrf, k 60) */
+                /** @description how hybrid mode combines the two rankings (default weighted, lexical_weight 0.5) */
                 fusion?:
                   | {
                       /** @enum {string} */
@@ -9035,6 +9045,8 @@ export interface paths {
                       /** @description share of the keyword score in w·keyword + (1 − w)·vector, each scaled to 0..1 over the KB's candidates */
                       lexical_weight: number;
                     };
+                /** @description keyword and hybrid modes: rm3 (default) adds the 10 heaviest terms of the first 10 keyword hits to the query (RM3, original query weight 0.5) and searches again; none: the query terms only */
+                query_expansion?: 'rm3' | 'none';
               };
               effective_config: {
                 chunk_size: number;
@@ -9072,6 +9084,8 @@ export interface paths {
                       method: 'weighted';
                       lexical_weight: number;
                     };
+                /** @description keyword and hybrid modes: rm3 (default) adds the 10 heaviest terms of the first 10 keyword hits to the query (RM3, original query weight 0.5) and searches again; none: the query terms only */
+                query_expansion: 'rm3' | 'none';
               };
               dimensions: number;
               distance_metric: 'cosine' | 'dot' | 'euclidean';
@@ -9171,7 +9185,7 @@ export interface paths {
                 | 'finnish'
                 | 'russian'
                 | 'none';
-              /** @description how hybrid mode combines the two rankings (default rrf, k 60) */
+              /** @description how hybrid mode combines the two rankings (default weighted, lexical_weight 0.5) */
               fusion?:
                 | {
                     /** @enum {string} */
@@ -9185,6 +9199,8 @@ export interface paths {
                     /** @description share of the keyword score in w·keyword + (1 − w)·vector, each scaled to 0..1 over the KB's candidates */
                     lexical_weight: number;
                   };
+              /** @description keyword and hybrid modes: rm3 (default) adds the 10 heaviest terms of the first 10 keyword hits to the query (RM3, original query weight 0.5) and searches again; none: the query terms only */
+              query_expansion?: 'rm3' | 'none';
             };
           };
         };
@@ -9256,7 +9272,7 @@ export interface paths {
                   | 'finnish'
                   | 'russian'
                   | 'none';
-                /** @description how hybrid mode combines the two rankings (default rrf, k 60) */
+                /** @description how hybrid mode combines the two rankings (default weighted, lexical_weight 0.5) */
                 fusion?:
                   | {
                       /** @enum {string} */
@@ -9270,6 +9286,8 @@ export interface paths {
                       /** @description share of the keyword score in w·keyword + (1 − w)·vector, each scaled to 0..1 over the KB's candidates */
                       lexical_weight: number;
                     };
+                /** @description keyword and hybrid modes: rm3 (default) adds the 10 heaviest terms of the first 10 keyword hits to the query (RM3, original query weight 0.5) and searches again; none: the query terms only */
+                query_expansion?: 'rm3' | 'none';
               };
               effective_config: {
                 chunk_size: number;
@@ -9307,6 +9325,8 @@ export interface paths {
                       method: 'weighted';
                       lexical_weight: number;
                     };
+                /** @description keyword and hybrid modes: rm3 (default) adds the 10 heaviest terms of the first 10 keyword hits to the query (RM3, original query weight 0.5) and searches again; none: the query terms only */
+                query_expansion: 'rm3' | 'none';
               };
               dimensions: number;
               distance_metric: 'cosine' | 'dot' | 'euclidean';

@@ -754,7 +754,8 @@ export class PostgresVectorStore implements VectorStore {
     return this.run(async () => {
       const terms = Object.keys(query);
       // One statement, one snapshot: the statistics and the postings agree. Only the
-      // postings of the query's terms are read (primary key: collection, term, point).
+      // postings of the query's terms are read, once, from the covering index (document
+      // frequency by a window over the same rows), and payloads only for the hits kept.
       const result = await this.pool.query<{
         id: string;
         score: number;
@@ -766,19 +767,18 @@ export class PostgresVectorStore implements VectorStore {
                   case when lexical_points > 0 then lexical_length::float8 / lexical_points else 1 end as avgdl
            from ${this.table.collections} where name = $1),
          q as (select * from unnest($2::text[], $3::float8[]) as q(term, weight)),
-         d as (
-           select q.term, q.weight, count(p.point_id)::float8 as df
+         m as (
+           select p.point_id, p.document_id, p.tf::float8 as tf, p.dl::float8 as dl, q.weight,
+                  count(*) over (partition by q.term)::float8 as df
            from q join c on true
-           join ${this.table.postings} p on p.collection_id = c.id and p.term = q.term
-           group by q.term, q.weight),
+           join ${this.table.postings} p on p.collection_id = c.id and p.term = q.term),
          s as (
-           select p.point_id, sum(d.weight * ln(1 + (c.n - d.df + 0.5) / (d.df + 0.5))
-                    * p.tf * ${BM25_K1 + 1} / (p.tf + ${BM25_K1} * (1 - ${BM25_B} + ${BM25_B} * p.dl / c.avgdl))) as score
-           from d join c on true
-           join ${this.table.postings} p on p.collection_id = c.id and p.term = d.term
-           where $5::text is null or p.document_id = $5
-           group by p.point_id
-           order by score desc, p.point_id
+           select m.point_id, sum(m.weight * ln(1 + (c.n - m.df + 0.5) / (m.df + 0.5))
+                    * m.tf * ${BM25_K1 + 1} / (m.tf + ${BM25_K1} * (1 - ${BM25_B} + ${BM25_B} * m.dl / c.avgdl))) as score
+           from m join c on true
+           where $5::text is null or m.document_id = $5
+           group by m.point_id
+           order by score desc, m.point_id
            limit $4)
          select true as found, s.point_id::text as id, s.score::float8 as score, pt.payload
          from s join c on true join ${this.table.points} pt on pt.collection_id = c.id and pt.id = s.point_id

@@ -97,10 +97,21 @@ export function vectorStoreMigrations(schema: string): MigrationSet {
           add column pgvector_cursor uuid`.execute(db);
     },
   };
+  // A query's postings read from the index alone (an index-only scan): the primary key
+  // finds a term's postings, but their tf, dl and document sit in heap rows scattered over
+  // as many pages as postings (measured: 4,373 pages for 5,273 postings of a 10-term query).
+  const covering: Migration = {
+    async up(db) {
+      await sql`
+        create index postings_covering on ${s('postings')} (collection_id, term)
+          include (point_id, tf, dl, document_id)`.execute(db);
+    },
+  };
   return {
     '0001-vectors': init,
     '0002-lexical': lexical,
     '0003-lexical-backfill': backfill,
     '0004-search-backend': search,
+    '0005-postings-covering': covering,
   };
 }

@@ -11,6 +11,16 @@ export const DEFAULT_TOP_K = 5;
 export const DEFAULT_RETRIEVAL_MODE = 'hybrid' as const;
 /** The constant of Cormack et al.'s reciprocal-rank fusion paper, not fitted to any collection. */
 export const DEFAULT_RRF_K = 60;
+/**
+ * Hybrid's default fusion: the convex combination of min-max-scaled scores, which Bruch et
+ * al. (2023, "An analysis of fusion functions for hybrid retrieval") found better than RRF
+ * in and out of domain, with equal weights (no weight fitted to any collection). RRF counts
+ * positions only, so a weak ranking's 1st place weighs as much as a strong one's; the convex
+ * combination lets a clear keyword winner stay ahead (docs/retrieval.md).
+ */
+export const DEFAULT_LEXICAL_WEIGHT = 0.5;
+/** RM3 pseudo-relevance feedback on the keyword side of keyword and hybrid KBs (search/prf.ts). */
+export const DEFAULT_QUERY_EXPANSION = 'rm3' as const;
 
 export function defaultOverlapFor(chunkSize: number): number {
   return Math.min(DEFAULT_CHUNK_OVERLAP, Math.floor(chunkSize / 5));
@@ -41,8 +51,11 @@ export function effectiveConfig(overrides: ConfigOverrides, settings: SettingsSn
     retrieval_mode: overrides.retrieval_mode ?? DEFAULT_RETRIEVAL_MODE,
     language: overrides.language ?? DEFAULT_LANGUAGE,
     fusion:
-      overrides.fusion?.method === 'weighted'
-        ? { method: 'weighted', lexical_weight: overrides.fusion.lexical_weight }
-        : { method: 'rrf', rrf_k: overrides.fusion?.rrf_k ?? DEFAULT_RRF_K },
+      overrides.fusion === undefined
+        ? { method: 'weighted', lexical_weight: DEFAULT_LEXICAL_WEIGHT }
+        : overrides.fusion.method === 'weighted'
+          ? { method: 'weighted', lexical_weight: overrides.fusion.lexical_weight }
+          : { method: 'rrf', rrf_k: overrides.fusion.rrf_k ?? DEFAULT_RRF_K },
+    query_expansion: overrides.query_expansion ?? DEFAULT_QUERY_EXPANSION,
   };
 }

@@ -62,9 +62,17 @@ export const FusionSchema = Type.Union(
       { additionalProperties: false },
     ),
   ],
-  { description: 'how hybrid mode combines the two rankings (default rrf, k 60)' },
+  { description: 'how hybrid mode combines the two rankings (default weighted, lexical_weight 0.5)' },
 );
 export type Fusion = Static<typeof FusionSchema>;
+
+/** Pseudo-relevance feedback on the keyword side (docs/retrieval.md). */
+export const QueryExpansionSchema = Type.Union([Type.Literal('rm3'), Type.Literal('none')], {
+  description:
+    'keyword and hybrid modes: rm3 (default) adds the 10 heaviest terms of the first 10 keyword hits to the query ' +
+    '(RM3, original query weight 0.5) and searches again; none: the query terms only',
+});
+export type QueryExpansion = Static<typeof QueryExpansionSchema>;
 
 export const ConfigOverridesSchema = Type.Object(
   {
@@ -90,6 +98,7 @@ export const ConfigOverridesSchema = Type.Object(
     retrieval_mode: Type.Optional(RetrievalModeSchema),
     language: Type.Optional(LanguageSchema),
     fusion: Type.Optional(FusionSchema),
+    query_expansion: Type.Optional(QueryExpansionSchema),
   },
   { additionalProperties: false },
 );
@@ -207,6 +216,7 @@ export const EffectiveConfigSchema = Type.Object({
     Type.Object({ method: Type.Literal('rrf'), rrf_k: Type.Integer() }),
     Type.Object({ method: Type.Literal('weighted'), lexical_weight: Type.Number() }),
   ]),
+  query_expansion: QueryExpansionSchema,
 });
 export type EffectiveConfig = Static<typeof EffectiveConfigSchema>;
 

@@ -22,6 +22,7 @@ import type { ConfigOverrides, EffectiveConfig, RetrievalMode } from '../knowled
 import { findModels } from '../models/repository.ts';
 import { toLlmModel } from '../models/service.ts';
 import { requirePermission } from '../permissions/service.ts';
+import { RM3_DEFAULTS, rm3Expand } from './prf.ts';
 import { type Citation, SEARCH_QUERY_MAX_TERMS, type SearchRequest } from './schemas.ts';
 
 export const DEFAULT_SEARCH_TOP_K = 10;
@@ -148,6 +149,35 @@ export function fuse(
 }
 
 /**
+ * BM25 over the query's terms; with `query_expansion: rm3` (the default) a first pass takes
+ * the top RM3_DEFAULTS.fbDocs passages, their heaviest terms expand the query (search/prf.ts)
+ * and a second pass ranks with the expanded query. Nothing matched: no second pass. A
+ * query cut to SEARCH_QUERY_MAX_TERMS is not expanded: it is a pasted text, not the short
+ * question PRF is for, and RM3 would spread its original half over dozens of terms that
+ * match nothing, letting the feedback terms outweigh the words that did match.
+ */
+async function keywordSearch(
+  ctx: KbContext,
+  collection: string,
+  query: { terms: LexicalQuery; truncated: boolean },
+  config: EffectiveConfig,
+  limit: number,
+): Promise<SearchHit[]> {
+  const { terms } = query;
+  if (config.query_expansion !== 'rm3' || query.truncated) {
+    return ctx.vectors.searchLexical(collection, terms, { limit });
+  }
+  const first = await ctx.vectors.searchLexical(collection, terms, { limit: RM3_DEFAULTS.fbDocs });
+  if (first.length === 0) return [];
+  const expanded = rm3Expand(
+    terms,
+    first.map((hit) => ({ text: hit.payload.text, score: hit.score })),
+    config.language,
+  );
+  return ctx.vectors.searchLexical(collection, expanded, { limit });
+}
+
+/**
  * Searches the given KBs (already permission-checked), each in its own mode unless `mode`
  * is given, and returns merged citations. `similarityThreshold` (else each KB's own) is a
  * floor on vector similarity only: keyword rankings are never filtered by it.
@@ -228,6 +258,15 @@ export async function retrieve(
   const ranked: { kb: KnowledgeBaseRow; kbIndex: number; hits: RankedHit[] }[] = [];
   await Promise.all(
     plans.map(async ({ kb, config, mode }, kbIndex) => {
+      const lexical = mode === 'vector' ? undefined : analysed.get(config.language)!;
+      const hasTerms = lexical !== undefined && Object.keys(lexical.terms).length > 0;
+      const limit = mode === 'hybrid' ? options.topK * HYBRID_CANDIDATES_PER_RESULT : options.topK;
+      // The keyword side starts at once, beside the query's embedding and the vector
+      // search: hybrid waits for the slower side, not for both in turn.
+      const lexicalSearch: Promise<SearchHit[]> = hasTerms
+        ? keywordSearch(ctx, kb.collection, lexical, config, limit)
+        : Promise.resolve([]);
+      lexicalSearch.catch(() => {}); // awaited below, or abandoned when the embedding fails
       let vector: number[] | undefined;
       if (mode !== 'keyword') {
         const embedded = await embeddings.get(kb.embedding_model_id)!;
@@ -246,9 +285,6 @@ export async function retrieve(
         vector = embedded.vector;
       }
       if (options.signal?.aborted) return;
-      const lexical = mode === 'vector' ? undefined : analysed.get(config.language)!;
-      const hasTerms = lexical !== undefined && Object.keys(lexical.terms).length > 0;
-      const limit = mode === 'hybrid' ? options.topK * HYBRID_CANDIDATES_PER_RESULT : options.topK;
       const minRelevance = options.similarityThreshold ?? config.similarity_threshold;
       const threshold = storeThreshold(minRelevance, kb.distance_metric);
       try {
@@ -259,7 +295,7 @@ export async function retrieve(
                 ...(threshold !== undefined ? { scoreThreshold: threshold } : {}),
               })
             : [],
-          hasTerms ? ctx.vectors.searchLexical(kb.collection, lexical.terms, { limit }) : [],
+          lexicalSearch,
         ]);
         // Nothing matched the terms: tell a KB whose chunks carry none (processed before
         // keyword search existed) from one where the words simply do not occur.

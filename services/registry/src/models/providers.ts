@@ -5,7 +5,7 @@
  * so the server never accepts a model the form could not have produced.
  */
 import type { ModelType, Provider } from '@lumikb/contracts';
-import { LOCAL_EMBEDDING_MODEL, LOCAL_GENERATION_MODEL } from '@lumikb/llm';
+import { LOCAL_EMBEDDING_MODEL, LOCAL_EMBEDDING_MODEL_V1, LOCAL_GENERATION_MODEL } from '@lumikb/llm';
 import { type Static, Type } from 'typebox';
 
 export const FieldSpecSchema = Type.Object({
@@ -354,14 +354,20 @@ export const PROVIDER_SPECS: readonly ProviderSpec[] = [
           label: 'Model',
           type: 'enum',
           required: true,
-          options: [type === 'embedding' ? LOCAL_EMBEDDING_MODEL.model_id : LOCAL_GENERATION_MODEL.model_id],
+          options:
+            type === 'embedding'
+              ? [LOCAL_EMBEDDING_MODEL.model_id, LOCAL_EMBEDDING_MODEL_V1.model_id]
+              : [LOCAL_GENERATION_MODEL.model_id],
           default: type === 'embedding' ? LOCAL_EMBEDDING_MODEL.model_id : LOCAL_GENERATION_MODEL.model_id,
-          help: 'The built-in model.',
+          help:
+            type === 'embedding'
+              ? `The built-in model. ${LOCAL_EMBEDDING_MODEL.model_id} (default, ${LOCAL_EMBEDDING_MODEL.dimensions} dimensions) ranks better; ${LOCAL_EMBEDDING_MODEL_V1.model_id} (${LOCAL_EMBEDDING_MODEL_V1.dimensions} dimensions) is kept for KBs embedded with it.`
+              : 'The built-in model.',
           group: 'model',
         },
       ],
       {
-        // The hashing embedder produces any length; 384 is its tuned default.
+        // The hashing embedders produce any length; the default is v2's (v1 was built for 384).
         embedding: { dimensions: LOCAL_EMBEDDING_MODEL.dimensions, maxTokens: 8_192 },
         generation: { contextWindow: 8_192, maxOutputTokens: 1_024 },
       },

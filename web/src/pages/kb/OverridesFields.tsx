@@ -7,9 +7,14 @@ import { FieldRow, NumberField, TextAreaField } from '../../components/Field.tsx
 import type { ConfigOverrides } from './kbApi.ts';
 
 /** Retrieval settings have no field here yet; the form keeps them as they are (docs/retrieval.md). */
-type RetrievalKey = 'retrieval_mode' | 'language' | 'fusion';
+type RetrievalKey = 'retrieval_mode' | 'language' | 'fusion' | 'query_expansion';
 type NumericKey = Exclude<keyof ConfigOverrides, 'system_prompt' | RetrievalKey>;
-const RETRIEVAL_KEYS: readonly string[] = ['retrieval_mode', 'language', 'fusion'] satisfies RetrievalKey[];
+const RETRIEVAL_KEYS: readonly string[] = [
+  'retrieval_mode',
+  'language',
+  'fusion',
+  'query_expansion',
+] satisfies RetrievalKey[];
 
 const RANGES: Record<NumericKey, { min: number; max: number; integer: boolean }> = {
   chunk_size: { min: 100, max: 8000, integer: true },
