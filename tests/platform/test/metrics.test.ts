@@ -74,6 +74,7 @@ const EXPECTED: Record<Service, string[]> = {
     ...MODELS,
     'lumikb_collection_create_seconds',
     'lumikb_search_latency_seconds',
+    'lumikb_search_rerank_total',
     'lumikb_document_uploads_total',
     'lumikb_chat_answers_total',
     'lumikb_conversations_created_total',

@@ -12,6 +12,9 @@ export const DEFAULT_RETRIEVAL_MODE = 'hybrid' as const;
 /** The constant of Cormack et al.'s reciprocal-rank fusion paper, not fitted to any collection. */
 export const DEFAULT_RRF_K = 60;
 
+/** The best fused hits of a KB sent to its rerank model, unless the KB says otherwise. */
+export const DEFAULT_RERANK_TOP_N = 20;
+
 export function defaultOverlapFor(chunkSize: number): number {
   return Math.min(DEFAULT_CHUNK_OVERLAP, Math.floor(chunkSize / 5));
 }
@@ -44,5 +47,8 @@ export function effectiveConfig(overrides: ConfigOverrides, settings: SettingsSn
       overrides.fusion?.method === 'weighted'
         ? { method: 'weighted', lexical_weight: overrides.fusion.lexical_weight }
         : { method: 'rrf', rrf_k: overrides.fusion?.rrf_k ?? DEFAULT_RRF_K },
+    rerank: overrides.rerank
+      ? { model_id: overrides.rerank.model_id, top_n: overrides.rerank.top_n ?? DEFAULT_RERANK_TOP_N }
+      : null,
   };
 }
