@@ -1578,6 +1578,7 @@ export interface paths {
                   | 'anthropic'
                   | 'cohere'
                   | 'google'
+                  | 'jina'
                   | 'custom';
                 model_id: string;
                 dimensions?: number;
@@ -1596,6 +1597,7 @@ export interface paths {
                   | 'anthropic'
                   | 'cohere'
                   | 'google'
+                  | 'jina'
                   | 'custom';
                 model_id: string;
                 dimensions?: number;
@@ -1728,6 +1730,7 @@ export interface paths {
                     | 'anthropic'
                     | 'cohere'
                     | 'google'
+                    | 'jina'
                     | 'custom';
                   model_id: string;
                   dimensions?: number;
@@ -1746,6 +1749,7 @@ export interface paths {
                     | 'anthropic'
                     | 'cohere'
                     | 'google'
+                    | 'jina'
                     | 'custom';
                   model_id: string;
                   dimensions?: number;
@@ -1884,7 +1888,7 @@ export interface paths {
                 /** Format: uuid */
                 id: string;
                 name: string;
-                type: 'embedding' | 'generation';
+                type: 'embedding' | 'generation' | 'rerank';
                 provider:
                   | 'local'
                   | 'ollama'
@@ -1894,6 +1898,7 @@ export interface paths {
                   | 'anthropic'
                   | 'cohere'
                   | 'google'
+                  | 'jina'
                   | 'custom';
                 is_default: boolean;
                 /** @description from the last connection test; unknown when never tested */
@@ -1974,7 +1979,7 @@ export interface paths {
     get: {
       parameters: {
         query: {
-          type?: 'embedding' | 'generation';
+          type?: 'embedding' | 'generation' | 'rerank';
           status?: 'active' | 'inactive' | 'deprecated';
           provider?:
             | 'local'
@@ -1985,6 +1990,7 @@ export interface paths {
             | 'anthropic'
             | 'cohere'
             | 'google'
+            | 'jina'
             | 'custom';
           is_default?: boolean;
           /** @description matches name or model_id (case-insensitive) */
@@ -2008,7 +2014,7 @@ export interface paths {
               items: {
                 /** Format: uuid */
                 id: string;
-                type: 'embedding' | 'generation';
+                type: 'embedding' | 'generation' | 'rerank';
                 provider:
                   | 'local'
                   | 'ollama'
@@ -2018,6 +2024,7 @@ export interface paths {
                   | 'anthropic'
                   | 'cohere'
                   | 'google'
+                  | 'jina'
                   | 'custom';
                 name: string;
                 model_id: string;
@@ -2108,7 +2115,7 @@ export interface paths {
       requestBody: {
         content: {
           'application/json': {
-            type: 'embedding' | 'generation';
+            type: 'embedding' | 'generation' | 'rerank';
             provider:
               | 'local'
               | 'ollama'
@@ -2118,6 +2125,7 @@ export interface paths {
               | 'anthropic'
               | 'cohere'
               | 'google'
+              | 'jina'
               | 'custom';
             name: string;
             model_id?: string;
@@ -2141,7 +2149,7 @@ export interface paths {
             'application/json': {
               /** Format: uuid */
               id: string;
-              type: 'embedding' | 'generation';
+              type: 'embedding' | 'generation' | 'rerank';
               provider:
                 | 'local'
                 | 'ollama'
@@ -2151,6 +2159,7 @@ export interface paths {
                 | 'anthropic'
                 | 'cohere'
                 | 'google'
+                | 'jina'
                 | 'custom';
               name: string;
               model_id: string;
@@ -2592,7 +2601,7 @@ export interface paths {
       requestBody: {
         content: {
           'application/json': {
-            type: 'embedding' | 'generation';
+            type: 'embedding' | 'generation' | 'rerank';
             provider:
               | 'local'
               | 'ollama'
@@ -2602,6 +2611,7 @@ export interface paths {
               | 'anthropic'
               | 'cohere'
               | 'google'
+              | 'jina'
               | 'custom';
             name?: string;
             model_id?: string;
@@ -2745,7 +2755,7 @@ export interface paths {
             'application/json': {
               /** Format: uuid */
               id: string;
-              type: 'embedding' | 'generation';
+              type: 'embedding' | 'generation' | 'rerank';
               provider:
                 | 'local'
                 | 'ollama'
@@ -2755,6 +2765,7 @@ export interface paths {
                 | 'anthropic'
                 | 'cohere'
                 | 'google'
+                | 'jina'
                 | 'custom';
               name: string;
               model_id: string;
@@ -2888,7 +2899,7 @@ export interface paths {
             'application/json': {
               /** Format: uuid */
               id: string;
-              type: 'embedding' | 'generation';
+              type: 'embedding' | 'generation' | 'rerank';
               provider:
                 | 'local'
                 | 'ollama'
@@ -2898,6 +2909,7 @@ export interface paths {
                 | 'anthropic'
                 | 'cohere'
                 | 'google'
+                | 'jina'
                 | 'custom';
               name: string;
               model_id: string;
@@ -3127,7 +3139,7 @@ export interface paths {
             'application/json': {
               /** Format: uuid */
               id: string;
-              type: 'embedding' | 'generation';
+              type: 'embedding' | 'generation' | 'rerank';
               provider:
                 | 'local'
                 | 'ollama'
@@ -3137,6 +3149,7 @@ export interface paths {
                 | 'anthropic'
                 | 'cohere'
                 | 'google'
+                | 'jina'
                 | 'custom';
               name: string;
               model_id: string;
@@ -6757,6 +6770,15 @@ export interface paths {
                         /** @description share of the keyword score in w·keyword + (1 − w)·vector, each scaled to 0..1 over the KB's candidates */
                         lexical_weight: number;
                       };
+                  rerank?: {
+                    /**
+                     * Format: uuid
+                     * @description an active registry model of type rerank
+                     */
+                    model_id: string;
+                    /** @description the KB's best hits sent to the reranker (default 20, at most the model's max_documents) */
+                    top_n?: number;
+                  };
                 };
                 collection: string;
                 dimensions: number;
@@ -6883,6 +6905,15 @@ export interface paths {
                     /** @description share of the keyword score in w·keyword + (1 − w)·vector, each scaled to 0..1 over the KB's candidates */
                     lexical_weight: number;
                   };
+              rerank?: {
+                /**
+                 * Format: uuid
+                 * @description an active registry model of type rerank
+                 */
+                model_id: string;
+                /** @description the KB's best hits sent to the reranker (default 20, at most the model's max_documents) */
+                top_n?: number;
+              };
             };
           };
         };
@@ -6970,6 +7001,15 @@ export interface paths {
                       /** @description share of the keyword score in w·keyword + (1 − w)·vector, each scaled to 0..1 over the KB's candidates */
                       lexical_weight: number;
                     };
+                rerank?: {
+                  /**
+                   * Format: uuid
+                   * @description an active registry model of type rerank
+                   */
+                  model_id: string;
+                  /** @description the KB's best hits sent to the reranker (default 20, at most the model's max_documents) */
+                  top_n?: number;
+                };
               };
               collection: string;
               dimensions: number;
@@ -7185,6 +7225,15 @@ export interface paths {
                       /** @description share of the keyword score in w·keyword + (1 − w)·vector, each scaled to 0..1 over the KB's candidates */
                       lexical_weight: number;
                     };
+                rerank?: {
+                  /**
+                   * Format: uuid
+                   * @description an active registry model of type rerank
+                   */
+                  model_id: string;
+                  /** @description the KB's best hits sent to the reranker (default 20, at most the model's max_documents) */
+                  top_n?: number;
+                };
               };
               collection: string;
               dimensions: number;
@@ -7447,6 +7496,15 @@ export interface paths {
                       /** @description share of the keyword score in w·keyword + (1 − w)·vector, each scaled to 0..1 over the KB's candidates */
                       lexical_weight: number;
                     };
+                rerank?: {
+                  /**
+                   * Format: uuid
+                   * @description an active registry model of type rerank
+                   */
+                  model_id: string;
+                  /** @description the KB's best hits sent to the reranker (default 20, at most the model's max_documents) */
+                  top_n?: number;
+                };
               };
               collection: string;
               dimensions: number;
@@ -8997,6 +9055,15 @@ export interface paths {
                       /** @description share of the keyword score in w·keyword + (1 − w)·vector, each scaled to 0..1 over the KB's candidates */
                       lexical_weight: number;
                     };
+                rerank?: {
+                  /**
+                   * Format: uuid
+                   * @description an active registry model of type rerank
+                   */
+                  model_id: string;
+                  /** @description the KB's best hits sent to the reranker (default 20, at most the model's max_documents) */
+                  top_n?: number;
+                };
               };
               effective_config: {
                 chunk_size: number;
@@ -9034,6 +9101,11 @@ export interface paths {
                       method: 'weighted';
                       lexical_weight: number;
                     };
+                rerank: {
+                  /** Format: uuid */
+                  model_id: string;
+                  top_n: number;
+                } | null;
               };
               dimensions: number;
               distance_metric: 'cosine' | 'dot' | 'euclidean';
@@ -9147,6 +9219,15 @@ export interface paths {
                     /** @description share of the keyword score in w·keyword + (1 − w)·vector, each scaled to 0..1 over the KB's candidates */
                     lexical_weight: number;
                   };
+              rerank?: {
+                /**
+                 * Format: uuid
+                 * @description an active registry model of type rerank
+                 */
+                model_id: string;
+                /** @description the KB's best hits sent to the reranker (default 20, at most the model's max_documents) */
+                top_n?: number;
+              };
             };
           };
         };
@@ -9232,6 +9313,15 @@ export interface paths {
                       /** @description share of the keyword score in w·keyword + (1 − w)·vector, each scaled to 0..1 over the KB's candidates */
                       lexical_weight: number;
                     };
+                rerank?: {
+                  /**
+                   * Format: uuid
+                   * @description an active registry model of type rerank
+                   */
+                  model_id: string;
+                  /** @description the KB's best hits sent to the reranker (default 20, at most the model's max_documents) */
+                  top_n?: number;
+                };
               };
               effective_config: {
                 chunk_size: number;
@@ -9269,6 +9359,11 @@ export interface paths {
                       method: 'weighted';
                       lexical_weight: number;
                     };
+                rerank: {
+                  /** Format: uuid */
+                  model_id: string;
+                  top_n: number;
+                } | null;
               };
               dimensions: number;
               distance_metric: 'cosine' | 'dot' | 'euclidean';
@@ -9710,7 +9805,7 @@ export interface paths {
     get: {
       parameters: {
         query?: {
-          type?: 'embedding' | 'generation';
+          type?: 'embedding' | 'generation' | 'rerank';
         };
         header?: never;
         path?: never;
@@ -9728,7 +9823,7 @@ export interface paths {
               items: {
                 /** Format: uuid */
                 id: string;
-                type: 'embedding' | 'generation';
+                type: 'embedding' | 'generation' | 'rerank';
                 provider:
                   | 'local'
                   | 'ollama'
@@ -9738,6 +9833,7 @@ export interface paths {
                   | 'anthropic'
                   | 'cohere'
                   | 'google'
+                  | 'jina'
                   | 'custom';
                 name: string;
                 model_id: string;
@@ -9878,7 +9974,9 @@ export interface paths {
                 ranks: {
                   lexical: number | null;
                   vector: number | null;
+                  rerank?: number | null;
                 };
+                rerank_score?: number;
               }[];
               retrieval: {
                 /** Format: uuid */
@@ -9887,6 +9985,8 @@ export interface paths {
                 mode: 'hybrid' | 'vector' | 'keyword';
                 lexical_index: 'indexed' | 'empty' | (never | null);
                 query_terms: number | null;
+                rerank: 'applied' | 'skipped' | 'failed' | (never | null);
+                rerank_reason: 'RERANK_TIMEOUT' | 'RERANK_UNAVAILABLE' | 'RERANK_MODEL_UNAVAILABLE' | (never | null);
               }[];
               searched_kb_ids: string[];
               errors: {

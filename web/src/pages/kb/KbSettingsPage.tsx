@@ -293,6 +293,7 @@ function ModelsCard({
           errors={errors}
           defaults={effective}
           disabled={!admin}
+          models={models}
         />
         {admin ? (
           <div className="form-actions">
