@@ -14,6 +14,7 @@ test('a rerank model added in the UI, tested against the reranker, bound to a KB
 }) => {
   const { rerankUrl } = seeded();
   test.skip(!rerankUrl, 'the global setup started no fake reranker');
+  test.slow(); // two pages, a connection test and three saves
   const api = await adminApi();
   const kb = await createKb(api, { name: unique('E2E Reranked') });
   const name = unique('E2E Reranker');
