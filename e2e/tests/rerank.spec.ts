@@ -21,6 +21,9 @@ test('a rerank model added in the UI, tested against the reranker, bound to a KB
   try {
     await signIn('admin');
     await page.goto('/admin/models');
+    await expect(page.getByRole('table', { name: 'Models' })).toBeVisible();
+    // Enabled once the provider descriptions have loaded.
+    await expect(page.getByRole('button', { name: 'Add model' })).toBeEnabled({ timeout: 30_000 });
     await page.getByRole('button', { name: 'Add model' }).click();
     const dialog = page.getByRole('dialog', { name: 'Add a model' });
     await dialog.getByRole('radio', { name: /Rerank/ }).check();

@@ -112,7 +112,7 @@ async function rerankHits(
   signal: AbortSignal | undefined,
 ): Promise<{ hits: RankedHit[]; status: KbRetrieval['rerank']; reason: RerankReason | null }> {
   const unranked = hits.map((h) => ({ ...h, ranks: { ...h.ranks, rerank: null } }));
-  if (!model || model.type !== 'rerank' || model.status !== 'active') {
+  if (model?.type !== 'rerank' || model.status !== 'active') {
     ctx.metrics.reranks.inc({ outcome: 'model_unavailable' });
     return { hits: unranked, status: 'failed', reason: 'RERANK_MODEL_UNAVAILABLE' };
   }
