@@ -1,7 +1,7 @@
 /**
  * Brings up what the suite runs against, the way `pnpm start` does (service bundles, one
  * migration process, the web build only when web/ changed — the gateway serves web/dist):
- * - starts the fake LiteLLM proxy and the fake Ollama from @lumikb/test-kit,
+ * - starts the fake LiteLLM proxy, the fake Ollama and a fake reranker from @lumikb/test-kit,
  * - starts all six services on a fresh database and NATS prefix, on ports of their own,
  * - seeds the test data through the API,
  * and tears all of it down afterwards. With E2E_BASE_URL set it only seeds that stack.
@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createTestBus, startFakeLiteLLM, startFakeOllama } from '@lumikb/test-kit';
+import { createTestBus, startFakeLiteLLM, startFakeOllama, startFakeReranker } from '@lumikb/test-kit';
 import type { FullConfig } from '@playwright/test';
 import { type RunningStack, startStack } from '../../scripts/lib/stack.ts';
 import { USERS } from '../fixtures/data.ts';
@@ -37,9 +37,12 @@ export default async function globalSetup(_config: FullConfig): Promise<() => Pr
   try {
     const litellm = await startFakeLiteLLM(undefined, { masterKey: 'sk-e2e-master' });
     const ollama = await startFakeOllama(undefined);
+    // A Jina-compatible reranker without authentication, for rerank models of the custom provider.
+    const reranker = await startFakeReranker(undefined, { flavour: 'jina', apiKey: null });
     cleanups.push(
       () => litellm.close(),
       () => ollama.close(),
+      () => reranker.close(),
     );
 
     let baseURL = process.env.E2E_BASE_URL;
@@ -49,7 +52,7 @@ export default async function globalSetup(_config: FullConfig): Promise<() => Pr
     }
 
     log('seeding test data …');
-    const data = await seed({ baseURL, ollamaUrl: ollama.url, litellmUrl: litellm.url });
+    const data = await seed({ baseURL, ollamaUrl: ollama.url, litellmUrl: litellm.url, rerankUrl: reranker.url });
     process.env.E2E_SEED = JSON.stringify(data);
     process.env.E2E_BASE_URL_RESOLVED = baseURL;
     log(`ready at ${baseURL} in ${((Date.now() - started) / 1000).toFixed(1)} s`);

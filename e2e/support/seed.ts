@@ -62,7 +62,12 @@ async function ensureDocument(
   return (await admin.upload(kbId, doc.name, doc.body, mimeType)).id;
 }
 
-export async function seed(options: { baseURL: string; ollamaUrl: string; litellmUrl: string }): Promise<SeedData> {
+export async function seed(options: {
+  baseURL: string;
+  ollamaUrl: string;
+  litellmUrl: string;
+  rerankUrl?: string;
+}): Promise<SeedData> {
   const admin = await ApiSession.signIn(options.baseURL, USERS.admin.email, USERS.admin.password);
   try {
     const me = await admin.get<{ id: string }>('/api/v1/auth/me');
@@ -113,6 +118,7 @@ export async function seed(options: { baseURL: string; ollamaUrl: string; litell
       baseURL: options.baseURL,
       ollamaUrl: options.ollamaUrl,
       litellmUrl: options.litellmUrl,
+      ...(options.rerankUrl ? { rerankUrl: options.rerankUrl } : {}),
       users: {
         admin: { id: me.id, email: USERS.admin.email },
         operator: { id: operator, email: USERS.operator.email },

@@ -15,6 +15,7 @@ export const PROVIDERS = [
   'anthropic',
   'cohere',
   'google',
+  'jina',
   'custom',
 ] as const;
 export type Provider = (typeof PROVIDERS)[number];
@@ -23,7 +24,12 @@ export const ProviderSchema = literalUnion(PROVIDERS);
 /** Providers called directly at the model's endpoint; all others go through LiteLLM. */
 export const DIRECT_CALL_PROVIDERS: readonly Provider[] = ['ollama', 'lmstudio'];
 
-export const ModelTypeSchema = Type.Union([Type.Literal('embedding'), Type.Literal('generation')]);
+/** `rerank`: scores (query, passage) pairs to reorder retrieved passages (docs/retrieval.md#reranking). */
+export const ModelTypeSchema = Type.Union([
+  Type.Literal('embedding'),
+  Type.Literal('generation'),
+  Type.Literal('rerank'),
+]);
 export type ModelType = Static<typeof ModelTypeSchema>;
 export const ModelStatusSchema = Type.Union([
   Type.Literal('active'),
@@ -39,7 +45,7 @@ export const ModelViewSchema = Type.Object({
   name: Type.String(),
   model_id: Type.String(),
   api_endpoint: Type.Union([Type.String(), Type.Null()]),
-  /** EmbeddingModelConfig or GenerationModelConfig (see the registry's schemas). */
+  /** EmbeddingModelConfig, GenerationModelConfig or RerankModelConfig (see the registry's schemas). */
   config: Type.Record(Type.String(), Type.Unknown()),
   status: ModelStatusSchema,
   is_default: Type.Boolean(),

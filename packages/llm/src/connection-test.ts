@@ -11,6 +11,7 @@ import { describeUrl, formatMs, joinUrl, type OutboundGuard, requestJson } from 
 import { localEmbed } from './local/embedder.ts';
 import { extractiveAnswer } from './local/extractive.ts';
 import { allowsPrivateTargets, OutboundPolicy } from './outbound.ts';
+import { nativeRerankUrl, parseRerankResults, rerankBody } from './rerank.ts';
 import { configuredDimensions } from './router.ts';
 import { isDirectProvider, lmStudioBaseUrl, ollamaBaseUrl } from './routing.ts';
 import type { ConnectionTestOptions, ConnectionTestResult, LiteLlmTarget, LlmModel, Provider } from './types.ts';
@@ -28,10 +29,17 @@ export const PROVIDER_LABELS: Record<Provider, string> = {
   anthropic: 'Anthropic',
   cohere: 'Cohere',
   google: 'Google Gemini',
+  jina: 'Jina AI',
   custom: 'the OpenAI-compatible endpoint',
 };
 
-const KEY_REQUIRED: readonly Provider[] = ['openai', 'azure', 'anthropic', 'cohere', 'google'];
+const KEY_REQUIRED: readonly Provider[] = ['openai', 'azure', 'anthropic', 'cohere', 'google', 'jina'];
+
+/** A rerank test: one relevant and one unrelated passage; both must come back scored. */
+export const RERANK_TEST_DOCUMENTS = [
+  'LumiKB connection test: this passage answers the query.',
+  'An unrelated passage about the weather in spring.',
+];
 
 interface ProbeContext {
   model: LlmModel;
@@ -44,6 +52,8 @@ interface ProbeContext {
 interface ProbeOutcome {
   /** Length of the returned embedding (embedding models). */
   dimensions?: number;
+  /** Documents scored (rerank models). */
+  scored?: number;
   route: 'local' | 'direct' | 'litellm';
   url?: string;
   target: string;
@@ -77,13 +87,28 @@ class Probe {
     return { policy: this.ctx.policy, allowPrivate };
   }
 
-  outcome(dimensions?: number): ProbeOutcome {
+  outcome(dimensions?: number, scored?: number): ProbeOutcome {
     return {
       route: this.route,
       target: this.target,
       ...(this.url ? { url: describeUrl(this.url) } : {}),
       ...(dimensions !== undefined ? { dimensions } : {}),
+      ...(scored !== undefined ? { scored } : {}),
     };
+  }
+
+  /** A real rerank call of the two test passages; both must come back with a score. */
+  async rerank(url: string, body: Record<string, unknown>, headers: Record<string, string>): Promise<ProbeOutcome> {
+    const answer = await this.post<unknown>(url, body, headers);
+    const results = parseRerankResults(answer, RERANK_TEST_DOCUMENTS.length, this.target, url);
+    if (results.length !== RERANK_TEST_DOCUMENTS.length) {
+      throw new LlmError(
+        'invalid_response',
+        `${this.target} scored ${results.length} of the ${RERANK_TEST_DOCUMENTS.length} test passages`,
+        { url },
+      );
+    }
+    return this.outcome(undefined, results.length);
   }
 }
 
@@ -131,6 +156,14 @@ async function probeThroughProxy(probe: Probe, litellm: LiteLlmTarget): Promise<
   probe.route = 'litellm';
   probe.target = 'the LiteLLM proxy';
   const headers: Record<string, string> = litellm.masterKey ? { authorization: `Bearer ${litellm.masterKey}` } : {};
+  if (probe.ctx.model.type === 'rerank') {
+    const alias = proxyAlias(probe.ctx.model.id);
+    return probe.rerank(
+      joinUrl(litellm.url, '/rerank'),
+      rerankBody('litellm', alias, CONNECTION_TEST_TEXT, RERANK_TEST_DOCUMENTS, RERANK_TEST_DOCUMENTS.length),
+      headers,
+    );
+  }
   return probeOpenAiCompatible(probe, joinUrl(litellm.url, '/v1'), proxyAlias(probe.ctx.model.id), headers);
 }
 
@@ -160,6 +193,19 @@ async function probeNative(probe: Probe): Promise<ProbeOutcome> {
   const { model, apiKey } = probe.ctx;
   const endpoint = text(model.api_endpoint);
   const bearer: Record<string, string> = apiKey ? { authorization: `Bearer ${apiKey}` } : {};
+  if (model.type === 'rerank') {
+    return probe.rerank(
+      nativeRerankUrl(model.provider, model.api_endpoint),
+      rerankBody(
+        model.provider,
+        model.model_id,
+        CONNECTION_TEST_TEXT,
+        RERANK_TEST_DOCUMENTS,
+        RERANK_TEST_DOCUMENTS.length,
+      ),
+      bearer,
+    );
+  }
   switch (model.provider) {
     case 'local': {
       probe.route = 'local';
@@ -273,6 +319,8 @@ async function probeNative(probe: Probe): Promise<ProbeOutcome> {
       );
       return probe.outcome();
     }
+    case 'jina':
+      throw new LlmError('bad_request', 'Jina AI models here are rerank models only');
     case 'google': {
       const base = strip(endpoint ?? 'https://generativelanguage.googleapis.com', '/v1beta', '/v1');
       const name = encodeURIComponent(model.model_id.replace(/^models\//, ''));
@@ -392,6 +440,14 @@ export async function testModelConnection(
         return {
           success: true,
           message: `Embedding works: ${outcome.target} returned a vector with ${actual} dimensions in ${elapsed()} ms.`,
+          latency_ms: elapsed(),
+          details,
+        };
+      }
+      if (model.type === 'rerank') {
+        return {
+          success: true,
+          message: `Rerank works: ${outcome.target} scored ${outcome.scored} test passages in ${elapsed()} ms.`,
           latency_ms: elapsed(),
           details,
         };

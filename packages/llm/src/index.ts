@@ -20,6 +20,7 @@ export {
   RELEVANCE_THRESHOLD,
 } from './local/extractive.ts';
 export * from './outbound.ts';
+export * from './rerank.ts';
 export * from './router.ts';
 export * from './routing.ts';
 export * from './types.ts';

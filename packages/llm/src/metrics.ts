@@ -24,7 +24,7 @@ export function modelMetrics(registry: Registry | undefined): ModelMetrics {
       (registry && existing(registry, 'lumikb_model_request_total')) ||
       new Counter({
         name: 'lumikb_model_request_total',
-        help: 'Calls to embedding and generation models, by outcome (success or the failure kind)',
+        help: 'Calls to embedding, generation and rerank models, by outcome (success or the failure kind)',
         labelNames: ['model', 'provider', 'type', 'outcome'],
         registers,
       }),

@@ -7,14 +7,15 @@ import { retry } from '@lumikb/retry';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { DimensionMismatchError, LlmError } from './errors.ts';
-import { isRetryable, retryAfterOf, sleep, withRetries } from './http.ts';
+import { isRetryable, joinUrl, requestJson, retryAfterOf, sleep, withRetries } from './http.ts';
 import { localEmbeddingModel } from './local/constants.ts';
 import { localEmbed } from './local/embedder.ts';
 import { extractiveAnswer, toTokens } from './local/extractive.ts';
 import { type ModelMetrics, modelMetrics } from './metrics.ts';
 import { allowsPrivateTargets, OutboundPolicy } from './outbound.ts';
 import { type CallContext, chatOllama, chatOpenAi, embedOllama, embedOpenAi, type StreamEvent } from './providers.ts';
-import { type Route, resolveRoute } from './routing.ts';
+import { parseRerankResults, type RerankRequestOptions, type RerankResult, rerankBody } from './rerank.ts';
+import { isDirectProvider, type Route, resolveRoute } from './routing.ts';
 import type { ChatMessage, GenerateChunk, GenerateRequest, LiteLlmTarget, LlmModel, Passage } from './types.ts';
 
 export interface LlmRouterOptions {
@@ -181,6 +182,52 @@ export class LlmRouter {
           `model call failed (${error.message}); retrying`,
         ),
     };
+  }
+
+  /**
+   * Scores `documents` against `query` with a rerank model through the LiteLLM proxy's
+   * `/rerank` (alias `db-{id}`, Cohere wire format) and returns the results best first.
+   * One attempt within `timeoutMs` (a caller on a time budget prefers its unreranked
+   * results to a retry); never falls back to another model.
+   */
+  async rerank(
+    model: LlmModel,
+    query: string,
+    documents: string[],
+    options: RerankRequestOptions = {},
+  ): Promise<RerankResult[]> {
+    if (model.type !== 'rerank') {
+      throw new LlmError('bad_request', `Model ${model.model_id} is a ${model.type} model, not a rerank model`);
+    }
+    if (documents.length === 0) return [];
+    const labels = { model: model.model_id, provider: model.provider, type: 'rerank' };
+    const stop = this.metrics.latency.startTimer(labels);
+    try {
+      if (model.provider === 'local' || isDirectProvider(model)) {
+        throw new LlmError('bad_request', `Provider ${model.provider} has no rerank API`);
+      }
+      const route = this.route(model);
+      if (route.kind !== 'openai') throw new LlmError('bad_request', `Provider ${model.provider} has no rerank API`);
+      // The route's base ends in /v1; the proxy's rerank route is at its root.
+      const url = joinUrl(route.baseUrl.replace(/\/v1$/, ''), '/rerank');
+      const body = await requestJson<unknown>({
+        url,
+        body: rerankBody('litellm', route.model, query, documents, options.topN),
+        headers: route.headers,
+        target: route.target,
+        timeoutMs: options.timeoutMs ?? this.timeoutMs,
+        ...(options.signal ? { signal: options.signal } : {}),
+        outbound: { policy: this.outbound, allowPrivate: true },
+      });
+      const results = parseRerankResults(body, documents.length, route.target, url);
+      this.metrics.requests.inc({ ...labels, outcome: 'success' });
+      return results;
+    } catch (error) {
+      this.metrics.requests.inc({ ...labels, outcome: outcomeOf(error) });
+      throw error;
+    } finally {
+      stop();
+    }
   }
 
   /**

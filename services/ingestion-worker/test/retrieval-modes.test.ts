@@ -46,13 +46,17 @@ t.test('keyword finds an exact identifier that vector ranks lower; hybrid says i
 
   const keyword = await search({ query: 'ASN1_SUCCESS', retrieval_mode: 'keyword' });
   t.equal(keyword.mode, 'keyword');
-  t.same(keyword.retrieval, [{ kb_id: kb.id, mode: 'keyword', lexical_index: 'indexed', query_terms: 3 }]);
+  t.same(keyword.retrieval, [
+    { kb_id: kb.id, mode: 'keyword', lexical_index: 'indexed', query_terms: 3, rerank: null, rerank_reason: null },
+  ]);
   t.equal(keyword.results[0].document_id, target.id, 'keyword search puts the passage naming the identifier first');
   t.same(keyword.results[0].ranks, { lexical: 1, vector: null });
 
   const vector = await search({ query: 'ASN1_SUCCESS', retrieval_mode: 'vector' });
   t.equal(vector.mode, 'vector');
-  t.same(vector.retrieval, [{ kb_id: kb.id, mode: 'vector', lexical_index: null, query_terms: null }]);
+  t.same(vector.retrieval, [
+    { kb_id: kb.id, mode: 'vector', lexical_index: null, query_terms: null, rerank: null, rerank_reason: null },
+  ]);
   const vectorRank = rankOf(vector.results);
   t.ok(vectorRank > 1, `vector search ranks it lower (rank ${vectorRank})`);
   t.ok(
@@ -63,7 +67,9 @@ t.test('keyword finds an exact identifier that vector ranks lower; hybrid says i
   // No retrieval_mode: the KB's own, hybrid by default.
   const hybrid = await search({ query: 'ASN1_SUCCESS' });
   t.equal(hybrid.mode, 'hybrid');
-  t.same(hybrid.retrieval, [{ kb_id: kb.id, mode: 'hybrid', lexical_index: 'indexed', query_terms: 3 }]);
+  t.same(hybrid.retrieval, [
+    { kb_id: kb.id, mode: 'hybrid', lexical_index: 'indexed', query_terms: 3, rerank: null, rerank_reason: null },
+  ]);
   const hit = hybrid.results.find((h: Hit) => h.document_id === target.id);
   t.same(hit.ranks, { lexical: 1, vector: vectorRank }, 'each hit says where each ranking put it');
   t.ok(rankOf(hybrid.results) <= vectorRank, 'hybrid ranks the identifier at least as high as vector alone');
@@ -177,7 +183,9 @@ t.test(
 
     const hybrid = (await api.search({ query: 'ASN1_SUCCESS', kb_ids: [kb.id] })).json();
     t.equal(hybrid.mode, 'hybrid');
-    t.same(hybrid.retrieval, [{ kb_id: kb.id, mode: 'hybrid', lexical_index: 'empty', query_terms: 3 }]);
+    t.same(hybrid.retrieval, [
+      { kb_id: kb.id, mode: 'hybrid', lexical_index: 'empty', query_terms: 3, rerank: null, rerank_reason: null },
+    ]);
     t.same(
       hybrid.results.map((h: Hit) => [h.document_id, h.ranks]),
       [[doc.id, { lexical: null, vector: 1 }]],

@@ -78,6 +78,13 @@ export const ConfigSchema = Type.Object({
     minimum: 1,
     description: 'searches one user may have running at once, per replica (more: 429)',
   }),
+  RERANK_TIMEOUT_MS: Type.Integer({
+    default: 3_000,
+    minimum: 100,
+    maximum: 30_000,
+    description:
+      "time budget of one rerank call in a search or chat; past it the KB's results are returned unreranked (flagged)",
+  }),
   QUEUE_WORKERS_PING_MS: Type.Integer({
     default: 300,
     minimum: 10,

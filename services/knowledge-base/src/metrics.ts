@@ -4,6 +4,7 @@ import { Counter, Histogram, type Registry } from 'prom-client';
 export interface KbMetrics {
   collectionCreateSeconds: Histogram;
   searchSeconds: Histogram;
+  reranks: Counter<'outcome'>;
   uploads: Counter<'outcome'>;
   chatAnswers: Counter<'fallback'>;
   conversationsCreated: Counter;
@@ -26,6 +27,12 @@ export function createKbMetrics(registry: Registry): KbMetrics {
       name: 'lumikb_search_latency_seconds',
       help: 'Semantic search latency (embedding + vector search + merge)',
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5],
+      registers: [registry],
+    }),
+    reranks: new Counter({
+      name: 'lumikb_search_rerank_total',
+      help: 'Rerank calls of searches and chat retrievals, by outcome (applied, timeout, failed, model_unavailable)',
+      labelNames: ['outcome'],
       registers: [registry],
     }),
     uploads: new Counter({

@@ -109,6 +109,21 @@ t.test('deployments by provider', async (t) => {
     {},
   );
   t.match(embedding.model_info, { mode: 'embedding', output_vector_size: 1536, max_input_tokens: 8191 });
+
+  // Rerank models go to LiteLLM's /rerank: Cohere natively, Jina and Jina-compatible servers as jina_ai.
+  const rerank = (over: Partial<DesiredModel>, key: string | null = null) =>
+    buildDeployment({ ...base, type: 'rerank', ...over }, key, {});
+  t.same(rerank({ provider: 'cohere', model_id: 'rerank-v3.5' }).litellm_params, { model: 'cohere/rerank-v3.5' });
+  t.equal(rerank({ provider: 'cohere', model_id: 'rerank-v3.5' }).model_info.mode, 'rerank');
+  t.same(rerank({ provider: 'jina', model_id: 'jina-reranker-v2-base-multilingual' }, 'jina_k').litellm_params, {
+    model: 'jina_ai/jina-reranker-v2-base-multilingual',
+    api_key: 'jina_k',
+  });
+  t.same(
+    rerank({ provider: 'custom', model_id: 'bge-reranker-v2-m3', api_endpoint: 'http://infinity:7997' }).litellm_params,
+    { model: 'jina_ai/bge-reranker-v2-m3', api_base: 'http://infinity:7997', api_key: 'no-key' },
+    'LiteLLM jina_ai needs some key: a custom reranker without one gets a placeholder',
+  );
 });
 
 t.test('which models live in the proxy', async (t) => {

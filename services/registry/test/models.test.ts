@@ -132,7 +132,7 @@ t.test('the provider description is what the server accepts', async (t) => {
   );
   t.same(
     [...byId.keys()],
-    ['local', 'ollama', 'lmstudio', 'openai', 'azure', 'anthropic', 'cohere', 'google', 'custom'],
+    ['local', 'ollama', 'lmstudio', 'openai', 'azure', 'anthropic', 'cohere', 'google', 'jina', 'custom'],
   );
   const keys = (provider: string, type: string) => byId.get(provider)?.fields[type]?.map((f) => f.key) ?? [];
   t.match(keys('azure', 'embedding'), ['api_endpoint', 'api_key', 'config.api_version', 'model_id']);

@@ -74,6 +74,7 @@ const EXPECTED: Record<Service, string[]> = {
     ...MODELS,
     'lumikb_collection_create_seconds',
     'lumikb_search_latency_seconds',
+    'lumikb_search_rerank_total',
     'lumikb_document_uploads_total',
     'lumikb_chat_answers_total',
     'lumikb_conversations_created_total',
@@ -459,6 +460,35 @@ t.test('knowledge-base', async (t) => {
     latency + 1,
     'model latency count +1',
   );
+
+  // A KB whose rerank model is gone: search answers unreranked and the rerank counter says why.
+  const reranker = await registerModel(
+    built,
+    modelView({ type: 'rerank', provider: 'cohere', name: 'Metrics rerank', model_id: 'rerank-v3.5', config: {} }),
+  );
+  const reranked = await app.inject({
+    method: 'POST',
+    url: '/api/v1/knowledge-bases',
+    headers: bearer(tokens.operator),
+    payload: { name: 'Metrics rerank', config_overrides: { rerank: { model_id: reranker.id } } },
+  });
+  t.equal(reranked.statusCode, 201, 'a KB with a rerank model');
+  await publishEvent(built.bus, 'model.deleted', { id: reranker.id, type: 'rerank', provider: 'cohere' });
+  const gone = { outcome: 'model_unavailable' };
+  await waitFor(
+    async () => {
+      const before = await current(app, 'lumikb_search_rerank_total', gone);
+      await app.inject({
+        method: 'POST',
+        url: '/api/v1/search',
+        headers: bearer(tokens.operator),
+        payload: { query: 'pumps', kb_ids: [(reranked.json() as { id: string }).id] },
+      });
+      return (await current(app, 'lumikb_search_rerank_total', gone)) === before + 1;
+    },
+    { what: 'a search on the KB whose rerank model was deleted counted' },
+  );
+  t.pass('lumikb_search_rerank_total counts a rerank that could not run');
 
   // Uploads are counted by outcome: an empty file is refused (400), a text file accepted.
   const uploadFile = (name: string, content: string) => {

@@ -66,6 +66,11 @@ export const METRICS: Record<string, MetricSpec> = {
   },
   lumikb_collection_create_seconds: { type: 'histogram', labels: [], help: 'vector collection creation time' },
   lumikb_search_latency_seconds: { type: 'histogram', labels: [], help: 'semantic search latency' },
+  lumikb_search_rerank_total: {
+    type: 'counter',
+    labels: ['outcome'],
+    help: 'rerank calls of searches and chat, by outcome (applied, timeout, failed, model_unavailable)',
+  },
   lumikb_document_uploads_total: { type: 'counter', labels: ['outcome'], help: 'document uploads by outcome' },
   lumikb_chat_answers_total: { type: 'counter', labels: ['fallback'], help: 'chat answers streamed' },
   lumikb_conversations_created_total: { type: 'counter', labels: [], help: 'conversations created' },

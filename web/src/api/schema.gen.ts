@@ -1580,6 +1580,7 @@ export interface paths {
                   | 'anthropic'
                   | 'cohere'
                   | 'google'
+                  | 'jina'
                   | 'custom';
                 model_id: string;
                 dimensions?: number;
@@ -1598,6 +1599,7 @@ export interface paths {
                   | 'anthropic'
                   | 'cohere'
                   | 'google'
+                  | 'jina'
                   | 'custom';
                 model_id: string;
                 dimensions?: number;
@@ -1730,6 +1732,7 @@ export interface paths {
                     | 'anthropic'
                     | 'cohere'
                     | 'google'
+                    | 'jina'
                     | 'custom';
                   model_id: string;
                   dimensions?: number;
@@ -1748,6 +1751,7 @@ export interface paths {
                     | 'anthropic'
                     | 'cohere'
                     | 'google'
+                    | 'jina'
                     | 'custom';
                   model_id: string;
                   dimensions?: number;
@@ -1886,7 +1890,7 @@ export interface paths {
                 /** Format: uuid */
                 id: string;
                 name: string;
-                type: 'embedding' | 'generation';
+                type: 'embedding' | 'generation' | 'rerank';
                 provider:
                   | 'local'
                   | 'ollama'
@@ -1896,6 +1900,7 @@ export interface paths {
                   | 'anthropic'
                   | 'cohere'
                   | 'google'
+                  | 'jina'
                   | 'custom';
                 is_default: boolean;
                 /** @description from the last connection test; unknown when never tested */
@@ -1976,7 +1981,7 @@ export interface paths {
     get: {
       parameters: {
         query: {
-          type?: 'embedding' | 'generation';
+          type?: 'embedding' | 'generation' | 'rerank';
           status?: 'active' | 'inactive' | 'deprecated';
           provider?:
             | 'local'
@@ -1987,6 +1992,7 @@ export interface paths {
             | 'anthropic'
             | 'cohere'
             | 'google'
+            | 'jina'
             | 'custom';
           is_default?: boolean;
           /** @description matches name or model_id (case-insensitive) */
@@ -2010,7 +2016,7 @@ export interface paths {
               items: {
                 /** Format: uuid */
                 id: string;
-                type: 'embedding' | 'generation';
+                type: 'embedding' | 'generation' | 'rerank';
                 provider:
                   | 'local'
                   | 'ollama'
@@ -2020,6 +2026,7 @@ export interface paths {
                   | 'anthropic'
                   | 'cohere'
                   | 'google'
+                  | 'jina'
                   | 'custom';
                 name: string;
                 model_id: string;
@@ -2110,7 +2117,7 @@ export interface paths {
       requestBody: {
         content: {
           'application/json': {
-            type: 'embedding' | 'generation';
+            type: 'embedding' | 'generation' | 'rerank';
             provider:
               | 'local'
               | 'ollama'
@@ -2120,6 +2127,7 @@ export interface paths {
               | 'anthropic'
               | 'cohere'
               | 'google'
+              | 'jina'
               | 'custom';
             name: string;
             model_id?: string;
@@ -2143,7 +2151,7 @@ export interface paths {
             'application/json': {
               /** Format: uuid */
               id: string;
-              type: 'embedding' | 'generation';
+              type: 'embedding' | 'generation' | 'rerank';
               provider:
                 | 'local'
                 | 'ollama'
@@ -2153,6 +2161,7 @@ export interface paths {
                 | 'anthropic'
                 | 'cohere'
                 | 'google'
+                | 'jina'
                 | 'custom';
               name: string;
               model_id: string;
@@ -2594,7 +2603,7 @@ export interface paths {
       requestBody: {
         content: {
           'application/json': {
-            type: 'embedding' | 'generation';
+            type: 'embedding' | 'generation' | 'rerank';
             provider:
               | 'local'
               | 'ollama'
@@ -2604,6 +2613,7 @@ export interface paths {
               | 'anthropic'
               | 'cohere'
               | 'google'
+              | 'jina'
               | 'custom';
             name?: string;
             model_id?: string;
@@ -2747,7 +2757,7 @@ export interface paths {
             'application/json': {
               /** Format: uuid */
               id: string;
-              type: 'embedding' | 'generation';
+              type: 'embedding' | 'generation' | 'rerank';
               provider:
                 | 'local'
                 | 'ollama'
@@ -2757,6 +2767,7 @@ export interface paths {
                 | 'anthropic'
                 | 'cohere'
                 | 'google'
+                | 'jina'
                 | 'custom';
               name: string;
               model_id: string;
@@ -2890,7 +2901,7 @@ export interface paths {
             'application/json': {
               /** Format: uuid */
               id: string;
-              type: 'embedding' | 'generation';
+              type: 'embedding' | 'generation' | 'rerank';
               provider:
                 | 'local'
                 | 'ollama'
@@ -2900,6 +2911,7 @@ export interface paths {
                 | 'anthropic'
                 | 'cohere'
                 | 'google'
+                | 'jina'
                 | 'custom';
               name: string;
               model_id: string;
@@ -3129,7 +3141,7 @@ export interface paths {
             'application/json': {
               /** Format: uuid */
               id: string;
-              type: 'embedding' | 'generation';
+              type: 'embedding' | 'generation' | 'rerank';
               provider:
                 | 'local'
                 | 'ollama'
@@ -3139,6 +3151,7 @@ export interface paths {
                 | 'anthropic'
                 | 'cohere'
                 | 'google'
+                | 'jina'
                 | 'custom';
               name: string;
               model_id: string;
@@ -6761,6 +6774,15 @@ export interface paths {
                       };
                   /** @description keyword and hybrid modes: rm3 (default) adds the 10 heaviest terms of the first 10 keyword hits to the query (RM3, original query weight 0.5) and searches again; none: the query terms only */
                   query_expansion?: 'rm3' | 'none';
+                  rerank?: {
+                    /**
+                     * Format: uuid
+                     * @description an active registry model of type rerank
+                     */
+                    model_id: string;
+                    /** @description the KB's best hits sent to the reranker (default 20, at most the model's max_documents) */
+                    top_n?: number;
+                  };
                 };
                 collection: string;
                 dimensions: number;
@@ -6898,6 +6920,15 @@ export interface paths {
                   };
               /** @description keyword and hybrid modes: rm3 (default) adds the 10 heaviest terms of the first 10 keyword hits to the query (RM3, original query weight 0.5) and searches again; none: the query terms only */
               query_expansion?: 'rm3' | 'none';
+              rerank?: {
+                /**
+                 * Format: uuid
+                 * @description an active registry model of type rerank
+                 */
+                model_id: string;
+                /** @description the KB's best hits sent to the reranker (default 20, at most the model's max_documents) */
+                top_n?: number;
+              };
             };
           };
         };
@@ -6987,6 +7018,15 @@ export interface paths {
                     };
                 /** @description keyword and hybrid modes: rm3 (default) adds the 10 heaviest terms of the first 10 keyword hits to the query (RM3, original query weight 0.5) and searches again; none: the query terms only */
                 query_expansion?: 'rm3' | 'none';
+                rerank?: {
+                  /**
+                   * Format: uuid
+                   * @description an active registry model of type rerank
+                   */
+                  model_id: string;
+                  /** @description the KB's best hits sent to the reranker (default 20, at most the model's max_documents) */
+                  top_n?: number;
+                };
               };
               collection: string;
               dimensions: number;
@@ -7213,6 +7253,15 @@ export interface paths {
                     };
                 /** @description keyword and hybrid modes: rm3 (default) adds the 10 heaviest terms of the first 10 keyword hits to the query (RM3, original query weight 0.5) and searches again; none: the query terms only */
                 query_expansion?: 'rm3' | 'none';
+                rerank?: {
+                  /**
+                   * Format: uuid
+                   * @description an active registry model of type rerank
+                   */
+                  model_id: string;
+                  /** @description the KB's best hits sent to the reranker (default 20, at most the model's max_documents) */
+                  top_n?: number;
+                };
               };
               collection: string;
               dimensions: number;
@@ -7486,6 +7535,15 @@ export interface paths {
                     };
                 /** @description keyword and hybrid modes: rm3 (default) adds the 10 heaviest terms of the first 10 keyword hits to the query (RM3, original query weight 0.5) and searches again; none: the query terms only */
                 query_expansion?: 'rm3' | 'none';
+                rerank?: {
+                  /**
+                   * Format: uuid
+                   * @description an active registry model of type rerank
+                   */
+                  model_id: string;
+                  /** @description the KB's best hits sent to the reranker (default 20, at most the model's max_documents) */
+                  top_n?: number;
+                };
               };
               collection: string;
               dimensions: number;
@@ -9047,6 +9105,15 @@ export interface paths {
                     };
                 /** @description keyword and hybrid modes: rm3 (default) adds the 10 heaviest terms of the first 10 keyword hits to the query (RM3, original query weight 0.5) and searches again; none: the query terms only */
                 query_expansion?: 'rm3' | 'none';
+                rerank?: {
+                  /**
+                   * Format: uuid
+                   * @description an active registry model of type rerank
+                   */
+                  model_id: string;
+                  /** @description the KB's best hits sent to the reranker (default 20, at most the model's max_documents) */
+                  top_n?: number;
+                };
               };
               effective_config: {
                 chunk_size: number;
@@ -9086,6 +9153,11 @@ export interface paths {
                     };
                 /** @description keyword and hybrid modes: rm3 (default) adds the 10 heaviest terms of the first 10 keyword hits to the query (RM3, original query weight 0.5) and searches again; none: the query terms only */
                 query_expansion: 'rm3' | 'none';
+                rerank: {
+                  /** Format: uuid */
+                  model_id: string;
+                  top_n: number;
+                } | null;
               };
               dimensions: number;
               distance_metric: 'cosine' | 'dot' | 'euclidean';
@@ -9201,6 +9273,15 @@ export interface paths {
                   };
               /** @description keyword and hybrid modes: rm3 (default) adds the 10 heaviest terms of the first 10 keyword hits to the query (RM3, original query weight 0.5) and searches again; none: the query terms only */
               query_expansion?: 'rm3' | 'none';
+              rerank?: {
+                /**
+                 * Format: uuid
+                 * @description an active registry model of type rerank
+                 */
+                model_id: string;
+                /** @description the KB's best hits sent to the reranker (default 20, at most the model's max_documents) */
+                top_n?: number;
+              };
             };
           };
         };
@@ -9288,6 +9369,15 @@ export interface paths {
                     };
                 /** @description keyword and hybrid modes: rm3 (default) adds the 10 heaviest terms of the first 10 keyword hits to the query (RM3, original query weight 0.5) and searches again; none: the query terms only */
                 query_expansion?: 'rm3' | 'none';
+                rerank?: {
+                  /**
+                   * Format: uuid
+                   * @description an active registry model of type rerank
+                   */
+                  model_id: string;
+                  /** @description the KB's best hits sent to the reranker (default 20, at most the model's max_documents) */
+                  top_n?: number;
+                };
               };
               effective_config: {
                 chunk_size: number;
@@ -9327,6 +9417,11 @@ export interface paths {
                     };
                 /** @description keyword and hybrid modes: rm3 (default) adds the 10 heaviest terms of the first 10 keyword hits to the query (RM3, original query weight 0.5) and searches again; none: the query terms only */
                 query_expansion: 'rm3' | 'none';
+                rerank: {
+                  /** Format: uuid */
+                  model_id: string;
+                  top_n: number;
+                } | null;
               };
               dimensions: number;
               distance_metric: 'cosine' | 'dot' | 'euclidean';
@@ -9768,7 +9863,7 @@ export interface paths {
     get: {
       parameters: {
         query?: {
-          type?: 'embedding' | 'generation';
+          type?: 'embedding' | 'generation' | 'rerank';
         };
         header?: never;
         path?: never;
@@ -9786,7 +9881,7 @@ export interface paths {
               items: {
                 /** Format: uuid */
                 id: string;
-                type: 'embedding' | 'generation';
+                type: 'embedding' | 'generation' | 'rerank';
                 provider:
                   | 'local'
                   | 'ollama'
@@ -9796,6 +9891,7 @@ export interface paths {
                   | 'anthropic'
                   | 'cohere'
                   | 'google'
+                  | 'jina'
                   | 'custom';
                 name: string;
                 model_id: string;
@@ -9936,7 +10032,9 @@ export interface paths {
                 ranks: {
                   lexical: number | null;
                   vector: number | null;
+                  rerank?: number | null;
                 };
+                rerank_score?: number;
               }[];
               retrieval: {
                 /** Format: uuid */
@@ -9945,6 +10043,8 @@ export interface paths {
                 mode: 'hybrid' | 'vector' | 'keyword';
                 lexical_index: 'indexed' | 'building' | 'empty' | (never | null);
                 query_terms: number | null;
+                rerank: 'applied' | 'skipped' | 'failed' | (never | null);
+                rerank_reason: 'RERANK_TIMEOUT' | 'RERANK_UNAVAILABLE' | 'RERANK_MODEL_UNAVAILABLE' | (never | null);
               }[];
               searched_kb_ids: string[];
               errors: {

@@ -3,7 +3,11 @@
  * real error shapes (the mislabelled 400 "Authentication Error, …" on a duplicate id, the
  * Python-repr message of a failed delete), health probes, master-key auth, and the
  * OpenAI-compatible `/v1/embeddings` and streaming `/v1/chat/completions` routed by
- * model alias to the registered deployments.
+ * model alias to the registered deployments, and `/rerank` (also `/v1/rerank`,
+ * `/v2/rerank`; Cohere's format) which, like the real proxy, calls the deployment's
+ * upstream: `cohere/…` at `{api_base}/v1/rerank`, `jina_ai/…` at the origin of `api_base`
+ * + `/v1/rerank`, with the deployment's key as bearer (a deployment without `api_base`
+ * is scored here by word overlap).
  */
 import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
@@ -18,6 +22,7 @@ import {
   startControlledServer,
   writeChatCompletion,
 } from './model-server-kit.ts';
+import { overlapScore } from './rerank.ts';
 
 export interface LiteLlmDeployment {
   model_id: string;
@@ -141,6 +146,88 @@ export async function startFakeLiteLLM(
         'model',
       ),
     );
+
+  /** LiteLLM's rerank: the upstream's answer in Cohere's shape, its failures as proxy errors. */
+  const rerank = async (res: ServerResponse, deployment: LiteLlmDeployment, body: Record<string, unknown>) => {
+    const params = deployment.litellm_params;
+    const [prefix, ...rest] = String(params.model).split('/');
+    const upstreamModel = rest.join('/');
+    if (prefix !== 'cohere' && prefix !== 'jina_ai') {
+      return sendJson(
+        res,
+        400,
+        proxyError(400, `litellm.BadRequestError: Unsupported provider for rerank: ${prefix}`, 'invalid_request_error'),
+      );
+    }
+    const query = body.query;
+    const documents = body.documents;
+    if (typeof query !== 'string' || !Array.isArray(documents)) {
+      return sendJson(res, 422, {
+        detail: [
+          { type: 'missing', loc: ['body', typeof query !== 'string' ? 'query' : 'documents'], msg: 'Field required' },
+        ],
+      });
+    }
+    const topN = typeof body.top_n === 'number' ? body.top_n : undefined;
+    const apiBase = typeof params.api_base === 'string' ? params.api_base : undefined;
+    if (!apiBase) {
+      const results = documents
+        .map((d, index) => ({ index, relevance_score: overlapScore(query, String(d)) }))
+        .sort((a, b) => b.relevance_score - a.relevance_score || a.index - b.index)
+        .slice(0, topN ?? documents.length);
+      return sendJson(res, 200, { id: randomUUID(), results, meta: {} });
+    }
+    const url =
+      prefix === 'cohere'
+        ? apiBase.replace(/\/+$/, '').endsWith('/v1/rerank')
+          ? apiBase
+          : `${apiBase.replace(/\/+$/, '')}/v1/rerank`
+        : `${new URL(apiBase).origin}/v1/rerank`;
+    const provider = prefix === 'cohere' ? 'Cohere' : 'Jina_ai';
+    let upstream: Response;
+    try {
+      upstream = await fetch(url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json',
+          ...(typeof params.api_key === 'string' ? { authorization: `Bearer ${params.api_key}` } : {}),
+        },
+        body: JSON.stringify({
+          model: upstreamModel,
+          query,
+          documents,
+          ...(topN !== undefined ? { top_n: topN } : {}),
+          ...(prefix === 'jina_ai' ? { return_documents: false } : {}),
+        }),
+      });
+    } catch (error) {
+      return sendJson(
+        res,
+        500,
+        proxyError(500, `litellm.APIConnectionError: ${provider}Exception - ${(error as Error).message}`),
+      );
+    }
+    const text = await upstream.text();
+    if (!upstream.ok) {
+      return sendJson(
+        res,
+        upstream.status,
+        proxyError(upstream.status, `litellm.APIError: ${provider}Exception - ${text.slice(0, 500)}`),
+      );
+    }
+    let parsed: { id?: string; results?: unknown; meta?: unknown; usage?: unknown };
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      return sendJson(res, 500, proxyError(500, `litellm.APIError: ${provider}Exception - invalid JSON`));
+    }
+    return sendJson(res, 200, {
+      id: parsed.id ?? randomUUID(),
+      results: parsed.results,
+      meta: parsed.meta ?? { billed_units: parsed.usage ?? {} },
+    });
+  };
 
   const controls = await startControlledServer(
     t,
@@ -316,6 +403,12 @@ export async function startFakeLiteLLM(
           tokenDelayMs: options.tokenDelayMs ?? 0,
           ...(streamFailAfter !== undefined ? { failAfterTokens: streamFailAfter } : {}),
         });
+      }
+
+      if (method === 'POST' && (path === '/rerank' || path === '/v1/rerank' || path === '/v2/rerank')) {
+        const [deployment] = byAlias(String(body.model));
+        if (!deployment) return invalidModel(res, body.model);
+        return rerank(res, deployment, body);
       }
 
       return sendJson(res, 404, { detail: 'Not Found' });

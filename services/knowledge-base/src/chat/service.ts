@@ -142,7 +142,17 @@ export async function prepareAnswer(
       first.code === 'VECTOR_STORE_UNAVAILABLE' ? errors.VECTOR_STORE_UNAVAILABLE : errors.EMBEDDING_UNAVAILABLE;
     throw fail(`Cannot retrieve passages: ${first.message}`);
   }
-  const retrievalNotes = retrieval.flatMap((r) => {
+  const RERANK_FAILURES = {
+    RERANK_TIMEOUT: 'the rerank model did not answer in time',
+    RERANK_UNAVAILABLE: 'the rerank model failed',
+    RERANK_MODEL_UNAVAILABLE: 'its rerank model is no longer registered or active',
+  } as const;
+  const rerankNotes = retrieval.flatMap((r) => {
+    if (r.rerank !== 'failed' || !r.rerank_reason) return [];
+    const name = kbs.find((k) => k.id === r.kb_id)?.name ?? r.kb_id;
+    return [`"${name}" was not reranked (${RERANK_FAILURES[r.rerank_reason]}): passages in their retrieval order`];
+  });
+  const lexicalNotes = retrieval.flatMap((r) => {
     const name = kbs.find((k) => k.id === r.kb_id)?.name ?? r.kb_id;
     if (r.lexical_index === 'building' && r.mode !== 'vector') {
       return [
@@ -163,6 +173,7 @@ export async function prepareAnswer(
     }
     return [];
   });
+  const retrievalNotes = [...lexicalNotes, ...rerankNotes];
   const messages: ChatMessage[] = [
     { role: 'system', content: config.system_prompt },
     ...(question.history ?? []),

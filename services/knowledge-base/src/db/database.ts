@@ -11,7 +11,7 @@ type CreatedAt = ColumnType<Date, Date | undefined, Date>;
 
 export interface ModelTable {
   id: string;
-  type: 'embedding' | 'generation';
+  type: 'embedding' | 'generation' | 'rerank';
   provider: string;
   name: string;
   model_id: string;

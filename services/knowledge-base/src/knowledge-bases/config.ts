@@ -22,6 +22,9 @@ export const DEFAULT_LEXICAL_WEIGHT = 0.5;
 /** RM3 pseudo-relevance feedback on the keyword side of keyword and hybrid KBs (search/prf.ts). */
 export const DEFAULT_QUERY_EXPANSION = 'rm3' as const;
 
+/** The best fused hits of a KB sent to its rerank model, unless the KB says otherwise. */
+export const DEFAULT_RERANK_TOP_N = 20;
+
 export function defaultOverlapFor(chunkSize: number): number {
   return Math.min(DEFAULT_CHUNK_OVERLAP, Math.floor(chunkSize / 5));
 }
@@ -57,5 +60,8 @@ export function effectiveConfig(overrides: ConfigOverrides, settings: SettingsSn
           ? { method: 'weighted', lexical_weight: overrides.fusion.lexical_weight }
           : { method: 'rrf', rrf_k: overrides.fusion.rrf_k ?? DEFAULT_RRF_K },
     query_expansion: overrides.query_expansion ?? DEFAULT_QUERY_EXPANSION,
+    rerank: overrides.rerank
+      ? { model_id: overrides.rerank.model_id, top_n: overrides.rerank.top_n ?? DEFAULT_RERANK_TOP_N }
+      : null,
   };
 }

@@ -17,6 +17,7 @@ export const OVERRIDE_LIMITS = {
   system_prompt: { maxLength: 8_000 },
   rrf_k: { minimum: 1, maximum: 1_000 },
   lexical_weight: { minimum: 0, maximum: 1 },
+  rerank_top_n: { minimum: 1, maximum: 100 },
 } as const;
 
 /** How a KB's passages are found (docs/retrieval.md): BM25 over terms, vector similarity, or both fused. */
@@ -74,6 +75,21 @@ export const QueryExpansionSchema = Type.Union([Type.Literal('rm3'), Type.Litera
 });
 export type QueryExpansion = Static<typeof QueryExpansionSchema>;
 
+/** A rerank model reorders the KB's best fused hits (docs/retrieval.md#reranking). */
+export const RerankOverrideSchema = Type.Object(
+  {
+    model_id: Type.String({ format: 'uuid', description: 'an active registry model of type rerank' }),
+    top_n: Type.Optional(
+      Type.Integer({
+        ...OVERRIDE_LIMITS.rerank_top_n,
+        description: "the KB's best hits sent to the reranker (default 20, at most the model's max_documents)",
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type RerankOverride = Static<typeof RerankOverrideSchema>;
+
 export const ConfigOverridesSchema = Type.Object(
   {
     chunk_size: Type.Optional(
@@ -99,6 +115,7 @@ export const ConfigOverridesSchema = Type.Object(
     language: Type.Optional(LanguageSchema),
     fusion: Type.Optional(FusionSchema),
     query_expansion: Type.Optional(QueryExpansionSchema),
+    rerank: Type.Optional(RerankOverrideSchema),
   },
   { additionalProperties: false },
 );
@@ -217,6 +234,8 @@ export const EffectiveConfigSchema = Type.Object({
     Type.Object({ method: Type.Literal('weighted'), lexical_weight: Type.Number() }),
   ]),
   query_expansion: QueryExpansionSchema,
+  /** null: no reranking. */
+  rerank: Type.Union([Type.Object({ model_id: Type.String({ format: 'uuid' }), top_n: Type.Integer() }), Type.Null()]),
 });
 export type EffectiveConfig = Static<typeof EffectiveConfigSchema>;
 

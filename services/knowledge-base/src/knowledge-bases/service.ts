@@ -14,7 +14,7 @@ import { inTransaction } from '../db/transaction.ts';
 import { blobsOf } from '../documents/repository.ts';
 import { errors } from '../errors.ts';
 import { findModels, type ProjectedModel } from '../models/repository.ts';
-import { embeddingSpecOf, modelSummary, resolveModel } from '../models/service.ts';
+import { embeddingSpecOf, modelSummary, resolveModel, resolveRerankModel } from '../models/service.ts';
 import { permissionsOf, requirePermission } from '../permissions/service.ts';
 import { vectorCall } from '../vectors.ts';
 import { effectiveConfig, validateOverrides } from './config.ts';
@@ -115,6 +115,7 @@ export async function createKnowledgeBase(
 ): Promise<KnowledgeBaseView> {
   const overrides = input.config_overrides ?? {};
   validateOverrides(overrides);
+  if (overrides.rerank) await resolveRerankModel(ctx.db, overrides.rerank.model_id);
   const embedding = await resolveModel(ctx.db, 'embedding', input.embedding_model_id);
   const generation = await resolveModel(ctx.db, 'generation', input.generation_model_id);
   const spec = embeddingSpecOf(embedding);
@@ -333,6 +334,11 @@ export async function updateModelConfig(
       changed.push('generation_model_id');
     }
     if (input.config_overrides !== undefined) {
+      const rerank = input.config_overrides.rerank;
+      // A new rerank model must be usable; keeping the one already bound never blocks other changes.
+      if (rerank && rerank.model_id !== (before.config_overrides as ConfigOverrides).rerank?.model_id) {
+        await resolveRerankModel(trx, rerank.model_id);
+      }
       changes.config_overrides = input.config_overrides;
       changed.push('config_overrides');
     }

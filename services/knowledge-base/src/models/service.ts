@@ -49,8 +49,8 @@ export async function resolveModel(
   db: Kysely<KnowledgeBaseDatabase>,
   type: ModelType,
   id: string | undefined,
+  field = `${type}_model_id`,
 ): Promise<ProjectedModel> {
-  const field = `${type}_model_id`;
   if (id === undefined) {
     const fallback = await findDefaultModel(db, type);
     if (!fallback) {
@@ -104,4 +104,9 @@ export function modelSummary(model: ProjectedModel | undefined) {
     is_default: model.is_default,
     config: model.config,
   };
+}
+
+/** A KB's rerank model: registered, of type rerank, active (400 MODEL_NOT_FOUND / MODEL_TYPE_MISMATCH / MODEL_INACTIVE). */
+export async function resolveRerankModel(db: Kysely<KnowledgeBaseDatabase>, id: string): Promise<ProjectedModel> {
+  return resolveModel(db, 'rerank', id, 'config_overrides.rerank.model_id');
 }

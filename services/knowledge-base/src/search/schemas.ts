@@ -62,11 +62,18 @@ export const CitationSchema = Type.Object({
    * hybrid, the fused score. Across several KBs the order is by rank (docs/retrieval.md).
    */
   score: Type.Number(),
-  /** 1-based position of the passage in its KB's keyword and vector rankings; null when absent from one. */
+  /**
+   * 1-based position of the passage in its KB's keyword and vector rankings; null when absent
+   * from one. `rerank` only for a KB with a rerank model: its position in the reranked
+   * top_n, null when it was not reranked (beyond top_n, or the reranker failed).
+   */
   ranks: Type.Object({
     lexical: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()]),
     vector: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()]),
+    rerank: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.Null()])),
   }),
+  /** The rerank model's relevance score (its own scale), for reranked passages only; `score` stays the mode's. */
+  rerank_score: Type.Optional(Type.Number()),
 });
 export type Citation = Static<typeof CitationSchema>;
 
@@ -89,6 +96,19 @@ export const KbRetrievalSchema = Type.Object({
   lexical_index: Type.Union([Type.Literal('indexed'), Type.Literal('building'), Type.Literal('empty'), Type.Null()]),
   /** Distinct keyword terms of the query in the KB's language (0: only stop words); null in vector mode. */
   query_terms: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]),
+  /**
+   * Reranking (docs/retrieval.md#reranking): null when the KB has no rerank model;
+   * `applied` when its best hits were reordered; `skipped` when there was nothing to rerank;
+   * `failed` when the reranker failed or ran out of time: the hits are in their retrieval order.
+   */
+  rerank: Type.Union([Type.Literal('applied'), Type.Literal('skipped'), Type.Literal('failed'), Type.Null()]),
+  /** Why reranking failed: RERANK_TIMEOUT, RERANK_UNAVAILABLE or RERANK_MODEL_UNAVAILABLE; null otherwise. */
+  rerank_reason: Type.Union([
+    Type.Literal('RERANK_TIMEOUT'),
+    Type.Literal('RERANK_UNAVAILABLE'),
+    Type.Literal('RERANK_MODEL_UNAVAILABLE'),
+    Type.Null(),
+  ]),
 });
 
 export const SearchResponseSchema = Type.Object({

@@ -19,7 +19,7 @@ import { effectiveConfig } from '../knowledge-bases/config.ts';
 import { type LexicalIndexStatus, lexicalIndexStatuses } from '../knowledge-bases/lexical-backfill.ts';
 import { findKbs, type KnowledgeBaseRow, readableKbIds } from '../knowledge-bases/repository.ts';
 import type { ConfigOverrides, EffectiveConfig, RetrievalMode } from '../knowledge-bases/schemas.ts';
-import { findModels } from '../models/repository.ts';
+import { findModels, type ProjectedModel } from '../models/repository.ts';
 import { toLlmModel } from '../models/service.ts';
 import { requirePermission } from '../permissions/service.ts';
 import { RM3_DEFAULTS, rm3Expand } from './prf.ts';
@@ -61,12 +61,16 @@ function locationOf(payload: SearchHit['payload']): { location?: ChunkLocation }
   return location !== undefined && Value.Check(ChunkLocationSchema, location) ? { location } : {};
 }
 
+export type RerankReason = 'RERANK_TIMEOUT' | 'RERANK_UNAVAILABLE' | 'RERANK_MODEL_UNAVAILABLE';
+
 /** How one KB was searched (the response's `retrieval`). */
 export interface KbRetrieval {
   kb_id: string;
   mode: RetrievalMode;
   lexical_index: 'indexed' | 'building' | 'empty' | null;
   query_terms: number | null;
+  rerank: 'applied' | 'skipped' | 'failed' | null;
+  rerank_reason: RerankReason | null;
 }
 
 /** The query's keyword terms in one language: each distinct term with its count, the first SEARCH_QUERY_MAX_TERMS. */
@@ -87,7 +91,60 @@ export function lexicalQuery(query: string, language: string): { terms: LexicalQ
 interface RankedHit {
   hit: SearchHit;
   score: number;
-  ranks: { lexical: number | null; vector: number | null };
+  ranks: { lexical: number | null; vector: number | null; rerank?: number | null };
+  rerankScore?: number;
+}
+
+/** Most passages one KB sends its reranker: its top_n, at most the model's own max_documents. */
+function rerankCount(topN: number, model: ProjectedModel): number {
+  const max = model.config.max_documents;
+  return typeof max === 'number' && Number.isInteger(max) && max > 0 ? Math.min(topN, max) : topN;
+}
+
+/**
+ * The KB's first `topN` hits in the reranker's order (each with `ranks.rerank` and its
+ * score), then the rest as they were. On failure or past the time budget the hits stay in
+ * their retrieval order, with `ranks.rerank: null`, and the reason is returned.
+ */
+async function rerankHits(
+  ctx: KbContext,
+  model: ProjectedModel | undefined,
+  query: string,
+  hits: RankedHit[],
+  topN: number,
+  signal: AbortSignal | undefined,
+): Promise<{ hits: RankedHit[]; status: KbRetrieval['rerank']; reason: RerankReason | null }> {
+  const unranked = hits.map((h) => ({ ...h, ranks: { ...h.ranks, rerank: null } }));
+  if (model?.type !== 'rerank' || model.status !== 'active') {
+    ctx.metrics.reranks.inc({ outcome: 'model_unavailable' });
+    return { hits: unranked, status: 'failed', reason: 'RERANK_MODEL_UNAVAILABLE' };
+  }
+  if (hits.length === 0) return { hits: unranked, status: 'skipped', reason: null };
+  const head = hits.slice(0, rerankCount(topN, model));
+  try {
+    const results = await ctx.llm.rerank(
+      toLlmModel(model),
+      query,
+      head.map((h) => h.hit.payload.text),
+      { topN: head.length, timeoutMs: ctx.config.RERANK_TIMEOUT_MS, ...(signal ? { signal } : {}) },
+    );
+    const placed = new Set<number>();
+    const reranked: RankedHit[] = results.map((r, i) => {
+      placed.add(r.index);
+      const h = head[r.index]!;
+      return { ...h, ranks: { ...h.ranks, rerank: i + 1 }, rerankScore: r.relevance_score };
+    });
+    // A server that returned fewer results than asked: the others follow in their own order.
+    const rest = unranked.filter((_, i) => i >= head.length || !placed.has(i));
+    ctx.metrics.reranks.inc({ outcome: 'applied' });
+    return { hits: [...reranked, ...rest], status: 'applied', reason: null };
+  } catch (error) {
+    if (signal?.aborted) throw error;
+    const timeout = error instanceof LlmError && error.kind === 'timeout';
+    ctx.metrics.reranks.inc({ outcome: timeout ? 'timeout' : 'failed' });
+    ctx.logger.warn({ err: error, modelId: model.id }, 'rerank failed; returning the hits unreranked');
+    return { hits: unranked, status: 'failed', reason: timeout ? 'RERANK_TIMEOUT' : 'RERANK_UNAVAILABLE' };
+  }
 }
 
 /** Scales scores to 0..1 over one ranking (all equal → 1), for weighted fusion. */
@@ -254,13 +311,19 @@ export async function retrieve(
         plans.map((p) => p.kb.id),
       )
     : new Map<string, LexicalIndexStatus>();
+  // The rerank models of the KBs that name one, read once.
+  const rerankIds = [...new Set(plans.flatMap((p) => (p.config.rerank ? [p.config.rerank.model_id] : [])))];
+  const rerankModels = rerankIds.length > 0 ? await findModels(ctx.db, rerankIds) : new Map<string, ProjectedModel>();
+
   const retrieval: KbRetrieval[] = [];
   const ranked: { kb: KnowledgeBaseRow; kbIndex: number; hits: RankedHit[] }[] = [];
   await Promise.all(
     plans.map(async ({ kb, config, mode }, kbIndex) => {
       const lexical = mode === 'vector' ? undefined : analysed.get(config.language)!;
       const hasTerms = lexical !== undefined && Object.keys(lexical.terms).length > 0;
-      const limit = mode === 'hybrid' ? options.topK * HYBRID_CANDIDATES_PER_RESULT : options.topK;
+      // A reranking KB retrieves its top_n (if more than top_k) for the reranker to choose from.
+      const wanted = config.rerank ? Math.max(options.topK, config.rerank.top_n) : options.topK;
+      const limit = mode === 'hybrid' ? Math.max(options.topK * HYBRID_CANDIDATES_PER_RESULT, wanted) : wanted;
       // The keyword side starts at once, beside the query's embedding and the vector
       // search: hybrid waits for the slower side, not for both in turn.
       const lexicalSearch: Promise<SearchHit[]> = hasTerms
@@ -310,18 +373,32 @@ export async function retrieve(
                 : 'empty';
         }
         const scored = vectorHits.map((hit) => ({ hit, score: relevance(hit.score, kb.distance_metric) }));
-        const hits: RankedHit[] =
+        let hits: RankedHit[] =
           mode === 'vector'
             ? scored.map(({ hit, score }, i) => ({ hit, score, ranks: { lexical: null, vector: i + 1 } }))
             : mode === 'keyword'
               ? lexicalHits.map((hit, i) => ({ hit, score: hit.score, ranks: { lexical: i + 1, vector: null } }))
-              : fuse(lexicalHits, scored, config.fusion, options.topK);
-        ranked.push({ kb, kbIndex, hits });
+              : fuse(lexicalHits, scored, config.fusion, wanted);
+        let rerank: Pick<KbRetrieval, 'rerank' | 'rerank_reason'> = { rerank: null, rerank_reason: null };
+        if (config.rerank) {
+          const done = await rerankHits(
+            ctx,
+            rerankModels.get(config.rerank.model_id),
+            query,
+            hits,
+            config.rerank.top_n,
+            options.signal,
+          );
+          hits = done.hits;
+          rerank = { rerank: done.status, rerank_reason: done.reason };
+        }
+        ranked.push({ kb, kbIndex, hits: hits.slice(0, options.topK) });
         retrieval.push({
           kb_id: kb.id,
           mode,
           lexical_index: lexicalIndex,
           query_terms: lexical ? Object.keys(lexical.terms).length : null,
+          ...rerank,
         });
       } catch (error) {
         ctx.logger.warn({ err: error, kbId: kb.id }, 'search failed');
@@ -345,7 +422,7 @@ export async function retrieve(
   // Vectors of a document deleted a moment ago may still answer: only existing documents count.
   const names = await documentNames(ctx.db, [...new Set(merged.map((h) => h.hit.payload.document_id))]);
   const results: RetrievedPassage[] = [];
-  for (const { kb, hit, score, ranks } of merged) {
+  for (const { kb, hit, score, ranks, rerankScore } of merged) {
     const documentName = names.get(hit.payload.document_id);
     if (documentName === undefined) continue;
     results.push({
@@ -360,6 +437,7 @@ export async function retrieve(
       text: hit.payload.text,
       score,
       ranks,
+      ...(rerankScore !== undefined ? { rerank_score: rerankScore } : {}),
     });
     if (results.length >= options.topK) break;
   }

@@ -40,6 +40,12 @@ const str = (value: unknown): string | undefined =>
 function params(model: DesiredModel, urls: ProxyUrls): Record<string, unknown> {
   const endpoint = str(model.api_endpoint);
   const name = model.model_id;
+  if (model.type === 'rerank') {
+    // LiteLLM's /rerank: Cohere natively; Jina and any Jina-compatible server (custom) through
+    // its jina_ai provider, which keeps only the scheme, host and port of api_base (/v1/rerank).
+    const prefix = model.provider === 'cohere' ? 'cohere' : 'jina_ai';
+    return { model: `${prefix}/${name}`, ...(endpoint ? { api_base: endpoint } : {}) };
+  }
   switch (model.provider) {
     case 'ollama':
       return { model: `ollama/${name}`, api_base: urls.ollamaUrlForProxy ?? ollamaBaseUrl(model.api_endpoint) };
@@ -76,7 +82,7 @@ function info(model: DesiredModel): ProxyDeployment['model_info'] {
   const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
   const out: ProxyDeployment['model_info'] = {
     id: model.id,
-    mode: model.type === 'embedding' ? 'embedding' : 'chat',
+    mode: model.type === 'embedding' ? 'embedding' : model.type === 'rerank' ? 'rerank' : 'chat',
     lumikb_provider: model.provider,
     lumikb_version: model.version,
   };
@@ -93,10 +99,18 @@ function info(model: DesiredModel): ProxyDeployment['model_info'] {
   return out;
 }
 
+/**
+ * LiteLLM's jina_ai provider refuses to call without a key; a custom (Jina-compatible)
+ * reranker registered without one gets this placeholder, which a server without
+ * authentication ignores.
+ */
+export const NO_KEY_PLACEHOLDER = 'no-key';
+
 export function buildDeployment(model: DesiredModel, apiKey: string | null, urls: ProxyUrls): ProxyDeployment {
+  const key = apiKey ?? (model.type === 'rerank' && model.provider === 'custom' ? NO_KEY_PLACEHOLDER : null);
   return {
     model_name: proxyAlias(model.id),
-    litellm_params: { ...params(model, urls), ...(apiKey ? { api_key: apiKey } : {}) },
+    litellm_params: { ...params(model, urls), ...(key ? { api_key: key } : {}) },
     model_info: info(model),
   };
 }

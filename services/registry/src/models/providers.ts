@@ -268,6 +268,33 @@ function generationParameters(t: Tuning = {}): FieldSpec[] {
   ];
 }
 
+/** A rerank model's limits (docs/retrieval.md#reranking): how many passages one call may score. */
+export const RERANK_MAX_DOCUMENTS = 1_000;
+export const RERANK_DEFAULT_MAX_DOCUMENTS = 100;
+
+function rerankParameters(): FieldSpec[] {
+  return [
+    {
+      key: 'config.max_documents',
+      label: 'Max passages per call',
+      type: 'integer',
+      required: false,
+      default: RERANK_DEFAULT_MAX_DOCUMENTS,
+      minimum: 1,
+      maximum: RERANK_MAX_DOCUMENTS,
+      help: 'Most passages one rerank request may carry; a knowledge base reranks at most this many of its best hits.',
+      group: 'parameters',
+    },
+    TAGS,
+  ];
+}
+
+function parametersOf(type: ModelType, tuning: Partial<Record<ModelType, Tuning>>): FieldSpec[] {
+  if (type === 'embedding') return embeddingParameters(tuning.embedding);
+  if (type === 'rerank') return rerankParameters();
+  return generationParameters(tuning.generation);
+}
+
 const GENERATION_CONSTRAINTS: ConstraintSpec[] = [
   {
     kind: 'lte',
@@ -321,7 +348,7 @@ const apiKey = (required: boolean, help: string): FieldSpec => ({
   group: 'connection',
 });
 
-/** Both types share the connection fields; each adds its parameters. */
+/** Every type shares the connection fields; each adds its parameters. */
 function forTypes(
   types: ModelType[],
   connection: (type: ModelType) => FieldSpec[],
@@ -330,10 +357,7 @@ function forTypes(
   const fields: Partial<Record<ModelType, FieldSpec[]>> = {};
   const constraints: Partial<Record<ModelType, ConstraintSpec[]>> = {};
   for (const type of types) {
-    fields[type] = [
-      ...connection(type),
-      ...(type === 'embedding' ? embeddingParameters(tuning.embedding) : generationParameters(tuning.generation)),
-    ];
+    fields[type] = [...connection(type), ...parametersOf(type, tuning)];
     constraints[type] = type === 'generation' ? GENERATION_CONSTRAINTS : [];
   }
   return { model_types: types, fields, constraints };
@@ -469,14 +493,17 @@ export const PROVIDER_SPECS: readonly ProviderSpec[] = [
   {
     id: 'cohere',
     label: 'Cohere',
-    description: 'Cohere models, through the LiteLLM proxy.',
+    description: 'Cohere models (embed, command, rerank), through the LiteLLM proxy.',
     routing: 'proxy',
-    ...forTypes(['embedding', 'generation'], (type) => [
+    ...forTypes(['embedding', 'generation', 'rerank'], (type) => [
       endpoint('Base URL', false, 'Leave empty for api.cohere.com; set it only for a gateway in front of it.', {
         placeholder: 'https://api.cohere.com',
       }),
       apiKey(true, 'A Cohere API key.'),
-      modelName(type === 'embedding' ? 'embed-english-v3.0' : 'command-r', 'The Cohere model name.'),
+      modelName(
+        type === 'embedding' ? 'embed-english-v3.0' : type === 'rerank' ? 'rerank-v3.5' : 'command-r',
+        'The Cohere model name.',
+      ),
     ]),
   },
   {
@@ -506,17 +533,40 @@ export const PROVIDER_SPECS: readonly ProviderSpec[] = [
     ]),
   },
   {
+    id: 'jina',
+    label: 'Jina AI',
+    description: 'Jina AI rerankers (POST /v1/rerank), through the LiteLLM proxy.',
+    routing: 'proxy',
+    ...forTypes(['rerank'], () => [
+      endpoint(
+        'Base URL',
+        false,
+        'Leave empty for api.jina.ai; set it for a gateway or a self-hosted server with the same API (only its scheme, host and port are used: requests go to /v1/rerank).',
+        { placeholder: 'https://api.jina.ai' },
+      ),
+      apiKey(true, 'A Jina AI API key (jina_…).'),
+      modelName('jina-reranker-v2-base-multilingual', 'The Jina reranker model name.'),
+    ]),
+  },
+  {
     id: 'custom',
     label: 'Custom (OpenAI-compatible)',
     description:
-      'Any server that speaks the OpenAI API (vLLM, TGI, LocalAI, a corporate gateway…), through the LiteLLM proxy.',
+      'Any server that speaks the OpenAI API (vLLM, TGI, LocalAI, a corporate gateway…), or for rerank models the Jina-compatible /v1/rerank API, through the LiteLLM proxy.',
     routing: 'proxy',
-    ...forTypes(['embedding', 'generation'], () => [
-      endpoint('Base URL', true, 'The server address including /v1.', {
-        placeholder: 'https://llm.example.internal/v1',
-      }),
+    ...forTypes(['embedding', 'generation', 'rerank'], (type) => [
+      type === 'rerank'
+        ? endpoint(
+            'Base URL',
+            true,
+            'A server with the Jina/Cohere-compatible rerank API (Infinity, a corporate gateway…); only its scheme, host and port are used: requests go to /v1/rerank.',
+            { placeholder: 'https://rerank.example.internal' },
+          )
+        : endpoint('Base URL', true, 'The server address including /v1.', {
+            placeholder: 'https://llm.example.internal/v1',
+          }),
       apiKey(false, 'Only if the server requires one.'),
-      modelName('my-model', 'The model name the server expects.'),
+      modelName(type === 'rerank' ? 'bge-reranker-v2-m3' : 'my-model', 'The model name the server expects.'),
     ]),
   },
 ];

@@ -263,7 +263,11 @@ function HealthCard() {
         </span>
       ),
     },
-    { key: 'type', header: 'Type', render: (m) => (m.type === 'embedding' ? 'Embedding' : 'Generation') },
+    {
+      key: 'type',
+      header: 'Type',
+      render: (m) => (m.type === 'embedding' ? 'Embedding' : m.type === 'rerank' ? 'Rerank' : 'Generation'),
+    },
     { key: 'provider', header: 'Provider', render: (m) => m.provider, hideOnMobile: true },
     {
       key: 'health',

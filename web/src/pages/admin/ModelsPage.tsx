@@ -233,7 +233,7 @@ export function ModelsPage() {
     <>
       <PageHeader
         title="Models"
-        description="Embedding and generation models knowledge bases can use. Test a connection before relying on it; the default of each type is preselected for new knowledge bases."
+        description="Embedding, generation and rerank models knowledge bases can use. Test a connection before relying on it; the default of each type is preselected for new knowledge bases."
         actions={
           <>
             {/* Without a proxy there is nothing to sync; the banner below says so. */}
@@ -271,6 +271,7 @@ export function ModelsPage() {
             { value: '', label: 'All types' },
             { value: 'embedding', label: 'Embedding' },
             { value: 'generation', label: 'Generation' },
+            { value: 'rerank', label: 'Rerank' },
           ]}
         />
         <SelectField

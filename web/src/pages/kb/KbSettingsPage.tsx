@@ -285,6 +285,7 @@ function ModelsCard({
           errors={errors}
           defaults={effective}
           disabled={!admin}
+          models={models}
         />
         {admin ? (
           <div className="form-actions">

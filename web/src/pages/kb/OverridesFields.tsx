@@ -3,18 +3,21 @@
  * the platform default", shown as the placeholder. The ranges are the server's; they are
  * checked here first so the user sees the problem next to the field.
  */
-import { FieldRow, NumberField, TextAreaField } from '../../components/Field.tsx';
-import type { ConfigOverrides } from './kbApi.ts';
+import { FieldRow, NumberField, SelectField, TextAreaField } from '../../components/Field.tsx';
+import type { AvailableModel, ConfigOverrides } from './kbApi.ts';
 
-/** Retrieval settings have no field here yet; the form keeps them as they are (docs/retrieval.md). */
-type RetrievalKey = 'retrieval_mode' | 'language' | 'fusion' | 'query_expansion';
+/** Retrieval settings without a field here are kept as they are (docs/retrieval.md); `rerank` has its own fields. */
+type RetrievalKey = 'retrieval_mode' | 'language' | 'fusion' | 'query_expansion' | 'rerank';
 type NumericKey = Exclude<keyof ConfigOverrides, 'system_prompt' | RetrievalKey>;
 const RETRIEVAL_KEYS: readonly string[] = [
   'retrieval_mode',
   'language',
   'fusion',
   'query_expansion',
+  'rerank',
 ] satisfies RetrievalKey[];
+/** The server's default and limits of `rerank.top_n` (docs/retrieval.md#reranking). */
+export const RERANK_TOP_N = { default: 20, min: 1, max: 100 };
 
 const RANGES: Record<NumericKey, { min: number; max: number; integer: boolean }> = {
   chunk_size: { min: 100, max: 8000, integer: true },
@@ -42,7 +45,7 @@ export const PLATFORM_DEFAULTS: OverrideDefaults = {
   similarity_threshold: 0,
 };
 
-export type OverrideErrors = Partial<Record<keyof ConfigOverrides, string>>;
+export type OverrideErrors = Partial<Record<keyof ConfigOverrides | 'rerank_top_n', string>>;
 
 export function validateOverrides(o: ConfigOverrides): OverrideErrors {
   const errors: OverrideErrors = {};
@@ -58,6 +61,10 @@ export function validateOverrides(o: ConfigOverrides): OverrideErrors {
     if (o.chunk_overlap >= size) errors.chunk_overlap = `Must be smaller than the chunk size (${size})`;
   }
   if (o.system_prompt !== undefined && o.system_prompt.length > 8000) errors.system_prompt = 'At most 8000 characters';
+  const topN = o.rerank?.top_n;
+  if (topN !== undefined && (!Number.isInteger(topN) || topN < RERANK_TOP_N.min || topN > RERANK_TOP_N.max)) {
+    errors.rerank_top_n = `A whole number between ${RERANK_TOP_N.min} and ${RERANK_TOP_N.max}`;
+  }
   return errors;
 }
 
@@ -90,6 +97,9 @@ export function serverFieldErrors(details: unknown): OverrideErrors {
     const key = (p.field ?? p.path ?? '').split(/[/.]/).pop() as keyof ConfigOverrides;
     if (key && key in RANGES) out[key] = p.message ?? 'Invalid';
     if (key === 'system_prompt') out[key] = p.message ?? 'Invalid';
+    const path = p.field ?? p.path ?? '';
+    if (/rerank[/.]model_id$/.test(path)) out.rerank = p.message ?? 'Invalid';
+    if (/rerank[/.]top_n$/.test(path)) out.rerank_top_n = p.message ?? 'Invalid';
   }
   return out;
 }
@@ -100,13 +110,18 @@ export function OverridesFields({
   errors,
   defaults = PLATFORM_DEFAULTS,
   disabled,
+  models,
 }: {
   value: ConfigOverrides;
   onChange: (next: ConfigOverrides) => void;
   errors: OverrideErrors;
   defaults?: OverrideDefaults;
   disabled?: boolean;
+  /** Available models: the rerank ones are offered for reranking (no rerank field without them). */
+  models?: AvailableModel[];
 }) {
+  const rerankModels = (models ?? []).filter((m) => m.type === 'rerank');
+  const bound = value.rerank;
   const set = (key: keyof ConfigOverrides, v: number | string | undefined) => onChange({ ...value, [key]: v });
   const num = (key: NumericKey, label: string, hint: string, step?: string) => (
     <NumberField
@@ -137,6 +152,53 @@ export function OverridesFields({
           {num('top_k', 'Passages for chat (top k)', 'Passages retrieved per question, 1–100')}
           {num('similarity_threshold', 'Similarity threshold', 'Minimum relevance 0–1', '0.01')}
         </FieldRow>
+        {models ? (
+          <FieldRow>
+            <SelectField
+              label="Rerank model"
+              hint={
+                rerankModels.length === 0 && !bound
+                  ? 'No rerank model is registered; an administrator can add one under Models.'
+                  : 'Reorders the best hits of each search and chat; if it fails, results come back in retrieval order.'
+              }
+              value={bound?.model_id ?? ''}
+              onChange={(id) =>
+                onChange({
+                  ...value,
+                  rerank:
+                    id === ''
+                      ? undefined
+                      : { ...(bound?.top_n !== undefined ? { top_n: bound.top_n } : {}), model_id: id },
+                })
+              }
+              error={errors.rerank}
+              placeholder="None (no reranking)"
+              options={[
+                ...(bound && !rerankModels.some((m) => m.id === bound.model_id)
+                  ? [{ value: bound.model_id, label: 'A model no longer available' }]
+                  : []),
+                ...rerankModels.map((m) => ({ value: m.id, label: m.name })),
+              ]}
+              disabled={disabled}
+              data-testid="rerank-model"
+            />
+            <NumberField
+              label="Passages reranked (top n)"
+              hint={`The best hits sent to the reranker, ${RERANK_TOP_N.min}–${RERANK_TOP_N.max}`}
+              value={bound?.top_n}
+              onChange={(v) =>
+                bound &&
+                onChange({ ...value, rerank: { model_id: bound.model_id, ...(v !== undefined ? { top_n: v } : {}) } })
+              }
+              error={errors.rerank_top_n}
+              min={RERANK_TOP_N.min}
+              max={RERANK_TOP_N.max}
+              step="1"
+              placeholder={`Default: ${RERANK_TOP_N.default}`}
+              disabled={disabled || !bound}
+            />
+          </FieldRow>
+        ) : null}
       </fieldset>
       <fieldset className="fieldset">
         <legend>Generation</legend>

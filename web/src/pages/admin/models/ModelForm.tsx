@@ -266,7 +266,7 @@ export function ModelForm({
         <fieldset className="fieldset">
           <legend>Model type</legend>
           <div className="row" role="radiogroup" aria-label="Model type">
-            {(['embedding', 'generation'] as const).map((t) => (
+            {(['embedding', 'generation', 'rerank'] as const).map((t) => (
               <label key={t} className={`choice ${type === t ? 'choice-on' : ''}`}>
                 <input
                   type="radio"
@@ -279,7 +279,11 @@ export function ModelForm({
                 <span>
                   <strong>{typeLabel(t)}</strong>
                   <span className="cell-sub">
-                    {t === 'embedding' ? 'Turns text into vectors for search' : 'Writes chat answers'}
+                    {t === 'embedding'
+                      ? 'Turns text into vectors for search'
+                      : t === 'rerank'
+                        ? 'Reorders the best search hits'
+                        : 'Writes chat answers'}
                   </span>
                 </span>
               </label>
@@ -308,7 +312,13 @@ export function ModelForm({
           }}
           required
           maxLength={255}
-          placeholder={type === 'embedding' ? 'e.g. Nomic embed (Ollama)' : 'e.g. Llama 3.2 (Ollama)'}
+          placeholder={
+            type === 'embedding'
+              ? 'e.g. Nomic embed (Ollama)'
+              : type === 'rerank'
+                ? 'e.g. Cohere rerank v3.5'
+                : 'e.g. Llama 3.2 (Ollama)'
+          }
           hint="Shown to users when they choose models for a knowledge base."
           error={shownErrors.name || undefined}
         />

@@ -213,5 +213,5 @@ export const GROUP_LABELS: Record<FieldSpec['group'], string> = {
 };
 
 export function typeLabel(type: ModelType): string {
-  return type === 'embedding' ? 'Embedding' : 'Generation';
+  return type === 'embedding' ? 'Embedding' : type === 'rerank' ? 'Rerank' : 'Generation';
 }
