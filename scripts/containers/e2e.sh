@@ -39,8 +39,9 @@ finish() {
 trap 'finish; exit $?' EXIT
 
 [ -x "${E2E_CHROMIUM:-/usr/bin/chromium}" ] || say "no chromium at ${E2E_CHROMIUM:-/usr/bin/chromium}: the browser suite will fail (apt-get install chromium)"
-bash "$HERE/prepare.sh" || { failed=$((failed + 1)); exit 1; }
-load_engine || { failed=$((failed + 1)); exit 1; }
+# No engine is a failure, said plainly, never a skip (prepare.sh says what it could not do).
+bash "$HERE/prepare.sh" || { failed=$((failed + 1)); say "FAIL container engine: pnpm containers:prepare could not make one ready (see above)"; exit 1; }
+load_engine || { failed=$((failed + 1)); say "FAIL container engine: prepared, but its Docker API does not answer"; exit 1; }
 t0=$SECONDS
 check "images build (deploy/Dockerfile, base $NODE_IMAGE)" bash "$HERE/build-images.sh" e2e || exit 1
 BUILD_S=$((SECONDS - t0))

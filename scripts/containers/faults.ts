@@ -36,6 +36,20 @@ const containerOf = (service: string) =>
     `label=com.docker.compose.service=${service}`,
   ).split('\n')[0]!;
 
+/**
+ * A crash: SIGKILL to the container's main process from the host. Not `podman kill` (nor
+ * `docker kill`): the engine counts that as stopped by the user and the restart policy does
+ * not bring the container back (seen here: Exited (137), never restarted).
+ */
+function crash(service: string): void {
+  const container = containerOf(service);
+  const pid = Number(podman('inspect', '-f', '{{.State.Pid}}', container));
+  if (!(pid > 0)) throw new Error(`${service}: no running process to kill (pid ${pid})`);
+  const restarts = podman('inspect', '-f', '{{.RestartCount}}', container);
+  process.kill(pid, 'SIGKILL');
+  log(`${service}: killed pid ${pid} (restarts before: ${restarts})`);
+}
+
 let cookie = '';
 async function api(method: string, path: string, body?: string | FormData, headers: Record<string, string> = {}) {
   return fetch(`${base}${path}`, {
@@ -134,18 +148,8 @@ async function main(): Promise<void> {
         podman('start', containerOf('nats'));
       },
     ],
-    [
-      'knowledge-base SIGKILL',
-      async () => {
-        podman('kill', '-s', 'KILL', containerOf('knowledge-base'));
-      },
-    ],
-    [
-      'ingestion-worker SIGKILL',
-      async () => {
-        podman('kill', '-s', 'KILL', containerOf('ingestion-worker'));
-      },
-    ],
+    ['knowledge-base SIGKILL', async () => crash('knowledge-base')],
+    ['ingestion-worker SIGKILL', async () => crash('ingestion-worker')],
   ] as const) {
     const before = accepted.length;
     log(`${name} …`);

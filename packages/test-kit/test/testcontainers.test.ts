@@ -3,7 +3,8 @@
  * testcontainers on whatever Docker-compatible engine DOCKER_HOST names — on our machines,
  * podman's Docker API from `pnpm containers:prepare`, with the local images
  * (LUMIKB_TEST_POSTGRES_IMAGE / LUMIKB_TEST_NATS_IMAGE). Skipped, saying why, when no engine
- * answers (the kit then uses DATABASE_URL/NATS_URL or the local servers, checked below).
+ * answers (the kit then uses DATABASE_URL/NATS_URL or the local servers, checked below) —
+ * unless LUMIKB_TESTCONTAINERS_REQUIRED=1 (.ci/run's container stage): then no engine fails.
  */
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -24,6 +25,12 @@ async function engineAnswers(): Promise<boolean> {
 }
 
 const engine = await engineAnswers();
+const required = process.env.LUMIKB_TESTCONTAINERS_REQUIRED === '1';
+
+if (!engine && required)
+  t.fail(
+    'no container engine answers at DOCKER_HOST, and LUMIKB_TESTCONTAINERS_REQUIRED=1: run pnpm containers:prepare',
+  );
 
 t.test(
   'Postgres and NATS from testcontainers answer queries and JetStream',
