@@ -140,10 +140,12 @@ t.test('LLM configuration: defaults and generation settings, with a dimension-mi
   t.equal(events.filter((e) => (e.data as { version: number }).version === versionBefore + 1).length, 1, 'one event');
   t.equal((await admin.get(`/api/v1/admin/models/${nomic.id}`)).body.is_default, true);
 
+  // The built-in default embedder (lumikb-hash-embed-v2) has 1024 dimensions: Small (384)
+  // and Same (768) differ from it.
   const setDefault = await admin.post(`/api/v1/admin/models/${localEmbedder}/set-default`);
   t.same(
     setDefault.body.warnings[0].knowledge_bases.map((k: { name: string }) => k.name),
-    ['Large', 'Same'],
+    ['Same', 'Small'],
     'set-default warns the same way',
   );
 
