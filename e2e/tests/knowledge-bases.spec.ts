@@ -43,7 +43,7 @@ test('an operator creates a KB with models chosen among the active ones, overrid
     );
     const embeddingInfo = page.getByTestId('model-info-embedding');
     await expect(embeddingInfo).toContainText('Built-in (local)');
-    await expect(embeddingInfo).toContainText('1024');
+    await expect(embeddingInfo).toContainText('1,024');
 
     // Choosing another model shows its dimensions, provider and context window.
     await embedding.selectOption(data.models.ollamaEmbedding);
