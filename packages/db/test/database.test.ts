@@ -2,7 +2,8 @@
  * The database package against the real PostgreSQL: migrations run inside a service's
  * own schema and stop at the first failure, naming it; a handle's unqualified tables
  * resolve to that schema; counts come back as numbers; a database that cannot be reached
- * is reported as the database's failure.
+ * is reported as the database's failure; readSnapshot gives a list's page and its total one
+ * snapshot, refuses writes, and runs inside a caller's transaction.
  */
 import {
   createDatabase,
@@ -10,6 +11,7 @@ import {
   type Migration,
   MigrationError,
   migrateToLatest,
+  readSnapshot,
   sql,
   withTimeout,
 } from '@lumikb/db';
@@ -93,4 +95,57 @@ t.test('a database that cannot be reached fails as the database, within its time
 
   await t.rejects(withTimeout(new Promise(() => {}), 10, 'took too long'), { message: 'took too long' });
   t.equal(await withTimeout(Promise.resolve('in time'), 1_000, 'unused'), 'in time');
+});
+
+/** The readSnapshot tests' database: the notes schema with two notes. */
+async function notesDatabase(t: { teardown(fn: () => unknown): void }) {
+  const database = await createTestDatabase(t, []);
+  await migrateToLatest(database.url, 'snap', notes);
+  const handle = createDatabase<NotesDb>({ connectionString: database.url, schema: 'snap' });
+  t.teardown(() => handle.close());
+  await handle.db
+    .insertInto('notes')
+    .values([{ body: 'a' }, { body: 'b' }])
+    .execute();
+  return handle.db;
+}
+
+const count = async (db: Parameters<Parameters<typeof readSnapshot<NotesDb, number>>[1]>[0]) =>
+  Number(
+    (
+      await db
+        .selectFrom('notes')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
+
+t.test('a row written between the page and its count is in neither', async (t) => {
+  const db = await notesDatabase(t);
+  const { rows, total } = await readSnapshot(db, async (trx) => {
+    const rows = await trx.selectFrom('notes').selectAll().execute();
+    // Another connection commits a row after the page was read, before the count.
+    await db.insertInto('notes').values({ body: 'late' }).execute();
+    return { rows, total: await count(trx) };
+  });
+  t.equal(rows.length, 2);
+  t.equal(total, 2, 'the total is counted in the page’s snapshot');
+  t.equal(await count(db as never), 3, 'the late row is stored and seen by the next read');
+});
+
+t.test('the snapshot is read-only', async (t) => {
+  const db = await notesDatabase(t);
+  await t.rejects(
+    readSnapshot(db, (trx) => trx.insertInto('notes').values({ body: 'x' }).execute()),
+    /read-only transaction/,
+  );
+});
+
+t.test('inside a caller’s transaction it reads there, seeing that transaction’s own writes', async (t) => {
+  const db = await notesDatabase(t);
+  const seen = await db.transaction().execute(async (trx) => {
+    await trx.insertInto('notes').values({ body: 'uncommitted' }).execute();
+    return readSnapshot(trx, (inner) => count(inner));
+  });
+  t.equal(seen, 3);
 });
